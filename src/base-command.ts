@@ -1,0 +1,140 @@
+/**
+ * The base of every command: the shared flags (each with a CODER_PLATFORM_* variable), --json through
+ * oclif's JSON flag, and the one place errors are rendered and mapped to exit codes.
+ * Heavy modules are imported lazily so `--help` and `--version` stay fast.
+ */
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
+import { CancelledError, ExitCode, UserError, toCoderPlatformError, type CoderPlatformError } from './errors.js';
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+
+/** The shared options every service may receive, already resolved from flags and environment. */
+export interface GlobalOptions {
+  /** Path of coder-platform.yaml. */
+  configPath: string;
+  /** AWS shared-config profile, when given. */
+  awsProfile: string | undefined;
+  /** AWS region override, when given (flag > env > file). */
+  region: string | undefined;
+  /** Never prompt: on with --non-interactive, --json, CI=true or when stdin is not a TTY. */
+  nonInteractive: boolean;
+  /** Answer yes to every confirmation. */
+  yes: boolean;
+  /** The command's typed result is the only thing on stdout. */
+  json: boolean;
+  /** Show debug events, causes and stack traces. */
+  verbose: boolean;
+  /** State directory override; default `.coder-platform/<name>/`. */
+  stateDir: string | undefined;
+}
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true;
+
+  static override baseFlags = {
+    config: Flags.string({
+      char: 'c',
+      summary: 'Path of the configuration file.',
+      default: './coder-platform.yaml',
+      env: 'CODER_PLATFORM_CONFIG',
+      helpGroup: 'GLOBAL',
+    }),
+    'aws-profile': Flags.string({
+      summary: 'AWS shared-config profile to use (default: the standard credential chain).',
+      env: 'CODER_PLATFORM_AWS_PROFILE',
+      helpGroup: 'GLOBAL',
+    }),
+    region: Flags.string({
+      summary: 'AWS region; overrides aws.region in the configuration.',
+      env: 'CODER_PLATFORM_REGION',
+      helpGroup: 'GLOBAL',
+    }),
+    'non-interactive': Flags.boolean({
+      summary: 'Never prompt; fail naming the flag when an answer is missing. On automatically in CI or without a TTY.',
+      env: 'CODER_PLATFORM_NON_INTERACTIVE',
+      default: false,
+      helpGroup: 'GLOBAL',
+    }),
+    yes: Flags.boolean({
+      char: 'y',
+      summary: 'Answer yes to every confirmation.',
+      env: 'CODER_PLATFORM_YES',
+      default: false,
+      helpGroup: 'GLOBAL',
+    }),
+    verbose: Flags.boolean({
+      summary: 'Show debug output, causes and stack traces.',
+      env: 'CODER_PLATFORM_VERBOSE',
+      default: false,
+      helpGroup: 'GLOBAL',
+    }),
+    'state-dir': Flags.string({
+      summary: 'Directory for the journal, lock and reports (default: .coder-platform/<name>/).',
+      env: 'CODER_PLATFORM_STATE_DIR',
+      helpGroup: 'GLOBAL',
+    }),
+  };
+
+  protected flags!: BaseFlags<T>;
+
+  public override async init(): Promise<void> {
+    await super.init();
+    const { flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as unknown as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as BaseFlags<T>;
+  }
+
+  /** The shared options, resolved. */
+  protected get globals(): GlobalOptions {
+    const f = this.flags as unknown as Record<string, unknown>;
+    const json = this.jsonEnabled() || process.env.CODER_PLATFORM_JSON === 'true';
+    return {
+      configPath: String(f.config ?? './coder-platform.yaml'),
+      awsProfile: f['aws-profile'] as string | undefined,
+      region: f.region as string | undefined,
+      nonInteractive: isNonInteractive({ flag: f['non-interactive'] === true, json }),
+      yes: f.yes === true,
+      json,
+      verbose: f.verbose === true,
+      stateDir: f['state-dir'] as string | undefined,
+    };
+  }
+
+  protected override async catch(err: Error & { exitCode?: number }): Promise<never> {
+    if (err instanceof Errors.ExitError) throw err;
+    const error = fromOclifError(err);
+    process.exitCode = error.exitCode;
+    if (this.jsonEnabled()) {
+      this.logJson({ error: error.toJSON() });
+    } else {
+      const { renderError } = await import('./ui/render-error.js');
+      process.stderr.write(renderError(error, { verbose: Boolean((this.flags as { verbose?: boolean } | undefined)?.verbose) }));
+    }
+    return this.exit(error.exitCode);
+  }
+}
+
+/** Prompting is only ever allowed on a real terminal outside CI and outside --json. */
+export function isNonInteractive(options: { flag: boolean; json: boolean; env?: NodeJS.ProcessEnv; stdinIsTTY?: boolean }): boolean {
+  const env = options.env ?? process.env;
+  const tty = options.stdinIsTTY ?? process.stdin.isTTY === true;
+  return options.flag || options.json || env.CI === 'true' || env.CI === '1' || !tty;
+}
+
+/** oclif's own parse errors (unknown flag, missing argument) are usage errors: exit 2. */
+function fromOclifError(err: Error & { exitCode?: number; oclif?: { exit?: number } }): CoderPlatformError {
+  const mapped = toCoderPlatformError(err);
+  if (mapped.kind !== 'bug') return mapped;
+  if (err instanceof Errors.CLIError || err.name === 'CLIError' || /Parse|Flag|Arg/.test(err.constructor?.name ?? '')) {
+    return new UserError(err.message.replace(/\n+See more help with --help$/, ''), { nextSteps: ['Run the command with --help to see its flags.'] });
+  }
+  if (err.message === 'SIGINT') return new CancelledError();
+  return mapped;
+}
+
+export { ExitCode };

@@ -1,0 +1,216 @@
+/**
+ * The one schema of coder-platform.yaml. Types here are the resolved configuration every other layer
+ * reads. Field-level rules live here; rules that relate fields to each other (CIDR layout, sizes that
+ * must fit, schedules within node-group bounds) live in ./validate.ts so all problems are reported together.
+ */
+import { z } from 'zod';
+
+export const API_VERSION = 'coder-platform/v1';
+export const PROFILE_NAMES = ['mvp-500', 'scale-3000'] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+/** CloudWatch Logs accepts only these retention values. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const INTERFACE_ENDPOINTS = ['ecr.api', 'ecr.dkr', 'sts', 'secretsmanager', 'logs', 'monitoring', 'ec2', 'eks', 'eks-auth', 'autoscaling', 'elasticloadbalancing', 'ssm', 'kms'] as const;
+export const WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
+export const TEMPLATE_NAMES = ['pod-swdev', 'ec2-windev-gui', 'ec2-datasci', 'ec2-datasci-gpu'] as const;
+export const NODE_ROLES = ['control', 'provisioner', 'workspace'] as const;
+
+const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: 'must be an IPv4 CIDR such as 10.0.0.0/16' });
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be a 24-hour time HH:MM such as 06:45' });
+const region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { message: 'must be an AWS region code such as us-east-1' });
+const semver = z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { message: 'must be a semantic version without a leading v, such as 2.35.3' });
+const quantity = z.string().regex(/^\d+(\.\d+)?(m|Mi|Gi|Ki|Ti)?$/, { message: 'must be a Kubernetes quantity such as 500m or 2Gi' });
+
+/**
+ * A reference to a secret, never the secret: a Secrets Manager ARN, `secretsmanager:NAME`, a hierarchical
+ * Secrets Manager name (`coder/oidc-client-secret`), or `env:NAME`. Literal values are rejected.
+ */
+export const SECRET_REFERENCE = /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|secretsmanager:[A-Za-z0-9/_+=.@-]{1,512}|env:[A-Za-z_][A-Za-z0-9_]*|[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)+)$/;
+export const secretReference = z.string().regex(SECRET_REFERENCE, {
+  message: 'must be a secret reference (Secrets Manager ARN, secretsmanager:NAME, a path-like name such as coder/oidc-client-secret, or env:NAME), not the secret itself',
+});
+
+const taint = z.strictObject({
+  key: z.string().min(1).max(63),
+  value: z.string().max(63).default('true'),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).default('NoSchedule'),
+});
+
+export const nodeGroupSchema = z.strictObject({
+  /** What runs on it: coderd and add-ons (control), provisioners, or workspaces. */
+  role: z.enum(NODE_ROLES),
+  /** The subnet tier the group's nodes live in (a key of network.subnets). */
+  subnetTier: z.string().min(1),
+  instanceTypes: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: 'must be an EC2 instance type such as m5.2xlarge' })).min(1).max(20),
+  capacityType: z.enum(['ON_DEMAND', 'SPOT']),
+  minSize: z.int().min(0).max(1000),
+  desiredSize: z.int().min(0).max(1000),
+  maxSize: z.int().min(1).max(1000),
+  labels: z.record(z.string(), z.string()).default({}),
+  taints: z.array(taint).default([]),
+  rootVolumeGiB: z.int().min(20).max(16384).default(100),
+  /** Nodes replaced at once during a version update: a count or a percentage such as "25%". */
+  maxUnavailable: z.union([z.int().min(1).max(100), z.string().regex(/^([1-9]\d?|100)%$/)]).default(1),
+  /** For an on-demand group that stands in when the named Spot group cannot be fulfilled. */
+  fallbackFor: z.string().optional(),
+});
+export type NodeGroupConfig = z.infer<typeof nodeGroupSchema>;
+
+const workspaceSize = z.strictObject({
+  cpu: z.number().positive().max(192),
+  memoryGiB: z.number().positive().max(1536),
+  storageGiB: z.int().min(1).max(16384),
+  /** Share of the concurrent workspaces, in percent; the shares add up to 100. */
+  share: z.number().min(0).max(100),
+  /** The template that builds this size. */
+  template: z.enum(TEMPLATE_NAMES),
+  /** For EC2-backed templates: the instance type one workspace of this size gets. */
+  instanceType: z.string().optional(),
+});
+export type WorkspaceSizeConfig = z.infer<typeof workspaceSize>;
+
+export const configSchema = z.strictObject({
+  apiVersion: z.literal(API_VERSION),
+  profile: z.enum(PROFILE_NAMES),
+  deployment: z.strictObject({
+    /** Lower-case name used in stack names, tags and the state directory. */
+    name: z.string().regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, { message: 'must be 3–32 lower-case letters, digits and hyphens, starting with a letter' }),
+    environment: z.enum(['production', 'staging', 'development']),
+  }),
+  aws: z.strictObject({
+    region,
+    accountId: z.string().regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' }).optional(),
+    /** AZ names; default the first azCount zones of the region (a, b, c …). */
+    availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { message: 'must be an AZ name such as us-east-1a' })).optional(),
+  }),
+  network: z.strictObject({
+    vpcCidr: cidr,
+    azCount: z.int().min(2).max(6),
+    natGateways: z.int().min(1).max(6),
+    /** Tier name → one CIDR per AZ, in AZ order. `public` and `database` have fixed meanings. */
+    subnets: z.record(z.string().regex(dnsLabel), z.array(cidr)),
+    interfaceEndpoints: z.array(z.enum(INTERFACE_ENDPOINTS)),
+    flowLogRetentionDays: z.literal([...LOG_RETENTION_DAYS], { message: `must be a CloudWatch Logs retention value: ${LOG_RETENTION_DAYS.join(', ')}` }),
+  }),
+  cluster: z.strictObject({
+    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { message: 'must be a Kubernetes minor version such as 1.34' }),
+    endpointAccess: z.strictObject({
+      mode: z.enum(['public', 'private', 'public-and-private']),
+      publicCidrs: z.array(cidr).default(['0.0.0.0/0']),
+    }),
+    /** How kubeconfig gets EKS tokens: this CLI's own token command, or `aws eks get-token` (needs AWS CLI v2). */
+    authMethod: z.enum(['coder-platform', 'aws-cli']),
+    nodeGroups: z.record(z.string().regex(dnsLabel), nodeGroupSchema),
+    /** Instance types not in the sizing table that you confirm exist (their facts come from AWS at preflight). */
+    confirmedInstanceTypes: z.array(z.string()).default([]),
+  }),
+  database: z.strictObject({
+    engine: z.enum(['aurora-serverless-v2', 'rds-postgres']),
+    engineVersion: z.string().regex(/^\d{2}(\.\d{1,2})?$/, { message: 'must be a PostgreSQL version such as 16.6 or 15' }),
+    minAcu: z.number().min(0).max(256).optional(),
+    maxAcu: z.number().min(1).max(256).optional(),
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { message: 'must be a DB instance class such as db.m7i.large' }).optional(),
+    readers: z.int().min(0).max(15),
+    multiAz: z.boolean(),
+    allocatedStorageGiB: z.int().min(20).max(65536).optional(),
+    /** Automated backups (point-in-time window): AWS allows 1–35 days. */
+    backupRetentionDays: z.int().min(1).max(35, { message: 'AWS allows at most 35 days of automated backups; use longTermRetentionDays (AWS Backup) for longer retention' }),
+    /** Daily AWS Backup snapshots kept this long; 0 disables the plan. */
+    longTermRetentionDays: z.int().min(0).max(36500),
+    crossRegionCopyRegion: region.nullable(),
+    deletionProtection: z.boolean(),
+    masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/),
+    databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/),
+  }),
+  dns: z.strictObject({
+    domain: z.string().min(1),
+    subdomain: z.string().default('coder'),
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,32}$/, { message: 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ' }).optional(),
+    certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, { message: 'must be an ACM certificate ARN' }).optional(),
+  }),
+  coder: z.strictObject({
+    version: semver,
+    chart: z.strictObject({
+      repository: z.string().regex(/^(https?|oci):\/\//, { message: 'must be an https:// or oci:// chart repository' }).default('https://helm.coder.com/v2'),
+      /** A local chart archive directory for air-gapped sites (coder-<version>.tgz and coder-provisioner-<version>.tgz). */
+      archiveDir: z.string().optional(),
+    }),
+    replicas: z.int().min(1).max(20),
+    resources: z.strictObject({
+      requests: z.strictObject({ cpu: quantity, memory: quantity }),
+      limits: z.strictObject({ cpu: quantity, memory: quantity }),
+    }),
+    admin: z.strictObject({
+      email: z.email({ message: 'must be an e-mail address' }),
+      username: z.string().regex(/^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/, { message: 'must be a Coder username: letters, digits and single hyphens' }),
+    }),
+    oidc: z
+      .strictObject({
+        issuerUrl: z.url({ protocol: /^https$/, message: 'must be an https:// issuer URL' }),
+        clientId: z.string().min(1),
+        clientSecret: secretReference,
+        groupField: z.string().default('groups'),
+        groupRegexFilter: z.string().default('^coder-.*|^developers$'),
+        roleField: z.string().optional(),
+        emailDomains: z.array(z.string()).default([]),
+        allowSignups: z.boolean().default(true),
+      })
+      .nullable(),
+    license: secretReference.nullable(),
+    provisioners: z.strictObject({
+      replicas: z.int().min(1).max(500),
+      /** External provisioner pods run one daemon each (Coder validated architectures); kept for forward compatibility. */
+      daemonsPerReplica: z.int().min(1).max(1),
+      tags: z.record(z.string(), z.string()),
+      keyName: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
+    }),
+  }),
+  workspaces: z.strictObject({
+    concurrent: z.int().min(1).max(100000),
+    /** Size name → size. */
+    sizes: z.record(z.string().regex(dnsLabel), workspaceSize),
+    /** Kubernetes requests as a fraction of the limits (the over-commit), per resource. */
+    requestsToLimits: z.strictObject({ cpu: z.number().gt(0).max(1), memory: z.number().gt(0).max(1) }),
+    /** Warn when the limits over-commit the workspace group's allocatable capacity more than this. */
+    maxOvercommit: z.strictObject({ cpu: z.number().min(1), memory: z.number().min(1) }),
+    /** Templates to publish on Day 1. */
+    templates: z.array(z.enum(TEMPLATE_NAMES)),
+  }),
+  schedule: z.strictObject({
+    enabled: z.boolean(),
+    timezone: z.string().min(1),
+    scaleUp: hhmm,
+    scaleDown: hhmm,
+    weekdays: z.array(z.enum(WEEKDAYS)).min(1),
+    /** Node-group name → node counts: `peak` (min and desired at scale-up), `offHours` (min at scale-down). */
+    nodeGroups: z.record(z.string(), z.strictObject({ peak: z.int().min(0), offHours: z.int().min(0) })),
+  }),
+  backup: z.strictObject({
+    rtoMinutes: z.int().min(1).max(10080),
+    rpoMinutes: z.int().min(1).max(10080),
+    restoreTestCadence: z.enum(['weekly', 'monthly', 'quarterly']),
+  }),
+  users: z.strictObject({
+    /** Declarative users, groups and roles applied on Day 1 (relative to the config file). */
+    file: z.string().nullable(),
+  }),
+});
+
+/** The fully resolved configuration: profile defaults + file + environment + flags, validated. */
+export type CoderPlatformConfig = z.infer<typeof configSchema>;
+/** What a person writes: any subset, merged over the profile. */
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** The Coder host, e.g. `coder.example.com`. */
+export function coderHost(config: Pick<CoderPlatformConfig, 'dns'>): string {
+  return `${config.dns.subdomain}.${config.dns.domain}`;
+}
+
+/** The AZ names the deployment uses, from config or derived from the region. */
+export function availabilityZones(config: Pick<CoderPlatformConfig, 'aws' | 'network'>): string[] {
+  if (config.aws.availabilityZones && config.aws.availabilityZones.length > 0) return config.aws.availabilityZones.slice(0, config.network.azCount);
+  return 'abcdef'.slice(0, config.network.azCount).split('').map((letter) => `${config.aws.region}${letter}`);
+}

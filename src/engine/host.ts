@@ -1,0 +1,60 @@
+/**
+ * The injected host every service, step and phase talks to instead of a terminal (style.md P4).
+ * Renderers (src/ui) implement it: listr2 on a TTY, a plain line renderer in CI, silence under --json.
+ * Hosts match on `code`, never on message text.
+ */
+import { UserError } from '../errors.js';
+
+export type EventLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface PlatformEvent {
+  /** ISO-8601 time the event was emitted. */
+  time: string;
+  level: EventLevel;
+  /** Stable code, e.g. `PREFLIGHT_QUOTA_SHORT` or `CDK_TOOLKIT_I5502`. */
+  code: string;
+  /** One line for a person. Never contains a secret. */
+  message: string;
+  /** The step that emitted it, when inside a phase. */
+  stepId?: string;
+  /** Structured, non-secret detail. */
+  data?: Record<string, unknown>;
+}
+
+export interface ConfirmRequest {
+  /** Stable code of the question, e.g. `DAY0_SECURITY_CHANGES`. */
+  code: string;
+  /** The question. */
+  message: string;
+  /** When set, the operator must type this exact text (e.g. the deployment name) to confirm. */
+  typeToConfirm?: string;
+}
+
+export interface EventHost {
+  /** Record an event; renderers decide whether and how to show it. */
+  emit(event: Omit<PlatformEvent, 'time'> & { time?: string }): void;
+  /**
+   * Ask the operator. Resolves true with `--yes`; in non-interactive mode without `--yes` it throws a
+   * UserError naming the flag to pass, so CI never hangs and never silently approves.
+   */
+  confirm(request: ConfirmRequest): Promise<boolean>;
+}
+
+/**
+ * A host that shows nothing and keeps every event: the `--json` host (the result is the only output)
+ * and the host of callers that only want the returned data. It can never prompt: with `yes` it
+ * approves, otherwise it refuses with the flag to pass.
+ */
+export class RecordingHost implements EventHost {
+  readonly events: PlatformEvent[] = [];
+  constructor(private readonly answers: { yes?: boolean } = {}) {}
+  emit(event: Omit<PlatformEvent, 'time'> & { time?: string }): void {
+    this.events.push({ ...event, time: event.time ?? new Date().toISOString() });
+  }
+  async confirm(request: ConfirmRequest): Promise<boolean> {
+    if (this.answers.yes === true) return true;
+    throw new UserError(`Confirmation needed and no terminal to ask: ${request.message}`, {
+      nextSteps: ['Re-run with --yes to approve in non-interactive mode.'],
+    });
+  }
+}
