@@ -1,0 +1,275 @@
+/**
+ * Cluster: EKS (aws-eks-v2, no Auto Mode) with KMS envelope encryption, all control-plane logs, the managed
+ * node groups of the profile (taints and labels declared on the group, IMDSv2 and encrypted gp3 through
+ * launch templates), the EKS add-ons, and least-privilege pod-identity roles.
+ */
+import { ArnFormat, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eksL1 from 'aws-cdk-lib/aws-eks';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { NAMESPACES } from '../../../src/config/profiles.js';
+import type { CoderPlatformConfig, NodeGroupConfig } from '../../../src/config/schema.js';
+import { OUTPUT_KEYS, formatPairs, secretNames } from '../../../src/deployment/outputs.js';
+import { acknowledge, attachPolicy, DEPLOYMENT_TAG, nodeTiers, resourceNames } from './common.js';
+import type { NetworkStack } from './network-stack.js';
+
+export interface ClusterStackProps extends StackProps {
+  config: CoderPlatformConfig;
+  network: NetworkStack;
+  adminPrincipalArn?: string;
+}
+
+/** Kubernetes service accounts the pod-identity roles are bound to. */
+export const SERVICE_ACCOUNTS = {
+  coderd: { namespace: NAMESPACES.coder, name: 'coder' },
+  provisioner: { namespace: NAMESPACES.provisioners, name: 'coder-provisioner' },
+  ebsCsi: { namespace: 'kube-system', name: 'ebs-csi-controller-sa' },
+  loadBalancerController: { namespace: 'kube-system', name: 'aws-load-balancer-controller' },
+  clusterAutoscaler: { namespace: 'kube-system', name: 'cluster-autoscaler' },
+} as const;
+
+const TAINT_EFFECT: Record<NodeGroupConfig['taints'][number]['effect'], eks.TaintEffect> = {
+  NoSchedule: eks.TaintEffect.NO_SCHEDULE,
+  PreferNoSchedule: eks.TaintEffect.PREFER_NO_SCHEDULE,
+  NoExecute: eks.TaintEffect.NO_EXECUTE,
+};
+
+export class ClusterStack extends Stack {
+  readonly cluster: eks.Cluster;
+  /** config node-group name → EKS node group. */
+  readonly nodegroups: Record<string, eks.Nodegroup> = {};
+  readonly clusterName: string;
+
+  constructor(scope: Construct, id: string, props: ClusterStackProps) {
+    super(scope, id, props);
+    const { config, network } = props;
+    const names = resourceNames(config);
+    this.clusterName = names.cluster;
+    const nodeSubnets = nodeTiers(config).flatMap((tier) => (network.subnets[tier] ?? []).map((s) => s.subnet));
+
+    const secretsKey = new kms.Key(this, 'SecretsKey', {
+      alias: `alias/${config.deployment.name}/eks-secrets`,
+      description: `${config.deployment.name}: EKS secrets envelope encryption`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const access = config.cluster.endpointAccess;
+    const endpointAccess =
+      access.mode === 'private' ? eks.EndpointAccess.PRIVATE : access.mode === 'public' ? eks.EndpointAccess.PUBLIC.onlyFrom(...access.publicCidrs) : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...access.publicCidrs);
+
+    this.cluster = new eks.Cluster(this, 'Cluster', {
+      clusterName: names.cluster,
+      version: eks.KubernetesVersion.of(config.cluster.kubernetesVersion),
+      vpc: network.vpc,
+      vpcSubnets: [{ subnets: nodeSubnets }],
+      securityGroup: network.nodeSecurityGroup,
+      defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
+      defaultCapacity: 0,
+      secretsEncryptionKey: secretsKey,
+      clusterLogging: [eks.ClusterLoggingTypes.API, eks.ClusterLoggingTypes.AUDIT, eks.ClusterLoggingTypes.AUTHENTICATOR, eks.ClusterLoggingTypes.CONTROLLER_MANAGER, eks.ClusterLoggingTypes.SCHEDULER],
+      endpointAccess,
+    });
+    acknowledge(this.cluster, 'AwsSolutions-IAM4', 'The EKS service role needs the AWS-managed AmazonEKSClusterPolicy; EKS documents no narrower policy.', ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy']);
+    if (access.mode !== 'private') {
+      acknowledge(this.cluster, 'AwsSolutions-EKS1', `The API endpoint is public by configuration (cluster.endpointAccess.mode=${access.mode}), restricted to ${access.publicCidrs.join(', ')}; set mode: private to close it.`);
+    }
+
+    // Node role shared by every group.
+    const nodeRole = new iam.Role(this, 'NodeRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      managedPolicies: ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryReadOnly', 'AmazonEKS_CNI_Policy'].map((p) => iam.ManagedPolicy.fromAwsManagedPolicyName(p)),
+      description: `${config.deployment.name}: EKS nodes`,
+    });
+    acknowledge(nodeRole, 'AwsSolutions-IAM4', 'EKS managed nodes require the AWS-managed worker, ECR read-only and VPC CNI policies (EKS node IAM role documentation).', [
+      'Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy',
+      'Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly',
+      'Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKS_CNI_Policy',
+    ]);
+
+    const controlGroup = Object.entries(config.cluster.nodeGroups).find(([, g]) => g.role === 'control');
+    const controlTaints = controlGroup?.[1].taints ?? [];
+
+    for (const [groupName, group] of Object.entries(config.cluster.nodeGroups)) {
+      const launchTemplate = new ec2.CfnLaunchTemplate(this, `LaunchTemplate-${groupName}`, {
+        launchTemplateName: `${config.deployment.name}-${groupName}`,
+        launchTemplateData: {
+          metadataOptions: { httpTokens: 'required', httpPutResponseHopLimit: 2, httpEndpoint: 'enabled' },
+          blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeSize: group.rootVolumeGiB, volumeType: 'gp3', encrypted: true, deleteOnTermination: true } }],
+          securityGroupIds: [network.nodeSecurityGroup.securityGroupId],
+          tagSpecifications: [
+            { resourceType: 'instance', tags: [{ key: 'Name', value: `${config.deployment.name}-${groupName}` }, { key: DEPLOYMENT_TAG, value: config.deployment.name }] },
+            { resourceType: 'volume', tags: [{ key: DEPLOYMENT_TAG, value: config.deployment.name }] },
+          ],
+        },
+      });
+      const autoscaled = group.minSize !== group.maxSize;
+      const subnets = (network.subnets[group.subnetTier] ?? []).map((s) => s.subnet);
+      const maxUnavailable = typeof group.maxUnavailable === 'string' ? { maxUnavailablePercentage: Number.parseInt(group.maxUnavailable, 10) } : { maxUnavailable: group.maxUnavailable };
+      this.nodegroups[groupName] = new eks.Nodegroup(this, `Nodegroup-${groupName}`, {
+        cluster: this.cluster,
+        nodegroupName: groupName,
+        nodeRole,
+        amiType: eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
+        instanceTypes: group.instanceTypes.map((t) => new ec2.InstanceType(t)),
+        capacityType: group.capacityType === 'SPOT' ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
+        minSize: group.minSize,
+        desiredSize: group.desiredSize,
+        maxSize: group.maxSize,
+        labels: group.labels,
+        taints: group.taints.map((t) => ({ key: t.key, value: t.value, effect: TAINT_EFFECT[t.effect] })),
+        subnets: { subnets },
+        launchTemplateSpec: { id: launchTemplate.ref, version: launchTemplate.attrLatestVersionNumber },
+        ...maxUnavailable,
+        tags: autoscaled ? { 'k8s.io/cluster-autoscaler/enabled': 'true', [`k8s.io/cluster-autoscaler/${names.cluster}`]: 'owned' } : { 'k8s.io/cluster-autoscaler/enabled': 'false' },
+      });
+    }
+
+    // Pod identity roles.
+    const podRole = (id: string, description: string) =>
+      new iam.Role(this, id, { assumedBy: new iam.SessionTagsPrincipal(new iam.ServicePrincipal('pods.eks.amazonaws.com')), description: `${config.deployment.name}: ${description}` });
+    const associate = (id: string, role: iam.Role, sa: { namespace: string; name: string }) =>
+      new eksL1.CfnPodIdentityAssociation(this, id, { clusterName: this.cluster.clusterName, namespace: sa.namespace, serviceAccount: sa.name, roleArn: role.roleArn });
+
+    // coderd: its database credentials and the CLI-owned secrets; IAM database authentication as the master user.
+    const coderdRoleStatements: iam.PolicyStatement[] = [];
+    const coderdRole = podRole('CoderdRole', 'coderd (Secrets Manager, RDS IAM auth)');
+    const secretArn = (nameOrPrefix: string) => this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: nameOrPrefix, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const cliSecretPrefix = secretNames(config.deployment.name).adminPassword.replace(/admin-password$/, '');
+    coderdRoleStatements.push(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [secretArn(`${names.dbSecret}-??????`), secretArn(`${cliSecretPrefix}*`)] }));
+    coderdRoleStatements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: ['*'], conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } } }));
+    const dbUserArn = this.formatArn({ service: 'rds-db', resource: 'dbuser', resourceName: `*/${config.database.masterUsername}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    coderdRoleStatements.push(new iam.PolicyStatement({ actions: ['rds-db:connect'], resources: [dbUserArn] }));
+    attachPolicy(coderdRole, coderdRoleStatements);
+    acknowledge(coderdRole, 'AwsSolutions-IAM5', 'Secrets Manager appends a random 6-character suffix to secret ARNs; the CLI-owned secrets share the <name>/coder/ prefix; the database resource id is unknown until the concurrently deployed data stack exists, so the user name scopes rds-db:connect; kms:Decrypt is limited to calls via Secrets Manager.', [
+      `Resource::arn:<AWS::Partition>:secretsmanager:${this.region}:${this.account}:secret:${names.dbSecret}-??????`,
+      `Resource::arn:<AWS::Partition>:secretsmanager:${this.region}:${this.account}:secret:${cliSecretPrefix}*`,
+      `Resource::arn:<AWS::Partition>:rds-db:${this.region}:${this.account}:dbuser:*/${config.database.masterUsername}`,
+      'Resource::*',
+    ]);
+    associate('CoderdPodIdentity', coderdRole, SERVICE_ACCOUNTS.coderd);
+
+    // EC2 workspace instances: an instance role the provisioners may pass, and nothing else.
+    const workspaceInstanceRole = new iam.Role(this, 'WorkspaceInstanceRole', {
+      roleName: names.workspaceInstanceRole,
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: `${config.deployment.name}: EC2 workspace instances (no permissions by default)`,
+    });
+    new iam.CfnInstanceProfile(this, 'WorkspaceInstanceProfile', { instanceProfileName: names.workspaceInstanceRole, roles: [workspaceInstanceRole.roleName] });
+
+    // Provisioners: EC2 workspaces for the templates, only with the deployment tag.
+    const provisionerRoleStatements: iam.PolicyStatement[] = [];
+    const provisionerRole = podRole('ProvisionerRole', 'Coder provisioners (EC2 workspaces)');
+    const ec2Arn = (resource: string) => this.formatArn({ service: 'ec2', resource, resourceName: '*' });
+    const tagged = { StringEquals: { [`aws:RequestTag/${DEPLOYMENT_TAG}`]: config.deployment.name } };
+    const owned = { StringEquals: { [`ec2:ResourceTag/${DEPLOYMENT_TAG}`]: config.deployment.name } };
+    provisionerRoleStatements.push(new iam.PolicyStatement({ sid: 'RunTaggedInstances', actions: ['ec2:RunInstances'], resources: [ec2Arn('instance'), ec2Arn('volume'), ec2Arn('network-interface')], conditions: tagged }));
+    provisionerRoleStatements.push(
+      new iam.PolicyStatement({
+        sid: 'RunInstancesFrom',
+        actions: ['ec2:RunInstances'],
+        resources: [`arn:${this.partition}:ec2:${this.region}::image/*`, ec2Arn('subnet'), ec2Arn('security-group'), ec2Arn('key-pair'), ec2Arn('launch-template')],
+      }),
+    );
+    provisionerRoleStatements.push(new iam.PolicyStatement({ sid: 'TagOnLaunch', actions: ['ec2:CreateTags'], resources: [ec2Arn('instance'), ec2Arn('volume'), ec2Arn('network-interface')], conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } } }));
+    provisionerRoleStatements.push(new iam.PolicyStatement({ sid: 'ManageOwnInstances', actions: ['ec2:TerminateInstances', 'ec2:StartInstances', 'ec2:StopInstances', 'ec2:ModifyInstanceAttribute'], resources: [ec2Arn('instance')], conditions: owned }));
+    provisionerRoleStatements.push(
+      new iam.PolicyStatement({ sid: 'Describe', actions: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeImages', 'ec2:DescribeInstanceTypes', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes', 'ec2:DescribeTags'], resources: ['*'] }),
+    );
+    provisionerRoleStatements.push(new iam.PolicyStatement({ sid: 'PassWorkspaceRole', actions: ['iam:PassRole'], resources: [workspaceInstanceRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } }));
+    attachPolicy(provisionerRole, provisionerRoleStatements);
+    acknowledge(provisionerRole, 'AwsSolutions-IAM5', 'EC2 workspace instances get new ids: RunInstances, CreateTags and instance management are limited to resources carrying the deployment tag (aws:RequestTag / ec2:ResourceTag conditions), images, subnets, security groups and key pairs are read-only inputs of RunInstances, and EC2 Describe* calls do not support resource-level permissions.', [
+      'Resource::*',
+      ...['instance', 'volume', 'network-interface', 'subnet', 'security-group', 'key-pair', 'launch-template'].map((r) => `Resource::arn:<AWS::Partition>:ec2:${this.region}:${this.account}:${r}/*`),
+      `Resource::arn:<AWS::Partition>:ec2:${this.region}::image/*`,
+    ]);
+    associate('ProvisionerPodIdentity', provisionerRole, SERVICE_ACCOUNTS.provisioner);
+
+    // EBS CSI driver: the AWS-managed policy, bound through the add-on's pod identity association.
+    const ebsCsiRole = podRole('EbsCsiRole', 'EBS CSI driver');
+    ebsCsiRole.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonEBSCSIDriverPolicy'));
+    acknowledge(ebsCsiRole, 'AwsSolutions-IAM4', 'The EBS CSI driver needs the AWS-managed AmazonEBSCSIDriverPolicy, which AWS keeps in step with the driver; its volume actions are already conditioned on the ebs.csi.aws.com tags.', [
+      'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy',
+    ]);
+
+    // AWS Load Balancer Controller: TargetGroupBinding only; it never creates load balancers.
+    const lbcRoleStatements: iam.PolicyStatement[] = [];
+    const lbcRole = podRole('LoadBalancerControllerRole', 'AWS Load Balancer Controller (TargetGroupBinding only)');
+    const targetGroupArn = (tgName: string) => this.formatArn({ service: 'elasticloadbalancing', resource: 'targetgroup', resourceName: `${tgName}/*` });
+    lbcRoleStatements.push(new iam.PolicyStatement({ sid: 'BindCoderTargets', actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'], resources: [targetGroupArn(names.coderTargetGroup), targetGroupArn(names.stunTargetGroup)] }));
+    lbcRoleStatements.push(
+      new iam.PolicyStatement({
+        sid: 'Describe',
+        actions: ['elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeTags', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeAvailabilityZones'],
+        resources: ['*'],
+      }),
+    );
+    attachPolicy(lbcRole, lbcRoleStatements);
+    acknowledge(lbcRole, 'AwsSolutions-IAM5', 'Register/Deregister are limited to the coder and STUN target groups by name (the id suffix is generated); Describe calls do not support resource-level permissions.', [
+      'Resource::*',
+      `Resource::arn:<AWS::Partition>:elasticloadbalancing:${this.region}:${this.account}:targetgroup/${names.coderTargetGroup}/*`,
+      `Resource::arn:<AWS::Partition>:elasticloadbalancing:${this.region}:${this.account}:targetgroup/${names.stunTargetGroup}/*`,
+    ]);
+    associate('LoadBalancerControllerPodIdentity', lbcRole, SERVICE_ACCOUNTS.loadBalancerController);
+
+    // Cluster autoscaler: changes only ASGs that EKS tagged as owned by this cluster.
+    const casRoleStatements: iam.PolicyStatement[] = [];
+    const casRole = podRole('ClusterAutoscalerRole', 'cluster-autoscaler');
+    casRoleStatements.push(
+      new iam.PolicyStatement({
+        sid: 'Describe',
+        actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeLaunchConfigurations', 'autoscaling:DescribeScalingActivities', 'autoscaling:DescribeTags', 'ec2:DescribeImages', 'ec2:DescribeInstanceTypes', 'ec2:DescribeLaunchTemplateVersions', 'ec2:GetInstanceTypesFromInstanceRequirements', 'eks:DescribeNodegroup'],
+        resources: ['*'],
+      }),
+    );
+    casRoleStatements.push(
+      new iam.PolicyStatement({
+        sid: 'ScaleOwnGroups',
+        actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+        resources: ['*'],
+        conditions: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${names.cluster}`]: 'owned' } },
+      }),
+    );
+    attachPolicy(casRole, casRoleStatements);
+    acknowledge(casRole, 'AwsSolutions-IAM5', 'Describe calls do not support resource-level permissions; SetDesiredCapacity and TerminateInstanceInAutoScalingGroup apply only to Auto Scaling groups tagged k8s.io/cluster-autoscaler/<cluster>=owned (the managed node groups of this cluster).', ['Resource::*']);
+    associate('ClusterAutoscalerPodIdentity', casRole, SERVICE_ACCOUNTS.clusterAutoscaler);
+
+    // Add-ons. CoreDNS and the EBS CSI controller tolerate the control group's taint (seed-facts defect 9).
+    const tolerations = controlTaints.map((t) => ({ key: t.key, operator: 'Equal', value: t.value, effect: t.effect }));
+    const controlSelector = controlGroup ? controlGroup[1].labels : {};
+    const addon = (addonName: string, extra: Partial<eksL1.CfnAddonProps> = {}) => {
+      const resource = new eksL1.CfnAddon(this, `Addon-${addonName}`, { clusterName: this.cluster.clusterName, addonName, resolveConflicts: 'OVERWRITE', ...extra });
+      const control = controlGroup ? this.nodegroups[controlGroup[0]] : undefined;
+      if (control) resource.node.addDependency(control);
+      return resource;
+    };
+    addon('vpc-cni');
+    addon('kube-proxy');
+    addon('eks-pod-identity-agent');
+    addon('coredns', { configurationValues: JSON.stringify({ tolerations, nodeSelector: controlSelector }) });
+    addon('aws-ebs-csi-driver', {
+      configurationValues: JSON.stringify({ controller: { tolerations, nodeSelector: controlSelector }, node: { tolerateAllTaints: true } }),
+      podIdentityAssociations: [{ roleArn: ebsCsiRole.roleArn, serviceAccount: SERVICE_ACCOUNTS.ebsCsi.name }],
+    });
+
+    if (props.adminPrincipalArn) {
+      this.cluster.grantAccess('AdminAccess', props.adminPrincipalArn, [eks.AccessPolicy.fromAccessPolicyName('AmazonEKSClusterAdminPolicy', { accessScopeType: eks.AccessScopeType.CLUSTER })]);
+    }
+
+    new CfnOutput(this, OUTPUT_KEYS.cluster.clusterName, { value: this.cluster.clusterName });
+    new CfnOutput(this, OUTPUT_KEYS.cluster.clusterEndpoint, { value: this.cluster.clusterEndpoint });
+    new CfnOutput(this, OUTPUT_KEYS.cluster.clusterArn, { value: this.cluster.clusterArn });
+    new CfnOutput(this, OUTPUT_KEYS.cluster.clusterSecurityGroupId, { value: this.cluster.clusterSecurityGroupId });
+    new CfnOutput(this, OUTPUT_KEYS.cluster.clusterCertificateAuthority, { value: this.cluster.clusterCertificateAuthorityData });
+    new CfnOutput(this, OUTPUT_KEYS.cluster.nodeGroupNames, { value: formatPairs(Object.fromEntries(Object.entries(this.nodegroups).map(([k, ng]) => [k, ng.nodegroupName]))) });
+    new CfnOutput(this, OUTPUT_KEYS.cluster.secretsKmsKeyArn, { value: secretsKey.keyArn });
+    new CfnOutput(this, OUTPUT_KEYS.cluster.coderdRoleArn, { value: coderdRole.roleArn });
+    new CfnOutput(this, OUTPUT_KEYS.cluster.provisionerRoleArn, { value: provisionerRole.roleArn });
+    new CfnOutput(this, OUTPUT_KEYS.cluster.ebsCsiRoleArn, { value: ebsCsiRole.roleArn });
+    new CfnOutput(this, OUTPUT_KEYS.cluster.loadBalancerControllerRoleArn, { value: lbcRole.roleArn });
+    new CfnOutput(this, OUTPUT_KEYS.cluster.clusterAutoscalerRoleArn, { value: casRole.roleArn });
+  }
+}
