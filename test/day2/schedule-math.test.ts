@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { cronExpression, nextTransitions, parseCronExpression } from '../../src/day2/schedule-math.js';
+
+const NY = { scaleUp: '06:45', scaleDown: '18:15', weekdays: ['MON', 'TUE', 'WED', 'THU', 'FRI'] as const, timezone: 'America/New_York' };
+
+describe('next schedule transitions', () => {
+  it('keeps 06:45 New York time across the March 2026 change to daylight time (UTC offset -5 → -4)', () => {
+    // Friday 2026-03-06 20:00 UTC = 15:00 EST
+    const t = nextTransitions(NY, new Date('2026-03-06T20:00:00Z'), 5, 'Europe/Berlin');
+    expect(t.map((x) => [x.kind, x.at])).toEqual([
+      ['scale-down', '2026-03-06T23:15:00Z'], // Fri 18:15 EST
+      ['scale-up', '2026-03-09T10:45:00Z'], // Mon 06:45 EDT, after the Sunday 2026-03-08 change
+      ['scale-down', '2026-03-09T22:15:00Z'],
+      ['scale-up', '2026-03-10T10:45:00Z'],
+      ['scale-down', '2026-03-10T22:15:00Z'],
+    ]);
+    expect(t[0]?.schedule).toEqual({ zone: 'America/New_York', local: 'Fri 2026-03-06 18:15', offset: 'UTC-5' });
+    expect(t[1]?.schedule).toEqual({ zone: 'America/New_York', local: 'Mon 2026-03-09 06:45', offset: 'UTC-4' });
+    // Berlin is still on winter time until 2026-03-29: the gap to New York shrinks from 6 to 5 hours
+    expect(t[0]?.user).toEqual({ zone: 'Europe/Berlin', local: 'Sat 2026-03-07 00:15', offset: 'UTC+1' });
+    expect(t[1]?.user.local).toBe('Mon 2026-03-09 11:45');
+  });
+
+  it('keeps 06:45 New York time across the November 2026 return to standard time (-4 → -5)', () => {
+    const t = nextTransitions(NY, new Date('2026-10-30T12:00:00Z'), 3, 'UTC');
+    expect(t.map((x) => x.at)).toEqual(['2026-10-30T22:15:00Z', '2026-11-02T11:45:00Z', '2026-11-02T23:15:00Z']);
+    expect(t.map((x) => x.schedule.local)).toEqual(['Fri 2026-10-30 18:15', 'Mon 2026-11-02 06:45', 'Mon 2026-11-02 18:15']);
+    expect(t[1]?.schedule.offset).toBe('UTC-5');
+    expect(t[1]?.user).toEqual({ zone: 'UTC', local: 'Mon 2026-11-02 11:45', offset: 'UTC' });
+  });
+
+  it('moves a time that does not exist on the spring-forward day forward with the clock', () => {
+    const t = nextTransitions({ scaleUp: '02:30', scaleDown: '18:00', weekdays: ['SUN'], timezone: 'America/New_York' }, new Date('2026-03-08T00:00:00Z'), 1, 'UTC');
+    expect(t[0]).toMatchObject({ kind: 'scale-up', at: '2026-03-08T07:30:00Z', schedule: { local: 'Sun 2026-03-08 03:30', offset: 'UTC-4' } });
+  });
+});
+
+describe('EventBridge Scheduler cron expressions', () => {
+  it('writes and reads back the weekday schedule', () => {
+    expect(cronExpression('06:45', NY.weekdays)).toBe('cron(45 6 ? * MON-FRI *)');
+    expect(cronExpression('18:15', ['MON', 'WED', 'FRI'])).toBe('cron(15 18 ? * MON,WED,FRI *)');
+    expect(parseCronExpression('cron(15 18 ? * MON-FRI *)')).toEqual({ time: '18:15', weekdays: ['MON', 'TUE', 'WED', 'THU', 'FRI'] });
+    expect(parseCronExpression('cron(0 7 ? * SAT,SUN *)')).toEqual({ time: '07:00', weekdays: ['SAT', 'SUN'] });
+    expect(parseCronExpression('rate(5 minutes)')).toBeUndefined();
+  });
+});
