@@ -1,0 +1,151 @@
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.60.0, < 7.0.0"
+    }
+  }
+}
+
+locals {
+  persistent = lookup(var.capabilities, "persistent-home", "true") == "true"
+  egress     = lookup(var.capabilities, "network-egress", "https-only")
+  tags       = merge({ for k, v in var.labels : replace(k, "/[^a-zA-Z0-9 _.:/=+@-]/", "-") => v }, { Name = local.safe_name })
+}
+
+# Workspace subnets come from Day 0: tagged with the deployment and the subnet tier.
+data "aws_subnets" "workspace" {
+  filter {
+    name   = "tag:coder-platform/deployment"
+    values = [var.settings["deployment"]]
+  }
+  filter {
+    name   = "tag:coder-platform/tier"
+    values = [var.settings["subnet_tier"]]
+  }
+}
+
+data "aws_subnet" "selected" {
+  id = sort(data.aws_subnets.workspace.ids)[0]
+}
+
+data "aws_vpc" "selected" {
+  id = data.aws_subnet.selected.vpc_id
+}
+
+resource "aws_security_group" "workspace" {
+  name_prefix = "${local.safe_name}-"
+  description = "Coder workspace ${var.workspace_name} of ${var.owner}: no inbound, egress per capability"
+  vpc_id      = data.aws_subnet.selected.vpc_id
+  tags        = local.tags
+
+  dynamic "egress" {
+    for_each = local.egress == "unrestricted" ? [0] : []
+    content {
+      description = "all egress (network-egress = unrestricted)"
+      from_port   = 0
+      to_port     = 0
+      protocol    = "-1"
+      cidr_blocks = ["0.0.0.0/0"]
+    }
+  }
+
+  dynamic "egress" {
+    for_each = local.egress == "https-only" ? [443] : []
+    content {
+      description = "HTTPS egress (network-egress = https-only): Coder agent and package mirrors"
+      from_port   = egress.value
+      to_port     = egress.value
+      protocol    = "tcp"
+      cidr_blocks = ["0.0.0.0/0"]
+    }
+  }
+
+  egress {
+    description = "DNS inside the VPC"
+    from_port   = 53
+    to_port     = 53
+    protocol    = "udp"
+    cidr_blocks = [data.aws_vpc.selected.cidr_block]
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ec2.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "workspace" {
+  name_prefix        = substr("${local.safe_name}-", 0, 38)
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+  tags               = local.tags
+}
+
+resource "aws_iam_role_policy_attachment" "ssm" {
+  role       = aws_iam_role.workspace.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+}
+
+data "aws_partition" "current" {}
+
+resource "aws_iam_instance_profile" "workspace" {
+  name_prefix = substr("${local.safe_name}-", 0, 38)
+  role        = aws_iam_role.workspace.name
+  tags        = local.tags
+}
+
+resource "aws_ebs_volume" "home" {
+  count             = local.persistent ? 1 : 0
+  availability_zone = data.aws_subnet.selected.availability_zone
+  size              = local.storage_gib
+  type              = "gp3"
+  encrypted         = true
+  tags              = merge(local.tags, { Name = "${local.safe_name}-home" })
+
+  lifecycle {
+    ignore_changes = [size]
+  }
+}
+
+resource "aws_volume_attachment" "home" {
+  count        = local.persistent ? 1 : 0
+  device_name  = "/dev/sdh"
+  volume_id    = aws_ebs_volume.home[0].id
+  instance_id  = aws_instance.workspace.id
+  stop_instance_before_detaching = true
+}
+
+resource "aws_ec2_instance_state" "workspace" {
+  instance_id = aws_instance.workspace.id
+  state       = var.start_count == 1 ? "running" : "stopped"
+}
+
+output "agent_endpoint" {
+  value = "ec2://${aws_instance.workspace.id}"
+}
+
+output "volume_mounts" {
+  value = local.persistent ? [{ path = local.home_path, type = "ebs", size = var.compute_profile.storage, storage_class = "gp3" }] : []
+}
+
+output "metadata" {
+  value = {
+    platform          = "ec2-gpu"
+    os                = "linux"
+    arch              = "amd64"
+    toolchain_version = lookup(var.labels, "coder.toolchain.version", "")
+    base_version      = lookup(var.labels, "coder.base.version", "")
+    image_digest      = ""
+    ami_id            = aws_instance.workspace.ami
+    provisioned_at    = timestamp()
+  }
+}

@@ -1,0 +1,19 @@
+# Root-level provider configuration for EC2 bases: the provisioner's IAM role (IRSA) supplies credentials.
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.60.0, < 7.0.0"
+    }
+  }
+}
+
+provider "aws" {
+  region = local.composition.settings["region"]
+  default_tags {
+    tags = {
+      "coder-platform/deployment" = local.composition.settings["deployment"]
+      "coder-platform/template"   = local.composition.template
+    }
+  }
+}

@@ -1,0 +1,12 @@
+# Root-level provider configuration for base-k8s: the provisioner runs in the cluster and uses its
+# service account (in-cluster configuration).
+terraform {
+  required_providers {
+    kubernetes = {
+      source  = "hashicorp/kubernetes"
+      version = ">= 2.30.0, < 3.0.0"
+    }
+  }
+}
+
+provider "kubernetes" {}

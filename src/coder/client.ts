@@ -1,0 +1,423 @@
+/**
+ * A typed client for the Coder REST API (contract: ../shared/coder/swagger.json, basePath `/`; behaviour
+ * the spec misses: ../shared/reference/coder-api.md §0.4). One method per endpoint coder-platform uses.
+ * Failures become ExternalError('coder', '<METHOD path-template>', …) and never carry request bodies, so
+ * passwords, tokens and license JWTs cannot leak through errors.
+ */
+import { ExternalError } from '../errors.js';
+import type {
+  BuildInfo,
+  CoderResponse,
+  CoderUser,
+  CreateFirstUserRequest,
+  CreateFirstUserResponse,
+  CreateGroupRequest,
+  CreateTemplateRequest,
+  CreateTemplateVersionRequest,
+  CreateUserRequest,
+  Entitlements,
+  Group,
+  License,
+  Organization,
+  OrganizationMember,
+  PatchGroupRequest,
+  ProvisionerDaemon,
+  ProvisionerJobLog,
+  ProvisionerKey,
+  ReducedUser,
+  Template,
+  TemplateSettings,
+  TemplateVersion,
+  UpdateTemplateACL,
+  WorkspaceSummary,
+} from './types.js';
+
+export interface CoderClientOptions {
+  /** e.g. `https://coder.example.com` (a trailing slash is ignored). */
+  baseUrl: string;
+  sessionToken?: string;
+  fetch?: typeof fetch;
+  /** Per request. @default 30000 */
+  timeoutMs?: number;
+}
+
+interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  raw?: { data: Uint8Array; contentType: string };
+  /** Send the session token. @default true */
+  auth?: boolean;
+  /** Statuses that resolve to `undefined` instead of an error (e.g. 404 for lookups). */
+  tolerate?: number[];
+}
+
+interface RawResponse<T> {
+  status: number;
+  data: T | undefined;
+}
+
+/** A Coder error status as a typed error, so callers can branch on the status without parsing text. */
+export class CoderApiError extends ExternalError {
+  constructor(
+    operation: string,
+    message: string,
+    readonly status: number,
+    readonly response: CoderResponse | undefined,
+    options: { nextSteps?: string[]; resource?: string } = {},
+  ) {
+    super('coder', operation, message, options);
+  }
+}
+
+export class CoderClient {
+  readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
+  private sessionToken: string | undefined;
+
+  constructor(options: CoderClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.sessionToken = options.sessionToken;
+    this.fetchImpl = options.fetch ?? fetch;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /** A client for the same server with another session token. */
+  withToken(sessionToken: string): CoderClient {
+    return new CoderClient({ baseUrl: this.baseUrl, sessionToken, fetch: this.fetchImpl, timeoutMs: this.timeoutMs });
+  }
+
+  get authenticated(): boolean {
+    return this.sessionToken !== undefined;
+  }
+
+  // ---- health and setup state ------------------------------------------------------------------
+
+  /** `GET /healthz` (off-spec, plain text): true when the server answers 200. */
+  async healthz(): Promise<boolean> {
+    const response = await this.send('GET', '/healthz', '/healthz', { auth: false, tolerate: [500, 502, 503, 504] });
+    return response.status === 200;
+  }
+
+  async buildInfo(): Promise<BuildInfo> {
+    return this.json<BuildInfo>('GET', '/api/v2/buildinfo', '/api/v2/buildinfo', { auth: false });
+  }
+
+  /** `GET /api/v2/users/first`: 200 = an owner exists, 404 = fresh deployment (coder-api.md §1). */
+  async firstUserExists(): Promise<boolean> {
+    const response = await this.send('GET', '/api/v2/users/first', '/api/v2/users/first', { auth: false, tolerate: [404] });
+    return response.status === 200;
+  }
+
+  /** Creates the owner; resolves `undefined` when an owner already exists (409). */
+  async createFirstUser(request: CreateFirstUserRequest): Promise<CreateFirstUserResponse | undefined> {
+    const response = await this.send<CreateFirstUserResponse>('POST', '/api/v2/users/first', '/api/v2/users/first', {
+      auth: false,
+      body: { trial: false, ...request },
+      tolerate: [409],
+    });
+    return response.status === 409 ? undefined : response.data;
+  }
+
+  /** `POST /api/v2/users/login` by e-mail; returns the session token. */
+  async login(email: string, password: string): Promise<string> {
+    const data = await this.json<{ session_token: string }>('POST', '/api/v2/users/login', '/api/v2/users/login', { auth: false, body: { email, password } });
+    return data.session_token;
+  }
+
+  // ---- users and roles -------------------------------------------------------------------------
+
+  async me(): Promise<CoderUser> {
+    return this.json<CoderUser>('GET', '/api/v2/users/me', '/api/v2/users/{user}');
+  }
+
+  async user(user: string): Promise<CoderUser | undefined> {
+    return this.maybe<CoderUser>('GET', `/api/v2/users/${enc(user)}`, '/api/v2/users/{user}');
+  }
+
+  /** Every user, paginated (`GET /api/v2/users`). */
+  async listUsers(q?: string): Promise<CoderUser[]> {
+    const all: CoderUser[] = [];
+    const limit = 100;
+    for (let offset = 0; ; offset += limit) {
+      const page = await this.json<{ users: CoderUser[]; count: number }>('GET', '/api/v2/users', '/api/v2/users', { query: { q, limit, offset } });
+      all.push(...page.users);
+      if (page.users.length < limit || all.length >= page.count) return all;
+    }
+  }
+
+  async createUser(request: CreateUserRequest): Promise<CoderUser> {
+    return this.json<CoderUser>('POST', '/api/v2/users', '/api/v2/users', { body: request });
+  }
+
+  /** Replaces the user's site roles (`member` is implicit). */
+  async updateSiteRoles(user: string, roles: string[]): Promise<CoderUser> {
+    return this.json<CoderUser>('PUT', `/api/v2/users/${enc(user)}/roles`, '/api/v2/users/{user}/roles', { body: { roles } });
+  }
+
+  /** Replaces the user's organization roles. */
+  async updateOrganizationRoles(organization: string, user: string, roles: string[]): Promise<OrganizationMember> {
+    return this.json<OrganizationMember>(
+      'PUT',
+      `/api/v2/organizations/${enc(organization)}/members/${enc(user)}/roles`,
+      '/api/v2/organizations/{organization}/members/{user}/roles',
+      { body: { roles } },
+    );
+  }
+
+  async organizationMember(organization: string, user: string): Promise<(OrganizationMember & { roles?: { name: string }[] }) | undefined> {
+    return this.maybe('GET', `/api/v2/organizations/${enc(organization)}/members/${enc(user)}`, '/api/v2/organizations/{organization}/members/{user}');
+  }
+
+  async suspendUser(user: string): Promise<CoderUser> {
+    return this.json<CoderUser>('PUT', `/api/v2/users/${enc(user)}/status/suspend`, '/api/v2/users/{user}/status/suspend');
+  }
+
+  async activateUser(user: string): Promise<CoderUser> {
+    return this.json<CoderUser>('PUT', `/api/v2/users/${enc(user)}/status/activate`, '/api/v2/users/{user}/status/activate');
+  }
+
+  // ---- organizations -----------------------------------------------------------------------------
+
+  async organization(organization = 'default'): Promise<Organization> {
+    return this.json<Organization>('GET', `/api/v2/organizations/${enc(organization)}`, '/api/v2/organizations/{organization}');
+  }
+
+  // ---- licenses ------------------------------------------------------------------------------------
+
+  async addLicense(license: string): Promise<License> {
+    return this.json<License>('POST', '/api/v2/licenses', '/api/v2/licenses', { body: { license } });
+  }
+
+  async listLicenses(): Promise<License[]> {
+    return this.json<License[]>('GET', '/api/v2/licenses', '/api/v2/licenses');
+  }
+
+  async entitlements(): Promise<Entitlements> {
+    return this.json<Entitlements>('GET', '/api/v2/entitlements', '/api/v2/entitlements');
+  }
+
+  // ---- provisioners --------------------------------------------------------------------------------
+
+  /** Returns the key secret, shown only this once. */
+  async createProvisionerKey(organization: string, request: { name: string; tags: Record<string, string> }): Promise<string> {
+    const data = await this.json<{ key: string }>(
+      'POST',
+      `/api/v2/organizations/${enc(organization)}/provisionerkeys`,
+      '/api/v2/organizations/{organization}/provisionerkeys',
+      { body: request },
+    );
+    return data.key;
+  }
+
+  async listProvisionerKeys(organization: string): Promise<ProvisionerKey[]> {
+    return this.json<ProvisionerKey[]>('GET', `/api/v2/organizations/${enc(organization)}/provisionerkeys`, '/api/v2/organizations/{organization}/provisionerkeys');
+  }
+
+  async deleteProvisionerKey(organization: string, name: string): Promise<void> {
+    await this.send(
+      'DELETE',
+      `/api/v2/organizations/${enc(organization)}/provisionerkeys/${enc(name)}`,
+      '/api/v2/organizations/{organization}/provisionerkeys/{provisionerkey}',
+      { tolerate: [404] },
+    );
+  }
+
+  async listProvisionerDaemons(organization: string, options: { status?: 'offline' | 'idle' | 'busy'; limit?: number } = {}): Promise<ProvisionerDaemon[]> {
+    return this.json<ProvisionerDaemon[]>(
+      'GET',
+      `/api/v2/organizations/${enc(organization)}/provisionerdaemons`,
+      '/api/v2/organizations/{organization}/provisionerdaemons',
+      { query: { status: options.status, limit: options.limit } },
+    );
+  }
+
+  // ---- files and template versions -----------------------------------------------------------------
+
+  /** Uploads a tar archive; returns the file id (`hash` in the response). 201 new, 200 already uploaded. */
+  async uploadFile(archive: Uint8Array, contentType: 'application/x-tar' | 'application/zip' = 'application/x-tar'): Promise<{ fileId: string; created: boolean }> {
+    const response = await this.send<{ hash: string }>('POST', '/api/v2/files', '/api/v2/files', { raw: { data: archive, contentType } });
+    if (!response.data?.hash) throw new CoderApiError('POST /api/v2/files', 'the response carried no file id', response.status, undefined);
+    return { fileId: response.data.hash, created: response.status === 201 };
+  }
+
+  async createTemplateVersion(organization: string, request: CreateTemplateVersionRequest): Promise<TemplateVersion> {
+    return this.json<TemplateVersion>(
+      'POST',
+      `/api/v2/organizations/${enc(organization)}/templateversions`,
+      '/api/v2/organizations/{organization}/templateversions',
+      { body: request },
+    );
+  }
+
+  async getTemplateVersion(id: string): Promise<TemplateVersion> {
+    return this.json<TemplateVersion>('GET', `/api/v2/templateversions/${enc(id)}`, '/api/v2/templateversions/{templateversion}');
+  }
+
+  /** A template's version by name, or undefined (404). The spec types the answer as an array; the handler returns one. */
+  async templateVersionByName(templateId: string, name: string): Promise<TemplateVersion | undefined> {
+    const data = await this.maybe<TemplateVersion | TemplateVersion[]>(
+      'GET',
+      `/api/v2/templates/${enc(templateId)}/versions/${enc(name)}`,
+      '/api/v2/templates/{template}/versions/{templateversionname}',
+    );
+    return Array.isArray(data) ? data[0] : data;
+  }
+
+  async templateVersionLogs(id: string, after?: number): Promise<ProvisionerJobLog[]> {
+    return this.json<ProvisionerJobLog[]>('GET', `/api/v2/templateversions/${enc(id)}/logs`, '/api/v2/templateversions/{templateversion}/logs', {
+      query: { after },
+    });
+  }
+
+  async cancelTemplateVersion(id: string): Promise<void> {
+    await this.send('PATCH', `/api/v2/templateversions/${enc(id)}/cancel`, '/api/v2/templateversions/{templateversion}/cancel', { tolerate: [400] });
+  }
+
+  // ---- templates -----------------------------------------------------------------------------------
+
+  async templateByName(organization: string, name: string): Promise<Template | undefined> {
+    return this.maybe<Template>('GET', `/api/v2/organizations/${enc(organization)}/templates/${enc(name)}`, '/api/v2/organizations/{organization}/templates/{templatename}');
+  }
+
+  async createTemplate(organization: string, request: CreateTemplateRequest): Promise<Template> {
+    return this.json<Template>('POST', `/api/v2/organizations/${enc(organization)}/templates`, '/api/v2/organizations/{organization}/templates', { body: request });
+  }
+
+  /** `PATCH /api/v2/templates/{template}/versions`: make a built version the active one. */
+  async promoteVersion(templateId: string, versionId: string): Promise<void> {
+    await this.json<CoderResponse>('PATCH', `/api/v2/templates/${enc(templateId)}/versions`, '/api/v2/templates/{template}/versions', { body: { id: versionId } });
+  }
+
+  async updateTemplateSettings(templateId: string, settings: Partial<TemplateSettings>): Promise<Template> {
+    return this.json<Template>('PATCH', `/api/v2/templates/${enc(templateId)}`, '/api/v2/templates/{template}', { body: settings });
+  }
+
+  async updateTemplateACL(templateId: string, acl: UpdateTemplateACL): Promise<void> {
+    await this.json<CoderResponse>('PATCH', `/api/v2/templates/${enc(templateId)}/acl`, '/api/v2/templates/{template}/acl', { body: acl });
+  }
+
+  // ---- groups --------------------------------------------------------------------------------------
+
+  async listGroups(organization: string): Promise<Group[]> {
+    return this.json<Group[]>('GET', `/api/v2/organizations/${enc(organization)}/groups`, '/api/v2/organizations/{organization}/groups');
+  }
+
+  async createGroup(organization: string, request: CreateGroupRequest): Promise<Group> {
+    return this.json<Group>('POST', `/api/v2/organizations/${enc(organization)}/groups`, '/api/v2/organizations/{organization}/groups', { body: request });
+  }
+
+  /** `PATCH /api/v2/groups/{group}` with the group UUID. */
+  async patchGroup(groupId: string, request: PatchGroupRequest): Promise<Group> {
+    return this.json<Group>('PATCH', `/api/v2/groups/${enc(groupId)}`, '/api/v2/groups/{group}', { body: request });
+  }
+
+  /** Every member of a group, paginated. */
+  async groupMembers(groupId: string): Promise<ReducedUser[]> {
+    const all: ReducedUser[] = [];
+    const limit = 100;
+    for (let offset = 0; ; offset += limit) {
+      const page = await this.json<{ users: ReducedUser[]; count: number }>('GET', `/api/v2/groups/${enc(groupId)}/members`, '/api/v2/groups/{group}/members', {
+        query: { limit, offset },
+      });
+      all.push(...page.users);
+      if (page.users.length < limit || all.length >= page.count) return all;
+    }
+  }
+
+  // ---- workspaces ----------------------------------------------------------------------------------
+
+  /** `GET /api/v2/workspaces?q=…` (e.g. `status:running`); returns the page and the total count. */
+  async listWorkspaces(options: { q?: string; limit?: number; offset?: number } = {}): Promise<{ workspaces: WorkspaceSummary[]; count: number }> {
+    return this.json('GET', '/api/v2/workspaces', '/api/v2/workspaces', { query: { q: options.q, limit: options.limit, offset: options.offset } });
+  }
+
+  // ---- transport -----------------------------------------------------------------------------------
+
+  private async json<T>(method: string, path: string, template: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.send<T>(method, path, template, options);
+    return response.data as T;
+  }
+
+  private async maybe<T>(method: string, path: string, template: string, options: RequestOptions = {}): Promise<T | undefined> {
+    const response = await this.send<T>(method, path, template, { ...options, tolerate: [...(options.tolerate ?? []), 404] });
+    return response.status === 404 ? undefined : response.data;
+  }
+
+  private async send<T>(method: string, path: string, template: string, options: RequestOptions = {}): Promise<RawResponse<T>> {
+    const operation = `${method} ${template}`;
+    const url = new URL(this.baseUrl + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (options.auth !== false) {
+      if (this.sessionToken === undefined) throw new CoderApiError(operation, 'no session token: this call needs an authenticated client', 401, undefined, { nextSteps: SESSION_NEXT_STEPS });
+      headers['Coder-Session-Token'] = this.sessionToken;
+    }
+    let body: Uint8Array | string | undefined;
+    if (options.raw) {
+      headers['Content-Type'] = options.raw.contentType;
+      body = options.raw.data;
+    } else if (options.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, { method, headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      const reason = error instanceof Error ? (error.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : error.message) : String(error);
+      throw new CoderApiError(operation, `${this.baseUrl} could not be reached: ${reason}`, 0, undefined, {
+        nextSteps: ['Check that the access URL resolves and Coder is running (`GET /healthz`), then re-run.'],
+      });
+    }
+
+    const text = await response.text();
+    const parsed = parseJson(text);
+    if (response.ok || options.tolerate?.includes(response.status)) {
+      return { status: response.status, data: (response.ok ? parsed : undefined) as T | undefined };
+    }
+    const coderResponse = isCoderResponse(parsed) ? parsed : undefined;
+    throw errorFor(operation, response.status, coderResponse, text);
+  }
+}
+
+const SESSION_NEXT_STEPS = [
+  'The Coder session token is expired or invalid: re-run `coder-platform day1 --only first-admin` to log in again and store a fresh token in Secrets Manager.',
+];
+
+function errorFor(operation: string, status: number, response: CoderResponse | undefined, text: string): CoderApiError {
+  const detail = response ? [response.message, response.detail].filter(Boolean).join(': ') : text.slice(0, 200) || `HTTP ${status}`;
+  const validations = response?.validations?.length ? ` (${response.validations.map((v) => `${v.field}: ${v.detail}`).join('; ')})` : '';
+  if (status === 401) {
+    return new CoderApiError(operation, `session token expired or invalid (HTTP 401: ${detail})`, status, response, { nextSteps: SESSION_NEXT_STEPS });
+  }
+  if (status === 403) {
+    return new CoderApiError(operation, `forbidden (HTTP 403: ${detail})`, status, response, {
+      nextSteps: ['The token must belong to an owner, and premium features need a license with the matching entitlement (see `GET /api/v2/entitlements`).'],
+    });
+  }
+  if (status === 429) {
+    return new CoderApiError(operation, `rate limited (HTTP 429: ${detail})`, status, response, { nextSteps: ['Wait a minute and re-run; completed steps are kept.'] });
+  }
+  return new CoderApiError(operation, `HTTP ${status}: ${detail}${validations}`, status, response);
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function isCoderResponse(value: unknown): value is CoderResponse {
+  return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
