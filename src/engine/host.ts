@@ -28,6 +28,43 @@ export interface ConfirmRequest {
   message: string;
   /** When set, the operator must type this exact text (e.g. the deployment name) to confirm. */
   typeToConfirm?: string;
+  /** The step asking, when inside a phase (the engine fills it in); lets a task-list renderer place the prompt. */
+  stepId?: string;
+}
+
+/**
+ * How the engine tells a renderer about a phase's lifecycle: it emits these well-known codes through the
+ * same `emit()` as every other event (no second interface), so any EventHost can record or render them.
+ *
+ * - ENGINE_PHASE_START  data: { phase, deployment, concurrency, steps: EngineStepInfo[] }
+ * - ENGINE_STEP_START   stepId; data: { title, attempt, expectedSeconds? }  (probe and run both follow)
+ * - ENGINE_STEP_END     stepId; data: { title, status: StepStatus, reason?: 'journal' | 'probe' | 'disabled'
+ *                       | 'not-selected' | 'run', durationMs?, error? }  — also sent, without a START, for
+ *                       steps that will not run (already done, disabled, not selected)
+ * - ENGINE_PHASE_END    data: { phase, status, resumeCommand? }
+ * - ENGINE_PLAN         data: { phase, steps: EngineStepInfo[] } — the --dry-run plan; renderers print it
+ * - ENGINE_CLEANUP / ENGINE_CLEANUP_FAILED, ENGINE_LOCK_STALE / ENGINE_LOCK_BROKEN, ENGINE_INTERRUPT,
+ *   ENGINE_VERIFY_REDO — informational, rendered as plain lines.
+ * Every other event carrying a stepId is progress of that step (a sub-line under it).
+ */
+export const ENGINE_EVENTS = {
+  phaseStart: 'ENGINE_PHASE_START',
+  stepStart: 'ENGINE_STEP_START',
+  stepEnd: 'ENGINE_STEP_END',
+  phaseEnd: 'ENGINE_PHASE_END',
+  plan: 'ENGINE_PLAN',
+} as const;
+
+/** One step as described in ENGINE_PHASE_START and ENGINE_PLAN. */
+export interface EngineStepInfo {
+  id: string;
+  title: string;
+  dependsOn: string[];
+  expectedSeconds?: number;
+  /** run: will run now; wait: will run after its dependencies; skip: will not run. */
+  plan: 'run' | 'skip' | 'wait';
+  /** Why (e.g. `done in the journal`, `disabled`, `not selected by --only`, `after network`). */
+  reason: string;
 }
 
 export interface EventHost {

@@ -74,6 +74,13 @@ export interface RunPhaseOptions {
   breakLock?: boolean;
   /** Print the plan and run nothing. */
   dryRun?: boolean;
+  /**
+   * Aborted on SIGINT/SIGTERM (executePhase wires it): no new step starts, running steps see ctx.signal
+   * aborted, cleanups run, the journal is written and the result is `interrupted`.
+   */
+  signal?: AbortSignal;
+  /** The command that resumes this phase, for the hint and the journal. @default command */
+  resumeCommand?: string;
 }
 
 export interface StepResult {
@@ -99,4 +106,13 @@ export interface PhaseResult {
   outputs: Record<string, StepOutputs>;
   /** The exact command that resumes a failed or interrupted run. */
   resumeCommand?: string;
+  /** The first step that failed (status `failed`): what to tell the operator. */
+  failure?: {
+    stepId: string;
+    title: string;
+    /** One line. */
+    error: string;
+    /** The failed step's own next steps (from its CoderPlatformError), before the resume hint. */
+    nextSteps: string[];
+  };
 }

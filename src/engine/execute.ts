@@ -1,0 +1,102 @@
+/**
+ * What every phase command calls: resolves the state directory and the exact resume command, installs
+ * SIGINT/SIGTERM handling for the run, runs the phase on the engine, closes the host, and turns a failed
+ * or interrupted phase into the right error (exit 1 / 130) naming the step, the cause and the resume command.
+ *
+ * Signals: the first SIGINT/SIGTERM aborts the run's AbortSignal — no new step starts, running steps see
+ * ctx.signal aborted, cleanups run, the journal is written — and then CancelledError (exit 130) is thrown.
+ * A second SIGINT exits 130 at once; the journal is still valid because every write is atomic.
+ */
+import type { GlobalOptions } from '../base-command.js';
+import { CancelledError, CheckFailedError } from '../errors.js';
+import type { PhaseFlagValues } from '../phase-flags.js';
+import { stateDirFor } from '../state/state-dir.js';
+import type { EventHost } from './host.js';
+import { runPhase } from './run-phase.js';
+import type { Phase, PhaseResult } from './types.js';
+
+export interface ExecutePhaseOptions {
+  /** Deployment name (config deployment.name). */
+  deployment: string;
+  /** The command without flags, e.g. `coder-platform day1` or `coder-platform day2 upgrade`. */
+  command: string;
+  globals: GlobalOptions;
+  flags: PhaseFlagValues;
+  /** The host from createHost(); closed before this returns or throws. */
+  host: EventHost & { close(): Promise<void> };
+  /** Max steps at once. @default 4 */
+  concurrency?: number;
+}
+
+function quote(value: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The exact command that resumes the phase: the command plus the globals that select the deployment. */
+export function resumeCommandFor(command: string, globals: Pick<GlobalOptions, 'configPath' | 'stateDir' | 'awsProfile' | 'region'>): string {
+  const parts = [command, '--config', quote(globals.configPath)];
+  if (globals.stateDir !== undefined) parts.push('--state-dir', quote(globals.stateDir));
+  if (globals.awsProfile !== undefined) parts.push('--aws-profile', quote(globals.awsProfile));
+  if (globals.region !== undefined) parts.push('--region', quote(globals.region));
+  return parts.join(' ');
+}
+
+function commandLine(resume: string, flags: PhaseFlagValues): string {
+  const parts = [resume];
+  if (flags.restart) parts.push('--restart');
+  if (flags.from !== undefined) parts.push('--from', quote(flags.from));
+  if (flags.only !== undefined) parts.push('--only', quote(flags.only));
+  if (flags.verify) parts.push('--verify');
+  return parts.join(' ');
+}
+
+/** Run a phase for a command. Resolves with the result when it succeeded (or was planned); throws otherwise. */
+export async function executePhase<S>(phase: Phase<S>, services: S, options: ExecutePhaseOptions): Promise<PhaseResult> {
+  const { host, flags, globals } = options;
+  const resumeCommand = resumeCommandFor(options.command, globals);
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (name: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals === 1) {
+      host.emit({ level: 'warn', code: 'ENGINE_INTERRUPT', message: `${name}: stopping after the running steps and their cleanup; press Ctrl-C again to exit now.` });
+      controller.abort(new CancelledError());
+      return;
+    }
+    process.stderr.write(`\nStopped at once. The journal is consistent; resume with: ${resumeCommand}\n`);
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let result: PhaseResult;
+  try {
+    result = await runPhase(phase, services, {
+      deployment: options.deployment,
+      stateDir: stateDirFor(globals.stateDir, options.deployment),
+      command: commandLine(resumeCommand, flags),
+      resumeCommand,
+      host,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      verify: flags.verify,
+      restart: flags.restart,
+      ...(flags.from === undefined ? {} : { from: flags.from }),
+      ...(flags.only === undefined ? {} : { only: flags.only }),
+      breakLock: flags.breakLock,
+      dryRun: flags.dryRun,
+      signal: controller.signal,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await host.close();
+  }
+  if (result.status === 'failed') {
+    const f = result.failure;
+    const what = f === undefined ? `${phase.name} failed` : `${phase.name} failed at step "${f.title}" (${f.stepId}): ${f.error}`;
+    throw new CheckFailedError(what, { nextSteps: [...(f?.nextSteps ?? []), `Fix the cause, then resume with: ${resumeCommand}`] });
+  }
+  if (result.status === 'interrupted') {
+    throw new CancelledError(`${phase.name} was interrupted; its progress is saved in the journal.`, { nextSteps: [`Resume with: ${resumeCommand}`] });
+  }
+  return result;
+}

@@ -1,0 +1,215 @@
+/**
+ * The terminal renderer: listr2's default renderer on stderr, driven by the engine's lifecycle events
+ * (ENGINE_PHASE_START creates one task per step; ENGINE_STEP_START/END move it; other events of a step
+ * become its sub-lines). The title shows the elapsed time and an ETA from the step's expectedSeconds.
+ *
+ * listr2 9 pitfalls handled (toolchain.md §8): it only checks stdout for a TTY, so the fallback condition
+ * also covers stderr, CI and TERM=dumb; failed tasks are collected (collectErrors 'minimal') and reported
+ * by `close()` — the engine's result stays the authority for the exit code; listr's own signal listeners
+ * are off so SIGINT reaches the engine. listr2 is imported lazily, on the first phase.
+ */
+import { writeSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type * as Listr2Module from 'listr2';
+import type { ConfirmRequest, EngineStepInfo, EventHost, PlatformEvent } from '../../engine/host.js';
+import { ENGINE_EVENTS } from '../../engine/host.js';
+import { formatProgress } from './format.js';
+import { LineHost } from './line.js';
+import { askOnTerminal, decideWithoutAsking, type PromptPolicy } from './prompt.js';
+
+type Listr2 = typeof Listr2Module;
+type Wrapper = { title: string; output: string; skip(message?: string): void; prompt: (adapter: never) => unknown };
+
+interface StepEnd {
+  status: string;
+  reason?: string;
+  error?: string;
+}
+
+interface TaskState {
+  info: EngineStepInfo;
+  startedAt?: number;
+  wrapper?: Wrapper;
+  start: Promise<void>;
+  markStarted: () => void;
+  end: Promise<StepEnd>;
+  markEnded: (end: StepEnd) => void;
+  ended: boolean;
+  running: boolean;
+  lines: string[];
+}
+
+interface ActivePhase {
+  states: Map<string, TaskState>;
+  run: Promise<void>;
+  listr: { errors: unknown[] };
+  mod: Listr2;
+  output: InstanceType<Listr2['ProcessOutput']>;
+}
+
+export interface ListrHostOptions extends PromptPolicy {
+  verbose: boolean;
+}
+
+export function isPlainTerminal(env: NodeJS.ProcessEnv = process.env, stderrIsTTY = process.stderr.isTTY === true): boolean {
+  return !stderrIsTTY || env.CI === 'true' || env.CI === '1' || env.TERM === 'dumb';
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+export class ListrHost implements EventHost {
+  private chain: Promise<void> = Promise.resolve();
+  private active: ActivePhase | undefined;
+  private readonly lines: LineHost;
+  /** Failures listr2 collected across phases (shown by the renderer; the engine decides the exit code). */
+  readonly renderedFailures: string[] = [];
+
+  constructor(private readonly options: ListrHostOptions) {
+    this.lines = new LineHost(options);
+  }
+
+  emit(event: Omit<PlatformEvent, 'time'> & { time?: string }): void {
+    const full: PlatformEvent = { ...event, time: event.time ?? new Date().toISOString() };
+    this.chain = this.chain.then(() => this.handle(full)).catch((error: unknown) => {
+      writeSync(2, `renderer error: ${error instanceof Error ? error.message : String(error)}\n`);
+    });
+  }
+
+  private async handle(event: PlatformEvent): Promise<void> {
+    const d = (event.data ?? {}) as Record<string, unknown>;
+    if (event.code === ENGINE_EVENTS.phaseStart) {
+      await this.startPhase(d.steps as EngineStepInfo[]);
+      return;
+    }
+    const active = this.active;
+    if (active === undefined) {
+      this.lines.emit(event);
+      return;
+    }
+    const state = event.stepId === undefined ? undefined : active.states.get(event.stepId);
+    if (event.code === ENGINE_EVENTS.stepStart && state !== undefined) {
+      state.startedAt = Date.now();
+      state.running = true;
+      state.markStarted();
+    } else if (event.code === ENGINE_EVENTS.stepEnd && state !== undefined) {
+      state.running = false;
+      state.ended = true;
+      state.markEnded({ status: String(d.status), ...(typeof d.reason === 'string' ? { reason: d.reason } : {}), ...(typeof d.error === 'string' ? { error: d.error } : {}) });
+    } else if (event.code === ENGINE_EVENTS.phaseEnd) {
+      for (const s of active.states.values()) if (!s.ended) s.markEnded({ status: 'pending' });
+      await active.run;
+      this.renderedFailures.push(...active.listr.errors.map((e) => (e instanceof Error ? e.message : String(e))));
+      this.active = undefined;
+      this.lines.emit(event);
+    } else if (state !== undefined && (event.level !== 'debug' || this.options.verbose)) {
+      state.lines.push(event.message);
+      if (state.wrapper !== undefined) state.wrapper.output = event.message;
+    } else if (event.level !== 'debug' || this.options.verbose) {
+      // Not tied to a step: written through the hijacked stream, shown when the task list ends.
+      this.lines.emit(event);
+    }
+  }
+
+  private async startPhase(steps: EngineStepInfo[]): Promise<void> {
+    const mod = await import('listr2');
+    const output = new mod.ProcessOutput(process.stderr, process.stderr);
+    const logger = new mod.ListrLogger({ processOutput: output, useIcons: true });
+    const states = new Map<string, TaskState>();
+    for (const info of steps) {
+      const start = deferred<void>();
+      const end = deferred<StepEnd>();
+      states.set(info.id, { info, start: start.promise, markStarted: () => start.resolve(), end: end.promise, markEnded: (e) => end.resolve(e), ended: false, running: false, lines: [] });
+    }
+    const tasks = steps.map((info) => ({
+      title: info.title,
+      task: async (_ctx: unknown, task: Wrapper): Promise<void> => {
+        const st = states.get(info.id) as TaskState;
+        st.wrapper = task;
+        if (info.plan === 'skip') {
+          task.skip(`${info.title} (${info.reason})`);
+          return;
+        }
+        task.title = `${info.title} (waiting)`;
+        const tick = setInterval(() => {
+          if (st.startedAt !== undefined && !st.ended) task.title = `${info.title} (${formatProgress(Date.now() - st.startedAt, info.expectedSeconds)})`;
+        }, 1000);
+        let end: StepEnd;
+        try {
+          await Promise.race([st.start, st.end]);
+          if (!st.ended) task.title = `${info.title} (${formatProgress(0, info.expectedSeconds)})`;
+          end = await st.end;
+        } finally {
+          clearInterval(tick);
+        }
+        task.title = info.title;
+        if (end.status === 'done') {
+          if (end.reason !== 'run') task.skip(`${info.title} (already done)`);
+          return;
+        }
+        if (end.status === 'failed') throw new Error(`${info.title}: ${end.error ?? 'failed'}`);
+        if (end.status === 'interrupted') throw new Error(`${info.title}: interrupted`);
+        task.skip(`${info.title} (not started)`);
+      },
+      rendererOptions: { outputBar: 3, persistentOutput: false },
+    }));
+    const listr = new mod.Listr(tasks as never, {
+      concurrent: true,
+      exitOnError: false,
+      collectErrors: 'minimal',
+      registerSignalListeners: false,
+      forceTTY: true,
+      fallbackRendererCondition: () => isPlainTerminal(),
+      rendererOptions: { logger, timer: mod.PRESET_TIMER, collapseErrors: false, showErrorMessage: true },
+      fallbackRendererOptions: { logger, timer: mod.PRESET_TIMER },
+    } as never) as unknown as { run(): Promise<unknown>; errors: unknown[] };
+    const run = listr.run().then(
+      () => undefined,
+      () => undefined,
+    );
+    this.active = { states, run, listr, mod, output };
+  }
+
+  async confirm(request: ConfirmRequest): Promise<boolean> {
+    const decided = decideWithoutAsking(request, this.options);
+    if (decided !== undefined) return decided;
+    await this.chain;
+    const active = this.active;
+    if (active === undefined) return askOnTerminal(request, process.stderr);
+    const states = [...active.states.values()];
+    const owner = states.find((s) => s.info.id === request.stepId && s.running && s.wrapper !== undefined) ?? states.find((s) => s.running && s.wrapper !== undefined);
+    if (owner?.wrapper === undefined) return askOnTerminal(request, active.output.stderr as unknown as Writable);
+    // Show the prompt inside the task list (listr2's prompt area), as @listr2/prompt-adapter-inquirer does.
+    const mod = active.mod;
+    class InquirerAdapter extends mod.ListrPromptAdapter {
+      async run<T>(ask: (output: Writable) => Promise<T>): Promise<T> {
+        const out = this.wrapper.stdout(mod.ListrTaskEventType.PROMPT);
+        this.reportStarted();
+        try {
+          const answer = await ask(out);
+          this.reportCompleted();
+          return answer;
+        } catch (error) {
+          this.reportFailed();
+          throw error;
+        }
+      }
+    }
+    const adapter = owner.wrapper.prompt(InquirerAdapter as never) as InquirerAdapter;
+    return adapter.run((out) => askOnTerminal(request, out));
+  }
+
+  async close(): Promise<void> {
+    await this.chain;
+    if (this.active !== undefined) {
+      for (const s of this.active.states.values()) if (!s.ended) s.markEnded({ status: 'pending' });
+      await this.active.run;
+      this.active = undefined;
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Confirmation prompts (style.md P6): `--yes` approves, non-interactive mode without `--yes` fails naming
+ * the flag, a terminal gets an @inquirer/prompts question on stderr. Ctrl-C or a closed stdin inside the
+ * prompt becomes a CancelledError (exit 130).
+ */
+import type { Writable } from 'node:stream';
+import type { ConfirmRequest } from '../../engine/host.js';
+import { CancelledError, UserError, isPromptExit } from '../../errors.js';
+
+export interface PromptPolicy {
+  yes: boolean;
+  nonInteractive: boolean;
+}
+
+/** Apply --yes / non-interactive; undefined means "ask a person". */
+export function decideWithoutAsking(request: ConfirmRequest, policy: PromptPolicy): boolean | undefined {
+  if (policy.yes) return true;
+  if (policy.nonInteractive) {
+    throw new UserError(`Confirmation needed and no terminal to ask: ${request.message}`, {
+      nextSteps: ['Re-run with --yes (or CODER_PLATFORM_YES=true) to approve in non-interactive mode.'],
+    });
+  }
+  return undefined;
+}
+
+/** Ask on a terminal. With typeToConfirm the exact text must be typed; anything else is a "no". */
+export async function askOnTerminal(request: ConfirmRequest, output: Writable = process.stderr): Promise<boolean> {
+  const { confirm, input } = await import('@inquirer/prompts');
+  const context = { output, clearPromptOnDone: false };
+  try {
+    if (request.typeToConfirm !== undefined) {
+      const answer = await input({ message: `${request.message}\n  Type "${request.typeToConfirm}" to confirm:` }, context);
+      return answer.trim() === request.typeToConfirm;
+    }
+    return await confirm({ message: request.message, default: false }, context);
+  } catch (error) {
+    if (isPromptExit(error)) throw new CancelledError('Cancelled at a prompt.');
+    throw error;
+  }
+}
