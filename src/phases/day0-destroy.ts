@@ -1,0 +1,201 @@
+/**
+ * Day 0 destroy: delete the stacks in reverse dependency order, keep the database (a final snapshot through
+ * the stacks' snapshot removal policy, reported by name), and then report anything still tagged for the
+ * deployment. The operator confirms by typing the deployment name (or --yes) at the start of every run,
+ * never from the journal.
+ *
+ *   identity → synth → schedule ∥ edge → cluster ∥ data → network → leftovers
+ *
+ * The cross-Region backup vault stack (`<name>-dr`) is kept: it holds the backup copies.
+ */
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { awsCall } from '../aws/clients.js';
+import { deleteStackAndWait, describeStack, stackOutputs } from '../cdk/stack-state.js';
+import type { CdkToolkit, AwsTarget } from '../cdk/toolkit.js';
+import type { CoderPlatformConfig } from '../config/schema.js';
+import { OUTPUT_KEYS, stackName, type StackKind } from '../deployment/outputs.js';
+import type { EventHost } from '../engine/host.js';
+import type { Phase, Step, StepContext, StepOutputs } from '../engine/types.js';
+import { CancelledError } from '../errors.js';
+import { type AssemblyCache, drStackName, hasDrStack, principalArnOf, recoverFailedStack, withAccount } from './day0-deploy.js';
+
+export interface Day0DestroyServices {
+  config: CoderPlatformConfig;
+  stateDir: string;
+  cdk: CdkToolkit;
+  aws: AwsTarget;
+  cloudFormation: (region: string) => CloudFormationClient;
+  sts: STSClient;
+  rds: RDSClient;
+  tagging: (region: string) => ResourceGroupsTaggingAPIClient;
+  /** @default 5000 */
+  pollMs?: number;
+}
+
+/** Reverse of the deploy order, as dependencies between destroy steps. */
+const DESTROY_ORDER: { kind: StackKind; dependsOn: string[] }[] = [
+  { kind: 'schedule', dependsOn: ['synth'] },
+  { kind: 'edge', dependsOn: ['synth'] },
+  { kind: 'cluster', dependsOn: ['destroy-schedule', 'destroy-edge'] },
+  { kind: 'data', dependsOn: ['destroy-schedule', 'destroy-edge'] },
+  { kind: 'network', dependsOn: ['destroy-cluster', 'destroy-data'] },
+];
+
+export const DESTROY_EXPECTED_SECONDS: Record<StackKind, number> = { schedule: 60, edge: 300, cluster: 900, data: 900, network: 300 };
+
+/** Ask for the typed deployment name (or --yes). Throws CancelledError when refused. */
+export async function confirmDestroy(config: CoderPlatformConfig, host: EventHost): Promise<void> {
+  const name = config.deployment.name;
+  const ok = await host.confirm({
+    code: 'DAY0_DESTROY',
+    message: `Destroy deployment ${name} in ${config.aws.region}: every stack (${DESTROY_ORDER.map((s) => stackName(name, s.kind)).join(', ')}), the EKS cluster and all workspaces on it. The database is kept as a final snapshot. Type the deployment name to confirm.`,
+    typeToConfirm: name,
+  });
+  if (!ok) throw new CancelledError('Destroy not confirmed; nothing was deleted.');
+}
+
+function identityOf(ctx: StepContext<Day0DestroyServices>): { account: string; principalArn: string } {
+  const out = ctx.outputs.identity;
+  return { account: String(out?.account ?? ''), principalArn: String(out?.principalArn ?? '') };
+}
+
+/** Turn off deletion protection so CloudFormation can delete (and snapshot) the database. */
+async function allowDatabaseDeletion(rds: RDSClient, outputs: Record<string, string>, host: EventHost): Promise<void> {
+  const { ModifyDBClusterCommand, ModifyDBInstanceCommand } = await import('@aws-sdk/client-rds');
+  const cluster = outputs[OUTPUT_KEYS.data.clusterIdentifier];
+  const instance = outputs[OUTPUT_KEYS.data.instanceIdentifier];
+  if (cluster) {
+    await awsCall('rds:ModifyDBCluster', () => rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: cluster, DeletionProtection: false, ApplyImmediately: true })), cluster);
+    host.emit({ level: 'info', code: 'DAY0_DB_PROTECTION_OFF', message: `Deletion protection turned off on ${cluster} so CloudFormation can snapshot and delete it.` });
+  } else if (instance) {
+    await awsCall('rds:ModifyDBInstance', () => rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: instance, DeletionProtection: false, ApplyImmediately: true })), instance);
+    host.emit({ level: 'info', code: 'DAY0_DB_PROTECTION_OFF', message: `Deletion protection turned off on ${instance} so CloudFormation can snapshot and delete it.` });
+  }
+}
+
+/** The newest manual snapshot of the database (the final snapshot CloudFormation took). */
+export async function finalSnapshot(rds: RDSClient, ids: { cluster?: string | undefined; instance?: string | undefined }): Promise<{ identifier: string; arn: string; created?: string } | undefined> {
+  const { DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand } = await import('@aws-sdk/client-rds');
+  if (ids.cluster) {
+    const result = await awsCall('rds:DescribeDBClusterSnapshots', () => rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: ids.cluster, SnapshotType: 'manual' })), ids.cluster);
+    const newest = [...(result.DBClusterSnapshots ?? [])].sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0];
+    return newest?.DBClusterSnapshotIdentifier ? { identifier: newest.DBClusterSnapshotIdentifier, arn: newest.DBClusterSnapshotArn ?? '', ...(newest.SnapshotCreateTime ? { created: newest.SnapshotCreateTime.toISOString() } : {}) } : undefined;
+  }
+  if (ids.instance) {
+    const result = await awsCall('rds:DescribeDBSnapshots', () => rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: ids.instance, SnapshotType: 'manual' })), ids.instance);
+    const newest = [...(result.DBSnapshots ?? [])].sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0];
+    return newest?.DBSnapshotIdentifier ? { identifier: newest.DBSnapshotIdentifier, arn: newest.DBSnapshotArn ?? '', ...(newest.SnapshotCreateTime ? { created: newest.SnapshotCreateTime.toISOString() } : {}) } : undefined;
+  }
+  return undefined;
+}
+
+/** ARNs of resources still tagged Project=<name>, ManagedBy=coder-platform. */
+export async function taggedLeftovers(tagging: ResourceGroupsTaggingAPIClient, deployment: string): Promise<string[]> {
+  const { GetResourcesCommand } = await import('@aws-sdk/client-resource-groups-tagging-api');
+  const arns: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await awsCall('tag:GetResources', () =>
+      tagging.send(
+        new GetResourcesCommand({
+          TagFilters: [
+            { Key: 'Project', Values: [deployment] },
+            { Key: 'ManagedBy', Values: ['coder-platform'] },
+          ],
+          ResourcesPerPage: 100,
+          ...(token ? { PaginationToken: token } : {}),
+        }),
+      ),
+    );
+    for (const r of page.ResourceTagMappingList ?? []) if (r.ResourceARN) arns.push(r.ResourceARN);
+    token = page.PaginationToken || undefined;
+  } while (token);
+  return arns.sort();
+}
+
+function destroyStep(kind: StackKind, name: string, dependsOn: string[], cache: AssemblyCache): Step<Day0DestroyServices> {
+  return {
+    id: `destroy-${kind}`,
+    title: `Destroy the ${kind} stack (${name})`,
+    dependsOn,
+    expectedSeconds: DESTROY_EXPECTED_SECONDS[kind],
+    isDone: async (ctx) => ((await describeStack(ctx.services.cloudFormation(ctx.services.config.aws.region), name)) ? undefined : { stackName: name, deleted: true }),
+    run: async (ctx): Promise<StepOutputs> => {
+      const { services } = ctx;
+      const cfn = services.cloudFormation(services.config.aws.region);
+      const stack = await describeStack(cfn, name);
+      if (!stack) return { stackName: name, deleted: true };
+      const outputs = stackOutputs(stack);
+      if (kind === 'data') await allowDatabaseDeletion(services.rds, outputs, ctx.host);
+      if (stack.StackStatus === 'DELETE_FAILED') {
+        // A previous delete got stuck: explain it, then delete again (the typed confirmation covers it).
+        await recoverFailedStack(cfn, name, ctx.host, { signal: ctx.signal, pollMs: services.pollMs });
+      } else {
+        const assembly = await cache.get(ctx.host, identityOf(ctx));
+        if (assembly.stacks.some((s) => s.name === name)) await assembly.destroyStack(name, { host: ctx.host, approved: true });
+        else await deleteStackAndWait(cfn, name, { signal: ctx.signal, ...(services.pollMs !== undefined ? { pollMs: services.pollMs } : {}) });
+      }
+      if (kind !== 'data') return { stackName: name, deleted: true };
+      const snapshot = await finalSnapshot(services.rds, { cluster: outputs[OUTPUT_KEYS.data.clusterIdentifier], instance: outputs[OUTPUT_KEYS.data.instanceIdentifier] });
+      ctx.host.emit({
+        level: snapshot ? 'info' : 'warn',
+        code: 'DAY0_DB_SNAPSHOT',
+        message: snapshot
+          ? `The database was kept as snapshot ${snapshot.identifier} (${snapshot.arn}) in ${services.config.aws.region}.`
+          : 'No final database snapshot was found; check RDS snapshots in the console before deleting anything else.',
+        ...(snapshot ? { data: snapshot } : {}),
+      });
+      return { stackName: name, deleted: true, snapshotIdentifier: snapshot?.identifier ?? null, snapshotArn: snapshot?.arn ?? null };
+    },
+  };
+}
+
+export function day0DestroyPhase(config: CoderPlatformConfig, cache: AssemblyCache): Phase<Day0DestroyServices> {
+  const name = config.deployment.name;
+  const regions = [config.aws.region, ...(hasDrStack(config) && config.database.crossRegionCopyRegion ? [config.database.crossRegionCopyRegion] : [])];
+  const steps: Step<Day0DestroyServices>[] = [
+    {
+      id: 'identity',
+      title: 'Identity of the caller',
+      expectedSeconds: 2,
+      run: async (ctx) => {
+        const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+        const identity = await awsCall('sts:GetCallerIdentity', () => ctx.services.sts.send(new GetCallerIdentityCommand({})));
+        const account = identity.Account ?? '';
+        withAccount(ctx.services.config, account);
+        return { account, principalArn: principalArnOf(identity.Arn ?? '') };
+      },
+    },
+    {
+      id: 'synth',
+      title: 'Synthesize the CDK app',
+      dependsOn: ['identity'],
+      expectedSeconds: 5,
+      run: async (ctx) => {
+        const assembly = await cache.get(ctx.host, identityOf(ctx));
+        return { stacks: assembly.stacks.map((s) => s.name) };
+      },
+    },
+    ...DESTROY_ORDER.map(({ kind, dependsOn }) => destroyStep(kind, stackName(name, kind), dependsOn, cache)),
+    {
+      id: 'leftovers',
+      title: 'Report resources still tagged for the deployment',
+      dependsOn: ['destroy-network'],
+      expectedSeconds: 5,
+      run: async (ctx) => {
+        const found: string[] = [];
+        for (const region of regions) found.push(...(await taggedLeftovers(ctx.services.tagging(region), name)));
+        const kept = found.filter((arn) => /:(cluster-)?snapshot:|:backup-vault:|:recovery-point:/.test(arn));
+        const others = found.filter((arn) => !kept.includes(arn));
+        for (const arn of kept) ctx.host.emit({ level: 'info', code: 'DAY0_KEPT', message: `Kept on purpose: ${arn}` });
+        for (const arn of others) ctx.host.emit({ level: 'warn', code: 'DAY0_LEFTOVER', message: `Still exists: ${arn}` });
+        if (hasDrStack(config)) ctx.host.emit({ level: 'info', code: 'DAY0_KEPT', message: `Kept on purpose: the backup vault stack ${drStackName(config)} in ${config.database.crossRegionCopyRegion} (it holds the backup copies).` });
+        return { kept, leftovers: others };
+      },
+    },
+  ];
+  return { name: 'day0-destroy', version: 1, steps };
+}
