@@ -4,12 +4,12 @@
  * column. Nothing here touches AWS or the network.
  */
 import { readFile } from 'node:fs/promises';
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, stringify, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import { profileDefaults, type ConfigLayer } from './profiles.js';
+import { PROFILES, profileDefaults, type ConfigLayer } from './profiles.js';
 import { API_VERSION, configSchema, PROFILE_NAMES, type CoderPlatformConfig, type ProfileName } from './schema.js';
-import { validateSemantics } from './validate.js';
+import { validateSections, validateSemantics, type ValidSections } from './validate.js';
 
 export interface LoadConfigOptions {
   /** Path of the YAML file. */
@@ -71,14 +71,36 @@ export function resolveLayers(fileLayer: ConfigLayer, overrides: ConfigLayer, fi
   merged.apiVersion ??= API_VERSION;
 
   const parsed = configSchema.safeParse(merged);
-  if (!parsed.success) {
-    throw new ConfigError(file, zodIssues(parsed.error, position));
+  if (parsed.success) {
+    const semantic = validateSemantics(parsed.data);
+    if (semantic.length > 0) throw new ConfigError(file, semantic.map((issue) => locate(issue, position, profile as ProfileName)));
+    return parsed.data;
   }
-  const semantic = validateSemantics(parsed.data);
-  if (semantic.length > 0) {
-    throw new ConfigError(file, semantic.map((issue) => ({ ...issue, ...position(splitPath(issue.path)) })));
+  // Report everything at once: the schema's issues, plus the cross-field rules of every section that is valid on its own.
+  const sections: ValidSections = {};
+  for (const [key, schema] of Object.entries(configSchema.shape)) {
+    const section = schema.safeParse(merged[key]);
+    if (section.success) (sections as Record<string, unknown>)[key] = section.data;
   }
-  return parsed.data;
+  const issues = [...zodIssues(parsed.error, position), ...validateSections(sections)];
+  const seen = new Set<string>();
+  throw new ConfigError(
+    file,
+    issues
+      .map((issue) => locate(issue, position, profile as ProfileName))
+      .filter((issue) => {
+        const key = `${issue.path}\u0000${issue.message}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      }),
+  );
+}
+
+/** Add the YAML position and, when a rule gave none, a valid example (the profile's own value for that key). */
+function locate(issue: ConfigIssue, position: PositionFinder, profile: ProfileName): ConfigIssue {
+  const where = issue.line === undefined ? position(splitPath(issue.path)) : {};
+  return { ...issue, ...where, example: issue.example ?? profileExample(issue.path, profile) };
 }
 
 /** Objects merge key by key; arrays and scalars replace. `null` in a higher layer clears a value. */
@@ -113,6 +135,21 @@ function zodIssues(error: z.ZodError, position: PositionFinder): ConfigIssue[] {
     issues.push({ path, ...position(basePath), message: `${issue.message}${found}`, ...(example ? { example } : {}) });
   }
   return issues;
+}
+
+/** `key: value` from the named profile (or the other one) for a path, as a valid example. */
+export function profileExample(path: string, profile: ProfileName): string {
+  const parts = splitPath(path);
+  const key = parts.filter((p) => typeof p === 'string').at(-1) ?? path;
+  for (const name of [profile, ...PROFILE_NAMES.filter((n) => n !== profile)]) {
+    let value: unknown = PROFILES[name];
+    for (const part of parts) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[part] : undefined;
+    if (value !== undefined && value !== null) {
+      const text = stringify(value, { collectionStyle: 'flow', lineWidth: 0 }).trim();
+      return typeof parts.at(-1) === 'number' ? text : `${key}: ${text}`;
+    }
+  }
+  return 'see schema/coder-platform.schema.json for the allowed values';
 }
 
 function describeFound(issue: z.core.$ZodIssue): string {

@@ -83,6 +83,8 @@ export const configSchema = z.strictObject({
   aws: z.strictObject({
     region,
     accountId: z.string().regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' }).optional(),
+    /** AWS shared-config profile the CLI uses (--aws-profile / CODER_PLATFORM_AWS_PROFILE override it); default the standard credential chain. */
+    profile: z.string().regex(/^[A-Za-z0-9_.+@-]{1,128}$/, { message: 'must be an AWS shared-config profile name such as platform-admin' }).optional(),
     /** AZ names; default the first azCount zones of the region (a, b, c …). */
     availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { message: 'must be an AZ name such as us-east-1a' })).optional(),
   }),

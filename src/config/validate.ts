@@ -8,21 +8,49 @@ import { contains, overlaps, parseCidr, usableSubnetAddresses, type Cidr } from 
 import type { CoderPlatformConfig } from './schema.js';
 
 type Issue = Omit<ConfigIssue, 'line' | 'column'>;
+type Section = keyof CoderPlatformConfig;
 
 const PRIVATE_TIERS_FORBIDDEN_FOR_NODES = new Set(['public', 'database']);
 
+/**
+ * The top-level sections that passed the schema. When one section is invalid the rules that only need
+ * the others still run, so a wrong CIDR and a wrong timezone are reported in the same run.
+ */
+export type ValidSections = Partial<CoderPlatformConfig>;
+
+interface Rule<K extends Section> {
+  needs: readonly K[];
+  run: (config: Pick<CoderPlatformConfig, K>) => Issue[];
+}
+const rule = <K extends Section>(needs: readonly K[], run: (config: Pick<CoderPlatformConfig, K>) => Issue[]): Rule<Section> => ({ needs, run } as unknown as Rule<Section>);
+
+const RULES: Rule<Section>[] = [
+  rule(['aws', 'network'], validateNetworkLayout),
+  rule(['network', 'cluster'], validateSubnetCapacity),
+  rule(['cluster'], validateNodeGroups),
+  rule(['cluster', 'network'], validateNodeGroupTiers),
+  rule(['database', 'aws'], validateDatabase),
+  rule(['dns', 'aws'], validateDns),
+  rule(['workspaces', 'cluster'], validateWorkspaces),
+  rule(['schedule'], validateScheduleOwn),
+  rule(['schedule', 'cluster'], validateScheduleGroups),
+];
+
+/** Every cross-field rule, on a config that passed the schema. */
 export function validateSemantics(config: CoderPlatformConfig): Issue[] {
-  return [
-    ...validateNetwork(config),
-    ...validateNodeGroups(config),
-    ...validateDatabase(config),
-    ...validateDns(config),
-    ...validateWorkspaces(config),
-    ...validateSchedule(config),
-  ];
+  return validateSections(config);
 }
 
-function validateNetwork(config: CoderPlatformConfig): Issue[] {
+/** The cross-field rules whose sections passed the schema; the others are skipped. */
+export function validateSections(sections: ValidSections): Issue[] {
+  const issues: Issue[] = [];
+  for (const r of RULES) {
+    if (r.needs.every((key) => sections[key] !== undefined)) issues.push(...r.run(sections as CoderPlatformConfig));
+  }
+  return issues;
+}
+
+function validateNetworkLayout(config: Pick<CoderPlatformConfig, 'aws' | 'network'>): Issue[] {
   const issues: Issue[] = [];
   const { network } = config;
   const vpc = parseCidr(network.vpcCidr);
@@ -59,7 +87,12 @@ function validateNetwork(config: CoderPlatformConfig): Issue[] {
       parsed.push({ path, cidr: result.cidr });
     });
   }
+  return issues;
+}
 
+function validateSubnetCapacity(config: Pick<CoderPlatformConfig, 'network' | 'cluster'>): Issue[] {
+  const issues: Issue[] = [];
+  const { network } = config;
   // Every IP a node can hold must fit in its tier's subnets, per AZ, with nodes spread evenly.
   const demand = new Map<string, number>();
   const groups = config.cluster.nodeGroups;
@@ -85,7 +118,7 @@ function validateNetwork(config: CoderPlatformConfig): Issue[] {
   return issues;
 }
 
-function validateNodeGroups(config: CoderPlatformConfig): Issue[] {
+function validateNodeGroups(config: Pick<CoderPlatformConfig, 'cluster'>): Issue[] {
   const issues: Issue[] = [];
   const confirmed = new Set(config.cluster.confirmedInstanceTypes);
   const groups = config.cluster.nodeGroups;
@@ -97,11 +130,6 @@ function validateNodeGroups(config: CoderPlatformConfig): Issue[] {
     const base = `cluster.nodeGroups.${name}`;
     if (group.minSize > group.desiredSize) issues.push({ path: `${base}.minSize`, message: `minSize ${group.minSize} is above desiredSize ${group.desiredSize}`, example: `minSize: ${group.desiredSize}` });
     if (group.desiredSize > group.maxSize) issues.push({ path: `${base}.desiredSize`, message: `desiredSize ${group.desiredSize} is above maxSize ${group.maxSize}`, example: `desiredSize: ${group.maxSize}` });
-    if (!(group.subnetTier in config.network.subnets)) {
-      issues.push({ path: `${base}.subnetTier`, message: `tier "${group.subnetTier}" is not defined in network.subnets (${Object.keys(config.network.subnets).join(', ')})`, example: 'subnetTier: private' });
-    } else if (PRIVATE_TIERS_FORBIDDEN_FOR_NODES.has(group.subnetTier)) {
-      issues.push({ path: `${base}.subnetTier`, message: `nodes may not run in the ${group.subnetTier} tier`, example: 'subnetTier: private' });
-    }
     group.instanceTypes.forEach((type, index) => {
       if (!(type in INSTANCE_TYPES) && !confirmed.has(type)) {
         issues.push({ path: `${base}.instanceTypes[${index}]`, message: `${type} is not in the sizing table; check the name, or add it to cluster.confirmedInstanceTypes to confirm it exists`, example: 'm5.2xlarge' });
@@ -116,7 +144,22 @@ function validateNodeGroups(config: CoderPlatformConfig): Issue[] {
   return issues;
 }
 
-function validateDatabase(config: CoderPlatformConfig): Issue[] {
+function validateNodeGroupTiers(config: Pick<CoderPlatformConfig, 'cluster' | 'network'>): Issue[] {
+  const issues: Issue[] = [];
+  const tiers = Object.keys(config.network.subnets);
+  const example = `subnetTier: ${tiers.find((t) => !PRIVATE_TIERS_FORBIDDEN_FOR_NODES.has(t)) ?? 'private'}`;
+  for (const [name, group] of Object.entries(config.cluster.nodeGroups)) {
+    const path = `cluster.nodeGroups.${name}.subnetTier`;
+    if (!(group.subnetTier in config.network.subnets)) {
+      issues.push({ path, message: `tier "${group.subnetTier}" is not defined in network.subnets (${tiers.join(', ')})`, example });
+    } else if (PRIVATE_TIERS_FORBIDDEN_FOR_NODES.has(group.subnetTier)) {
+      issues.push({ path, message: `nodes may not run in the ${group.subnetTier} tier`, example });
+    }
+  }
+  return issues;
+}
+
+function validateDatabase(config: Pick<CoderPlatformConfig, 'database' | 'aws'>): Issue[] {
   const issues: Issue[] = [];
   const db = config.database;
   if (db.engine === 'aurora-serverless-v2') {
@@ -152,7 +195,7 @@ export function isValidDomain(domain: string): boolean {
   return /^[a-z]{2,63}$|^xn--[a-z0-9-]{1,59}$/.test(labels.at(-1)!);
 }
 
-function validateDns(config: CoderPlatformConfig): Issue[] {
+function validateDns(config: Pick<CoderPlatformConfig, 'dns' | 'aws'>): Issue[] {
   const issues: Issue[] = [];
   if (!isValidDomain(config.dns.domain)) issues.push({ path: 'dns.domain', message: `"${config.dns.domain}" is not a valid lower-case domain name`, example: 'example.com or dev.example.co.uk' });
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(config.dns.subdomain)) issues.push({ path: 'dns.subdomain', message: `"${config.dns.subdomain}" is not a single DNS label`, example: 'coder' });
@@ -162,7 +205,7 @@ function validateDns(config: CoderPlatformConfig): Issue[] {
   return issues;
 }
 
-function validateWorkspaces(config: CoderPlatformConfig): Issue[] {
+function validateWorkspaces(config: Pick<CoderPlatformConfig, 'workspaces' | 'cluster'>): Issue[] {
   const issues: Issue[] = [];
   const ws = config.workspaces;
   const total = Object.values(ws.sizes).reduce((sum, s) => sum + s.share, 0);
@@ -181,21 +224,28 @@ function validateWorkspaces(config: CoderPlatformConfig): Issue[] {
   return issues;
 }
 
-function validateSchedule(config: CoderPlatformConfig): Issue[] {
+function validateScheduleOwn(config: Pick<CoderPlatformConfig, 'schedule'>): Issue[] {
   const issues: Issue[] = [];
   const s = config.schedule;
-  if (!isIanaTimeZone(s.timezone)) issues.push({ path: 'schedule.timezone', message: `"${s.timezone}" is not an IANA time zone`, example: 'America/New_York' });
+  if (!isIanaTimeZone(s.timezone)) issues.push({ path: 'schedule.timezone', message: `"${s.timezone}" is not an IANA time zone`, example: 'timezone: America/New_York' });
   if (s.scaleUp === s.scaleDown) issues.push({ path: 'schedule.scaleDown', message: 'scale-down must differ from scale-up', example: 'scaleDown: "18:15"' });
   if (new Set(s.weekdays).size !== s.weekdays.length) issues.push({ path: 'schedule.weekdays', message: 'lists a day twice', example: '[MON, TUE, WED, THU, FRI]' });
   for (const [name, sizes] of Object.entries(s.nodeGroups)) {
+    if (sizes.offHours > sizes.peak) issues.push({ path: `schedule.nodeGroups.${name}.offHours`, message: `offHours ${sizes.offHours} is above peak ${sizes.peak}`, example: `offHours: ${sizes.peak}` });
+  }
+  return issues;
+}
+
+function validateScheduleGroups(config: Pick<CoderPlatformConfig, 'schedule' | 'cluster'>): Issue[] {
+  const issues: Issue[] = [];
+  for (const [name, sizes] of Object.entries(config.schedule.nodeGroups)) {
     const path = `schedule.nodeGroups.${name}`;
     const group = config.cluster.nodeGroups[name];
     if (!group) {
-      issues.push({ path, message: `no node group named ${name} in cluster.nodeGroups`, example: Object.keys(config.cluster.nodeGroups).join(', ') });
+      issues.push({ path, message: `no node group named ${name} in cluster.nodeGroups`, example: `one of: ${Object.keys(config.cluster.nodeGroups).join(', ')}` });
       continue;
     }
     if (group.role === 'control') issues.push({ path, message: 'the control group is never scheduled (coderd must stay up)', example: 'schedule only provisioner and workspace groups' });
-    if (sizes.offHours > sizes.peak) issues.push({ path: `${path}.offHours`, message: `offHours ${sizes.offHours} is above peak ${sizes.peak}`, example: `offHours: ${Math.min(sizes.peak, group.minSize)}` });
     if (sizes.peak > group.maxSize) issues.push({ path: `${path}.peak`, message: `peak ${sizes.peak} is above the group's maxSize ${group.maxSize}`, example: `peak: ${group.maxSize}` });
   }
   return issues;

@@ -1,0 +1,18 @@
+/** What init prints on stdout when the file is written: where, and the commands that come next. */
+import type { InitResult } from '../../init/wizard.js';
+import { createStyle } from '../style.js';
+
+export function renderInitDone(result: InitResult, commandExists: (id: string) => boolean): string {
+  const s = createStyle({ stream: process.stdout });
+  const lines = [`${s.green('✔')} Wrote ${result.path} (${result.shape}, https://${result.host})`, ''];
+  const available = result.nextCommands.filter((cmd) => commandExists(cmd.split(' ')[1] ?? ''));
+  const [next, ...later] = result.nextCommands;
+  if (available.length > 0) {
+    lines.push(`Next: ${s.bold(available[0]!)}`);
+    if (available.length > 1) lines.push(`Then: ${available.slice(1).join(' → ')}`);
+  } else {
+    lines.push(`Check it: ${s.bold(`coder-platform config validate${result.path === './coder-platform.yaml' ? '' : ` --config ${result.path}`}`)}`);
+    lines.push(`Next, once available in this version: ${next ?? ''}${later.length > 0 ? ` → ${later.join(' → ')}` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
