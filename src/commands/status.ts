@@ -1,0 +1,26 @@
+import { BaseCommand } from '../base-command.js';
+import type { StatusResult } from '../state/status.js';
+
+export type { StatusResult } from '../state/status.js';
+
+export default class Status extends BaseCommand<typeof Status> {
+  static override summary = "show the deployment's phases, steps, deployed versions and the next command";
+  static override description =
+    'Reads the journal and lock in the state directory (default .coder-platform/<name>/); contacts no AWS service. Shows each phase and step with its state, times and last error, the versions recorded so far, and the command to run next (a failed or interrupted phase is resumed first).';
+  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --config prod.yaml --json'];
+
+  public async run(): Promise<StatusResult> {
+    const globals = this.globals;
+    const { loadConfigFromGlobals } = await import('../config/from-globals.js');
+    const { config } = await loadConfigFromGlobals(globals);
+    const { stateDirFor } = await import('../state/state-dir.js');
+    const { readStatus } = await import('../state/status.js');
+    const deployment = config.deployment.name;
+    const result = await readStatus({ deployment, stateDir: stateDirFor(globals.stateDir, deployment), globals });
+    if (!globals.json) {
+      const { renderStatus } = await import('../ui/status-view.js');
+      process.stdout.write(renderStatus(result));
+    }
+    return result;
+  }
+}
