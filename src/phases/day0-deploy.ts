@@ -257,3 +257,38 @@ export function day0DeployPhase(config: CoderPlatformConfig, cache: AssemblyCach
   ];
   return { name: 'day0-deploy', version: 1, steps };
 }
+
+export interface Day0ServiceOptions {
+  config: CoderPlatformConfig;
+  stateDir: string;
+  aws: AwsTarget;
+  /** Skip the preflight gate (--skip-preflight): the gate step then only warns. */
+  skipPreflight: boolean;
+}
+
+/** The production collaborators: toolkit-lib, SDK clients per region, and the preflight checks. */
+export async function createDay0DeployServices(options: Day0ServiceOptions): Promise<Day0DeployServices> {
+  const { AwsClients } = await import('../aws/clients.js');
+  const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
+  const { STSClient } = await import('@aws-sdk/client-sts');
+  const { toolkitLibAdapter } = await import('../cdk/toolkit.js');
+  const clients = new AwsClients({ region: options.aws.region, profile: options.aws.profile });
+  return {
+    config: options.config,
+    stateDir: options.stateDir,
+    cdk: toolkitLibAdapter,
+    aws: options.aws,
+    cloudFormation: (region) => clients.get(CloudFormationClient, region),
+    sts: clients.get(STSClient),
+    preflight: options.skipPreflight
+      ? undefined
+      : async () => {
+          const { runPreflightChecks, criticalFailures } = await import('./preflight.js');
+          const { createPreflightServices } = await import('../preflight/services.js');
+          const { RecordingHost } = await import('../engine/host.js');
+          // The gate reports only its verdict; the checks' own events stay out of the deploy's step list.
+          const report = await runPreflightChecks(options.config, createPreflightServices(options.config, { awsProfile: options.aws.profile }), new RecordingHost());
+          return { criticalFailures: criticalFailures(report) };
+        },
+  };
+}

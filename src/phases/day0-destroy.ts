@@ -199,3 +199,24 @@ export function day0DestroyPhase(config: CoderPlatformConfig, cache: AssemblyCac
   ];
   return { name: 'day0-destroy', version: 1, steps };
 }
+
+/** The production collaborators for destroy. */
+export async function createDay0DestroyServices(options: { config: CoderPlatformConfig; stateDir: string; aws: AwsTarget }): Promise<Day0DestroyServices> {
+  const { AwsClients } = await import('../aws/clients.js');
+  const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
+  const { STSClient } = await import('@aws-sdk/client-sts');
+  const { RDSClient } = await import('@aws-sdk/client-rds');
+  const { ResourceGroupsTaggingAPIClient } = await import('@aws-sdk/client-resource-groups-tagging-api');
+  const { toolkitLibAdapter } = await import('../cdk/toolkit.js');
+  const clients = new AwsClients({ region: options.aws.region, profile: options.aws.profile });
+  return {
+    config: options.config,
+    stateDir: options.stateDir,
+    cdk: toolkitLibAdapter,
+    aws: options.aws,
+    cloudFormation: (region) => clients.get(CloudFormationClient, region),
+    sts: clients.get(STSClient),
+    rds: clients.get(RDSClient),
+    tagging: (region) => clients.get(ResourceGroupsTaggingAPIClient, region),
+  };
+}

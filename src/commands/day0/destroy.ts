@@ -1,0 +1,39 @@
+import { BaseCommand } from '../../base-command.js';
+import type { PhaseResult } from '../../engine/types.js';
+import { phaseFlags, phaseFlagValues } from '../../phase-flags.js';
+
+/** The phase result: which stacks were deleted, the final database snapshot, what is still tagged. */
+export type Day0DestroyResult = PhaseResult;
+
+export default class Day0Destroy extends BaseCommand<typeof Day0Destroy> {
+  static override summary = 'destroy the deployment’s stacks, keeping a final database snapshot';
+  static override description =
+    'Asks you to type the deployment name (or pass --yes), then deletes the stacks in reverse order — schedule and edge, then cluster and data, then network. The database is kept as a final snapshot whose name is printed; the cross-Region backup vault is kept. Finally lists anything still tagged Project=<name>, ManagedBy=coder-platform.';
+  static override examples = ['<%= config.bin %> day0 destroy', '<%= config.bin %> day0 destroy --yes --non-interactive'];
+  static override flags = { ...phaseFlags };
+
+  public async run(): Promise<Day0DestroyResult> {
+    const { loadConfigFromGlobals } = await import('../../config/from-globals.js');
+    const { config } = await loadConfigFromGlobals(this.globals);
+    const { stateDirFor } = await import('../../state/state-dir.js');
+    const { createHost } = await import('../../ui/host.js');
+    const { executePhase } = await import('../../engine/execute.js');
+    const { AssemblyCache } = await import('../../phases/day0-deploy.js');
+    const { confirmDestroy, createDay0DestroyServices, day0DestroyPhase } = await import('../../phases/day0-destroy.js');
+    const flags = phaseFlagValues(this.flags);
+    const stateDir = stateDirFor(this.globals.stateDir, config.deployment.name);
+    const services = await createDay0DestroyServices({ config, stateDir, aws: { profile: this.globals.awsProfile, region: config.aws.region } });
+    const cache = new AssemblyCache(services);
+    const host = createHost(this.globals);
+    try {
+      // Asked on every run (a resumed destroy too), never taken from the journal; not for a dry run.
+      if (!flags.dryRun) await confirmDestroy(config, host).catch(async (error: unknown) => {
+        await host.close();
+        throw error;
+      });
+      return await executePhase(day0DestroyPhase(config, cache), services, { deployment: config.deployment.name, command: 'coder-platform day0 destroy', globals: this.globals, flags, host });
+    } finally {
+      await cache.dispose();
+    }
+  }
+}

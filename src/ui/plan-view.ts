@@ -1,0 +1,46 @@
+/** How `coder-platform plan` is shown to a person: stacks, the cost table with its price date, the diagram summary, the diff. */
+import type { PlanResult } from '../plan/plan.js';
+
+const money = (n: number, currency: string) => `${currency === 'USD' ? '$' : `${currency} `}${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+function table(rows: string[][], alignRight: number[] = []): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => (alignRight.includes(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+}
+
+export function renderPlan(result: PlanResult): string {
+  const out: string[] = [];
+  out.push(`Plan for ${result.deployment} (${result.profile}, ${result.region}) — assembly in ${result.assemblyDirectory}`, '');
+  out.push(...table([['Stack', 'Region', 'Resources'], ...result.stacks.map((s) => [s.name, s.region, String(s.resources)]), ['total', '', String(result.totalResources)]], [2]), '');
+
+  const c = result.cost;
+  out.push(`Estimated monthly cost (${c.pricing === 'live' ? 'live EC2 prices' : 'bundled price table'} of ${c.tableDate}, ${c.currency})`);
+  out.push(
+    ...table(
+      [
+        ['Item', 'Quantity', 'Unit price', '24×7', 'With schedule'],
+        ...c.lines.map((l) => [l.item, `${l.quantity} ${l.unit}`, `${money(l.unitPrice, c.currency)}/${l.per === 'hour' ? 'h' : 'mo'}`, money(l.monthly24x7, c.currency), money(l.monthlyScheduled, c.currency)]),
+        ['Total', '', '', money(c.monthly24x7, c.currency), money(c.monthlyWithSchedule, c.currency)],
+      ],
+      [2, 3, 4],
+    ),
+  );
+  const saving = c.monthly24x7 > 0 ? Math.round((1 - c.monthlyWithSchedule / c.monthly24x7) * 100) : 0;
+  out.push(`The business-hours schedule saves about ${saving} % (${c.peakHoursPerMonth} peak hours a month).`);
+  for (const a of c.assumptions) out.push(`  · ${a}`);
+  out.push('', `Architecture (Mermaid): ${result.diagramPath}`, ...result.diagramSummary.map((l) => `  ${l}`));
+
+  if (result.diff) {
+    out.push('');
+    if (!result.diff.available) out.push(`Diff: ${result.diff.note ?? 'not available'}`);
+    for (const d of result.diff.stacks) {
+      if (!d.deployed) {
+        out.push(`${d.stack}: not deployed (would be created)`);
+        continue;
+      }
+      out.push(`${d.stack}: ${d.differences ?? 0} difference${d.differences === 1 ? '' : 's'}${d.permissionsBroadened ? ', broadens permissions' : ''}`);
+      for (const r of d.resources ?? []) out.push(`  ${r.change === 'add' ? '+' : r.change === 'remove' ? '-' : '~'} ${r.resourceType} ${r.logicalId}${r.replacement ? ' (replace)' : ''}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
