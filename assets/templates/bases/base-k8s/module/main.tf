@@ -45,7 +45,7 @@ resource "kubernetes_persistent_volume_claim_v1" "home" {
   wait_until_bound = false
   spec {
     access_modes       = ["ReadWriteOnce"]
-    storage_class_name = var.settings["storage_class"]
+    storage_class_name = var.settings["storage_class"] != "" ? var.settings["storage_class"] : null
     resources {
       requests = {
         storage = var.compute_profile.storage

@@ -10,7 +10,7 @@ output "runtime_env" {
 }
 
 output "volume_mounts" {
-  value = local.persistent ? [{ path = "/home/coder", type = "pvc", size = var.compute_profile.storage, storage_class = var.settings["storage_class"] }] : []
+  value = local.persistent ? [{ path = "/home/coder", type = "pvc", size = var.compute_profile.storage, storage_class = var.settings["storage_class"] != "" ? var.settings["storage_class"] : "default" }] : []
 }
 
 output "metadata" {
