@@ -1,0 +1,66 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+import { CheckFailedError, ExternalError } from '../errors.js';
+import { phaseFlags, phaseFlagValues } from '../phase-flags.js';
+import type { CheckResult, IncreaseOutcome, PreflightSummary } from '../preflight/types.js';
+
+/** Every check with its verdict, the quota increase requests, and the counts. */
+export interface PreflightResult {
+  checks: Pick<CheckResult, 'id' | 'area' | 'status' | 'critical' | 'required' | 'current' | 'quotaCode' | 'message' | 'fix'>[];
+  increases: IncreaseOutcome[];
+  summary: PreflightSummary;
+}
+
+export default class Preflight extends BaseCommand<typeof Preflight> {
+  static override summary = 'check that this account and region can hold the configured platform';
+  static override description =
+    'Tools, identity, region and instance offerings, VPC CIDR, DNS and certificate, CDK bootstrap, the EKS version, every service quota of the bill of materials (with current usage) and the workspace capacity fit, all at once. Exit 0 ready (warnings allowed), 1 a critical check failed, 2 usage or configuration error, 3 could not check.';
+  static override examples = ['<%= config.bin %> preflight', '<%= config.bin %> preflight --request-increases --yes', '<%= config.bin %> preflight --json'];
+  static override flags = {
+    ...phaseFlags,
+    'request-increases': Flags.boolean({ summary: 'File Service Quotas increase requests for short, adjustable quotas (asks first unless --yes).', env: 'CODER_PLATFORM_REQUEST_INCREASES', default: false }),
+    buffer: Flags.integer({ summary: 'Headroom in percent on quotas that scale with load (vCPU, network interfaces, gp3).', env: 'CODER_PLATFORM_QUOTA_BUFFER', default: 20, min: 0, max: 200 }),
+  };
+
+  public async run(): Promise<PreflightResult> {
+    const { loadConfigFromGlobals } = await import('../config/from-globals.js');
+    const { config } = await loadConfigFromGlobals(this.globals);
+    const { createPreflightServices } = await import('../preflight/services.js');
+    const services = createPreflightServices(config, { awsProfile: this.globals.awsProfile, requestIncreases: this.flags['request-increases'], buffer: this.flags.buffer / 100 });
+    // Credentials first: expired or missing credentials answer nothing (exit 3).
+    await services.identity();
+
+    const [{ createHost }, { executePhase }, { buildPreflightPhase, reportFromPhase }] = await Promise.all([import('../ui/host.js'), import('../engine/execute.js'), import('../phases/preflight.js')]);
+    const host = createHost(this.globals);
+    const phase = buildPreflightPhase({ requestIncreases: this.flags['request-increases'] });
+    const flags = phaseFlagValues(this.flags);
+    // Checks observe the present: every run re-checks unless one step is picked with --from / --only.
+    const restart = flags.from === undefined && flags.only === undefined;
+    const phaseResult = await executePhase(phase, services, { deployment: config.deployment.name, command: 'coder-platform preflight', globals: this.globals, flags: { ...flags, restart }, host, concurrency: phase.steps.length });
+    const report = reportFromPhase(phaseResult);
+    const result: PreflightResult = {
+      checks: report.checks.map(({ id, area, status, critical, required, current, quotaCode, message, fix }) => ({ id, area, status, critical, required, current, quotaCode, message, fix })),
+      increases: report.increases,
+      summary: report.summary,
+    };
+
+    if (!this.jsonEnabled()) {
+      const view = await import('../ui/preflight-view.js');
+      if (host.kind === 'tty') {
+        const { createStyle } = await import('../ui/style.js');
+        this.log(view.renderPreflightTable(report, { style: createStyle({ stream: process.stdout }), width: process.stdout.columns ?? 120 }));
+      } else {
+        this.log(view.renderPreflightLines(report));
+      }
+    }
+    if (report.summary.exitCode !== 0) {
+      const error = report.summary.exitCode === 1
+        ? new CheckFailedError(`${report.summary.criticalFailures} critical preflight check${report.summary.criticalFailures === 1 ? '' : 's'} failed: ${report.checks.filter((c) => c.status === 'fail' && c.critical && !c.unchecked).map((c) => c.id).join(', ')}`, { nextSteps: ['Apply the fixes listed above and run `coder-platform preflight` again.'] })
+        : new ExternalError('aws', 'preflight', `${report.summary.unchecked} check${report.summary.unchecked === 1 ? '' : 's'} could not be carried out: ${report.checks.filter((c) => c.unchecked).map((c) => c.id).join(', ')}`, { nextSteps: ['Grant the IAM actions named above (or fix the network), then re-run.'] });
+      // --json: the result is the output and the exit code carries the verdict.
+      if (!this.jsonEnabled()) throw error;
+      process.exitCode = error.exitCode;
+    }
+    return result;
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * Service quotas against the bill of materials (src/sizing/quota-bill.ts). Per service code: one
+ * paginated ListServiceQuotas (applied values), then ListAWSDefaultServiceQuotas for the codes with no
+ * applied value; global codes in us-east-1. Current usage comes from the quota's own UsageMetric
+ * (CloudWatch AWS/Usage, GetMetricData, its recommended statistic — Maximum for vCPU) or, for VPCs,
+ * internet gateways, Elastic IPs and EKS clusters, from counting them. Each name is asserted against
+ * the verified table so a wrong code fails loudly (aws-quotas.md §4).
+ */
+import type { ServiceQuota } from '@aws-sdk/client-service-quotas';
+import { computeQuotaBill, QUOTAS, type QuotaLine } from '../../sizing/quota-bill.js';
+import { lookupInstanceType } from '../../sizing/instance-types.js';
+import type { PreflightAws } from '../aws.js';
+import type { CheckOutcome, CheckResult, PreflightServices, ShortQuota } from '../types.js';
+import { listVpcs } from './network.js';
+
+interface QuotaValue {
+  value: number;
+  source: 'applied' | 'default';
+  adjustable: boolean;
+  name: string;
+  usageMetric?: ServiceQuota['UsageMetric'];
+}
+
+const SUPPORT_CASE_URL = 'https://console.aws.amazon.com/support/home#/case/create?issueType=service-limit-increase';
+const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+const normaliseName = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '');
+
+export async function checkQuotas(services: PreflightServices): Promise<CheckOutcome> {
+  const { config, aws, options } = services;
+  const vcpus = await instanceVcpus(services);
+  const bill = computeQuotaBill(config, { buffer: options.buffer, vcpus });
+  const byService = new Map<string, QuotaLine[]>();
+  for (const line of bill.lines) byService.set(line.serviceCode, [...(byService.get(line.serviceCode) ?? []), line]);
+
+  // Quota values and direct usage counts are independent: fetch them together.
+  const [values, counted] = await Promise.all([
+    Promise.all([...byService].map(async ([serviceCode, lines]) => [serviceCode, await readQuotas(aws, serviceCode, lines, quotaRegion(aws, lines))] as const)).then((e) => new Map(e)),
+    countUsage(services),
+  ]);
+  const metricUsage = await readUsageMetrics(aws, bill.lines, values);
+
+  const results: CheckResult[] = [];
+  const short: ShortQuota[] = [];
+  for (const line of bill.lines) {
+    const code = `${line.serviceCode}/${line.quotaCode}`;
+    const q = values.get(line.serviceCode)?.get(line.quotaCode);
+    const base = { id: `quota-${line.id}`, area: 'quotas' as const, critical: line.critical, quotaCode: code, required: `${fmt(line.required)} ${line.unit}${line.perAz ? ' per AZ' : ''}` };
+    if (!q) {
+      results.push({ ...base, status: 'warn', current: 'unknown', message: `${line.name}: Service Quotas returned neither an applied nor a default value`, fix: `Check ${code} in the Service Quotas console (${quotaRegion(aws, [line])}).` });
+      continue;
+    }
+    if (normaliseName(q.name) !== normaliseName(line.name)) {
+      results.push({ ...base, status: 'fail', critical: true, current: `"${q.name}"`, message: `quota code ${code} is "${q.name}", expected "${line.name}": the code table is wrong`, fix: 'This is a bug in coder-platform\'s quota table; report it with this line.' });
+      continue;
+    }
+    const usage = line.perAz ? undefined : metricUsage.get(code) ?? counted.get(code);
+    const inUse = usage ?? 0;
+    const available = q.value - inUse;
+    const fits = line.required <= available;
+    const current = `${fmt(q.value)} ${q.source}${usage === undefined ? (line.perAz ? '' : ', usage not published') : `, ${fmt(usage)} in use`}`;
+    const message = `${line.name}: need ${fmt(line.required)}${line.perAz ? ' per AZ' : ''}${usage ? ` + ${fmt(usage)} in use` : ''} of ${fmt(q.value)} (${line.arithmetic})`;
+    if (fits) {
+      results.push({ ...base, status: 'pass', current, message, fix: '' });
+      continue;
+    }
+    const desired = Math.ceil(line.required + inUse);
+    const region = quotaRegion(aws, [line]);
+    short.push({ serviceCode: line.serviceCode, quotaCode: line.quotaCode, name: line.name, region, adjustable: q.adjustable, value: q.value, desired, critical: line.critical });
+    results.push({
+      ...base, status: line.critical ? 'fail' : 'warn', current, message,
+      fix: q.adjustable
+        ? `Request ${code} ≥ ${fmt(desired)} in ${region}: re-run with --request-increases, or aws service-quotas request-service-quota-increase --service-code ${line.serviceCode} --quota-code ${line.quotaCode} --desired-value ${desired} --region ${region}`
+        : `${code} is not adjustable through Service Quotas: open a support case (${SUPPORT_CASE_URL}), or reduce what the config needs.`,
+    });
+  }
+  return { results, short };
+}
+
+function quotaRegion(aws: PreflightAws, lines: QuotaLine[]): string {
+  return lines.some((l) => l.global) ? 'us-east-1' : aws.region;
+}
+
+/** vCPUs of instance types missing from the offline table (confirmed types), from ec2:DescribeInstanceTypes. */
+async function instanceVcpus(services: PreflightServices): Promise<Record<string, number>> {
+  const { config, aws } = services;
+  const types = new Set([...Object.values(config.cluster.nodeGroups).flatMap((g) => g.instanceTypes), ...Object.values(config.workspaces.sizes).flatMap((s) => (s.instanceType ? [s.instanceType] : []))]);
+  const unknown = [...types].filter((t) => !lookupInstanceType(t));
+  if (unknown.length === 0) return {};
+  const ec2 = await import('@aws-sdk/client-ec2');
+  const found = await aws.paginate('ec2:DescribeInstanceTypes', (token) => aws.client(ec2.EC2Client).send(new ec2.DescribeInstanceTypesCommand({ InstanceTypes: unknown as never[], ...(token ? { NextToken: token } : {}) })), (p) => p.InstanceTypes, (p) => p.NextToken);
+  return Object.fromEntries(found.map((t) => [String(t.InstanceType), t.VCpuInfo?.DefaultVCpus ?? 0]));
+}
+
+/** Applied values for a service code, with defaults for the codes AWS has no applied value for. */
+async function readQuotas(aws: PreflightAws, serviceCode: string, lines: QuotaLine[], region: string): Promise<Map<string, QuotaValue>> {
+  const sq = await import('@aws-sdk/client-service-quotas');
+  const client = aws.client(sq.ServiceQuotasClient, region);
+  const wanted = new Set(lines.map((l) => l.quotaCode));
+  const result = new Map<string, QuotaValue>();
+  const take = (quotas: ServiceQuota[], source: 'applied' | 'default'): void => {
+    for (const q of quotas) {
+      if (!q.QuotaCode || !wanted.has(q.QuotaCode) || result.has(q.QuotaCode) || q.Value === undefined) continue;
+      result.set(q.QuotaCode, { value: q.Value, source, adjustable: q.Adjustable === true, name: q.QuotaName ?? '', ...(q.UsageMetric ? { usageMetric: q.UsageMetric } : {}) });
+    }
+  };
+  const listing = async (operation: 'ListServiceQuotas' | 'ListAWSDefaultServiceQuotas'): Promise<ServiceQuota[]> => {
+    try {
+      return await aws.paginate(
+        `servicequotas:${operation}`,
+        (token) => client.send(operation === 'ListServiceQuotas'
+          ? new sq.ListServiceQuotasCommand({ ServiceCode: serviceCode, MaxResults: 100, ...(token ? { NextToken: token } : {}) })
+          : new sq.ListAWSDefaultServiceQuotasCommand({ ServiceCode: serviceCode, MaxResults: 100, ...(token ? { NextToken: token } : {}) })),
+        (p) => p.Quotas,
+        (p) => p.NextToken,
+        serviceCode,
+      );
+    } catch (error) {
+      // NoSuchResourceException: no applied values for this service (or the code is unknown here).
+      if (/NoSuchResource/.test(String((error as { cause?: { name?: string } }).cause?.name))) return [];
+      throw error;
+    }
+  };
+  take(await listing('ListServiceQuotas'), 'applied');
+  if ([...wanted].some((c) => !result.has(c))) take(await listing('ListAWSDefaultServiceQuotas'), 'default');
+  return result;
+}
+
+/** Usage from the quotas' own UsageMetric (CloudWatch AWS/Usage), one batched GetMetricData call. */
+async function readUsageMetrics(aws: PreflightAws, lines: QuotaLine[], values: Map<string, Map<string, QuotaValue>>): Promise<Map<string, number>> {
+  const queries: { id: string; code: string; metric: NonNullable<QuotaValue['usageMetric']> }[] = [];
+  for (const line of lines) {
+    const metric = values.get(line.serviceCode)?.get(line.quotaCode)?.usageMetric;
+    if (line.global || line.perAz || !metric?.MetricNamespace || !metric.MetricName) continue;
+    queries.push({ id: `q${queries.length}`, code: `${line.serviceCode}/${line.quotaCode}`, metric });
+  }
+  const usage = new Map<string, number>();
+  if (queries.length === 0) return usage;
+  const cw = await import('@aws-sdk/client-cloudwatch');
+  const end = new Date();
+  const start = new Date(end.getTime() - 3 * 3600_000);
+  const data = await aws.paginate(
+    'cloudwatch:GetMetricData',
+    (token) => aws.client(cw.CloudWatchClient).send(new cw.GetMetricDataCommand({
+      StartTime: start, EndTime: end, ScanBy: 'TimestampDescending',
+      MetricDataQueries: queries.map((q) => ({
+        Id: q.id, ReturnData: true,
+        MetricStat: {
+          Metric: { Namespace: q.metric.MetricNamespace, MetricName: q.metric.MetricName, Dimensions: Object.entries(q.metric.MetricDimensions ?? {}).map(([Name, Value]) => ({ Name, Value })) },
+          Period: 300,
+          Stat: q.metric.MetricStatisticRecommendation ?? 'Maximum',
+        },
+      })),
+      ...(token ? { NextToken: token } : {}),
+    })),
+    (p) => p.MetricDataResults,
+    (p) => p.NextToken,
+  );
+  for (const q of queries) {
+    const points = data.filter((d) => d.Id === q.id).flatMap((d) => d.Values ?? []);
+    usage.set(q.code, points.length > 0 ? Math.max(...points) : 0);
+  }
+  return usage;
+}
+
+/** What the account already holds, for quotas AWS publishes no usage metric for. */
+async function countUsage(services: PreflightServices): Promise<Map<string, number>> {
+  const { aws } = services;
+  const ec2 = await import('@aws-sdk/client-ec2');
+  const eks = await import('@aws-sdk/client-eks');
+  const client = aws.client(ec2.EC2Client);
+  const code = (q: { serviceCode: string; quotaCode: string }): string => `${q.serviceCode}/${q.quotaCode}`;
+  const [vpcs, igws, addresses, clusters] = await Promise.all([
+    listVpcs(aws),
+    aws.paginate('ec2:DescribeInternetGateways', (token) => client.send(new ec2.DescribeInternetGatewaysCommand({ MaxResults: 1000, ...(token ? { NextToken: token } : {}) })), (p) => p.InternetGateways, (p) => p.NextToken),
+    aws.call('ec2:DescribeAddresses', () => client.send(new ec2.DescribeAddressesCommand({}))).then((o) => o.Addresses ?? []),
+    aws.paginate('eks:ListClusters', (token) => aws.client(eks.EKSClient).send(new eks.ListClustersCommand({ maxResults: 100, ...(token ? { nextToken: token } : {}) })), (p) => p.clusters, (p) => p.nextToken),
+  ]);
+  return new Map([
+    [code(QUOTAS.vpcs), vpcs.length],
+    [code(QUOTAS.igws), igws.length],
+    // BYOIP addresses do not count against the Elastic IP quota.
+    [code(QUOTAS.eips), addresses.filter((a) => a.Domain === 'vpc' && (a.PublicIpv4Pool === undefined || a.PublicIpv4Pool === 'amazon')).length],
+    [code(QUOTAS.eksClusters), clusters.length],
+  ]);
+}
