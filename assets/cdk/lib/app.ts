@@ -2,7 +2,7 @@
  * The coder-platform CDK app, built from a resolved config: constructs and stacks only (no SDK calls, no
  * context lookups), so synthesis works offline with a fixed environment and AZs taken from the config.
  */
-import { App, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { App, Tags, Validations, type Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { availabilityZones, type CoderPlatformConfig } from '../../../src/config/schema.js';
 import { STACK_KINDS, stackName, type StackKind } from '../../../src/deployment/outputs.js';

@@ -176,7 +176,7 @@ export class DataStack extends Stack {
             ruleName: 'daily',
             scheduleExpression: events.Schedule.expression('cron(0 5 * * ? *)'),
             deleteAfter: Duration.days(db.longTermRetentionDays),
-            copyActions,
+            ...(copyActions.length > 0 ? { copyActions } : {}),
           }),
         ],
       });

@@ -1,0 +1,111 @@
+/**
+ * cdk-nag: both packs run on every synth and any unacknowledged finding fails it; acknowledgements are
+ * scoped to constructs, never to an app or a whole stack. Plus the config switches that change the templates.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildCoderPlatformApp } from '../../assets/cdk/lib/app.js';
+import { parseConfigText } from '../../src/config/load.js';
+import { reportViolations, resolveConfig, resourcesOf, synthesize, type Synthesized } from './synth.js';
+
+describe('cdk-nag', () => {
+  it.each(['mvp-500', 'scale-3000'] as const)('%s synthesizes with AwsSolutions and NIST 800-53 rev 5 and no unacknowledged finding', (shape) => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'cdk-nag-'));
+    const { app } = buildCoderPlatformApp(resolveConfig(shape), { outdir });
+    expect(() => app.synth()).not.toThrow();
+    expect(reportViolations(outdir)).toEqual([]);
+  });
+
+  it('fails the synth on an unacknowledged finding from either pack', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'cdk-nag-'));
+    const { app, stacks } = buildCoderPlatformApp(resolveConfig('mvp-500'), { outdir });
+    new s3.Bucket(stacks.edge, 'UnloggedBucket');
+    expect(() => app.synth()).toThrow(/AwsSolutions-S1/);
+    const rules = reportViolations(outdir).map((v) => v.ruleName);
+    expect(rules).toContain('AwsSolutions-S1');
+    expect(rules.some((r) => r.startsWith('NIST.800.53.R5-S3'))).toBe(true);
+  });
+
+  it('acknowledges findings on specific constructs with a reason, never app- or stack-wide', () => {
+    const { app } = buildCoderPlatformApp(resolveConfig('scale-3000'), { outdir: mkdtempSync(path.join(tmpdir(), 'cdk-nag-')) });
+    app.synth();
+    const ours = app.node.findAll().flatMap((construct) =>
+      construct.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) => Object.entries(m.data as Record<string, string>))
+        .filter(([id]) => /AwsSolutions|NIST/.test(id))
+        .map(([id, reason]) => ({ construct, id, reason })),
+    );
+    expect(ours.length).toBeGreaterThan(10);
+    for (const ack of ours) {
+      expect(ack.construct instanceof App || ack.construct instanceof Stack, `${ack.id} on ${ack.construct.node.path}`).toBe(false);
+      expect(ack.reason.length, `${ack.id} needs a specific reason`).toBeGreaterThan(40);
+      if (/IAM[45]$/.test(ack.id)) throw new Error(`${ack.id} on ${ack.construct.node.path} is not narrowed with appliesTo`);
+    }
+  });
+});
+
+describe('config switches', () => {
+  let variant: Synthesized;
+  const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+  beforeAll(() => {
+    const yaml = [
+      'apiVersion: coder-platform/v1',
+      'profile: mvp-500',
+      'deployment:',
+      '  name: acme-dev',
+      '  environment: staging',
+      'aws:',
+      '  region: us-east-1',
+      '  accountId: "123456789012"',
+      'dns:',
+      '  domain: example.com',
+      '  hostedZoneId: Z0123456789ABCDEFGHIJ',
+      `  certificateArn: ${certificateArn}`,
+      'coder:',
+      '  admin:',
+      '    email: admin@example.com',
+      'schedule:',
+      '  enabled: false',
+      'cluster:',
+      '  endpointAccess:',
+      '    mode: private',
+      '',
+    ].join('\n');
+    const config = parseConfigText(yaml, 'variant.yaml');
+    variant = synthesize(config, { adminPrincipalArn: 'arn:aws:iam::123456789012:role/platform-admins' });
+  });
+
+  it('disables every schedule when schedule.enabled is false', () => {
+    const schedules = resourcesOf(variant.json('schedule'), 'AWS::Scheduler::Schedule');
+    expect(schedules).toHaveLength(4);
+    for (const [, p] of schedules) expect(p.State).toBe('DISABLED');
+  });
+
+  it('uses the existing hosted zone and certificate instead of creating them', () => {
+    const t = variant.template('edge');
+    t.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    t.resourceCountIs('AWS::Route53::HostedZone', 0);
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Certificates: [{ CertificateArn: certificateArn }] });
+    t.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'coder.example.com.', HostedZoneId: 'Z0123456789ABCDEFGHIJ' });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { LoadBalancerAttributes: Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: 'false' }]) });
+  });
+
+  it('names stacks and resources after the deployment, in the configured account, with a private endpoint and an admin access entry', () => {
+    expect(Object.values(variant.built.stacks).map((s) => s.stackName)).toEqual(['acme-dev-network', 'acme-dev-data', 'acme-dev-cluster', 'acme-dev-edge', 'acme-dev-schedule']);
+    expect(variant.built.stacks.cluster.account).toBe('123456789012');
+    const t = variant.template('cluster');
+    t.hasResourceProperties('AWS::EKS::Cluster', { Name: 'acme-dev', ResourcesVpcConfig: Match.objectLike({ EndpointPrivateAccess: true, EndpointPublicAccess: false }) });
+    t.hasResourceProperties('AWS::EKS::AccessEntry', {
+      PrincipalArn: 'arn:aws:iam::123456789012:role/platform-admins',
+      AccessPolicies: [{ PolicyArn: Match.anyValue(), AccessScope: { Type: 'cluster' } }],
+    });
+    expect(JSON.stringify(resourcesOf(variant.json('cluster'), 'AWS::EKS::AccessEntry'))).toContain(':cluster-access-policy/AmazonEKSClusterAdminPolicy');
+    variant.template('data').hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'acme-dev/database/master' });
+  });
+});
