@@ -103,9 +103,13 @@ export async function pushTemplate(client: CoderClient, composed: ComposedTempla
       break;
     }
   } else {
+    // A new template is created right after its first version (creation does not wait for the build),
+    // so an interrupted run finds the version by name on resume instead of leaving an orphan behind.
     version = await createVersion(client, composed, composed.versionName, undefined, options);
+    template = await createTemplateFor(client, composed, version.id, options, manageAcl);
+    action = 'created';
   }
-  if (!version) {
+  if (!version || !template) {
     throw new ExternalError('coder', 'template push', `every one of ${MAX_ATTEMPT_SUFFIX} attempts to build ${composed.name} ${composed.versionName} failed`, {
       resource: composed.name,
       nextSteps: ['Read the job logs in the Coder dashboard (Templates → Versions), fix the cause, and re-run.'],
@@ -115,25 +119,9 @@ export async function pushTemplate(client: CoderClient, composed: ComposedTempla
   // 2. Wait for the build.
   version = await waitForJob(client, version, composed, options);
 
-  // 3. Create the template or promote the version.
+  // 3. Promote the version (a new template already has it active).
   const settings = templateSettings(composed, manageAcl);
-  if (!template) {
-    template = await client.createTemplate(organizationId, {
-      name: composed.name,
-      template_version_id: version.id,
-      display_name: settings.display_name,
-      description: settings.description,
-      default_ttl_ms: settings.default_ttl_ms,
-      activity_bump_ms: settings.activity_bump_ms,
-      failure_ttl_ms: settings.failure_ttl_ms,
-      dormant_ttl_ms: settings.time_til_dormant_ms,
-      delete_ttl_ms: settings.time_til_dormant_autodelete_ms,
-      autostop_requirement: settings.autostop_requirement,
-      allow_user_autostart: settings.allow_user_autostart,
-      allow_user_autostop: settings.allow_user_autostop,
-      ...(manageAcl ? { disable_everyone_group_access: true } : {}),
-    });
-    action = 'created';
+  if (action === 'created') {
     host.emit({ level: 'info', code: 'TEMPLATE_CREATED', message: `Template ${composed.name} created with version ${version.name}.`, data: { template: composed.name, version: version.name } });
   } else if (template.active_version_id !== version.id) {
     await client.promoteVersion(template.id, version.id);
@@ -161,6 +149,25 @@ export async function pushTemplate(client: CoderClient, composed: ComposedTempla
     });
   }
   return { template: composed.name, templateId: template.id, versionId: version.id, versionName: version.name, action, aclApplied };
+}
+
+async function createTemplateFor(client: CoderClient, composed: ComposedTemplate, versionId: string, options: PushOptions, manageAcl: boolean): Promise<Template> {
+  const settings = templateSettings(composed, manageAcl);
+  return client.createTemplate(options.organizationId, {
+    name: composed.name,
+    template_version_id: versionId,
+    display_name: settings.display_name,
+    description: settings.description,
+    default_ttl_ms: settings.default_ttl_ms,
+    activity_bump_ms: settings.activity_bump_ms,
+    failure_ttl_ms: settings.failure_ttl_ms,
+    dormant_ttl_ms: settings.time_til_dormant_ms,
+    delete_ttl_ms: settings.time_til_dormant_autodelete_ms,
+    autostop_requirement: settings.autostop_requirement,
+    allow_user_autostart: settings.allow_user_autostart,
+    allow_user_autostop: settings.allow_user_autostop,
+    ...(manageAcl ? { disable_everyone_group_access: true } : {}),
+  });
 }
 
 async function createVersion(client: CoderClient, composed: ComposedTemplate, name: string, templateId: string | undefined, options: PushOptions): Promise<TemplateVersion> {
