@@ -1,0 +1,106 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeDBSnapshotsCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stackNames } from '../../src/deployment/outputs.js';
+import { RecordingHost } from '../../src/engine/host.js';
+import { runPhase } from '../../src/engine/run-phase.js';
+import { CancelledError, UserError } from '../../src/errors.js';
+import { AssemblyCache } from '../../src/phases/day0-deploy.js';
+import { confirmDestroy, day0DestroyPhase, type Day0DestroyServices } from '../../src/phases/day0-destroy.js';
+import { FakeToolkit, ScriptedHost, notFound, testConfig } from './fakes.js';
+
+const cfn = mockClient(CloudFormationClient);
+const sts = mockClient(STSClient);
+const rds = mockClient(RDSClient);
+const tagging = mockClient(ResourceGroupsTaggingAPIClient);
+let stateDir: string;
+
+beforeEach(async () => {
+  for (const m of [cfn, sts, rds, tagging]) m.reset();
+  stateDir = await mkdtemp(join(tmpdir(), 'day0-destroy-'));
+  sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/ci' });
+});
+afterEach(async () => {
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe('destroy confirmation', () => {
+  it('asks the operator to type the deployment name', async () => {
+    const host = new ScriptedHost(() => true);
+    await confirmDestroy(testConfig('mvp-500'), host);
+    expect(host.asked).toHaveLength(1);
+    expect(host.asked[0]).toMatchObject({ code: 'DAY0_DESTROY', typeToConfirm: 'acme' });
+    expect(host.asked[0]?.message).toContain('final snapshot');
+  });
+
+  it('a refusal cancels; non-interactive without --yes fails naming --yes', async () => {
+    await expect(confirmDestroy(testConfig('mvp-500'), new ScriptedHost(() => false))).rejects.toBeInstanceOf(CancelledError);
+    const error = await confirmDestroy(testConfig('mvp-500'), new RecordingHost()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).nextSteps.join(' ')).toContain('--yes');
+  });
+});
+
+describe('destroy order', () => {
+  it('deletes schedule and edge, then cluster and data, then network; keeps the database snapshot and reports leftovers', async () => {
+    // Given all five stacks deployed, stacks disappearing once destroyed
+    const config = testConfig('mvp-500');
+    const names = stackNames('acme');
+    const toolkit = new FakeToolkit({ durations: { [names.schedule]: 50, [names.edge]: 150, [names.cluster]: 200, [names.data]: 100, [names.network]: 50 } });
+    const gone = () => new Set(toolkit.actions.map((a) => a.stack));
+    cfn.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
+      if (gone().has(input.StackName)) return Promise.reject(notFound(input.StackName));
+      const outputs = input.StackName === names.data ? [{ OutputKey: 'DbInstanceIdentifier', OutputValue: 'acme-db' }, { OutputKey: 'DbEngine', OutputValue: 'rds-postgres' }] : [];
+      return Promise.resolve({ Stacks: [{ StackName: input.StackName, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: outputs }] });
+    });
+    rds.on(ModifyDBInstanceCommand).resolves({});
+    rds.on(DescribeDBSnapshotsCommand, { DBInstanceIdentifier: 'acme-db', SnapshotType: 'manual' }).resolves({
+      DBSnapshots: [
+        { DBSnapshotIdentifier: 'old-manual', DBSnapshotArn: 'arn:aws:rds:us-east-1:123456789012:snapshot:old-manual', SnapshotCreateTime: new Date('2026-01-01T00:00:00Z') },
+        { DBSnapshotIdentifier: 'acme-data-snapshot-database-1x2y', DBSnapshotArn: 'arn:aws:rds:us-east-1:123456789012:snapshot:acme-data-snapshot-database-1x2y', SnapshotCreateTime: new Date('2026-11-23T12:00:00Z') },
+      ],
+    });
+    tagging.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [{ ResourceARN: 'arn:aws:rds:us-east-1:123456789012:snapshot:acme-data-snapshot-database-1x2y' }, { ResourceARN: 'arn:aws:ec2:us-east-1:123456789012:volume/vol-123' }],
+    });
+    const services: Day0DestroyServices = {
+      config,
+      stateDir,
+      cdk: toolkit,
+      aws: { region: 'us-east-1' },
+      cloudFormation: (region) => new CloudFormationClient({ region }),
+      sts: new STSClient({ region: 'us-east-1' }),
+      rds: new RDSClient({ region: 'us-east-1' }),
+      tagging: (region) => new ResourceGroupsTaggingAPIClient({ region }),
+      pollMs: 1,
+    };
+    const host = new RecordingHost({ yes: true });
+    // When destroy runs
+    const result = await runPhase(day0DestroyPhase(config, new AssemblyCache(services)), services, { deployment: 'acme', stateDir, command: 'coder-platform day0 destroy', host });
+    // Then stacks go in reverse dependency order
+    expect(result.status).toBe('succeeded');
+    const at = Object.fromEntries(toolkit.actions.map((a) => [a.stack, a]));
+    for (const later of [names.cluster, names.data]) {
+      expect(at[later]!.start).toBeGreaterThanOrEqual(at[names.schedule]!.end);
+      expect(at[later]!.start).toBeGreaterThanOrEqual(at[names.edge]!.end);
+      expect(at[names.network]!.start).toBeGreaterThanOrEqual(at[later]!.end);
+    }
+    expect(at[names.schedule]!.start).toBeLessThan(at[names.edge]!.end); // schedule ∥ edge
+    // The database: deletion protection lifted so CloudFormation can snapshot it, and the snapshot is named
+    expect(rds.commandCalls(ModifyDBInstanceCommand)[0]?.args[0].input).toMatchObject({ DBInstanceIdentifier: 'acme-db', DeletionProtection: false });
+    expect(result.outputs['destroy-data']).toMatchObject({ snapshotIdentifier: 'acme-data-snapshot-database-1x2y' });
+    expect(host.events.find((e) => e.code === 'DAY0_DB_SNAPSHOT')?.message).toContain('acme-data-snapshot-database-1x2y');
+    // Leftovers: asked for by the deployment's tags; the snapshot is kept on purpose, the volume is reported
+    expect(tagging.commandCalls(GetResourcesCommand)[0]?.args[0].input.TagFilters).toEqual([
+      { Key: 'Project', Values: ['acme'] },
+      { Key: 'ManagedBy', Values: ['coder-platform'] },
+    ]);
+    expect(result.outputs.leftovers).toEqual({ kept: ['arn:aws:rds:us-east-1:123456789012:snapshot:acme-data-snapshot-database-1x2y'], leftovers: ['arn:aws:ec2:us-east-1:123456789012:volume/vol-123'] });
+  });
+});
