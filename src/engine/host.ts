@@ -43,7 +43,7 @@ export interface ConfirmRequest {
  *                       steps that will not run (already done, disabled, not selected)
  * - ENGINE_PHASE_END    data: { phase, status, resumeCommand? }
  * - ENGINE_PLAN         data: { phase, steps: EngineStepInfo[] } — the --dry-run plan; renderers print it
- * - ENGINE_CLEANUP / ENGINE_CLEANUP_FAILED, ENGINE_LOCK_STALE / ENGINE_LOCK_BROKEN, ENGINE_INTERRUPT,
+ * - ENGINE_CLEANUP / ENGINE_CLEANUP_FAILED, ENGINE_LOCK_BROKEN, ENGINE_INTERRUPT,
  *   ENGINE_VERIFY_REDO — informational, rendered as plain lines.
  * Every other event carrying a stepId is progress of that step (a sub-line under it).
  */

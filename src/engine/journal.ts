@@ -14,7 +14,7 @@
  * UserError that says what to do; it is never silently discarded or overwritten.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BugError, UserError } from '../errors.js';
 import type { StepOutputs, StepStatus } from './types.js';
@@ -185,6 +185,10 @@ export class Journal {
   /** Load (or start) the journal of a deployment. Throws UserError for a corrupt or foreign journal. */
   static async open(stateDir: string, deployment: string): Promise<Journal> {
     await mkdir(stateDir, { recursive: true });
+    // Temp files left by a run killed mid-write (the journal itself is intact); we hold the lock here.
+    for (const name of await readdir(stateDir)) {
+      if (name.startsWith(`.${JOURNAL_FILE}.`) && name.endsWith('.tmp')) await rm(join(stateDir, name), { force: true });
+    }
     const existing = await readJournal(stateDir);
     if (existing !== undefined && existing.deployment !== deployment) {
       throw new UserError(`The state directory ${stateDir} belongs to deployment "${existing.deployment}", not "${deployment}".`, {

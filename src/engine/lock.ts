@@ -122,14 +122,13 @@ export async function acquireLock(options: AcquireLockOptions): Promise<HeldLock
         ],
       });
     }
-    options.host?.emit({ level: 'warn', code: 'ENGINE_LOCK_STALE', message: `Stale lock found: ${describe(holder)}; ${stale}.`, data: { lock: holder === 'unreadable' ? null : { ...holder }, reason: stale } });
     if (options.breakLock !== true) {
       throw new UserError(`Deployment "${options.deployment}" has a stale lock: ${describe(holder)}; ${stale}.`, {
         nextSteps: ['Make sure no other coder-platform run is working on this deployment, then re-run with --break-lock.'],
       });
     }
     await rm(file, { force: true });
-    options.host?.emit({ level: 'warn', code: 'ENGINE_LOCK_BROKEN', message: `Broke the stale lock (${describe(holder)}).`, data: { reason: stale } });
+    options.host?.emit({ level: 'warn', code: 'ENGINE_LOCK_BROKEN', message: `Broke the stale lock of ${describe(holder)}: ${stale}.`, data: { lock: holder === 'unreadable' ? null : { ...holder }, reason: stale } });
   }
   throw new UserError(`Could not take the lock ${file}: another run keeps creating it.`, { nextSteps: ['Check which coder-platform runs are working on this deployment.'] });
 }

@@ -241,9 +241,12 @@ async function execute<S>(phase: Phase<S>, services: S, options: RunPhaseOptions
   let interrupted = false;
   const running = new Map<string, Promise<void>>();
 
+  // Forced steps (--from/--only) are being redone: their old outputs are not visible until they finish again.
+  const redoing = new Set(phase.steps.filter((s) => disp.get(s.id)?.kind === 'force').map((s) => s.id));
   const outputsSnapshot = (): Readonly<Record<string, StepOutputs>> => {
     const out: Record<string, StepOutputs> = {};
     for (const step of phase.steps) {
+      if (redoing.has(step.id)) continue;
       const rec = record.steps[step.id];
       if (rec?.status === 'done' && rec.outputs !== undefined) out[step.id] = Object.freeze({ ...rec.outputs });
     }
@@ -281,6 +284,7 @@ async function execute<S>(phase: Phase<S>, services: S, options: RunPhaseOptions
       const outputs = result === undefined ? {} : checkOutputs(step.id, result);
       const durationMs = Date.now() - t1;
       record.steps[step.id] = { status: 'done', attempts: attempt, startedAt, endedAt: now(), durationMs, outputs };
+      redoing.delete(step.id);
       await journal.save();
       satisfied.add(step.id);
       emit(host, { level: 'info', code: ENGINE_EVENTS.stepEnd, stepId: step.id, message: `${step.title}: done`, data: { title: step.title, status: 'done', reason: 'run', durationMs } });
@@ -373,7 +377,7 @@ async function runCleanups<S>(
   journal: Journal,
 ): Promise<void> {
   const earlier = phase.steps
-    .filter((s) => !startedThisRun.includes(s.id) && willRunOrDone(disp.get(s.id) as Disposition) && record.steps[s.id]?.status === 'done')
+    .filter((s) => !startedThisRun.includes(s.id) && wasDoneBefore(disp.get(s.id) as Disposition) && record.steps[s.id]?.status === 'done')
     .sort((a, b) => (record.steps[a.id]?.startedAt ?? '').localeCompare(record.steps[b.id]?.startedAt ?? ''))
     .map((s) => s.id);
   const order = [...earlier, ...startedThisRun].reverse();
@@ -397,6 +401,7 @@ async function runCleanups<S>(
   }
 }
 
-function willRunOrDone(d: Disposition): boolean {
-  return d.kind === 'done' || willRun(d);
+/** Steps this run relies on as done from an earlier run (not ones --from/--only is redoing). */
+function wasDoneBefore(d: Disposition): boolean {
+  return d.kind === 'done' || d.kind === 'verify' || d.kind === 'probe';
 }

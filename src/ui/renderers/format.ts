@@ -6,7 +6,8 @@ import type { EngineStepInfo } from '../../engine/host.js';
 
 /** `1.2s`, `3m 05s`, `1h 02m`. */
 export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 100) / 10);
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const s = Math.round(ms / 100) / 10;
   if (s < 60) return `${s.toFixed(1)}s`;
   const total = Math.round(s);
   const m = Math.floor(total / 60);
