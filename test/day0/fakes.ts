@@ -41,15 +41,16 @@ export class FakeToolkit implements CdkToolkit {
       templatePath: `/nowhere/${name}.template.json`,
       dependencies: [],
     }));
-    const fake = this;
-    const sleep = (name: string) => new Promise((r) => setTimeout(r, fake.options.durations?.[name] ?? 1));
+    const { actions } = this;
+    const { durations, securityChange, outputs } = this.options;
+    const sleep = (name: string) => new Promise((r) => setTimeout(r, durations?.[name] ?? 1));
     return {
       directory: options.outdir,
       stacks,
       stack: (name) => stacks.find((s) => s.name === name) as SynthesizedStack,
       async deployStack(name, { host }): Promise<DeployedStack> {
         const start = Date.now();
-        if (fake.options.securityChange?.includes(name)) {
+        if (securityChange?.includes(name)) {
           const bridge = new ToolkitIoBridge(host);
           const request: ToolkitIoRequest<boolean> = {
             time: new Date(),
@@ -63,13 +64,13 @@ export class FakeToolkit implements CdkToolkit {
           if (!(await bridge.requestResponse(request))) throw bridge.refusal ?? new CancelledError('Deployment cancelled');
         }
         await sleep(name);
-        fake.actions.push({ action: 'deploy', stack: name, start, end: Date.now() });
-        return { stackName: name, stackArn: `arn:aws:cloudformation:us-east-1:123456789012:stack/${name}/1`, outputs: fake.options.outputs?.[name] ?? { Name: name } };
+        actions.push({ action: 'deploy', stack: name, start, end: Date.now() });
+        return { stackName: name, stackArn: `arn:aws:cloudformation:us-east-1:123456789012:stack/${name}/1`, outputs: outputs?.[name] ?? { Name: name } };
       },
       async destroyStack(name) {
         const start = Date.now();
         await sleep(name);
-        fake.actions.push({ action: 'destroy', stack: name, start, end: Date.now() });
+        actions.push({ action: 'destroy', stack: name, start, end: Date.now() });
       },
       async diffStack(name) {
         return { stack: name, differences: 0, resources: [], permissionsBroadened: false };
