@@ -132,6 +132,10 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
       .map(([id]) => id)
       .sort();
     for (const [, p] of interfaces) expect((p.SubnetIds as unknown[]).map(refId).sort()).toEqual(controlSubnetIds);
+    get(shape).template('network').hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'coder: interface VPC endpoints',
+      SecurityGroupIngress: [Match.objectLike({ CidrIp: '10.0.0.0/16', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' })],
+    });
   });
 
   it('sends ALL flow logs to CloudWatch Logs kept 90 days and restricts the default security group', () => {
@@ -313,7 +317,9 @@ describe('database', () => {
       EnableIAMDatabaseAuthentication: true,
     });
     t.resourceCountIs('AWS::RDS::DBInstance', 3);
-    t.allResourcesProperties('AWS::RDS::DBInstance', { DBInstanceClass: 'db.serverless', Engine: 'aurora-postgresql' });
+    t.allResourcesProperties('AWS::RDS::DBInstance', { DBInstanceClass: 'db.serverless', Engine: 'aurora-postgresql', PubliclyAccessible: false });
+    const placement = resourcesOf(get('scale-3000').json('data'), 'AWS::RDS::DBInstance').map(([, p]) => `${String(p.DBInstanceIdentifier)}@${String(p.AvailabilityZone)}`);
+    expect(placement.sort()).toEqual(['coder-reader-1@us-east-1b', 'coder-reader-2@us-east-1c', 'coder-writer@us-east-1a']);
     t.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', { Parameters: { 'rds.force_ssl': '1', log_connections: '1', log_disconnections: '1' } });
     t.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"coder_admin"}' }) });
   });

@@ -9,17 +9,16 @@ import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { loadConfig } from '../../../src/config/load.js';
 import { CoderPlatformError } from '../../../src/errors.js';
-import { buildCoderPlatformApp, offlineContext } from '../lib/app.js';
+import { buildCoderPlatformApp } from '../lib/app.js';
 
 const DEFAULT_CONFIG = '../../coder-platform.yaml';
 
 async function main(): Promise<void> {
   // The CLI hands context and the output directory to the app through the environment (CDK_CONTEXT_JSON, CDK_OUTDIR).
-  const probe = new App({ autoSynth: false });
-  const configPath = path.resolve(String(probe.node.tryGetContext('config') ?? DEFAULT_CONFIG));
-  const adminPrincipalArn = probe.node.tryGetContext('adminPrincipalArn') as string | undefined;
+  const app = new App({ builtinCloudFormationValidation: process.env.CDK_VALIDATION !== 'false' });
+  const configPath = path.resolve(String(app.node.tryGetContext('config') ?? DEFAULT_CONFIG));
+  const adminPrincipalArn = app.node.tryGetContext('adminPrincipalArn') as string | undefined;
   const { config } = await loadConfig({ path: configPath });
-  const app = new App({ context: offlineContext(config), builtinCloudFormationValidation: process.env.CDK_VALIDATION !== 'false' });
   buildCoderPlatformApp(config, { app, ...(adminPrincipalArn ? { adminPrincipalArn } : {}) });
   app.synth();
 }

@@ -73,6 +73,7 @@ export class ClusterStack extends Stack {
       clusterLogging: [eks.ClusterLoggingTypes.API, eks.ClusterLoggingTypes.AUDIT, eks.ClusterLoggingTypes.AUTHENTICATOR, eks.ClusterLoggingTypes.CONTROLLER_MANAGER, eks.ClusterLoggingTypes.SCHEDULER],
       endpointAccess,
     });
+    acknowledge(this.cluster, 'CloudFormation-Validate::W9009', 'aws-eks-v2 renders EncryptionConfig.Resources: ["secrets"] itself; EKS still requires it for envelope encryption of Kubernetes secrets.');
     acknowledge(this.cluster, 'AwsSolutions-IAM4', 'The EKS service role needs the AWS-managed AmazonEKSClusterPolicy; EKS documents no narrower policy.', ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy']);
     if (access.mode !== 'private') {
       acknowledge(this.cluster, 'AwsSolutions-EKS1', `The API endpoint is public by configuration (cluster.endpointAccess.mode=${access.mode}), restricted to ${access.publicCidrs.join(', ')}; set mode: private to close it.`);

@@ -10,7 +10,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
-import type { CoderPlatformConfig } from '../../../src/config/schema.js';
+import { availabilityZones, type CoderPlatformConfig } from '../../../src/config/schema.js';
 import { OUTPUT_KEYS } from '../../../src/deployment/outputs.js';
 import { acknowledge } from './common.js';
 import type { NetworkStack } from './network-stack.js';
@@ -60,6 +60,7 @@ export class DataStack extends Stack {
     const credentials = rds.Credentials.fromGeneratedSecret(db.masterUsername, { secretName: props.secretName, encryptionKey: this.key, excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\' });
     const parameters = { 'rds.force_ssl': '1', log_connections: '1', log_disconnections: '1' };
     const major = db.engineVersion.split('.')[0] ?? db.engineVersion;
+    const azs = availabilityZones(config);
 
     let engineName: string;
     let clusterIdentifier: string;
@@ -72,15 +73,16 @@ export class DataStack extends Stack {
     if (db.engine === 'aurora-serverless-v2') {
       const engine = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.of(db.engineVersion, major) });
       const parameterGroup = new rds.ParameterGroup(this, 'ClusterParameters', { engine, description: `${name}: TLS only, connection logging`, parameters });
+      // Writer in the first AZ, readers (failover targets only: coderd uses the writer) spread over the others.
       const writerId = `${name}-writer`;
       const cluster = new rds.DatabaseCluster(this, 'Database', {
         engine,
         clusterIdentifier: name,
         credentials,
         defaultDatabaseName: db.databaseName,
-        writer: rds.ClusterInstance.serverlessV2('Writer', { instanceIdentifier: writerId, publiclyAccessible: false, autoMinorVersionUpgrade: true, enablePerformanceInsights: true, performanceInsightEncryptionKey: this.key }),
+        writer: rds.ClusterInstance.serverlessV2('Writer', { instanceIdentifier: writerId, availabilityZone: azs[0], publiclyAccessible: false, autoMinorVersionUpgrade: true, enablePerformanceInsights: true, performanceInsightEncryptionKey: this.key }),
         readers: Array.from({ length: db.readers }, (_, i) =>
-          rds.ClusterInstance.serverlessV2(`Reader${i + 1}`, { instanceIdentifier: `${name}-reader-${i + 1}`, publiclyAccessible: false, scaleWithWriter: true, autoMinorVersionUpgrade: true, enablePerformanceInsights: true, performanceInsightEncryptionKey: this.key }),
+          rds.ClusterInstance.serverlessV2(`Reader${i + 1}`, { instanceIdentifier: `${name}-reader-${i + 1}`, availabilityZone: azs[(i + 1) % azs.length], publiclyAccessible: false, scaleWithWriter: true, autoMinorVersionUpgrade: true, enablePerformanceInsights: true, performanceInsightEncryptionKey: this.key }),
         ),
         serverlessV2MinCapacity: db.minAcu ?? 0.5,
         serverlessV2MaxCapacity: db.maxAcu ?? 16,
