@@ -46,8 +46,8 @@ export function parseConfigText(text: string, file: string | undefined, override
     throw new ConfigError(
       file,
       doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        return { path: '(yaml)', message: e.message.split('\n')[0] ?? e.message, ...(pos ? { line: pos.line, column: pos.col } : {}), example: 'key: value, indented with spaces' };
+        const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
+        return { path: '(yaml)', message: e.message.split('\n')[0] ?? e.message, line: pos.line, column: pos.col, example: 'key: value, indented with spaces' };
       }),
     );
   }

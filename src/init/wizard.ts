@@ -89,6 +89,12 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
 export async function collectAnswers(given: Partial<Record<AnswerId, unknown>>, prompter?: Prompter): Promise<InitAnswers> {
   const answers: Partial<Record<AnswerId, AnswerValue>> = {};
   const view = answers as Partial<InitAnswers>;
+  const givenView: Partial<Record<AnswerId, AnswerValue>> = {};
+  for (const question of QUESTIONS) {
+    const raw = given[question.id];
+    const coerced = raw === undefined || raw === null ? undefined : coerceAnswer(question, raw);
+    if (coerced?.ok) givenView[question.id] = coerced.value;
+  }
   for (const question of QUESTIONS) {
     if (question.when && !question.when(view)) continue;
     const raw = given[question.id];
@@ -99,7 +105,8 @@ export async function collectAnswers(given: Partial<Record<AnswerId, unknown>>, 
       answers[question.id] = coerced.value;
       continue;
     }
-    const fallback = question.default?.(view);
+    // Defaults may look ahead at given answers (e.g. --oidc-issuer implies --oidc configure).
+    const fallback = question.default?.({ ...givenView, ...view });
     if (prompter && question.prompt) {
       answers[question.id] = await prompter.ask({
         id: question.id,

@@ -1,0 +1,65 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { screen } from '@inquirer/testing/vitest';
+import { describe, expect, it } from 'vitest';
+import { runInit } from '../../src/init/wizard.js';
+import { createTerminalPrompter } from '../../src/ui/prompts/init-prompter.js';
+
+/** Answer the current prompt once it shows `expected`. */
+async function answer(expected: RegExp, keys: () => void): Promise<void> {
+  for (let i = 0; i < 20 && !expected.test(screen.getScreen()); i += 1) await Promise.race([screen.next(), new Promise((r) => setTimeout(r, 250))]);
+  expect(screen.getScreen()).toMatch(expected);
+  keys();
+}
+const enter = () => screen.keypress('enter');
+const type = (text: string) => () => {
+  screen.type(text);
+  screen.keypress('enter');
+};
+
+describe('the real @inquirer prompts drive the wizard (mvp-500, mostly defaults)', () => {
+  it('asks each question with its default, masks the secret reference, shows a summary and writes', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'init-tty-')), 'coder-platform.yaml');
+    const done = runInit({ path, given: {}, force: false, prompter: createTerminalPrompter() });
+    await answer(/Deployment name/, type('acme-dev'));
+    await answer(/AWS profile/, enter);
+    await answer(/AWS region/, enter);
+    await answer(/Platform shape/, enter); // mvp-500 is the default
+    await answer(/Domain/, type('dev.example.co.uk'));
+    await answer(/Subdomain/, enter);
+    await answer(/TLS certificate/, enter);
+    await answer(/Single sign-on/, () => {
+      screen.keypress('up'); // default skip → configure
+      enter();
+    });
+    await answer(/OIDC issuer URL/, type('https://login.example.com/tenant/v2.0'));
+    await answer(/OIDC client id/, type('coder-app'));
+    await answer(/OIDC client secret reference/, () => {
+      screen.type('notasecretref');
+      screen.keypress('enter');
+    });
+    await answer(/never the secret itself/, () => {
+      for (let i = 0; i < 'notasecretref'.length; i += 1) screen.keypress('backspace');
+      screen.type('env:OIDC_SECRET');
+      expect(screen.getScreen()).not.toContain('env:OIDC_SECRET');
+      screen.keypress('enter');
+    });
+    await answer(/Coder version/, enter);
+    await answer(/Templates to publish/, enter);
+    await answer(/business hours/, enter);
+    await answer(/time zone/, enter);
+    await answer(/Scale up at/, enter);
+    await answer(/Scale down at/, enter);
+    await answer(/Recovery time objective/, enter);
+    await answer(/Recovery point objective/, enter);
+    await answer(/Restore test cadence/, enter);
+    await answer(/Write .*coder-platform\.yaml\?/, enter);
+    const result = await done;
+    expect(result.host).toBe('coder.dev.example.co.uk');
+    const text = readFileSync(path, 'utf8');
+    expect(text).toContain('name: acme-dev');
+    expect(text).toContain('clientSecret: env:OIDC_SECRET');
+    expect(await screen.getFullOutput()).not.toContain('env:OIDC_SECRET');
+  });
+});
