@@ -106,7 +106,7 @@ export async function collectAnswers(given: Partial<Record<AnswerId, unknown>>, 
       continue;
     }
     // Defaults may look ahead at given answers (e.g. --oidc-issuer implies --oidc configure).
-    const fallback = question.default?.({ ...givenView, ...view });
+    const fallback = question.default?.({ ...givenView, ...view } as Partial<InitAnswers>);
     if (prompter && question.prompt) {
       answers[question.id] = await prompter.ask({
         id: question.id,
