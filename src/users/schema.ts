@@ -47,33 +47,55 @@ export const groupSchema = z.strictObject({
 });
 export type GroupSpec = z.infer<typeof groupSchema>;
 
-export const usersFileSchema = z
-  .strictObject({
-    apiVersion: z.literal(USERS_API_VERSION),
-    users: z.array(userSchema).default([]),
-    groups: z.array(groupSchema).default([]),
-  })
-  .superRefine((file, ctx) => {
-    const seen = new Map<string, number>();
-    const emails = new Map<string, number>();
-    file.users.forEach((u, i) => {
-      const key = u.username.toLowerCase();
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['users', i, 'username'], message: `duplicate username (also users[${seen.get(key)}])` });
-      seen.set(key, i);
-      const email = u.email.toLowerCase();
-      if (emails.has(email)) ctx.addIssue({ code: 'custom', path: ['users', i, 'email'], message: `duplicate e-mail (also users[${emails.get(email)}])` });
-      emails.set(email, i);
-    });
-    const groupNames = new Set<string>();
-    file.groups.forEach((g, i) => {
-      if (groupNames.has(g.name)) ctx.addIssue({ code: 'custom', path: ['groups', i, 'name'], message: 'duplicate group name' });
-      groupNames.add(g.name);
-      g.members.forEach((m, j) => {
-        if (!seen.has(m.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['groups', i, 'members', j], message: `${m} is not listed under users` });
-      });
-    });
-  });
+export const usersFileSchema = z.strictObject({
+  apiVersion: z.literal(USERS_API_VERSION),
+  users: z.array(userSchema).default([]),
+  groups: z.array(groupSchema).default([]),
+});
 export type UsersFile = z.infer<typeof usersFileSchema>;
+
+/**
+ * Rules across entries (unique usernames, e-mails and group names; members must be listed users).
+ * Run on the raw document, so they are reported together with the field errors.
+ */
+export function crossReferenceIssues(raw: unknown): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const doc = (typeof raw === 'object' && raw !== null ? raw : {}) as { users?: unknown; groups?: unknown };
+  const users = Array.isArray(doc.users) ? (doc.users as unknown[]) : [];
+  const groups = Array.isArray(doc.groups) ? (doc.groups as unknown[]) : [];
+  const field = (o: unknown, k: string): unknown => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined);
+  const usernames = new Map<string, number>();
+  const emails = new Map<string, number>();
+  users.forEach((u, i) => {
+    const username = field(u, 'username');
+    if (typeof username === 'string') {
+      const key = username.toLowerCase();
+      if (usernames.has(key)) issues.push({ path: ['users', i, 'username'], message: `duplicate username (also users[${usernames.get(key)}])` });
+      else usernames.set(key, i);
+    }
+    const email = field(u, 'email');
+    if (typeof email === 'string') {
+      const key = email.toLowerCase();
+      if (emails.has(key)) issues.push({ path: ['users', i, 'email'], message: `duplicate e-mail (also users[${emails.get(key)}])` });
+      else emails.set(key, i);
+    }
+  });
+  const groupNames = new Set<string>();
+  groups.forEach((g, i) => {
+    const name = field(g, 'name');
+    if (typeof name === 'string') {
+      if (groupNames.has(name)) issues.push({ path: ['groups', i, 'name'], message: 'duplicate group name' });
+      groupNames.add(name);
+    }
+    const members = field(g, 'members');
+    if (Array.isArray(members)) {
+      members.forEach((m, j) => {
+        if (typeof m === 'string' && !usernames.has(m.toLowerCase())) issues.push({ path: ['groups', i, 'members', j], message: `${m} is not listed under users` });
+      });
+    }
+  });
+  return issues;
+}
 
 /** Parse users.yaml text; every problem is reported with its line. */
 export function parseUsersFile(text: string, file: string | undefined): UsersFile {
@@ -88,12 +110,14 @@ export function parseUsersFile(text: string, file: string | undefined): UsersFil
       }),
     );
   }
-  const parsed = usersFileSchema.safeParse(doc.toJS());
-  if (parsed.success) return parsed.data;
-  const issues: ConfigIssue[] = parsed.error.issues.map((issue) => {
-    const node = nodeAt(doc.contents, issue.path as (string | number)[]);
+  const raw: unknown = doc.toJS();
+  const parsed = usersFileSchema.safeParse(raw);
+  const problems = [...(parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path as (string | number)[], message: i.message }))), ...crossReferenceIssues(raw)];
+  if (parsed.success && problems.length === 0) return parsed.data;
+  const issues: ConfigIssue[] = problems.map((issue) => {
+    const node = nodeAt(doc.contents, issue.path);
     const pos = node?.range ? lineCounter.linePos(node.range[0]) : undefined;
-    return { path: formatPath(issue.path as (string | number)[]), message: issue.message, ...(pos ? { line: pos.line, column: pos.col } : {}) };
+    return { path: formatPath(issue.path), message: issue.message, ...(pos ? { line: pos.line, column: pos.col } : {}) };
   });
   throw new ConfigError(file, issues, { nextSteps: ['Fix users.yaml (its JSON Schema is schema/users.schema.json), then re-run.'] });
 }
@@ -120,4 +144,17 @@ function nodeAt(node: unknown, path: (string | number)[]): YamlNode | undefined 
 
 function formatPath(path: (string | number)[]): string {
   return path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '') || '(root)';
+}
+
+/** The JSON Schema of users.yaml (schema/users.schema.json), rendered from the zod schema. */
+export function renderUsersJsonSchema(): string {
+  const schema = z.toJSONSchema(usersFileSchema, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as Record<string, unknown>;
+  const document = {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://unpkg.com/coder-platform/schema/users.schema.json',
+    title: 'coder-platform users.yaml',
+    description: 'Declarative Coder users, groups and roles applied by `coder-platform day1` (users step).',
+    ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema')),
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
 }
