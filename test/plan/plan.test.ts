@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordingHost } from '../../src/engine/host.js';
+import { plan, type PlanResult } from '../../src/plan/plan.js';
+import { testConfig } from '../day0/fakes.js';
+
+describe('plan (toolkit-lib, in-process, offline)', () => {
+  let stateDir: string;
+  let result: PlanResult;
+  const host = new RecordingHost();
+  const saved: Record<string, string | undefined> = {};
+
+  beforeAll(async () => {
+    // No credentials and no way to find any: every AWS_* variable removed, config and credential files pointed nowhere.
+    for (const key of Object.keys(process.env).filter((k) => k.startsWith('AWS_'))) {
+      saved[key] = process.env[key];
+      delete process.env[key];
+    }
+    for (const [key, value] of Object.entries({ AWS_CONFIG_FILE: '/nonexistent/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_EC2_METADATA_DISABLED: 'true' })) {
+      saved[key] = process.env[key];
+      process.env[key] = value;
+    }
+    stateDir = await mkdtemp(join(tmpdir(), 'plan-'));
+    result = await plan({ config: testConfig('scale-3000'), stateDir, host, aws: { region: 'us-east-1' } });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('synthesizes scale-3000 into the state directory and reports each stack’s resource counts', async () => {
+    expect(result.assemblyDirectory).toBe(join(stateDir, 'cdk.out'));
+    expect(existsSync(join(stateDir, 'cdk.out', 'manifest.json'))).toBe(true);
+    const names = result.stacks.map((s) => s.name).sort();
+    expect(names).toEqual(['acme-cluster', 'acme-data', 'acme-dr', 'acme-edge', 'acme-network', 'acme-schedule']);
+    // Counts match the templates toolkit-lib wrote (found through the assembly manifest).
+    const manifest = JSON.parse(await readFile(join(stateDir, 'cdk.out', 'manifest.json'), 'utf8')) as { artifacts: Record<string, { type: string; properties?: { templateFile?: string; stackName?: string } }> };
+    for (const stack of result.stacks) {
+      expect(stack.resources).toBeGreaterThan(0);
+      expect(Object.values(stack.resourceTypes).reduce((a, b) => a + b, 0)).toBe(stack.resources);
+      const artifact = Object.values(manifest.artifacts).find((a) => a.type === 'aws:cloudformation:stack' && a.properties?.stackName === stack.name);
+      const template = JSON.parse(await readFile(join(stateDir, 'cdk.out', artifact?.properties?.templateFile ?? 'missing'), 'utf8')) as { Resources: object };
+      expect(Object.keys(template.Resources)).toHaveLength(stack.resources);
+    }
+    const network = result.stacks.find((s) => s.name === 'acme-network');
+    expect(network?.resourceTypes['AWS::EC2::NatGateway']).toBe(3);
+    expect(network?.resourceTypes['AWS::EC2::Subnet']).toBe(15);
+    expect(result.stacks.find((s) => s.name === 'acme-cluster')?.resourceTypes['AWS::EKS::Nodegroup']).toBe(4);
+    expect(result.totalResources).toBe(result.stacks.reduce((a, s) => a + s.resources, 0));
+  });
+
+  it('writes the Mermaid diagram and prices the platform from the bundled table', async () => {
+    const mmd = await readFile(result.diagramPath, 'utf8');
+    expect(result.diagramPath).toBe(join(stateDir, 'architecture.mmd'));
+    expect(mmd).toContain('coder-ws-ondemand');
+    expect(result.cost.pricing).toBe('table');
+    expect(result.cost.monthlyWithSchedule).toBeGreaterThan(0);
+    expect(result.cost.monthlyWithSchedule).toBeLessThan(result.cost.monthly24x7);
+    expect(result.diff).toBeUndefined();
+    expect(host.events.some((e) => e.code === 'CDK_TOOLKIT_I1000')).toBe(true);
+  });
+});
