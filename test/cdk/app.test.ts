@@ -38,7 +38,7 @@ const EXPECTED = {
     controlTier: 'control',
     endpoints: ['ecr.api', 'ecr.dkr', 'sts', 'secretsmanager', 'logs', 'monitoring', 'ec2', 'eks', 'autoscaling', 'elasticloadbalancing'],
     nodeGroups: {
-      'coder-control': { types: ['m5.large'], min: 2, desired: 2, max: 3, capacity: 'ON_DEMAND', label: 'control', taint: 'coder-control', volume: 50, update: { MaxUnavailable: 1 }, autoscaled: true },
+      'coder-control': { types: ['m5.large'], min: 2, desired: 2, max: 3, capacity: 'ON_DEMAND', label: 'control', taint: 'coder-control', volume: 50, update: { MaxUnavailable: 1 }, autoscaled: false },
       'coder-prov': { types: ['c5.2xlarge'], min: 0, desired: 0, max: 20, capacity: 'ON_DEMAND', label: 'provisioner', taint: 'coder-prov', volume: 100, update: { MaxUnavailablePercentage: 50 }, autoscaled: true },
       'coder-ws': { types: ['m5.2xlarge', 'm5a.2xlarge', 'm5n.2xlarge', 'm6i.2xlarge'], min: 10, desired: 10, max: 200, capacity: 'SPOT', label: 'workspace', taint: 'coder-ws', volume: 100, update: { MaxUnavailablePercentage: 25 }, autoscaled: true },
       'coder-ws-ondemand': { types: ['m5.2xlarge'], min: 0, desired: 0, max: 20, capacity: 'ON_DEMAND', label: 'workspace', taint: 'coder-ws', volume: 100, update: { MaxUnavailablePercentage: 25 }, autoscaled: true },

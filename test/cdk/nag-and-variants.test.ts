@@ -72,6 +72,9 @@ describe('config switches', () => {
       '    email: admin@example.com',
       'schedule:',
       '  enabled: false',
+      '  timezone: Europe/Berlin',
+      '  scaleUp: "07:05"',
+      '  weekdays: [MON, TUE, WED, THU, SAT]',
       'cluster:',
       '  endpointAccess:',
       '    mode: private',
@@ -81,10 +84,16 @@ describe('config switches', () => {
     variant = synthesize(config, { adminPrincipalArn: 'arn:aws:iam::123456789012:role/platform-admins' });
   });
 
-  it('disables every schedule when schedule.enabled is false', () => {
+  it('disables every schedule when schedule.enabled is false, keeping the configured time zone, time and days', () => {
     const schedules = resourcesOf(variant.json('schedule'), 'AWS::Scheduler::Schedule');
     expect(schedules).toHaveLength(4);
-    for (const [, p] of schedules) expect(p.State).toBe('DISABLED');
+    for (const [, p] of schedules) expect(p).toMatchObject({ State: 'DISABLED', ScheduleExpressionTimezone: 'Europe/Berlin' });
+    expect(schedules.map(([, p]) => p.ScheduleExpression).sort()).toEqual([
+      'cron(15 18 ? * MON-THU,SAT *)',
+      'cron(15 18 ? * MON-THU,SAT *)',
+      'cron(5 7 ? * MON-THU,SAT *)',
+      'cron(5 7 ? * MON-THU,SAT *)',
+    ]);
   });
 
   it('uses the existing hosted zone and certificate instead of creating them', () => {

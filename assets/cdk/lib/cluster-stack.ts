@@ -107,7 +107,8 @@ export class ClusterStack extends Stack {
           ],
         },
       });
-      const autoscaled = group.minSize !== group.maxSize;
+      // The cluster autoscaler manages the provisioner and workspace groups; the control group stays at its configured size.
+      const autoscaled = group.role !== 'control' && group.minSize !== group.maxSize;
       const subnets = (network.subnets[group.subnetTier] ?? []).map((s) => s.subnet);
       const maxUnavailable = typeof group.maxUnavailable === 'string' ? { maxUnavailablePercentage: Number.parseInt(group.maxUnavailable, 10) } : { maxUnavailable: group.maxUnavailable };
       this.nodegroups[groupName] = new eks.Nodegroup(this, `Nodegroup-${groupName}`, {

@@ -89,7 +89,7 @@ export class NetworkStack extends Stack {
       gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }] } },
       flowLogs: { All: { destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup), trafficType: ec2.FlowLogTrafficType.ALL } },
     });
-    acknowledge(this.vpc, 'NIST.800.53.R5-IAMNoInlinePolicy', 'The flow-log delivery role and the default-security-group restriction handler created by ec2.Vpc carry one inline policy each, limited to this log group and this VPC\'s default security group.');
+    acknowledge(this.vpc.node.findChild('All'), 'NIST.800.53.R5-IAMNoInlinePolicy', 'The flow-log delivery role created by ec2.FlowLog carries one inline policy limited to writing this log group.');
 
     this.subnets = Object.fromEntries(
       tiers.map((tier) => [
