@@ -49,6 +49,11 @@ export class Kubectl {
     await this.kubectl(['rollout', 'status', `${kind}/${name}`, '--namespace', namespace, `--timeout=${timeoutSeconds}s`], undefined, (timeoutSeconds + 60) * 1000);
   }
 
+  /** Restart a workload's pods (e.g. after a secret they read at start changed). */
+  async rolloutRestart(kind: string, name: string, namespace: string): Promise<void> {
+    await this.kubectl(['rollout', 'restart', `${kind}/${name}`, '--namespace', namespace]);
+  }
+
   /**
    * Wait until a Job completes or fails. Both conditions are awaited at once (kubectl ≥ 1.31 accepts a
    * jsonpath OR only per condition, so we poll the Job's status instead).

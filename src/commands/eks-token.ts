@@ -1,0 +1,31 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+import { UserError } from '../errors.js';
+import type { ExecCredential } from '../k8s/eks-token.js';
+
+/** The ExecCredential kubectl and helm read (also printed as the only stdout line without --json). */
+export type EksTokenResult = ExecCredential;
+
+/**
+ * kubectl's credential plugin for the kubeconfig Day 1 writes (cluster.authMethod `coder-platform`):
+ * an EKS bearer token from the AWS credential chain, so the AWS CLI is not needed. Hidden: people do not
+ * run it, kubeconfig does.
+ */
+export default class EksToken extends BaseCommand<typeof EksToken> {
+  static override hidden = true;
+  static override summary = 'print an EKS token as a Kubernetes ExecCredential (used by the kubeconfig)';
+  static override flags = {
+    'cluster-name': Flags.string({ summary: 'EKS cluster name.', required: true }),
+  };
+
+  public async run(): Promise<EksTokenResult> {
+    const region = this.globals.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    if (!region) throw new UserError('No region: pass --region.', { nextSteps: ['Re-run with --region, e.g. --region us-east-1.'] });
+    const { defaultCredentials, eksExecCredential } = await import('../k8s/eks-token.js');
+    const { awsCall } = await import('../aws/clients.js');
+    const credentials = await defaultCredentials(this.globals.awsProfile ?? process.env.AWS_PROFILE);
+    const credential = await awsCall('sts:GetCallerIdentity (presign)', () => eksExecCredential({ clusterName: this.flags['cluster-name'], region, credentials }), this.flags['cluster-name']);
+    if (!this.jsonEnabled()) process.stdout.write(`${JSON.stringify(credential)}\n`);
+    return credential;
+  }
+}
