@@ -252,6 +252,8 @@ export interface FakeCoderOptions {
   licenseFeatures?: string[];
   /** Polls a job needs before it leaves `pending`. */
   pollsToStart?: number;
+  /** Called after each request was answered, with `METHOD /path/template` (tests use it to kill a run mid-way). */
+  onAnswered?: (route: string) => void;
 }
 
 export class FakeCoder {
@@ -328,6 +330,7 @@ export class FakeCoder {
       }
       res.writeHead(status, { 'Content-Type': typeof payload === 'string' && url.pathname === '/healthz' ? 'text/plain' : 'application/json', 'X-Coder-Build-Version': this.version });
       res.end(payload === undefined ? '' : typeof payload === 'string' && url.pathname === '/healthz' ? payload : JSON.stringify(payload));
+      if (op) this.options.onAnswered?.(`${method} ${op.template}`);
     };
     if (problems.length > 0) {
       this.violations.push(...problems);
