@@ -13,16 +13,20 @@ import { checkQuotas } from './quotas.js';
 import { checkRegion } from './region.js';
 import { checkTools } from './tools.js';
 
+/**
+ * Longest dependency chain first: the engine starts steps in this order (each start is journaled), so the
+ * quota listings (rate-limited, then usage) and the two-call region check get going before the one-call checks.
+ */
 export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
-  { id: 'tools', title: 'Local tools and versions', area: 'tools', run: checkTools },
-  { id: 'identity', title: 'AWS identity and account', area: 'identity', run: checkIdentity },
+  { id: 'quotas', title: 'Service quotas against the bill of materials', area: 'quotas', run: checkQuotas },
   { id: 'region', title: 'Region, AZs and instance type offerings', area: 'region', run: checkRegion },
+  { id: 'cdk-bootstrap', title: 'CDK bootstrap stack', area: 'cdk', run: checkCdkBootstrap },
+  { id: 'identity', title: 'AWS identity and account', area: 'identity', run: checkIdentity },
   { id: 'network', title: 'VPC CIDR against existing VPCs', area: 'network', run: checkNetwork },
   { id: 'hosted-zone', title: 'Public hosted zone', area: 'dns', run: checkHostedZone },
   { id: 'certificate', title: 'TLS certificate', area: 'dns', run: checkCertificate },
-  { id: 'cdk-bootstrap', title: 'CDK bootstrap stack', area: 'cdk', run: checkCdkBootstrap },
   { id: 'eks-version', title: 'EKS Kubernetes version', area: 'eks', run: checkEksVersion },
-  { id: 'quotas', title: 'Service quotas against the bill of materials', area: 'quotas', run: checkQuotas },
+  { id: 'tools', title: 'Local tools and versions', area: 'tools', run: checkTools },
   { id: 'capacity', title: 'Workspace capacity fit', area: 'capacity', run: checkCapacity },
 ];
 

@@ -9,8 +9,19 @@ export interface ExistingVpc {
   name?: string;
 }
 
-/** Every VPC of the region with its associated IPv4 CIDRs (ec2:DescribeVpcs, paginated). */
-export async function listVpcs(aws: PreflightAws): Promise<ExistingVpc[]> {
+const vpcListings = new WeakMap<PreflightAws, Promise<ExistingVpc[]>>();
+
+/** Every VPC of the region with its associated IPv4 CIDRs (ec2:DescribeVpcs, paginated), listed once per run. */
+export function listVpcs(aws: PreflightAws): Promise<ExistingVpc[]> {
+  let listing = vpcListings.get(aws);
+  if (!listing) {
+    listing = describeVpcs(aws);
+    vpcListings.set(aws, listing);
+  }
+  return listing;
+}
+
+async function describeVpcs(aws: PreflightAws): Promise<ExistingVpc[]> {
   const ec2 = await import('@aws-sdk/client-ec2');
   const client = aws.client(ec2.EC2Client);
   const vpcs = await aws.paginate('ec2:DescribeVpcs', (token) => client.send(new ec2.DescribeVpcsCommand({ MaxResults: 1000, ...(token ? { NextToken: token } : {}) })), (p) => p.Vpcs, (p) => p.NextToken);

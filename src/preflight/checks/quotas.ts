@@ -32,12 +32,17 @@ export async function checkQuotas(services: PreflightServices): Promise<CheckOut
   const byService = new Map<string, QuotaLine[]>();
   for (const line of bill.lines) byService.set(line.serviceCode, [...(byService.get(line.serviceCode) ?? []), line]);
 
-  // Quota values and direct usage counts are independent: fetch them together.
+  // Every service code is listed at once (inside the rate limits); each one's usage metrics are read as
+  // soon as its listing arrives; direct usage counts run beside them.
+  const metricUsage = new Map<string, number>();
   const [values, counted] = await Promise.all([
-    Promise.all([...byService].map(async ([serviceCode, lines]) => [serviceCode, await readQuotas(aws, serviceCode, lines, quotaRegion(aws, lines))] as const)).then((e) => new Map(e)),
+    Promise.all([...byService].map(async ([serviceCode, lines]) => {
+      const quotas = await readQuotas(aws, serviceCode, lines, quotaRegion(aws, lines));
+      for (const [code, used] of await readUsageMetrics(aws, lines, quotas)) metricUsage.set(code, used);
+      return [serviceCode, quotas] as const;
+    })).then((e) => new Map(e)),
     countUsage(services),
   ]);
-  const metricUsage = await readUsageMetrics(aws, bill.lines, values);
 
   const results: CheckResult[] = [];
   const short: ShortQuota[] = [];
@@ -125,11 +130,11 @@ async function readQuotas(aws: PreflightAws, serviceCode: string, lines: QuotaLi
   return result;
 }
 
-/** Usage from the quotas' own UsageMetric (CloudWatch AWS/Usage), one batched GetMetricData call. */
-async function readUsageMetrics(aws: PreflightAws, lines: QuotaLine[], values: Map<string, Map<string, QuotaValue>>): Promise<Map<string, number>> {
+/** Usage from the quotas' own UsageMetric (CloudWatch AWS/Usage), one batched GetMetricData call per service code. */
+async function readUsageMetrics(aws: PreflightAws, lines: QuotaLine[], values: Map<string, QuotaValue>): Promise<Map<string, number>> {
   const queries: { id: string; code: string; metric: NonNullable<QuotaValue['usageMetric']> }[] = [];
   for (const line of lines) {
-    const metric = values.get(line.serviceCode)?.get(line.quotaCode)?.usageMetric;
+    const metric = values.get(line.quotaCode)?.usageMetric;
     if (line.global || line.perAz || !metric?.MetricNamespace || !metric.MetricName) continue;
     queries.push({ id: `q${queries.length}`, code: `${line.serviceCode}/${line.quotaCode}`, metric });
   }
