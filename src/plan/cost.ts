@@ -120,8 +120,18 @@ export function estimateCost(config: CoderPlatformConfig, table: PriceTable): Co
   }
 
   // Workspace volumes: one per concurrent workspace, sized by the mix; they exist around the clock.
-  const perWorkspaceGiB = Object.values(config.workspaces.sizes).reduce((sum, size) => sum + (size.share / 100) * size.storageGiB, 0);
-  monthly(`Workspace volumes (${config.workspaces.concurrent} × ${round2(perWorkspaceGiB)} GiB, gp3)`, config.workspaces.concurrent * perWorkspaceGiB, 'GiB', table.ebsGp3GbMonth);
+  // Pod templates keep a home volume (PVC); EC2 templates an EBS root/data volume.
+  const sizes = Object.values(config.workspaces.sizes);
+  for (const [label, group] of [
+    ['pod templates', sizes.filter((s) => s.instanceType === undefined)],
+    ['EC2 templates', sizes.filter((s) => s.instanceType !== undefined)],
+  ] as const) {
+    const share = group.reduce((sum, size) => sum + size.share / 100, 0);
+    if (share === 0) continue;
+    const gib = group.reduce((sum, size) => sum + (size.share / 100) * size.storageGiB, 0) * config.workspaces.concurrent;
+    const count = Math.round(share * config.workspaces.concurrent);
+    monthly(`Workspace volumes, ${label} (${count} workspaces, gp3)`, gib, 'GiB', table.ebsGp3GbMonth);
+  }
 
   const rounded = lines.map((line) => ({ ...line, quantity: round2(line.quantity), monthly24x7: round2(line.monthly24x7), monthlyScheduled: round2(line.monthlyScheduled) }));
   return {

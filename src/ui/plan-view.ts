@@ -1,7 +1,7 @@
 /** How `coder-platform plan` is shown to a person: stacks, the cost table with its price date, the diagram summary, the diff. */
 import type { PlanResult } from '../plan/plan.js';
 
-const money = (n: number, currency: string) => `${currency === 'USD' ? '$' : `${currency} `}${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const money = (n: number, currency: string, decimals = 2) => `${currency === 'USD' ? '$' : `${currency} `}${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: decimals })}`;
 
 function table(rows: string[][], alignRight: number[] = []): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
@@ -19,7 +19,7 @@ export function renderPlan(result: PlanResult): string {
     ...table(
       [
         ['Item', 'Quantity', 'Unit price', '24×7', 'With schedule'],
-        ...c.lines.map((l) => [l.item, `${l.quantity} ${l.unit}`, `${money(l.unitPrice, c.currency)}/${l.per === 'hour' ? 'h' : 'mo'}`, money(l.monthly24x7, c.currency), money(l.monthlyScheduled, c.currency)]),
+        ...c.lines.map((l) => [l.item, `${l.quantity} ${l.unit}`, `${money(l.unitPrice, c.currency, 4)}/${l.per === 'hour' ? 'h' : 'mo'}`, money(l.monthly24x7, c.currency), money(l.monthlyScheduled, c.currency)]),
         ['Total', '', '', money(c.monthly24x7, c.currency), money(c.monthlyWithSchedule, c.currency)],
       ],
       [2, 3, 4],
