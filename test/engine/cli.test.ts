@@ -1,0 +1,123 @@
+/**
+ * The engine as a phase command sees it, through a child process running a real oclif command
+ * (fixtures/demo-phase.ts): renderer output, --json, exit codes, resume hints, signals and the lock.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readJournal } from '../../src/engine/journal.js';
+import { fixture, projectRoot, runFixture, tempDir } from './helpers.js';
+
+/** Cursor movement / erase / hide: ESC[ <n> A-D, K, G, H, J, or ESC[?25l. */
+const CURSOR = new RegExp(String.raw`\x1b\[[0-9;]*[ABCDKGHJ]|\x1b\[\?25l`);
+
+function hasScript(): boolean {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('phase command output', () => {
+  it('prints plain timestamped lines without cursor codes in CI, even on a terminal', async () => {
+    const dir = tempDir();
+    const piped = await runFixture(['--state-dir', join(dir, 's1')], { FX_EFFECTS: join(dir, 'e1'), CI: 'true' });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}> Step a \[a\]/m);
+    expect(piped.stderr).toMatch(/ok Step d/);
+    expect(piped.stderr).not.toMatch(CURSOR);
+    expect(piped.stdout).toBe('');
+
+    // CI=true on a real terminal (a pty from script(1)) must not switch to listr's redrawing renderer.
+    if (!hasScript()) return;
+    const cmd = `CI=true NO_COLOR=1 FX_EFFECTS=${join(dir, 'e2')} ${process.execPath} --import tsx ${fixture} --state-dir ${join(dir, 's2')}`;
+    const out = execFileSync('script', ['-qec', cmd, '/dev/null'], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    expect(out).toMatch(/ok Step d/);
+    expect(out).not.toMatch(CURSOR);
+    // Control: without CI the same terminal gets the listr2 task list (which hides the cursor).
+    const ttyCmd = cmd.replace('CI=true ', 'CI= ').replace(join(dir, 's2'), join(dir, 's3')).replace(join(dir, 'e2'), join(dir, 'e3'));
+    const tty = execFileSync('script', ['-qec', ttyCmd, '/dev/null'], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, CI: '' } });
+    expect(tty).toMatch(CURSOR);
+    expect(readFileSync(join(dir, 'e3'), 'utf8')).toContain('effect:d');
+  });
+
+  it('--json prints only the typed result on stdout and nothing on stderr', async () => {
+    const dir = tempDir();
+    const run = await runFixture(['--state-dir', join(dir, 's'), '--json'], { FX_EFFECTS: join(dir, 'e') });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
+    const result = JSON.parse(run.stdout) as { status: string; steps: { id: string; status: string }[] };
+    expect(result.status).toBe('succeeded');
+    expect(result.steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done']);
+  });
+
+  it('--dry-run prints the plan on stderr and runs nothing', async () => {
+    const dir = tempDir();
+    const run = await runFixture(['--state-dir', join(dir, 's'), '--dry-run'], { FX_EFFECTS: join(dir, 'e') });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/\[run \] a: Step a/);
+    expect(run.stderr).toMatch(/\[wait\] d: Step d .*\[needs b, c\]/);
+    expect(existsSync(join(dir, 'e'))).toBe(false);
+  });
+
+  it('a failing step exits 1 naming the step, the cause and the exact resume command', async () => {
+    const dir = tempDir();
+    const stateDir = join(dir, 's');
+    const run = await runFixture(['--state-dir', stateDir, '--config', './my config.yaml'], { FX_EFFECTS: join(dir, 'e'), FX_FAIL: 'c' });
+    expect(run.code).toBe(1);
+    const resume = `coder-platform demo --config './my config.yaml' --state-dir ${stateDir}`;
+    expect(run.stderr).toContain('demo failed at step "Step c" (c): aws ec2:CreateThing failed: the thing for c could not be made');
+    expect(run.stderr).toContain(`resume with: ${resume}`);
+    expect(run.stderr).toContain('Check the thing.');
+
+    const json = await runFixture(['--state-dir', stateDir, '--config', './my config.yaml', '--json'], { FX_EFFECTS: join(dir, 'e'), FX_FAIL: 'c' });
+    expect(json.code).toBe(1);
+    const { error } = JSON.parse(json.stdout) as { error: { kind: string; nextSteps: string[] } };
+    expect(error.kind).toBe('check');
+    expect(error.nextSteps).toContain(`Fix the cause, then resume with: ${resume}`);
+  });
+
+  it('SIGINT stops the run, runs cleanup, keeps a valid journal and exits 130', async () => {
+    const dir = tempDir();
+    const stateDir = join(dir, 's');
+    const effects = join(dir, 'e');
+    let sent = false;
+    const run = await runFixture(['--state-dir', stateDir], { FX_EFFECTS: effects, FX_HANG: 'b' }, (err, child) => {
+      if (!sent && err.includes('[b] b: working')) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(run.code, run.stderr).toBe(130);
+    expect(run.stderr).toMatch(/demo was interrupted/);
+    const journal = await readJournal(stateDir);
+    expect(journal?.phases.demo?.status).toBe('interrupted');
+    expect(journal?.phases.demo?.steps.b?.status).toBe('interrupted');
+    expect(journal?.phases.demo?.steps.d).toBeUndefined(); // never started
+    expect(readFileSync(effects, 'utf8')).toContain('cleanup:b');
+    expect(existsSync(join(stateDir, 'lock.json'))).toBe(false);
+  });
+});
+
+describe('deployment lock', () => {
+  it('refuses a second concurrent run, naming the holder', async () => {
+    const dir = tempDir();
+    const stateDir = join(dir, 's');
+    const first = spawn(process.execPath, ['--import', 'tsx', fixture, '--state-dir', stateDir], {
+      cwd: projectRoot,
+      env: { ...process.env, CI: 'true', FX_EFFECTS: join(dir, 'e'), FX_HANG: 'a' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    await new Promise<void>((resolve) => first.stderr.on('data', (d: Buffer) => d.toString().includes('a: working') && resolve()));
+    const second = await runFixture(['--state-dir', stateDir], { FX_EFFECTS: join(dir, 'e') });
+    first.kill('SIGINT');
+    await new Promise((r) => first.on('close', r));
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`locked by another run: pid ${first.pid} on ${hostname()}`);
+    expect(readFileSync(join(dir, 'e'), 'utf8')).not.toContain('effect:'); // the refused run did nothing
+  });
+});
