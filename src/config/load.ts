@@ -73,7 +73,7 @@ export function resolveLayers(fileLayer: ConfigLayer, overrides: ConfigLayer, fi
   const parsed = configSchema.safeParse(merged);
   if (parsed.success) {
     const semantic = validateSemantics(parsed.data);
-    if (semantic.length > 0) throw new ConfigError(file, semantic.map((issue) => locate(issue, position, profile as ProfileName)));
+    if (semantic.length > 0) throw new ConfigError(file, semantic.map((issue) => locate(issue, position, profile as ProfileName, overrides)));
     return parsed.data;
   }
   // Report everything at once: the schema's issues, plus the cross-field rules of every section that is valid on its own.
@@ -87,7 +87,7 @@ export function resolveLayers(fileLayer: ConfigLayer, overrides: ConfigLayer, fi
   throw new ConfigError(
     file,
     issues
-      .map((issue) => locate(issue, position, profile as ProfileName))
+      .map((issue) => locate(issue, position, profile as ProfileName, overrides))
       .filter((issue) => {
         const key = `${issue.path}\u0000${issue.message}`;
         if (seen.has(key)) return false;
@@ -98,9 +98,23 @@ export function resolveLayers(fileLayer: ConfigLayer, overrides: ConfigLayer, fi
 }
 
 /** Add the YAML position and, when a rule gave none, a valid example (the profile's own value for that key). */
-function locate(issue: ConfigIssue, position: PositionFinder, profile: ProfileName): ConfigIssue {
-  const where = issue.line === undefined ? position(splitPath(issue.path)) : {};
-  return { ...issue, ...where, example: issue.example ?? profileExample(issue.path, profile) };
+function locate(issue: ConfigIssue, position: PositionFinder, profile: ProfileName, overrides: ConfigLayer): ConfigIssue {
+  const example = issue.example ?? profileExample(issue.path, profile);
+  if (issue.line !== undefined) return { ...issue, example };
+  const parts = splitPath(issue.path);
+  if (hasPath(overrides, parts)) return { ...issue, message: `${issue.message} (set by a flag or CODER_PLATFORM_* variable)`, example };
+  // A key the file does not have (e.g. a required one left out) points at its nearest parent, else the top of the file.
+  const where = position(parts);
+  return { ...issue, line: where.line ?? 1, column: where.column ?? 1, example };
+}
+
+function hasPath(layer: ConfigLayer, parts: (string | number)[]): boolean {
+  let node: unknown = layer;
+  for (const part of parts) {
+    if (node === null || typeof node !== 'object' || !(part in node)) return false;
+    node = (node as Record<string | number, unknown>)[part];
+  }
+  return parts.length > 0;
 }
 
 /** Objects merge key by key; arrays and scalars replace. `null` in a higher layer clears a value. */

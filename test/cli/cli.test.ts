@@ -1,0 +1,120 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDist, cli, root } from './helpers.js';
+
+// Written inside the project so the `$schema=` path in the output is the same on every machine.
+const work = join(root, 'test', '.tmp-cli', `run-${process.pid}`);
+
+beforeAll(() => {
+  buildDist();
+  expect(existsSync(join(root, 'dist/src/commands/init.js'))).toBe(true);
+  mkdirSync(work, { recursive: true });
+}, 300_000);
+afterAll(() => rmSync(join(root, 'test', '.tmp-cli'), { recursive: true, force: true }));
+
+describe('bin/run.js', () => {
+  it('--help lists init and the config topic', () => {
+    const r = cli(['--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/USAGE\s+\$ coder-platform/);
+    expect(r.stdout).toMatch(/init\s+write coder-platform\.yaml/);
+    expect(r.stdout).toMatch(/config\s+inspect and validate/);
+  });
+
+  it('--version prints name/version', () => {
+    const r = cli(['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^coder-platform\/0\.1\.0 /);
+  });
+
+  it('init --non-interactive writes exactly the expected mvp-500 file', () => {
+    const path = join(work, 'mvp', 'coder-platform.yaml');
+    const r = cli(['init', '--non-interactive', '--shape', 'mvp-500', '--domain', 'example.com', '--config', path]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`Wrote ${path}`);
+    expect(readFileSync(path, 'utf8')).toBe(readFileSync(join(root, 'test/fixtures/init/mvp-500.yaml'), 'utf8'));
+  });
+
+  it('init from environment variables and flags writes exactly the expected scale-3000 file', () => {
+    const path = join(work, 'scale', 'coder-platform.yaml');
+    const r = cli(['init', '--shape', 'scale-3000', '--config', path, '--name', 'acme-coder', '--region', 'us-east-2', '--oidc-issuer', 'https://login.example.com/tenant/v2.0', '--oidc-client-id', 'coder', '--oidc-client-secret-ref', 'coder/oidc-client-secret', '--no-schedule', '--restore-test-cadence', 'weekly'], {
+      env: { CODER_PLATFORM_DOMAIN: 'dev.example.co.uk', CODER_PLATFORM_NON_INTERACTIVE: 'true', CODER_PLATFORM_ADMIN_EMAIL: 'platform@example.co.uk' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync(path, 'utf8')).toBe(readFileSync(join(root, 'test/fixtures/init/scale-3000.yaml'), 'utf8'));
+  });
+
+  it('init refuses to overwrite and names the missing answer (exit 2)', () => {
+    const path = join(work, 'mvp', 'coder-platform.yaml');
+    const again = cli(['init', '--non-interactive', '--shape', 'mvp-500', '--domain', 'example.com', '--config', path]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/already exists[\s\S]*--force/);
+    const missing = cli(['init', '--non-interactive', '--domain', 'example.com', '--config', join(work, 'none.yaml')]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/"Platform shape".*--shape/);
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a config error names the key, line and a valid example on stderr, exit 2', () => {
+    const path = join(work, 'bad.yaml');
+    writeFileSync(path, 'profile: mvp-500\ndns:\n  domain: example.com\nnetwork:\n  subnets:\n    private: [10.0.33.0/19, 10.0.64.0/19]\nschedule:\n  timezone: Mars/Olympus\n');
+    const r = cli(['config', 'validate', '--config', path]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${path}:6:15 network.subnets.private[0]`);
+    expect(r.stderr).toContain(`${path}:8:3 schedule.timezone`);
+    expect(r.stderr).toMatch(/for example: /);
+  });
+
+  it('--json: the typed result is the only stdout; errors are {error} with exit 2', () => {
+    const good = join(work, 'mvp', 'coder-platform.yaml');
+    const validate = cli(['config', 'validate', '--config', good, '--json']);
+    expect(validate.status).toBe(0);
+    expect(JSON.parse(validate.stdout)).toEqual({ valid: true, path: good, deployment: 'coder', profile: 'mvp-500' });
+    const show = cli(['config', 'show', '--config', good, '--json']);
+    const shown = JSON.parse(show.stdout) as { path: string; config: { network: { azCount: number }; dns: { domain: string } } };
+    expect(shown.config.network.azCount).toBe(2);
+    expect(shown.config.dns.domain).toBe('example.com');
+    const bad = cli(['config', 'validate', '--config', join(work, 'bad.yaml'), '--json']);
+    expect(bad.status).toBe(2);
+    const error = (JSON.parse(bad.stdout) as { error: { kind: string; exitCode: number; issues: { path: string; line: number }[] } }).error;
+    expect(error).toMatchObject({ kind: 'config', exitCode: 2 });
+    // The missing admin e-mail has no line of its own: it points at the top of the file.
+    expect(error.issues.map((i) => [i.path, i.line])).toEqual([['coder.admin.email', 1], ['network.subnets.private[0]', 6], ['schedule.timezone', 8]]);
+  });
+
+  it('config show: YAML on stdout; precedence flag > environment > file > profile', () => {
+    const path = join(work, 'region.yaml');
+    writeFileSync(path, 'profile: mvp-500\naws:\n  region: eu-west-1\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: a@example.com\n');
+    const region = (args: string[], env: NodeJS.ProcessEnv = {}) => (JSON.parse(cli(['config', 'show', '--config', path, '--json', ...args], { env }).stdout) as { config: { aws: { region: string } } }).config.aws.region;
+    expect(region([])).toBe('eu-west-1');
+    expect(region([], { CODER_PLATFORM_REGION: 'eu-central-1' })).toBe('eu-central-1');
+    expect(region(['--region', 'ap-southeast-2'], { CODER_PLATFORM_REGION: 'eu-central-1' })).toBe('ap-southeast-2');
+    const yaml = cli(['config', 'show', '--config', join(work, 'mvp', 'coder-platform.yaml')]);
+    expect(yaml.stdout).toMatch(/^# Resolved configuration/);
+    expect(yaml.stdout).toMatch(/\n {2}region: us-east-1\n/);
+    expect(cli(['config', 'show', '--config', path, '--region', 'nowhere']).stderr).toMatch(/aws\.region: must be an AWS region code/);
+  });
+
+  it('--help and --version load neither the AWS SDK nor aws-cdk-lib nor toolkit-lib', () => {
+    const hooks = mkdtempSync(join(tmpdir(), 'load-hook-'));
+    const log = join(hooks, 'loaded.log');
+    writeFileSync(join(hooks, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  if (/@aws-sdk|aws-cdk-lib|@aws-cdk\\/toolkit-lib/.test(result.url)) appendFileSync(${JSON.stringify(log)}, result.url + '\\n');\n  return result;\n}\n`);
+    writeFileSync(join(hooks, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
+    const nodeArgs = ['--import', join(hooks, 'register.mjs')];
+    for (const args of [['--help'], ['--version'], ['init', '--help'], ['config', 'show', '--help']]) {
+      const r = cli(args, { nodeArgs });
+      expect(r.status, args.join(' ')).toBe(0);
+    }
+    expect(existsSync(log) ? readFileSync(log, 'utf8') : '').toBe('');
+    // The hook does see such imports (so the assertion above can fail).
+    writeFileSync(join(hooks, 'probe.mjs'), `await import(${JSON.stringify(join(root, 'node_modules/@aws-sdk/client-sts/dist-cjs/index.js'))}).catch(() => import('@aws-sdk/client-sts'));\n`);
+    cli([], { nodeArgs: [...nodeArgs, '-e', `import(${JSON.stringify('@aws-sdk/client-sts')})`, '--input-type=module'] });
+    expect(existsSync(log) ? readFileSync(log, 'utf8') : '').toMatch(/@aws-sdk\/client-sts/);
+  });
+});
