@@ -95,8 +95,13 @@ export class CoderClient {
 
   /** `GET /healthz` (off-spec, plain text): true when the server answers 200. */
   async healthz(): Promise<boolean> {
-    const response = await this.send('GET', '/healthz', '/healthz', { auth: false, tolerate: [500, 502, 503, 504] });
-    return response.status === 200;
+    try {
+      const response = await this.send('GET', '/healthz', '/healthz', { auth: false, tolerate: [404, 500, 502, 503, 504] });
+      return response.status === 200;
+    } catch (error) {
+      if (error instanceof CoderApiError && error.status === 0) return false; // not reachable (yet)
+      throw error;
+    }
   }
 
   async buildInfo(): Promise<BuildInfo> {
@@ -355,10 +360,10 @@ export class CoderClient {
       if (this.sessionToken === undefined) throw new CoderApiError(operation, 'no session token: this call needs an authenticated client', 401, undefined, { nextSteps: SESSION_NEXT_STEPS });
       headers['Coder-Session-Token'] = this.sessionToken;
     }
-    let body: Uint8Array | string | undefined;
+    let body: RequestInit['body'];
     if (options.raw) {
       headers['Content-Type'] = options.raw.contentType;
-      body = options.raw.data;
+      body = new Uint8Array(options.raw.data);
     } else if (options.body !== undefined) {
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify(options.body);

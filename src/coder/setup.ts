@@ -234,3 +234,20 @@ export async function ensureProvisionerKey(client: CoderClient, options: Provisi
   options.host.emit({ level: 'info', code: 'PROVISIONER_KEY_CREATED', message: `Provisioner key ${options.keyName} created; its secret is in Secrets Manager (${secretName}).`, data: { keyName: options.keyName, tags: options.tags } });
   return { keyName: options.keyName, secretName, action: existing ? 'recreated' : 'created' };
 }
+
+// ---- provisioner daemons ------------------------------------------------------------------------------
+
+export interface DaemonStatus {
+  /** Daemons of the key that are idle or busy. */
+  connected: number;
+  /** Connected daemons whose version differs from coderd's. */
+  versionMismatch: string[];
+}
+
+/** Connected daemons authenticated with the key, and those not on coderd's version (coder-api.md §4). */
+export async function provisionerDaemonStatus(client: CoderClient, organizationId: string, keyName: string): Promise<DaemonStatus> {
+  const [daemons, build] = await Promise.all([client.listProvisionerDaemons(organizationId), client.buildInfo()]);
+  const semver = (v: string | undefined): string => (v ?? '').replace(/^v/, '').split('+')[0] ?? '';
+  const connected = daemons.filter((d) => d.key_name === keyName && (d.status === 'idle' || d.status === 'busy'));
+  return { connected: connected.length, versionMismatch: connected.filter((d) => semver(d.version) !== semver(build.version)).map((d) => d.name) };
+}

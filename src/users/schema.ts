@@ -24,8 +24,11 @@ export const userSchema = z.strictObject({
   username: z.string().max(32).regex(coderName, { message: 'must be a Coder username: letters, digits and single hyphens, at most 32 characters' }),
   email: z.email({ message: 'must be an e-mail address' }),
   name: z.string().max(128).optional(),
-  /** How the person signs in. Password users get no password from this file: they use "forgot password" or an admin sets one. */
-  loginType: z.enum(['oidc', 'github', 'password', 'none']).default('oidc'),
+  /**
+   * How the person signs in. Password users get a random password nobody knows: they use "forgot
+   * password" or an admin sets one. (`none` is for service accounts only, which this file does not manage.)
+   */
+  loginType: z.enum(['oidc', 'github', 'password']).default('oidc'),
   /** Site-wide roles (`member` is implicit). */
   siteRoles: z.array(z.enum(SITE_ROLES)).default([]),
   /** Roles in the default organization (`organization-member` is implicit). */

@@ -3,6 +3,8 @@ import { secretNames } from '../../src/deployment/outputs.js';
 import { RecordingHost } from '../../src/engine/host.js';
 import type { Step, StepContext } from '../../src/engine/types.js';
 import { CheckFailedError, UserError } from '../../src/errors.js';
+import { CoderClient } from '../../src/coder/client.js';
+import { provisionerDaemonStatus } from '../../src/coder/setup.js';
 import { coderSteps, type Day1CoderServices } from '../../src/phases/day1/coder-steps.js';
 import { FakeCoder } from './spec-server.js';
 import { licenseJwt, memorySecrets, servicesFor, testConfig } from './helpers.js';
@@ -135,5 +137,16 @@ describe('provisioner-key', () => {
     expect(f.keys).toHaveLength(1);
     expect(f.keys[0]!.secret).not.toBe(first);
     expect(secrets.values.get(secretNames('acme').provisionerKey)).toBe(f.keys[0]!.secret);
+  });
+});
+
+describe('provisioner daemons', () => {
+  it('counts the daemons connected with the key and names those on another version than coderd', async () => {
+    const { services, fake: f } = await initialized({ daemons: [{ scope: 'organization' }, { scope: 'organization' }], daemonVersion: 'v2.35.1+abcdef0' });
+    await step(services, 'provisioner-key').run(ctx(services));
+    const client: CoderClient = await services.coder();
+    const status = await provisionerDaemonStatus(client, f.orgId, 'external-provisioner-key');
+    expect(status).toEqual({ connected: 2, versionMismatch: ['prov-0', 'prov-1'] });
+    expect(await provisionerDaemonStatus(client, f.orgId, 'another-key')).toEqual({ connected: 0, versionMismatch: [] });
   });
 });

@@ -167,6 +167,8 @@ export class SpecValidator {
       }
       const childRef = (declared.$ref as string | undefined) ?? ((declared.allOf as { $ref?: string }[] | undefined)?.[0]?.$ref);
       if (childRef) problems.push(...this.undeclared(where, childRef, child, `${at}.${key}`));
+      const itemRef = (declared.items as { $ref?: string } | undefined)?.$ref;
+      if (itemRef && Array.isArray(child)) child.forEach((item, i) => problems.push(...this.undeclared(where, itemRef, item, `${at}.${key}[${i}]`)));
     }
     return problems;
   }
@@ -250,6 +252,8 @@ export interface FakeCoderOptions {
   daemons?: Record<string, string>[];
   /** Features entitled by any license added. */
   licenseFeatures?: string[];
+  /** Version the daemons report (default: coderd's). */
+  daemonVersion?: string;
   /** Polls a job needs before it leaves `pending`. */
   pollsToStart?: number;
   /** Called after each request was answered, with `METHOD /path/template` (tests use it to kill a run mid-way). */
@@ -445,7 +449,10 @@ export class FakeCoder {
         this.keys = this.keys.filter((k) => k.name !== params.provisionerkey);
         return send(204);
       case 'GET /api/v2/organizations/{organization}/provisionerdaemons':
-        return send(200, (this.options.daemons ?? []).map((tags, i) => ({ id: randomUUID(), name: `prov-${i}`, status: 'idle', tags, version: this.version })));
+        return send(200, (this.options.daemons ?? []).map((tags, i) => ({
+          id: randomUUID(), name: `prov-${i}`, status: 'idle', tags, version: this.options.daemonVersion ?? this.version, created_at: new Date().toISOString(),
+          ...(this.keys[0] ? { key_id: this.keys[0].id, key_name: this.keys[0].name } : {}),
+        })));
       case 'POST /api/v2/files': {
         const id = createHash('sha256').update(body).digest('hex').slice(0, 8) + '-' + randomUUID().slice(9);
         const existing = [...this.files.entries()].find(([, data]) => data.equals(body));
