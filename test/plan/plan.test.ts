@@ -2,10 +2,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
 import { plan, type PlanResult } from '../../src/plan/plan.js';
-import { testConfig } from '../day0/fakes.js';
+import { notFound, testConfig } from '../day0/fakes.js';
 
 describe('plan (toolkit-lib, in-process, offline)', () => {
   let stateDir: string;
@@ -15,7 +18,7 @@ describe('plan (toolkit-lib, in-process, offline)', () => {
 
   beforeAll(async () => {
     // No credentials and no way to find any: every AWS_* variable removed, config and credential files pointed nowhere.
-    for (const key of Object.keys(process.env).filter((k) => k.startsWith('AWS_'))) {
+    for (const key of Object.keys(process.env).filter((k) => k.startsWith('AWS_') && !k.startsWith('AWS_SDK_JS_'))) {
       saved[key] = process.env[key];
       delete process.env[key];
     }
@@ -24,7 +27,7 @@ describe('plan (toolkit-lib, in-process, offline)', () => {
       process.env[key] = value;
     }
     stateDir = await mkdtemp(join(tmpdir(), 'plan-'));
-    result = await plan({ config: testConfig('scale-3000'), stateDir, host, aws: { region: 'us-east-1' } });
+    result = await plan({ config: testConfig('scale-3000', 'aws: {accountId: "123456789012"}\n'), stateDir, host, aws: { region: 'us-east-1' } });
   }, 120_000);
 
   afterAll(async () => {
@@ -66,4 +69,40 @@ describe('plan (toolkit-lib, in-process, offline)', () => {
     expect(result.diff).toBeUndefined();
     expect(host.events.some((e) => e.code === 'CDK_TOOLKIT_I1000')).toBe(true);
   });
+
+  it('with --diff and working credentials, diffs each deployed stack against the synthesized one', async () => {
+    // Given the network stack deployed from a template that lacks the flow log, and no other stack deployed
+    const manifest = JSON.parse(await readFile(join(stateDir, 'cdk.out', 'manifest.json'), 'utf8')) as { artifacts: Record<string, { type: string; properties?: { templateFile?: string; stackName?: string } }> };
+    const file = Object.values(manifest.artifacts).find((a) => a.properties?.stackName === 'acme-network')?.properties?.templateFile ?? 'missing';
+    const deployed = JSON.parse(await readFile(join(stateDir, 'cdk.out', file), 'utf8')) as { Resources: Record<string, { Type: string }> };
+    const [flowLogId] = Object.entries(deployed.Resources).find(([, r]) => r.Type === 'AWS::EC2::FlowLog') ?? [];
+    expect(flowLogId).toBeDefined();
+    delete deployed.Resources[flowLogId as string];
+    const sts = mockClient(STSClient);
+    const cfn = mockClient(CloudFormationClient);
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/planner' });
+    cfn.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => Promise.reject(notFound(input.StackName)));
+    cfn.on(DescribeStacksCommand, { StackName: 'acme-network' }).resolves({ Stacks: [{ StackName: 'acme-network', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
+    cfn.on(GetTemplateCommand, { StackName: 'acme-network' }).resolves({ TemplateBody: JSON.stringify(deployed) });
+    try {
+      // When plan runs with diff
+      const withDiff = await plan({
+        config: testConfig('scale-3000', 'aws: {accountId: "123456789012"}\n'),
+        stateDir,
+        host: new RecordingHost(),
+        diff: true,
+        aws: { region: 'us-east-1' },
+        clients: { sts: new STSClient({ region: 'us-east-1' }), cloudFormation: (region) => new CloudFormationClient({ region }) },
+      });
+      // Then the network stack shows exactly the flow log as an addition; the others would be created
+      expect(withDiff.diff?.available).toBe(true);
+      const network = withDiff.diff?.stacks.find((d) => d.stack === 'acme-network');
+      expect(network?.deployed).toBe(true);
+      expect(network?.resources).toEqual([{ logicalId: flowLogId, resourceType: 'AWS::EC2::FlowLog', change: 'add' }]);
+      expect(withDiff.diff?.stacks.filter((d) => !d.deployed).map((d) => d.stack).sort()).toEqual(['acme-cluster', 'acme-data', 'acme-dr', 'acme-edge', 'acme-schedule']);
+    } finally {
+      sts.restore();
+      cfn.restore();
+    }
+  }, 120_000);
 });
