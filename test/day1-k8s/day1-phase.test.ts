@@ -36,9 +36,10 @@ function notFound(): Error {
   return Object.assign(new Error('Secrets Manager can’t find the specified secret.'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } });
 }
 
+let values: Record<string, string> = {};
 beforeEach(() => {
   sm.reset();
-  const values: Record<string, string> = {
+  values = {
     [outputs.database.secretArn]: JSON.stringify({ username: 'coder_admin', password: DB_PASSWORD, engine: 'postgres', port: 5432 }),
     'coder/oidc-client-secret': OIDC_SECRET,
     [secretNames(config.deployment.name).provisionerKey]: PROVISIONER_KEY,
@@ -178,6 +179,25 @@ describe('day1 cluster steps', () => {
     expect(again.result.status).toBe('succeeded');
     const writes = cluster.calls.slice(before).filter((c) => (c.command === 'helm' && c.args[0] === 'upgrade') || (c.command === 'kubectl' && c.args[2] === 'apply'));
     expect(writes).toEqual([]);
+  });
+
+  it('a rotated provisioner key is synced to Kubernetes and the running provisioners are restarted onto it', async () => {
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'day1-rot-'));
+    const cluster = new FakeCluster();
+    expect((await run(cluster, stateDir)).result.status).toBe('succeeded');
+    expect(cluster.calls.some((c) => c.args.includes('restart'))).toBe(false);
+    const rotated = 'provkey-SENTINEL-rotated';
+    values[secretNames(config.deployment.name).provisionerKey] = rotated;
+    const before = cluster.calls.length;
+    const again = await run(cluster, stateDir, { verify: true });
+    expect(again.result.status).toBe('succeeded');
+    const later = cluster.calls.slice(before);
+    expect(later.filter((c) => c.command === 'kubectl' && c.args[2] === 'rollout' && c.args[3] === 'restart').map((c) => c.args.slice(2))).toEqual([
+      ['rollout', 'restart', 'deployment/coder-provisioner', '--namespace', 'coder-prov'],
+    ]);
+    const keySecret = cluster.objects.get('secret/coder-prov/coder-provisioner-key') as { data: Record<string, string> };
+    expect(Buffer.from(keySecret.data.key!, 'base64').toString()).toBe(rotated);
+    expect(later.filter((c) => c.command === 'helm' && c.args[0] === 'upgrade')).toEqual([]);
   });
 
   it('a kubectl failure that echoes the database URL is reported without the secret', async () => {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ExternalError } from '../../src/errors.js';
+import { connectCluster } from '../../src/k8s/access.js';
 import { createExecaRunner } from '../../src/k8s/exec.js';
 import { eksExecCredential, EKS_TOKEN_PREFIX } from '../../src/k8s/eks-token.js';
 import { Helm, chartSource } from '../../src/k8s/helm.js';
@@ -137,6 +138,26 @@ describe('kubeconfig', () => {
     expect(await readdir(stateDir)).toEqual(['kubeconfig']);
     expect(parse(await readFile(first.path, 'utf8'))['current-context']).toBe('coder-eks');
     expect((await writeKubeconfig(stateDir, { cluster, region: 'us-east-1', authMethod: 'aws-cli' })).changed).toBe(false);
+  });
+});
+
+describe('connectCluster', () => {
+  it('writes the kubeconfig for the deployed cluster and binds helm and kubectl to it', async () => {
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'kc-conn-'));
+    const runner = new FakeRunner().on((c) => (c.command === 'helm' ? { stdout: '{"name":"coder","namespace":"coder","version":3,"info":{"status":"deployed"}}' } : undefined));
+    const access = await connectCluster({
+      stateDir,
+      config: { aws: { region: 'us-east-1' }, cluster: { authMethod: 'aws-cli' } } as never,
+      outputs: { cluster: { name: 'coder-eks', endpoint: 'https://x', certificateAuthority: 'Q0EK' } } as never,
+      runner,
+    });
+    expect(access.kubeconfig).toBe(path.join(stateDir, 'kubeconfig'));
+    expect((await access.helm.status('coder', 'coder'))?.version).toBe(3);
+    await access.kubectl.get('deployment', 'coder', 'coder');
+    expect(runner.calls.map((c) => c.args.join(' '))).toEqual([
+      `status coder --namespace coder --output json --kubeconfig ${access.kubeconfig}`,
+      `--kubeconfig ${access.kubeconfig} get deployment coder --ignore-not-found --output json --namespace coder`,
+    ]);
   });
 });
 

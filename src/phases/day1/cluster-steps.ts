@@ -16,6 +16,7 @@ import { ADDON_NAMES, addonValues, loadAddonCharts, type AddonChart } from '../.
 import { K8S_SECRETS, RELEASES } from '../../helm-values/common.js';
 import { buildCoderValues, coderTargetGroupBinding, validateCoderValues } from '../../helm-values/coder.js';
 import { buildProvisionerValues, provisionerWorkspaceRbac, validateProvisionerValues } from '../../helm-values/provisioner.js';
+import { kubeconfigOptionsFor } from '../../k8s/access.js';
 import { chartSource, type ChartSource, type Helm } from '../../k8s/helm.js';
 import { kubeconfigIsCurrent, writeKubeconfig, type KubeconfigOptions } from '../../k8s/kubeconfig.js';
 import type { Day1Services } from './services.js';
@@ -104,12 +105,7 @@ async function assertChartAvailable(helm: Helm, source: ChartSource, label: stri
 }
 
 function kubeconfigOptions(services: Day1Services, outputs: DeploymentOutputs): KubeconfigOptions {
-  return {
-    cluster: { name: outputs.cluster.name, endpoint: outputs.cluster.endpoint, certificateAuthority: outputs.cluster.certificateAuthority },
-    region: services.config.aws.region,
-    authMethod: services.config.cluster.authMethod,
-    ...(services.awsProfile ? { awsProfile: services.awsProfile } : {}),
-  };
+  return kubeconfigOptionsFor(services.config, outputs, services.awsProfile);
 }
 
 /** Day 0 outputs a later step may show (ids, names, endpoints; no secret values). */
