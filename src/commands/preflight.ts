@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
-import { CheckFailedError, ExternalError } from '../errors.js';
+import { CheckFailedError, ExternalError, UserError } from '../errors.js';
 import { phaseFlags, phaseFlagValues } from '../phase-flags.js';
 import type { CheckResult, IncreaseOutcome, PreflightSummary } from '../preflight/types.js';
 
@@ -23,6 +23,9 @@ export default class Preflight extends BaseCommand<typeof Preflight> {
   };
 
   public async run(): Promise<PreflightResult> {
+    if (this.flags['request-increases'] && this.globals.nonInteractive && !this.globals.yes) {
+      throw new UserError('--request-increases files quota increase requests and needs a confirmation, but there is no terminal to ask.', { nextSteps: ['Add --yes to file them without asking.'] });
+    }
     const { loadConfigFromGlobals } = await import('../config/from-globals.js');
     const { config } = await loadConfigFromGlobals(this.globals);
     const { createPreflightServices } = await import('../preflight/services.js');

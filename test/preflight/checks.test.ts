@@ -179,12 +179,15 @@ describe('service quotas', () => {
     fake = fakeAccount({ applied: { 'L-34B43A08': 100_000 }, defaults: { 'L-1216C47A': 5 } });
     fake.sq.on(ListServiceQuotasCommand, { ServiceCode: 'ec2' })
       .resolvesOnce({ Quotas: [], NextToken: 'page-2' })
-      .resolves({ Quotas: [{ ServiceCode: 'ec2', QuotaCode: 'L-34B43A08', QuotaName: 'All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests', Value: 100_000, Adjustable: true }] });
+      .resolves({ Quotas: [
+        { ServiceCode: 'ec2', QuotaCode: 'L-34B43A08', QuotaName: 'All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests', Value: 100_000, Adjustable: true },
+        { ServiceCode: 'ec2', QuotaCode: 'L-1216C47A', QuotaName: 'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances', ErrorReason: { ErrorCode: 'DEPENDENCY_ACCESS_DENIED_ERROR', ErrorMessage: 'denied' } },
+      ] });
     const config = profileConfig('scale-3000');
     const report = await runPreflightChecks(config, servicesFor(config), new RecordingHost());
     expect(byId(report, 'quota-ec2-spot-standard-vcpu')).toMatchObject({ status: 'pass', current: expect.stringContaining('100,000 applied') });
     // On-Demand Standard: no applied value → default 5 vCPU, short of 2,216
-    expect(byId(report, 'quota-ec2-ondemand-standard-vcpu')).toMatchObject({ status: 'fail', critical: true, quotaCode: 'ec2/L-1216C47A', required: '2,216 vCPU', current: expect.stringContaining('5 default') });
+    expect(byId(report, 'quota-ec2-ondemand-standard-vcpu')).toMatchObject({ status: 'fail', critical: true, quotaCode: 'ec2/L-1216C47A', required: '2,216 vCPU', current: '5 default (applied value unavailable: DEPENDENCY_ACCESS_DENIED_ERROR), 0 in use' });
     expect(fake.sq.commandCalls(ListServiceQuotasCommand, { ServiceCode: 'ec2' })).toHaveLength(2);
     expect(fake.sq.commandCalls(ListAWSDefaultServiceQuotasCommand, { ServiceCode: 'ec2' })).toHaveLength(1);
   });

@@ -67,6 +67,13 @@ describe('coder-platform preflight', () => {
     expect(out.stderr).toMatch(/credentials are missing, invalid or expired/);
   }, 120_000);
 
+  it('refuses --request-increases without --yes when it cannot ask (exit 2)', () => {
+    const ws = workspace(MVP);
+    const out = run(['--config', ws.config, '--request-increases'], { PF_FAKE: 'short' }, ws.bin);
+    expect(out.status).toBe(2);
+    expect(out.stderr).toContain('--yes');
+  }, 120_000);
+
   it('exits 2 on an invalid config before touching AWS', () => {
     const ws = workspace(MVP.replace('mvp-500', 'mvp-5000'));
     const out = run(['--config', ws.config], { PF_FAKE: 'healthy' }, ws.bin);

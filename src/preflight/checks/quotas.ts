@@ -6,6 +6,7 @@
  * internet gateways, Elastic IPs and EKS clusters, from counting them. Each name is asserted against
  * the verified table so a wrong code fails loudly (aws-quotas.md §4).
  */
+import type { _InstanceType } from '@aws-sdk/client-ec2';
 import type { ServiceQuota } from '@aws-sdk/client-service-quotas';
 import { computeQuotaBill, QUOTAS, type QuotaLine } from '../../sizing/quota-bill.js';
 import { lookupInstanceType } from '../../sizing/instance-types.js';
@@ -19,6 +20,8 @@ interface QuotaValue {
   adjustable: boolean;
   name: string;
   usageMetric?: ServiceQuota['UsageMetric'];
+  /** Why the applied value was not available (ErrorReason of the applied listing), when the default is used. */
+  note?: string;
 }
 
 const SUPPORT_CASE_URL = 'https://console.aws.amazon.com/support/home#/case/create?issueType=service-limit-increase';
@@ -62,7 +65,7 @@ export async function checkQuotas(services: PreflightServices): Promise<CheckOut
     const inUse = usage ?? 0;
     const available = q.value - inUse;
     const fits = line.required <= available;
-    const current = `${fmt(q.value)} ${q.source}${usage === undefined ? (line.perAz ? '' : ', usage not published') : `, ${fmt(usage)} in use`}`;
+    const current = `${fmt(q.value)} ${q.source}${q.note ? ` (applied value unavailable: ${q.note})` : ''}${usage === undefined ? (line.perAz ? '' : ', usage not published') : `, ${fmt(usage)} in use`}`;
     const message = `${line.name}: need ${fmt(line.required)}${line.perAz ? ' per AZ' : ''}${usage ? ` + ${fmt(usage)} in use` : ''} of ${fmt(q.value)} (${line.arithmetic})`;
     if (fits) {
       results.push({ ...base, status: 'pass', current, message, fix: '' });
@@ -92,7 +95,7 @@ async function instanceVcpus(services: PreflightServices): Promise<Record<string
   const unknown = [...types].filter((t) => !lookupInstanceType(t));
   if (unknown.length === 0) return {};
   const ec2 = await import('@aws-sdk/client-ec2');
-  const found = await aws.paginate('ec2:DescribeInstanceTypes', (token) => aws.client(ec2.EC2Client).send(new ec2.DescribeInstanceTypesCommand({ InstanceTypes: unknown as never[], ...(token ? { NextToken: token } : {}) })), (p) => p.InstanceTypes, (p) => p.NextToken);
+  const found = await aws.paginate('ec2:DescribeInstanceTypes', (token) => aws.client(ec2.EC2Client).send(new ec2.DescribeInstanceTypesCommand({ InstanceTypes: unknown as _InstanceType[], ...(token ? { NextToken: token } : {}) })), (p) => p.InstanceTypes, (p) => p.NextToken);
   return Object.fromEntries(found.map((t) => [String(t.InstanceType), t.VCpuInfo?.DefaultVCpus ?? 0]));
 }
 
@@ -102,10 +105,16 @@ async function readQuotas(aws: PreflightAws, serviceCode: string, lines: QuotaLi
   const client = aws.client(sq.ServiceQuotasClient, region);
   const wanted = new Set(lines.map((l) => l.quotaCode));
   const result = new Map<string, QuotaValue>();
+  const reasons = new Map<string, string>();
   const take = (quotas: ServiceQuota[], source: 'applied' | 'default'): void => {
     for (const q of quotas) {
-      if (!q.QuotaCode || !wanted.has(q.QuotaCode) || result.has(q.QuotaCode) || q.Value === undefined) continue;
-      result.set(q.QuotaCode, { value: q.Value, source, adjustable: q.Adjustable === true, name: q.QuotaName ?? '', ...(q.UsageMetric ? { usageMetric: q.UsageMetric } : {}) });
+      if (!q.QuotaCode || !wanted.has(q.QuotaCode) || result.has(q.QuotaCode)) continue;
+      if (q.Value === undefined) {
+        if (q.ErrorReason?.ErrorCode) reasons.set(q.QuotaCode, q.ErrorReason.ErrorCode);
+        continue;
+      }
+      const note = source === 'default' ? reasons.get(q.QuotaCode) : undefined;
+      result.set(q.QuotaCode, { value: q.Value, source, adjustable: q.Adjustable === true, name: q.QuotaName ?? '', ...(q.UsageMetric ? { usageMetric: q.UsageMetric } : {}), ...(note ? { note } : {}) });
     }
   };
   const listing = async (operation: 'ListServiceQuotas' | 'ListAWSDefaultServiceQuotas'): Promise<ServiceQuota[]> => {
