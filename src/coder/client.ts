@@ -26,6 +26,7 @@ import type {
   ProvisionerKey,
   ReducedUser,
   Template,
+  TemplateRole,
   TemplateSettings,
   TemplateVersion,
   UpdateTemplateACL,
@@ -296,6 +297,16 @@ export class CoderClient {
 
   async updateTemplateSettings(templateId: string, settings: Partial<TemplateSettings>): Promise<Template> {
     return this.json<Template>('PATCH', `/api/v2/templates/${enc(templateId)}`, '/api/v2/templates/{template}', { body: settings });
+  }
+
+  /** `GET /api/v2/templates/{template}/acl`: groups and users with a role on the template. */
+  async templateACL(templateId: string): Promise<{ group: { id: string; name: string; role: TemplateRole }[]; users: { id: string; username: string; role: TemplateRole }[] }> {
+    const data = await this.json<{ group?: { id: string; name: string; role: TemplateRole }[] | null; users?: { id: string; username: string; role: TemplateRole }[] | null }>(
+      'GET',
+      `/api/v2/templates/${enc(templateId)}/acl`,
+      '/api/v2/templates/{template}/acl',
+    );
+    return { group: data.group ?? [], users: data.users ?? [] };
   }
 
   async updateTemplateACL(templateId: string, acl: UpdateTemplateACL): Promise<void> {

@@ -80,7 +80,17 @@ export async function templateUpToDate(client: CoderClient, organizationId: stri
   if (!isVersionOf(active.name, composed.versionName) || active.job.status !== 'succeeded') return undefined;
   const { disable_everyone_group_access: _ignored, ...comparable } = templateSettings(composed, manageAcl);
   if (settingsDiffer(template, comparable as TemplateSettings)) return undefined;
+  if (manageAcl && !(await aclMatches(client, organizationId, template.id, composed))) return undefined;
   return { templateId: template.id, versionId: active.id };
+}
+
+/** The template's group roles are exactly the pairing's ACL (and the Everyone group has none). */
+export async function aclMatches(client: CoderClient, organizationId: string, templateId: string, composed: ComposedTemplate): Promise<boolean> {
+  const acl = await client.templateACL(templateId);
+  const current = Object.fromEntries(acl.group.filter((g) => g.id !== organizationId || g.role !== '').map((g) => [g.id === organizationId ? '(everyone)' : g.name, g.role]));
+  const desired = Object.fromEntries(Object.entries(composed.acl));
+  const keys = new Set([...Object.keys(current), ...Object.keys(desired)]);
+  return [...keys].every((k) => current[k] === desired[k]);
 }
 
 export async function pushTemplate(client: CoderClient, composed: ComposedTemplate, options: PushOptions): Promise<PushResult> {
@@ -138,7 +148,7 @@ export async function pushTemplate(client: CoderClient, composed: ComposedTempla
   // 5. Group ACLs.
   let aclApplied = false;
   if (manageAcl) {
-    await applyAcl(client, organizationId, template.id, composed, host);
+    if (!(await aclMatches(client, organizationId, template.id, composed))) await applyAcl(client, organizationId, template.id, composed, host);
     aclApplied = true;
   } else if (Object.keys(composed.acl).length > 0) {
     host.emit({

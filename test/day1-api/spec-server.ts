@@ -539,6 +539,13 @@ export class FakeCoder {
         template.settings = { ...template.settings, ...json };
         return send(200, this.templateJson(template));
       }
+      case 'GET /api/v2/templates/{template}/acl': {
+        const template = this.templates.find((t) => t.id === params.template);
+        if (!template) return send(404, { message: 'not found' });
+        if (!this.entitled('template_rbac')) return send(403, { message: 'Template RBAC is an Enterprise feature.' });
+        const group = Object.entries(template.acl.group_perms).map(([id, role]) => ({ ...this.groupJson(this.groups.find((g) => g.id === id)!), role }));
+        return send(200, { group, users: [] });
+      }
       case 'PATCH /api/v2/templates/{template}/acl': {
         const template = this.templates.find((t) => t.id === params.template);
         if (!template) return send(404, { message: 'not found' });

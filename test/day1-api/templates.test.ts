@@ -178,8 +178,14 @@ describe('template push against the fake coderd', () => {
     // The uploaded archive is exactly the composed one.
     expect([...f.files.values()][0]!.equals(composed.archive)).toBe(true);
 
+    const before = f.requests.length;
     const again = await pushTemplate(client, composed, opts(new RecordingHost(), f.orgId));
     expect(again).toMatchObject({ action: 'unchanged', versionId: result.versionId });
+    expect(f.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+    // ACL drift (someone gave Everyone `use`) is detected and repaired.
+    template.acl.group_perms[f.orgId] = 'use';
+    await pushTemplate(client, composed, opts(new RecordingHost(), f.orgId));
+    expect(template.acl.group_perms[f.orgId]).toBeUndefined();
     expect(f.count('POST', '/api/v2/files')).toBe(1);
     expect(f.count('POST', `/api/v2/organizations/${f.orgId}/templateversions`)).toBe(1);
     expect(f.versions).toHaveLength(1);
