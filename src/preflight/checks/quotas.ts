@@ -52,7 +52,7 @@ export async function checkQuotas(services: PreflightServices): Promise<CheckOut
   for (const line of bill.lines) {
     const code = `${line.serviceCode}/${line.quotaCode}`;
     const q = values.get(line.serviceCode)?.get(line.quotaCode);
-    const base = { id: `quota-${line.id}`, area: 'quotas' as const, critical: line.critical, quotaCode: code, required: `${fmt(line.required)} ${line.unit}${line.perAz ? ' per AZ' : ''}` };
+    const base = { id: `quota-${line.id}`, area: 'quotas' as const, critical: line.critical, quotaCode: code, required: `${fmt(line.required)}${line.unit === 'count' ? '' : ` ${line.unit}`}${line.perAz ? ' per AZ' : ''}` };
     if (!q) {
       results.push({ ...base, status: 'warn', current: 'unknown', message: `${line.name}: Service Quotas returned neither an applied nor a default value`, fix: `Check ${code} in the Service Quotas console (${quotaRegion(aws, [line])}).` });
       continue;
