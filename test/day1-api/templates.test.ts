@@ -116,6 +116,7 @@ describe('composition', () => {
       expect(a.contentHash).toBe(b.contentHash);
       expect(a.archive.equals(b.archive)).toBe(true);
       expect(a.versionName).toMatch(/^1\.0\.0-[0-9a-f]{8}$/);
+      expect(a.archive.length).toBeLessThan(1024 * 1024); // the Coder CLI's archive limit
       const entries = await listTar(a.archive);
       expect(entries.map((e) => e.name)).toEqual([...entries.map((e) => e.name)].sort());
       expect(entries.map((e) => e.name)).toEqual(expect.arrayContaining(['main.tf', 'providers.tf', 'composition.tf.json', 'base/variables.tf', 'toolchain/main.tf']));
