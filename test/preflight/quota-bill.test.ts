@@ -93,6 +93,22 @@ describe('computeQuotaBill', () => {
     ]);
   });
 
+  it('reproduces the reference figures (aws-quotas.md §2.3) for the reference shape of scale-3000', () => {
+    // The reference assumes maxUnavailable 1 everywhere, no on-demand fallback group and no EC2 workspaces.
+    const config = profileConfig('scale-3000', { cluster: { nodeGroups: { 'coder-prov': { maxUnavailable: 1 }, 'coder-ws': { maxUnavailable: 1 } } } });
+    delete config.cluster.nodeGroups['coder-ws-ondemand'];
+    for (const size of ['datasci-standard', 'datasci-large', 'datasci-xlarge']) delete config.workspaces.sizes[size];
+    config.workspaces.templates = ['pod-swdev'];
+    const lines = computeQuotaBill(config).lines;
+    const od = lines.find((l) => l.id === 'ec2-ondemand-standard-vcpu')!;
+    const spot = lines.find((l) => l.id === 'ec2-spot-standard-vcpu')!;
+    // OD: 3 × 2 + 20 × 8 = 166; + coder-prov surge max(2 × 3, 1) = 6 × 8 = 48 → 214; × 1.2 = 256.8 → 257
+    expect([od.base - 48, od.base, od.required]).toEqual([166, 214, 257]);
+    // Spot: 200 × 8 = 1,600; + coder-ws surge 6 × 8 = 48 → 1,648; × 1.2 = 1,977.6 → 1,978
+    expect([spot.base - 48, spot.base, spot.required]).toEqual([1600, 1648, 1978]);
+    expect(lines.map((l) => l.id)).not.toContain('ec2-ondemand-gvt-vcpu');
+  });
+
   it('bills GPU buckets only when GPU templates are enabled, and follows the buffer', () => {
     // The data-science sizes moved to the CPU-only EC2 template: they bill On-Demand Standard instead.
     const noGpu = profileConfig('scale-3000', {
