@@ -14,7 +14,7 @@ import { computeProfileSchema } from './assets.js';
 import { assertPairings, resolveCapabilities, type CapabilityValues } from './contract.js';
 import { deterministicTar, sha256, type ArchiveFile } from './tar.js';
 
-export type ComposeConfig = Pick<CoderPlatformConfig, 'deployment' | 'aws' | 'workspaces'>;
+export type ComposeConfig = Pick<CoderPlatformConfig, 'deployment' | 'aws' | 'workspaces' | 'cluster'>;
 
 export interface ComposedTemplate {
   name: string;
@@ -77,6 +77,15 @@ export function computeProfiles(config: ComposeConfig, pairing: Pairing, platfor
   return profiles;
 }
 
+/** The subnet tier of the workspace node groups (EC2 workspaces live beside them). */
+export function workspaceSubnetTier(config: Pick<CoderPlatformConfig, 'cluster'>): string {
+  const group = Object.keys(config.cluster.nodeGroups)
+    .sort()
+    .map((name) => config.cluster.nodeGroups[name]!)
+    .find((g) => g.role === 'workspace');
+  return group?.subnetTier ?? 'workspace';
+}
+
 async function moduleFiles(dir: string, prefix: string): Promise<ArchiveFile[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const files: ArchiveFile[] = [];
@@ -120,7 +129,7 @@ export async function composeTemplate(assets: TemplateAssets, config: ComposeCon
           default_image: pairing.image,
           kasmvnc_image: 'kasmweb/core-ubuntu-jammy:1.16.0',
         }
-      : { region: config.aws.region, deployment: config.deployment.name, subnet_tier: 'workspace' };
+      : { region: config.aws.region, deployment: config.deployment.name, subnet_tier: workspaceSubnetTier(config) };
 
   const composition = {
     locals: {

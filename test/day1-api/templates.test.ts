@@ -133,6 +133,9 @@ describe('composition', () => {
     const gpu = await composeTemplate(assets, config, 'ec2-datasci-gpu');
     expect(gpu.profiles['datasci-large']).toMatchObject({ instance_type: 'g4dn.4xlarge', gpu_type: 'nvidia-t4', gpu_count: 1 });
     // No config size uses ec2-windev-gui: the pairing's own profiles apply.
+    const datasci = await listTar((await composeTemplate(assets, config, 'ec2-datasci')).archive);
+    const settings = (JSON.parse(datasci.find((e) => e.name === 'composition.tf.json')!.data) as { locals: { composition: { settings: Record<string, string> } } }).locals.composition.settings;
+    expect(settings).toEqual({ deployment: 'acme', region: 'us-east-1', subnet_tier: config.cluster.nodeGroups['coder-ws']!.subnetTier });
     const windev = await composeTemplate(assets, config, 'ec2-windev-gui');
     expect(windev.profiles.medium).toMatchObject({ instance_type: 'm5.xlarge' });
     // Requests/limits ratios reach the base settings, and change the content hash.

@@ -13,14 +13,15 @@ locals {
   tags       = merge({ for k, v in var.labels : replace(k, "/[^a-zA-Z0-9 _.:/=+@-]/", "-") => v }, { Name = local.safe_name })
 }
 
-# Workspace subnets come from Day 0: tagged with the deployment and the subnet tier.
+# Workspace subnets come from Day 0's network stack: its stacks carry the tag Project=<deployment> and
+# CDK tags each subnet with its subnet group (aws-cdk:subnet-name = the tier name of network.subnets).
 data "aws_subnets" "workspace" {
   filter {
-    name   = "tag:coder-platform/deployment"
+    name   = "tag:Project"
     values = [var.settings["deployment"]]
   }
   filter {
-    name   = "tag:coder-platform/tier"
+    name   = "tag:aws-cdk:subnet-name"
     values = [var.settings["subnet_tier"]]
   }
 }
