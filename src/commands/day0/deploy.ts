@@ -28,7 +28,9 @@ export default class Day0Deploy extends BaseCommand<typeof Day0Deploy> {
     const cache = new AssemblyCache(services);
     const host = createHost(this.globals);
     try {
-      return await executePhase(day0DeployPhase(config, cache), services, { deployment: config.deployment.name, command: 'coder-platform day0 deploy', globals: this.globals, flags: phaseFlagValues(this.flags), host });
+      // CloudFormation, not the journal, says what is deployed: done steps are always re-probed (a stack
+      // deleted since, e.g. by day0 destroy, is deployed again) and the preflight gate runs every time.
+      return await executePhase(day0DeployPhase(config, cache), services, { deployment: config.deployment.name, command: 'coder-platform day0 deploy', globals: this.globals, flags: { ...phaseFlagValues(this.flags), verify: true }, host });
     } finally {
       await cache.dispose();
     }

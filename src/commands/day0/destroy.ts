@@ -20,7 +20,9 @@ export default class Day0Destroy extends BaseCommand<typeof Day0Destroy> {
     const { executePhase } = await import('../../engine/execute.js');
     const { AssemblyCache } = await import('../../phases/day0-deploy.js');
     const { confirmDestroy, createDay0DestroyServices, day0DestroyPhase } = await import('../../phases/day0-destroy.js');
-    const flags = phaseFlagValues(this.flags);
+    // CloudFormation, not the journal, says what exists: done steps are always re-probed, so a deploy after a
+    // destroy (or a stack deleted by hand) is noticed.
+    const flags = { ...phaseFlagValues(this.flags), verify: true };
     const stateDir = stateDirFor(this.globals.stateDir, config.deployment.name);
     const services = await createDay0DestroyServices({ config, stateDir, aws: { profile: this.globals.awsProfile, region: config.aws.region } });
     const cache = new AssemblyCache(services);
