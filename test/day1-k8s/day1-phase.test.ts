@@ -181,20 +181,26 @@ describe('day1 cluster steps', () => {
     expect(writes).toEqual([]);
   });
 
-  it('a rotated provisioner key is synced to Kubernetes and the running provisioners are restarted onto it', async () => {
+  it('a rotated DB password and provisioner key are synced to Kubernetes and the pods restarted onto them', async () => {
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'day1-rot-'));
     const cluster = new FakeCluster();
     expect((await run(cluster, stateDir)).result.status).toBe('succeeded');
     expect(cluster.calls.some((c) => c.args.includes('restart'))).toBe(false);
     const rotated = 'provkey-SENTINEL-rotated';
     values[secretNames(config.deployment.name).provisionerKey] = rotated;
+    values[outputs.database.secretArn] = JSON.stringify({ username: 'coder_admin', password: 'rotated-DB-pw' });
     const before = cluster.calls.length;
     const again = await run(cluster, stateDir, { verify: true });
     expect(again.result.status).toBe('succeeded');
     const later = cluster.calls.slice(before);
-    expect(later.filter((c) => c.command === 'kubectl' && c.args[2] === 'rollout' && c.args[3] === 'restart').map((c) => c.args.slice(2))).toEqual([
+    expect(later.filter((c) => c.command === 'kubectl' && c.args[2] === 'rollout' && c.args[3] === 'restart').map((c) => c.args.slice(2)).sort()).toEqual([
+      ['rollout', 'restart', 'deployment/coder', '--namespace', 'coder'],
       ['rollout', 'restart', 'deployment/coder-provisioner', '--namespace', 'coder-prov'],
     ]);
+    const dbSecret = cluster.objects.get('secret/coder/coder-db-url') as { data: Record<string, string> };
+    expect(Buffer.from(dbSecret.data.url!, 'base64').toString()).toContain(':rotated-DB-pw@');
+    // the OIDC secret did not change, so it was not written again
+    expect(later.filter((c) => c.input?.includes('"coder-oidc"'))).toEqual([]);
     const keySecret = cluster.objects.get('secret/coder-prov/coder-provisioner-key') as { data: Record<string, string> };
     expect(Buffer.from(keySecret.data.key!, 'base64').toString()).toBe(rotated);
     expect(later.filter((c) => c.command === 'helm' && c.args[0] === 'upgrade')).toEqual([]);

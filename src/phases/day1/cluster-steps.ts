@@ -11,7 +11,7 @@ import { NAMESPACES } from '../../config/profiles.js';
 import type { CoderPlatformConfig } from '../../config/schema.js';
 import { secretNames, type DeploymentOutputs } from '../../deployment/outputs.js';
 import type { Step, StepContext, StepOutputs } from '../../engine/types.js';
-import { CheckFailedError, CoderPlatformError, ExternalError, UserError } from '../../errors.js';
+import { CheckFailedError, ExternalError, UserError } from '../../errors.js';
 import { ADDON_NAMES, addonValues, loadAddonCharts, type AddonChart } from '../../helm-values/addons.js';
 import { K8S_SECRETS, RELEASES } from '../../helm-values/common.js';
 import { buildCoderValues, coderTargetGroupBinding, validateCoderValues } from '../../helm-values/coder.js';
@@ -60,15 +60,18 @@ export async function releaseIsCurrent(helm: Helm, o: { release: string; namespa
   return canonical(await helm.getValues(o.release, o.namespace)) === canonical(o.values);
 }
 
-/** Replace every occurrence of the given secret values (and their base64 forms) in an error's text. */
+/**
+ * Replace every occurrence of the given secret values (raw, URL-encoded and base64) in an error's message
+ * and stack, in place so the error keeps its class and exit code. A tool may echo what it was sent on
+ * stdin (kubectl validation errors do).
+ */
 export function redactError(error: unknown, secrets: string[]): unknown {
   const needles = secrets.filter((s) => s.length >= 4).flatMap((s) => [s, encodeURIComponent(s), Buffer.from(s).toString('base64')]);
   if (needles.length === 0 || !(error instanceof Error)) return error;
   const scrub = (text: string) => needles.reduce((t, n) => t.split(n).join('[redacted]'), text);
-  if (!needles.some((n) => error.message.includes(n) || (error.stack ?? '').includes(n))) return error;
-  if (error instanceof ExternalError) return new ExternalError(error.system, scrub(error.operation), scrub(error.message.replace(/^.*? failed: /, '')), { nextSteps: error.nextSteps, ...(error.resource ? { resource: error.resource } : {}) });
-  if (CoderPlatformError.is(error)) return new UserError(scrub(error.message), { nextSteps: error.nextSteps });
-  return new Error(scrub(error.message));
+  error.message = scrub(error.message);
+  if (error.stack !== undefined) error.stack = scrub(error.stack);
+  return error;
 }
 
 async function withSecrets<T>(secrets: string[], fn: () => Promise<T>): Promise<T> {
@@ -239,7 +242,12 @@ async function coderServing(services: Day1Services): Promise<{ ok: true; version
     return { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
   if (!healthy) return { ok: false, reason: `${client.baseUrl}/healthz is not 200 yet` };
-  const info = await client.buildInfo();
+  let info: { version: string };
+  try {
+    info = await client.buildInfo();
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
   const want = services.config.coder.version;
   if (plainVersion(info.version) !== want) return { ok: false, reason: `${client.baseUrl} serves Coder ${info.version}, expected ${want}`, fatal: true };
   return { ok: true, version: info.version };
@@ -369,12 +377,23 @@ export function clusterSteps(config: CoderPlatformConfig): Step<Day1Services>[] 
         },
       );
     },
-    run: async ({ services }) => {
+    run: async ({ services, host }) => {
       const wanted = await coderSecrets(services, await services.deploymentOutputs());
       return withSecrets(
         wanted.map((w) => w.value),
         async () => {
-          for (const w of wanted) await services.kubectl.createSecret(w.name, NAMESPACES.coder, { [w.key]: w.value });
+          const changed: string[] = [];
+          for (const w of wanted) {
+            const current = await services.kubectl.getSecretData(w.name, NAMESPACES.coder);
+            if (current?.[w.key] === w.value) continue;
+            await services.kubectl.createSecret(w.name, NAMESPACES.coder, { [w.key]: w.value });
+            if (current !== undefined) changed.push(w.name);
+          }
+          // coderd reads these at start: after a rotation, restart it onto the new values
+          if (changed.length > 0 && (await services.kubectl.get('deployment', 'coder', NAMESPACES.coder)) !== undefined) {
+            await services.kubectl.rolloutRestart('deployment', 'coder', NAMESPACES.coder);
+            host.emit({ level: 'info', code: 'DAY1_CODERD_RESTARTED', message: `${changed.join(' and ')} changed; coderd is restarting with the new value.`, data: { secrets: changed } });
+          }
           return { secrets: wanted.map((w) => `${NAMESPACES.coder}/${w.name}`) };
         },
       );
