@@ -1,9 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { Plugin } from '@oclif/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDist, cli, root } from './helpers.js';
+import { bin, buildDist, cli, root } from './helpers.js';
+
+const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
 
 // Written inside the project so the `$schema=` path in the output is the same on every machine.
 const work = join(root, 'test', '.tmp-cli', `run-${process.pid}`);
@@ -117,4 +120,110 @@ describe('bin/run.js', () => {
     cli([], { nodeArgs: [...nodeArgs, '-e', `import(${JSON.stringify('@aws-sdk/client-sts')})`, '--input-type=module'] });
     expect(existsSync(log) ? readFileSync(log, 'utf8') : '').toMatch(/@aws-sdk\/client-sts/);
   });
+});
+
+/** Run the built CLI inside a pseudo-terminal (util-linux `script`), answering prompts as they appear. */
+function inPty(args: string[], steps: { when: RegExp; send: string }[]): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, bin, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CODER_PLATFORM_') && k !== 'CI'));
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: work, env: { ...env, NO_COLOR: '1', TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  let seen = 0;
+  let step = 0;
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    const current = steps[step];
+    // Match only output that arrived after the previous answer, so a question is answered once.
+    if (current && current.when.test(output.slice(seen))) {
+      seen = output.length;
+      step += 1;
+      setTimeout(() => child.stdin.write(current.send), 150);
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  return new Promise((resolvePromise) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, output });
+    });
+  });
+}
+
+const ENTER = '\r';
+const DOWN = '\u001b[B';
+
+describe.skipIf(!hasScript)('the built binary in a pseudo-terminal', () => {
+  it('answers real prompts and writes the file (scale-3000 via arrow keys)', async () => {
+    const path = join(work, 'pty', 'coder-platform.yaml');
+    const { code, output } = await inPty(['init', '--config', path], [
+      { when: /Deployment name/, send: `pty-test${ENTER}` },
+      { when: /AWS profile/, send: ENTER },
+      { when: /AWS region/, send: ENTER },
+      { when: /Platform shape/, send: `${DOWN}${ENTER}` },
+      { when: /Domain/, send: `example.org${ENTER}` },
+      { when: /Subdomain/, send: ENTER },
+      { when: /TLS certificate/, send: ENTER },
+      { when: /Single sign-on/, send: ENTER },
+      { when: /Coder version/, send: ENTER },
+      { when: /Templates to publish/, send: ENTER },
+      { when: /business hours/, send: ENTER },
+      { when: /time zone/, send: `${'\u007f'.repeat(16)}Europe/Berlin${ENTER}` },
+      { when: /Scale up at/, send: ENTER },
+      { when: /Scale down at/, send: ENTER },
+      { when: /Recovery time objective/, send: ENTER },
+      { when: /Recovery point objective/, send: ENTER },
+      { when: /Restore test cadence/, send: ENTER },
+      { when: /Write .*\?/, send: ENTER },
+    ]);
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/Summary[\s\S]*scale-3000[\s\S]*Europe\/Berlin/);
+    const config = readFileSync(path, 'utf8');
+    expect(config).toContain('profile: scale-3000');
+    expect(config).toContain('name: pty-test');
+    expect(config).toContain('timezone: Europe/Berlin');
+  });
+
+  it('Ctrl-C at a prompt exits 130 without a stack trace and writes nothing', async () => {
+    const path = join(work, 'pty-cancel', 'coder-platform.yaml');
+    const { code, output } = await inPty(['init', '--config', path], [{ when: /Deployment name/, send: '\u0003' }]);
+    expect(code, output).toBe(130);
+    expect(output).toMatch(/Cancelled/);
+    expect(output).not.toMatch(/\n\s+at /);
+    expect(existsSync(path)).toBe(false);
+  });
+});
+
+describe('oclif.manifest.json', () => {
+  it('matches what `oclif manifest` generates from dist (run `npm run build && npx oclif manifest` when this fails)', async () => {
+    const plugin = new Plugin({ root, type: 'core', ignoreManifest: true, errorOnManifestCreate: true, respectNoCacheDefault: true });
+    await plugin.load();
+    const shape = (manifest: { commands: Record<string, { flags: Record<string, unknown>; summary?: string }> }) =>
+      Object.fromEntries(Object.entries(manifest.commands).sort(([a], [b]) => a.localeCompare(b)).map(([id, c]) => [id, { summary: c.summary, flags: Object.keys(c.flags).sort() }]));
+    const committed = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')) as Parameters<typeof shape>[0];
+    expect(shape(committed)).toEqual(shape(plugin.manifest as unknown as Parameters<typeof shape>[0]));
+  });
+});
+
+describe('npm pack', () => {
+  it('produces a package that installs into an empty directory and runs coder-platform --help', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pack-'));
+    const npm = (args: string[], cwd: string) => spawnSync('npm', args, { cwd, encoding: 'utf8', timeout: 300_000 });
+    // Built above; --ignore-scripts skips prepack's rebuild, which would rewrite the committed manifest.
+    const pack = npm(['pack', '--ignore-scripts', '--pack-destination', dir], root);
+    expect(pack.status, pack.stderr).toBe(0);
+    const tgz = join(dir, pack.stdout.trim().split('\n').at(-1)!);
+    const app = join(dir, 'app');
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), '{"name":"pack-check","version":"1.0.0","private":true}\n');
+    // No registry is reachable: install from the npm cache.
+    const install = npm(['install', '--offline', '--no-audit', '--no-fund', tgz], app);
+    expect(install.status, install.stderr).toBe(0);
+    const help = spawnSync(join(app, 'node_modules', '.bin', 'coder-platform'), ['--help'], { cwd: app, encoding: 'utf8' });
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/COMMANDS[\s\S]*init/);
+    expect(existsSync(join(app, 'node_modules/coder-platform/schema/coder-platform.schema.json'))).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
+  }, 400_000);
 });
