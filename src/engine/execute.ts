@@ -7,6 +7,7 @@
  * ctx.signal aborted, cleanups run, the journal is written — and then CancelledError (exit 130) is thrown.
  * A second SIGINT exits 130 at once; the journal is still valid because every write is atomic.
  */
+import { writeSync } from 'node:fs';
 import type { GlobalOptions } from '../base-command.js';
 import { CancelledError, CheckFailedError } from '../errors.js';
 import type { PhaseFlagValues } from '../phase-flags.js';
@@ -63,7 +64,8 @@ export async function executePhase<S>(phase: Phase<S>, services: S, options: Exe
       controller.abort(new CancelledError());
       return;
     }
-    process.stderr.write(`\nStopped at once. The journal is consistent; resume with: ${resumeCommand}\n`);
+    // writeSync: a task-list renderer may be buffering process.stderr; this line must get out before exit.
+    writeSync(2, `\nStopped at once. The journal is consistent; resume with: ${resumeCommand}\n`);
     process.exit(130);
   };
   process.on('SIGINT', onSignal);

@@ -5,13 +5,15 @@
 import type { ConfirmRequest, EngineStepInfo, EventHost, PlatformEvent } from '../../engine/host.js';
 import { ENGINE_EVENTS } from '../../engine/host.js';
 import { createStyle } from '../style.js';
-import { formatDuration, formatPlan } from './format.js';
+import { formatDuration, formatPlan, formatProgress } from './format.js';
 import { askOnTerminal, decideWithoutAsking, type PromptPolicy } from './prompt.js';
 
 export interface LineHostOptions extends PromptPolicy {
   verbose: boolean;
   /** @default process.stderr */
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** How often a still-running step gets a progress line (elapsed, ETA). @default 30000 */
+  heartbeatMs?: number;
 }
 
 /** Turn an event into the text of zero or more lines (without timestamps). Exported for the TTY host's fallbacks. */
@@ -47,6 +49,9 @@ export function describeEvent(event: PlatformEvent, verbose: boolean): string[] 
 export class LineHost implements EventHost {
   private readonly stream: NodeJS.WritableStream & { isTTY?: boolean };
   private readonly style;
+  /** Running steps, for the heartbeat lines. */
+  private readonly running = new Map<string, { title: string; since: number; expectedSeconds: number | undefined }>();
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LineHostOptions) {
     this.stream = options.stream ?? process.stderr;
@@ -55,6 +60,7 @@ export class LineHost implements EventHost {
 
   emit(event: Omit<PlatformEvent, 'time'> & { time?: string }): void {
     const full: PlatformEvent = { ...event, time: event.time ?? new Date().toISOString() };
+    this.track(full);
     const lines = describeEvent(full, this.options.verbose);
     if (lines.length === 0) return;
     const level = full.level === 'error' ? this.style.red('ERROR') : full.level === 'warn' ? this.style.yellow('WARN ') : full.level === 'debug' ? this.style.dim('DEBUG') : 'INFO ';
@@ -64,10 +70,38 @@ export class LineHost implements EventHost {
   async confirm(request: ConfirmRequest): Promise<boolean> {
     const decided = decideWithoutAsking(request, this.options);
     if (decided !== undefined) return decided;
-    return askOnTerminal(request, this.stream as NodeJS.WriteStream);
+    return askOnTerminal(request, { output: this.stream as NodeJS.WriteStream });
+  }
+
+  /** Keep the set of running steps and a heartbeat that prints their elapsed time and ETA. */
+  private track(event: PlatformEvent): void {
+    const d = (event.data ?? {}) as Record<string, unknown>;
+    if (event.code === ENGINE_EVENTS.stepStart && event.stepId !== undefined) {
+      this.running.set(event.stepId, { title: String(d.title ?? event.stepId), since: Date.now(), expectedSeconds: typeof d.expectedSeconds === 'number' ? d.expectedSeconds : undefined });
+      if (this.heartbeat === undefined) {
+        this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs ?? 30_000);
+        this.heartbeat.unref();
+      }
+    } else if ((event.code === ENGINE_EVENTS.stepEnd && event.stepId !== undefined) || event.code === ENGINE_EVENTS.phaseEnd) {
+      if (event.code === ENGINE_EVENTS.phaseEnd) this.running.clear();
+      else this.running.delete(event.stepId as string);
+      if (this.running.size === 0) this.stopHeartbeat();
+    }
+  }
+
+  private beat(): void {
+    const time = new Date().toISOString();
+    for (const [id, r] of this.running) this.stream.write(`${time} INFO  ... ${r.title} [${id}] still running (${formatProgress(Date.now() - r.since, r.expectedSeconds)})\n`);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 
   async close(): Promise<void> {
-    // Lines are written synchronously; nothing to flush.
+    // Lines are written synchronously; only the heartbeat needs stopping.
+    this.stopHeartbeat();
+    this.running.clear();
   }
 }

@@ -180,10 +180,10 @@ export class ListrHost implements EventHost {
     if (decided !== undefined) return decided;
     await this.chain;
     const active = this.active;
-    if (active === undefined) return askOnTerminal(request, process.stderr);
+    if (active === undefined) return askOnTerminal(request);
     const states = [...active.states.values()];
     const owner = states.find((s) => s.info.id === request.stepId && s.running && s.wrapper !== undefined) ?? states.find((s) => s.running && s.wrapper !== undefined);
-    if (owner?.wrapper === undefined) return askOnTerminal(request, active.output.stderr as unknown as Writable);
+    if (owner?.wrapper === undefined) return askOnTerminal(request, { output: active.output.stderr as unknown as Writable });
     // Show the prompt inside the task list (listr2's prompt area), as @listr2/prompt-adapter-inquirer does.
     const mod = active.mod;
     class InquirerAdapter extends mod.ListrPromptAdapter {
@@ -201,7 +201,7 @@ export class ListrHost implements EventHost {
       }
     }
     const adapter = owner.wrapper.prompt(InquirerAdapter as never) as InquirerAdapter;
-    return adapter.run((out) => askOnTerminal(request, out));
+    return adapter.run((out) => askOnTerminal(request, { output: out }));
   }
 
   async close(): Promise<void> {

@@ -23,10 +23,17 @@ export function decideWithoutAsking(request: ConfirmRequest, policy: PromptPolic
   return undefined;
 }
 
+export interface TerminalStreams {
+  /** Where the question is drawn. @default process.stderr */
+  output?: Writable;
+  /** Where the answer is read. @default process.stdin */
+  input?: NodeJS.ReadableStream;
+}
+
 /** Ask on a terminal. With typeToConfirm the exact text must be typed; anything else is a "no". */
-export async function askOnTerminal(request: ConfirmRequest, output: Writable = process.stderr): Promise<boolean> {
+export async function askOnTerminal(request: ConfirmRequest, streams: TerminalStreams = {}): Promise<boolean> {
   const { confirm, input } = await import('@inquirer/prompts');
-  const context = { output, clearPromptOnDone: false };
+  const context = { output: streams.output ?? process.stderr, ...(streams.input === undefined ? {} : { input: streams.input }), clearPromptOnDone: false };
   try {
     if (request.typeToConfirm !== undefined) {
       const answer = await input({ message: `${request.message}\n  Type "${request.typeToConfirm}" to confirm:` }, context);
