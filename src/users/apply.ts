@@ -28,6 +28,7 @@ export interface GroupChange {
   add: string[];
   remove: string[];
   quotaAllowance?: number;
+  displayName?: string;
 }
 
 export interface UsersPlan {
@@ -116,7 +117,11 @@ export async function planUsers(client: CoderClient, file: UsersFile, options: U
   for (const spec of file.groups) {
     const group = groupByName.get(spec.name);
     if (!group) {
-      plan.groups.push({ group: spec.name, create: true, add: sorted(spec.members), remove: [], ...(spec.quotaAllowance === undefined ? {} : { quotaAllowance: spec.quotaAllowance }) });
+      plan.groups.push({
+        group: spec.name, create: true, add: sorted(spec.members), remove: [],
+        ...(spec.quotaAllowance === undefined ? {} : { quotaAllowance: spec.quotaAllowance }),
+        ...(spec.displayName === undefined ? {} : { displayName: spec.displayName }),
+      });
       continue;
     }
     if (group.source === 'oidc') {
@@ -129,8 +134,13 @@ export async function planUsers(client: CoderClient, file: UsersFile, options: U
     const add = sorted(spec.members.filter((m) => !currentNames.has(lower(m))));
     const remove = sorted(members.filter((m) => !desired.has(lower(m.username))).map((m) => m.username));
     const quotaChanged = spec.quotaAllowance !== undefined && spec.quotaAllowance !== group.quota_allowance;
-    if (add.length > 0 || remove.length > 0 || quotaChanged) {
-      plan.groups.push({ group: spec.name, create: false, groupId: group.id, add, remove, ...(quotaChanged ? { quotaAllowance: spec.quotaAllowance } : {}) });
+    const displayChanged = spec.displayName !== undefined && spec.displayName !== (group.display_name ?? '');
+    if (add.length > 0 || remove.length > 0 || quotaChanged || displayChanged) {
+      plan.groups.push({
+        group: spec.name, create: false, groupId: group.id, add, remove,
+        ...(quotaChanged ? { quotaAllowance: spec.quotaAllowance } : {}),
+        ...(displayChanged ? { displayName: spec.displayName } : {}),
+      });
     }
   }
   return plan;
@@ -200,15 +210,21 @@ export async function applyUsersPlan(client: CoderClient, plan: UsersPlan, optio
   for (const change of plan.groups) {
     let groupId = change.groupId;
     if (change.create) {
-      const group = await client.createGroup(organizationId, { name: change.group, ...(change.quotaAllowance === undefined ? {} : { quota_allowance: change.quotaAllowance }) });
+      const group = await client.createGroup(organizationId, {
+        name: change.group,
+        ...(change.quotaAllowance === undefined ? {} : { quota_allowance: change.quotaAllowance }),
+        ...(change.displayName === undefined ? {} : { display_name: change.displayName }),
+      });
       groupId = group.id;
       summary.groupsCreated.push(change.group);
     }
     const add = await Promise.all(change.add.map(idOf));
     const remove = await Promise.all(change.remove.map(idOf));
-    const quota = !change.create && change.quotaAllowance !== undefined ? { quota_allowance: change.quotaAllowance } : {};
-    if (add.length > 0 || remove.length > 0 || Object.keys(quota).length > 0) {
-      await client.patchGroup(groupId!, { ...(add.length ? { add_users: add } : {}), ...(remove.length ? { remove_users: remove } : {}), ...quota });
+    const meta = change.create
+      ? {}
+      : { ...(change.quotaAllowance === undefined ? {} : { quota_allowance: change.quotaAllowance }), ...(change.displayName === undefined ? {} : { display_name: change.displayName }) };
+    if (add.length > 0 || remove.length > 0 || Object.keys(meta).length > 0) {
+      await client.patchGroup(groupId!, { ...(add.length ? { add_users: add } : {}), ...(remove.length ? { remove_users: remove } : {}), ...meta });
     }
     if (change.add.length) summary.membersAdded[change.group] = change.add;
     if (change.remove.length) summary.membersRemoved[change.group] = change.remove;

@@ -575,6 +575,7 @@ export class FakeCoder {
         if (add.some((id) => !this.users.some((u) => u.id === id))) return send(400, { message: 'User must be a member of the organization' });
         group.members = group.members.filter((id) => !((json.remove_users as string[] | undefined) ?? []).includes(id)).concat(add);
         if (typeof json.quota_allowance === 'number') group.quota_allowance = json.quota_allowance;
+        if (typeof json.display_name === 'string') group.display_name = json.display_name;
         return send(200, this.groupJson(group));
       }
       case 'GET /api/v2/groups/{group}/members': {

@@ -19,7 +19,7 @@ users:
   - { username: carol, email: carol@example.com, loginType: password }
   - { username: dave, email: dave@example.com, siteRoles: [user-admin, template-admin] }
 groups:
-  - { name: developers, members: [alice, bob], quotaAllowance: 10 }
+  - { name: developers, displayName: Developers, members: [alice, bob], quotaAllowance: 10 }
   - { name: coder-template-owners, members: [alice] }
 `;
 
@@ -80,7 +80,7 @@ describe('users diff against the fake coderd', () => {
     expect(plan.suspend).toEqual([]);
     expect(plan.separationOfDuties).toEqual(['dave']);
     expect(plan.groups).toEqual([
-      { group: 'developers', create: false, groupId: '5d1f7e33-2f7e-4d7b-9d0a-6b1b4c3e2a10', add: ['bob'], remove: ['erin'], quotaAllowance: 10 },
+      { group: 'developers', create: false, groupId: '5d1f7e33-2f7e-4d7b-9d0a-6b1b4c3e2a10', add: ['bob'], remove: ['erin'], quotaAllowance: 10, displayName: 'Developers' },
       { group: 'coder-template-owners', create: true, add: ['alice'], remove: [] },
     ]);
 
@@ -103,6 +103,7 @@ describe('users diff against the fake coderd', () => {
     const developers = fake.groups.find((g) => g.name === 'developers')!;
     expect(developers.members.map((id) => fake!.users.find((u) => u.id === id)!.username).sort()).toEqual(['alice', 'bob']);
     expect(developers.quota_allowance).toBe(10);
+    expect(developers.display_name).toBe('Developers');
     expect(byName('erin').status).toBe('active');
 
     expect(planIsEmpty(await planUsers(client, file, options))).toBe(true);
