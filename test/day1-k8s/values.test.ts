@@ -56,6 +56,20 @@ describe('coder chart values', () => {
     });
   }
 
+  it('free-form values follow the Kubernetes shapes the chart passes through (EnvVar, resources, tolerations)', () => {
+    for (const values of [buildCoderValues(testConfig('scale-3000', OIDC)), buildProvisionerValues(testConfig('mvp-500'))]) {
+      const coder = values.coder as Record<string, any>;
+      for (const e of coder.env as Record<string, unknown>[]) {
+        expect(Object.keys(e).sort(), JSON.stringify(e)).toSatisfy((keys: string[]) => keys.join() === 'name,value' || keys.join() === 'name,valueFrom');
+        if ('value' in e) expect(typeof e.value).toBe('string');
+      }
+      expect(new Set((coder.env as { name: string }[]).map((e) => e.name)).size).toBe(coder.env.length);
+      // the commented structure under coder.resources in values.yaml
+      expect(Object.keys(coder.resources).sort()).toEqual(['limits', 'requests']);
+      for (const t of coder.tolerations) expect(Object.keys(t).sort()).toEqual(['effect', 'key', 'operator', 'value']);
+    }
+  });
+
   it('the walker catches a silently ignored key such as a top-level podDisruptionBudget', () => {
     const values = { ...buildCoderValues(testConfig('mvp-500')), podDisruptionBudget: { minAvailable: 1 } };
     expect(unknownPaths(values, chartValues('coder'))).toEqual(['podDisruptionBudget']);
