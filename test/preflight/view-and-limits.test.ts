@@ -44,3 +44,14 @@ describe('TokenBucket', () => {
     expect(starts).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 200, 300]);
   });
 });
+
+describe('quota name assertion', () => {
+  it('tolerates punctuation and an added qualifier, never a different quota', async () => {
+    const { sameQuota } = await import('../../src/preflight/checks/quotas.js');
+    expect(sameQuota('Running On-Demand Standard A C D H I M R T Z instances', 'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances')).toBe(true);
+    expect(sameQuota('Secrets per Region', 'Secrets')).toBe(true);
+    expect(sameQuota('Storage for General Purpose SSD (gp2) volumes, in TiB', 'Storage for General Purpose SSD (gp3) volumes, in TiB')).toBe(false);
+    expect(sameQuota('DB instances', 'Total storage for all DB instances')).toBe(false);
+    expect(sameQuota('', 'Clusters')).toBe(false);
+  });
+});

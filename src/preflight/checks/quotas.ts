@@ -27,6 +27,12 @@ interface QuotaValue {
 const SUPPORT_CASE_URL = 'https://console.aws.amazon.com/support/home#/case/create?issueType=service-limit-increase';
 const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
 const normaliseName = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '');
+/** Names match ignoring case and punctuation (some tools strip the EC2 commas); a qualifier such as "per Region" may be added or left out. */
+export function sameQuota(returned: string, expected: string): boolean {
+  const a = normaliseName(returned);
+  const b = normaliseName(expected);
+  return a.length > 0 && (a.startsWith(b) || b.startsWith(a));
+}
 
 export async function checkQuotas(services: PreflightServices): Promise<CheckOutcome> {
   const { config, aws, options } = services;
@@ -57,7 +63,7 @@ export async function checkQuotas(services: PreflightServices): Promise<CheckOut
       results.push({ ...base, status: 'warn', current: 'unknown', message: `${line.name}: Service Quotas returned neither an applied nor a default value`, fix: `Check ${code} in the Service Quotas console (${quotaRegion(aws, [line])}).` });
       continue;
     }
-    if (normaliseName(q.name) !== normaliseName(line.name)) {
+    if (!sameQuota(q.name, line.name)) {
       results.push({ ...base, status: 'fail', critical: true, current: `"${q.name}"`, message: `quota code ${code} is "${q.name}", expected "${line.name}": the code table is wrong`, fix: 'This is a bug in coder-platform\'s quota table; report it with this line.' });
       continue;
     }
