@@ -161,6 +161,8 @@ export class ToolkitIoBridge {
 function levelOf(msg: ToolkitIoMessage): EventLevel {
   if (msg.level === 'error') return 'error';
   if (msg.level === 'warn') return 'warn';
+  // Deploy and destroy re-read the cached assembly and report a "synthesis time" of 0 s: not worth a line.
+  if (msg.code === TOOLKIT_CODES.synthTime && msg.action !== 'synth') return 'debug';
   if ((msg.level === 'info' || msg.level === 'result') && msg.code !== undefined && SHOWN_INFO.has(msg.code)) return 'info';
   return 'debug';
 }
