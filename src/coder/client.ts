@@ -131,6 +131,17 @@ export class CoderClient {
     return data.session_token;
   }
 
+  /**
+   * `POST /api/v2/users/{user}/keys/tokens`: a long-lived API token (the key is returned only here).
+   * `lifetimeMs` is converted to the nanoseconds the API takes.
+   */
+  async createToken(user: string, tokenName: string, lifetimeMs: number): Promise<string> {
+    const data = await this.json<{ key: string }>('POST', `/api/v2/users/${enc(user)}/keys/tokens`, '/api/v2/users/{user}/keys/tokens', {
+      body: { token_name: tokenName, lifetime: lifetimeMs * 1_000_000 },
+    });
+    return data.key;
+  }
+
   // ---- users and roles -------------------------------------------------------------------------
 
   async me(): Promise<CoderUser> {

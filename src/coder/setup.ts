@@ -91,9 +91,9 @@ export async function ensureFirstAdmin(anonymous: CoderClient, options: FirstAdm
     });
   }
 
-  let token: string;
+  let session: string;
   try {
-    token = await anonymous.login(options.email, password);
+    session = await anonymous.login(options.email, password);
   } catch (error) {
     if (error instanceof CoderApiError && error.status === 401) {
       throw new UserError(`Logging in as ${options.email} failed: the password in ${names.adminPassword} is not the owner's current password.`, {
@@ -102,9 +102,33 @@ export async function ensureFirstAdmin(anonymous: CoderClient, options: FirstAdm
     }
     throw error;
   }
+  const token = await longLivedToken(anonymous, session, options.host);
   await options.secrets.put(names.sessionToken, token, { description: `Coder owner session token for ${options.deployment} (coder-platform)`, tags, ...(options.kmsKeyId ? { kmsKeyId: options.kmsKeyId } : {}) });
   const organization = await anonymous.withToken(token).organization('default');
   return { owner, organizationId: organization.id, username: options.username, passwordSecret: names.adminPassword, sessionTokenSecret: names.sessionToken };
+}
+
+/** 90 days (coder-api.md §2), within Coder's default maximum token lifetime. */
+export const OWNER_TOKEN_LIFETIME_MS = 90 * 86_400_000;
+
+/**
+ * Trade the login session (24 h by default) for a 90-day API token, so later runs keep working when
+ * password login is turned off after Day 1 (OIDC-only designs). Falls back to the session when the
+ * deployment's maximum token lifetime is shorter.
+ */
+async function longLivedToken(anonymous: CoderClient, session: string, host: EventHost): Promise<string> {
+  const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  try {
+    return await anonymous.withToken(session).createToken('me', `coder-platform-${stamp}`, OWNER_TOKEN_LIFETIME_MS);
+  } catch (error) {
+    if (!(error instanceof CoderApiError) || error.status !== 400) throw error;
+    host.emit({
+      level: 'warn',
+      code: 'CODER_TOKEN_LIFETIME',
+      message: `Coder refused a 90-day API token (${error.response?.message ?? 'HTTP 400'}); the login session token is stored instead and expires sooner (CODER_SESSION_DURATION).`,
+    });
+    return session;
+  }
 }
 
 // ---- license and entitlements ------------------------------------------------------------------------

@@ -42,6 +42,9 @@ describe('first-admin', () => {
     expect(fake.users).toHaveLength(1);
     expect(fake.users[0]).toMatchObject({ email: 'ops@example.com', username: 'admin', password, roles: ['owner'] });
     expect(fake.tokens.has(secrets.values.get(names.sessionToken)!)).toBe(true);
+    // A 90-day API token (in nanoseconds) is stored, not the 24-hour login session.
+    expect(fake.apiTokens).toEqual([{ name: expect.stringMatching(/^coder-platform-\d{14}$/), lifetimeNs: 7_776_000_000_000_000 }]);
+    expect(secrets.values.get(names.sessionToken)).toMatch(/^api-/);
     // The password was stored before the create call (a crash after creation can still log in).
     expect(secrets.calls.indexOf(`create ${names.adminPassword}`)).toBeLessThan(secrets.calls.indexOf(`create ${names.sessionToken}`));
     expect(outputs).toMatchObject({ owner: 'created', organizationId: fake.orgId, passwordSecret: names.adminPassword });
@@ -51,6 +54,16 @@ describe('first-admin', () => {
     // Now the probe sees a valid owner session.
     expect(await s.isDone!(ctx(services))).toMatchObject({ organizationId: fake.orgId, owner: 'existing' });
     expect(fake.count('POST', '/api/v2/users/first')).toBe(1);
+  });
+
+  it('falls back to the login session with a warning when Coder caps token lifetimes below 90 days', async () => {
+    fake = await new FakeCoder({ maxTokenLifetimeNs: 7 * 86_400 * 1e9 }).start();
+    const secrets = memorySecrets();
+    const services = servicesFor(fake, testConfig(), secrets.store);
+    const host = new RecordingHost();
+    await step(services, 'first-admin').run(ctx(services, host));
+    expect(secrets.values.get(secretNames('acme').sessionToken)).toMatch(/^tok-/);
+    expect(host.events.find((e) => e.code === 'CODER_TOKEN_LIFETIME')?.level).toBe('warn');
   });
 
   it('already-initialized deployment without a stored password: a UserError that says how to provide credentials', async () => {

@@ -252,6 +252,8 @@ export interface FakeCoderOptions {
   daemons?: Record<string, string>[];
   /** Features entitled by any license added. */
   licenseFeatures?: string[];
+  /** Maximum API token lifetime in nanoseconds (default ~100 years). */
+  maxTokenLifetimeNs?: number;
   /** Version the daemons report (default: coderd's). */
   daemonVersion?: string;
   /** Polls a job needs before it leaves `pending`. */
@@ -274,6 +276,7 @@ export class FakeCoder {
   keys: { id: string; name: string; tags: Record<string, string>; secret: string; created_at: string }[] = [];
   licenses: { id: number; uuid: string; jwt: string; uploaded_at: string }[] = [];
   logs = new Map<string, string[]>();
+  apiTokens: { name: string; lifetimeNs: number }[] = [];
   private server: Server | undefined;
   baseUrl = '';
 
@@ -373,6 +376,17 @@ export class FakeCoder {
         const token = `tok-${randomUUID()}`;
         this.tokens.set(token, user.id);
         return send(201, { session_token: token });
+      }
+      case 'POST /api/v2/users/{user}/keys/tokens': {
+        const user = userParam(params.user);
+        if (!user) return send(404, { message: 'not found' });
+        if (Number(json.lifetime) > (this.options.maxTokenLifetimeNs ?? 876_000 * 3_600_000_000_000)) {
+          return send(400, { message: 'Failed to validate create API key request.', detail: 'lifetime must be less than the maximum token lifetime' });
+        }
+        const key = `api-${randomUUID()}`;
+        this.tokens.set(key, user.id);
+        this.apiTokens.push({ name: String(json.token_name), lifetimeNs: Number(json.lifetime) });
+        return send(201, { key });
       }
       case 'GET /api/v2/users/{user}': {
         const user = userParam(params.user);
