@@ -130,8 +130,11 @@ describe('day1 cluster steps', () => {
   it('installs add-ons, coder and the provisioners with the exact helm arguments, and converges on a re-run', async () => {
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'day1-'));
     const cluster = new FakeCluster();
+    // an older cluster whose gp2 class is still the default
+    cluster.put({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'gp2', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'ebs.csi.aws.com' });
     const { result, host } = await run(cluster, stateDir);
     expect(result.status, JSON.stringify(result.steps.filter((s) => s.error))).toBe('succeeded');
+    expect(cluster.objects.get('storageclass//gp2')).toMatchObject({ provisioner: 'ebs.csi.aws.com', metadata: { annotations: { 'storageclass.kubernetes.io/is-default-class': 'false' } } });
     const kubeconfig = path.join(stateDir, 'kubeconfig');
 
     const upgrades = cluster.helmCalls('upgrade');

@@ -311,9 +311,10 @@ export function clusterSteps(config: CoderPlatformConfig): Step<Day1Services>[] 
     run: async ({ services, host }) => {
       await services.kubectl.apply([...namespaceManifests(), storageClassManifest()]);
       // EKS clusters created before 1.30 mark gp2 as default; two defaults make the choice arbitrary
-      const gp2 = await services.kubectl.get<K8sObject>('storageclass', 'gp2');
+      const gp2 = await services.kubectl.get<K8sObject & { provisioner?: string }>('storageclass', 'gp2');
       if (gp2?.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true') {
-        await services.kubectl.apply([{ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'gp2', annotations: { [DEFAULT_CLASS_ANNOTATION]: 'false' } }, provisioner: 'kubernetes.io/aws-ebs' }]);
+        // provisioner is immutable and required: repeat the existing one, change only the annotation
+        await services.kubectl.apply([{ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'gp2', annotations: { [DEFAULT_CLASS_ANNOTATION]: 'false' } }, provisioner: gp2.provisioner ?? 'kubernetes.io/aws-ebs' }]);
         host.emit({ level: 'info', code: 'DAY1_GP2_NOT_DEFAULT', message: 'StorageClass gp2 is no longer the default; gp3 (encrypted) is.' });
       }
       return { namespaces: Object.values(NAMESPACES), storageClass: STORAGE_CLASS };
