@@ -1,0 +1,83 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../../base-command.js';
+import type { PhaseResult } from '../../engine/types.js';
+import { phaseFlags, phaseFlagValues } from '../../phase-flags.js';
+import type { RestoreTestReport } from '../../day2/restore-report.js';
+
+/** The phase result and, when the restore ran to the end, the report and where it was written. */
+export interface RestoreTestResult {
+  phase: PhaseResult;
+  report: RestoreTestReport | null;
+  files: { json: string; markdown: string } | null;
+  uploaded: string[];
+}
+
+const { from: _from, restart: _restart, ...otherPhaseFlags } = phaseFlags;
+
+export default class RestoreTest extends BaseCommand<typeof RestoreTest> {
+  static override summary = 'restore the database into a temporary copy, validate it against the live database, measure RTO and RPO';
+  static override description =
+    'Deletes copies left by earlier runs, restores the database (latest restorable time, newest snapshot, or --time) into <name>-restore-test-<timestamp> in the same subnet group and security group (Aurora: the cluster, then a db.serverless writer), runs the same read-only SQL against the copy and the live writer from a Kubernetes Job, deletes the copy, and writes a Markdown + JSON report to the state directory. Exit 1 when a check fails or RTO/RPO miss their objectives.';
+  static override examples = ['<%= config.bin %> day2 restore-test', '<%= config.bin %> day2 restore-test --from snapshot --upload s3://ops-reports/restore-tests/', '<%= config.bin %> day2 restore-test --time 2026-11-20T12:00:00Z --keep'];
+  static override flags = {
+    ...otherPhaseFlags,
+    // --from names the restore point here, so the engine's "start at step" flag is --from-step
+    'from-step': Flags.string({ summary: 'Run from this step id on, treating earlier steps as done.', exclusive: ['only', 'restart'], helpGroup: 'PHASE' }),
+    restart: Flags.boolean({ summary: "Forget this phase's progress in the journal and go through every step.", default: false, exclusive: ['from-step', 'only'], helpGroup: 'PHASE' }),
+    from: Flags.string({ summary: 'Restore point: the latest restorable time (pitr) or the newest snapshot.', options: ['pitr', 'snapshot'], default: 'pitr', env: 'CODER_PLATFORM_RESTORE_FROM' }),
+    time: Flags.string({ summary: 'Restore to this ISO-8601 time (inside the restorable window) instead of the latest.', exclusive: ['from'] }),
+    keep: Flags.boolean({ summary: 'Keep the copy after the test or a failure (the next run deletes it).', default: false }),
+    'psql-image': Flags.string({ summary: 'PostgreSQL client image of the validation Job (for private registries).', env: 'CODER_PLATFORM_PSQL_IMAGE' }),
+    namespace: Flags.string({ summary: 'Namespace of the validation Job.', default: 'coder' }),
+    upload: Flags.string({ summary: 'Also upload the report to this S3 URI (s3://bucket/prefix/).', env: 'CODER_PLATFORM_REPORT_UPLOAD' }),
+  };
+
+  public async run(): Promise<RestoreTestResult> {
+    const f = this.flags;
+    const { parseS3Uri } = await import('../../day2/restore-report.js');
+    if (f.upload !== undefined) parseS3Uri(f.upload); // bad input is refused before any client is built
+    const { loadConfigFromGlobals } = await import('../../config/from-globals.js');
+    const { config } = await loadConfigFromGlobals(this.globals);
+    const { stateDirFor } = await import('../../state/state-dir.js');
+    const { createDay2Context, controlPlacement } = await import('../../day2/context.js');
+    const { runRestoreTest } = await import('../../day2/restore-test.js');
+    const { DEFAULT_PSQL_IMAGE } = await import('../../day2/validation-job.js');
+    const { executeRunner } = await import('../../day2/phase-runner.js');
+    const { createHost } = await import('../../ui/host.js');
+    const stateDir = stateDirFor(this.globals.stateDir, config.deployment.name);
+    const ctx = createDay2Context({ config, stateDir, awsProfile: this.globals.awsProfile });
+    const out = await ctx.outputs();
+    const { RDSClient } = await import('@aws-sdk/client-rds');
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    const aws = await ctx.aws();
+    const db = out.database;
+    const command = ['coder-platform day2 restore-test', f.time ? `--time ${f.time}` : `--from ${f.from}`, f.keep ? '--keep' : ''].filter(Boolean).join(' ');
+    const host = createHost(this.globals);
+    const result = await runRestoreTest(
+      {
+        source: { deployment: config.deployment.name, engine: db.engine, clusterIdentifier: db.clusterIdentifier, instanceIdentifier: db.instanceIdentifier, subnetGroupName: db.subnetGroupName, securityGroupId: db.securityGroupId, kmsKeyArn: db.kmsKeyArn, minAcu: config.database.minAcu ?? 0.5, maxAcu: config.database.maxAcu ?? 16 },
+        live: { host: db.writerEndpoint, port: db.port, database: config.database.databaseName },
+        mode: f.time ? 'time' : (f.from as 'pitr' | 'snapshot'),
+        time: f.time,
+        keep: f.keep,
+        psqlImage: f['psql-image'] ?? DEFAULT_PSQL_IMAGE,
+        namespace: f.namespace,
+        ...(await controlPlacement(config)),
+        stateDir,
+        targets: { rtoMinutes: config.backup.rtoMinutes, rpoMinutes: config.backup.rpoMinutes },
+        upload: f.upload,
+      },
+      { rds: aws.get(RDSClient), kubectl: await ctx.kubectl(), databaseCredentials: () => ctx.databaseCredentials(), now: () => new Date(), s3: async () => aws.get(S3Client) },
+      executeRunner({ deployment: config.deployment.name, command, globals: this.globals, flags: phaseFlagValues({ ...f, from: f['from-step'] }), host }),
+    );
+    const typed: RestoreTestResult = { phase: result.phase, report: result.report ?? null, files: result.files ?? null, uploaded: result.uploaded };
+    if (!this.globals.json) this.log((await import('../../ui/day2-view.js')).renderRestoreTest(typed));
+    if (typed.report && !typed.report.passed) {
+      const { CheckFailedError } = await import('../../errors.js');
+      throw new CheckFailedError(`The restore test failed: ${[...typed.report.checks.filter((c) => !c.passed).map((c) => c.title), ...(['rto', 'rpo'] as const).filter((k) => !typed.report?.objectives[k].passed).map((k) => `${k.toUpperCase()} objective`)].join(', ')}.`, {
+        nextSteps: [`Read the report: ${typed.files?.markdown ?? ''}`],
+      });
+    }
+    return typed;
+  }
+}

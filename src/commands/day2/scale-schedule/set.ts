@@ -1,0 +1,60 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../../../base-command.js';
+import type { SetScheduleResult } from '../../../day2/schedule-config.js';
+
+/** The keys that changed, the resulting schedule, and whether the schedule stack was redeployed. */
+export type ScaleScheduleSetResult = SetScheduleResult;
+
+/** `coder-ws=15` → ['coder-ws', 15]. */
+function groupSize(value: string, flag: string): [string, number] {
+  const match = /^([a-z0-9][a-z0-9-]*)=(\d+)$/.exec(value.trim());
+  if (!match) throw new Error(`--${flag} ${value}: expected GROUP=COUNT, e.g. coder-ws=15`);
+  return [match[1] as string, Number(match[2])];
+}
+
+export default class ScaleScheduleSet extends BaseCommand<typeof ScaleScheduleSet> {
+  static override summary = 'change the scale schedule (times, weekdays, time zone, peak and off-hours sizes) and redeploy only the schedule stack';
+  static override description =
+    'Edits the schedule section of coder-platform.yaml in place (comments and layout are kept), validates the whole configuration (off-hours ≤ peak ≤ the group maximum, a real time zone, distinct times), writes it, and redeploys the <name>-schedule stack only.';
+  static override examples = ['<%= config.bin %> day2 scale-schedule set --scale-up 06:30 --scale-down 18:30', '<%= config.bin %> day2 scale-schedule set --peak coder-ws=15 --off-hours coder-ws=3', '<%= config.bin %> day2 scale-schedule set --weekdays MON,TUE,WED,THU --timezone America/Chicago'];
+  static override flags = {
+    'scale-up': Flags.string({ summary: 'Morning scale-up time, HH:MM in the schedule\'s time zone.' }),
+    'scale-down': Flags.string({ summary: 'Evening scale-down time, HH:MM.' }),
+    weekdays: Flags.string({ summary: 'Comma-separated days, e.g. MON,TUE,WED,THU,FRI.' }),
+    timezone: Flags.string({ summary: 'IANA time zone of the schedule, e.g. America/New_York.' }),
+    peak: Flags.string({ summary: 'GROUP=COUNT: min and desired nodes at scale-up (repeatable).', multiple: true }),
+    'off-hours': Flags.string({ summary: 'GROUP=COUNT: min nodes after scale-down (repeatable).', multiple: true }),
+  };
+
+  public async run(): Promise<ScaleScheduleSetResult> {
+    const f = this.flags;
+    const { UserError } = await import('../../../errors.js');
+    const nodeGroups: Record<string, { peak?: number; offHours?: number }> = {};
+    try {
+      for (const v of f.peak ?? []) { const [g, n] = groupSize(v, 'peak'); (nodeGroups[g] ??= {}).peak = n; }
+      for (const v of f['off-hours'] ?? []) { const [g, n] = groupSize(v, 'off-hours'); (nodeGroups[g] ??= {}).offHours = n; }
+    } catch (error) {
+      throw new UserError((error as Error).message, { nextSteps: ['Pass e.g. --peak coder-ws=15 --off-hours coder-ws=3'] });
+    }
+    const changes = { scaleUp: f['scale-up'], scaleDown: f['scale-down'], timezone: f.timezone, weekdays: f.weekdays?.split(',').map((d) => d.trim()).filter(Boolean), nodeGroups };
+    if (Object.values(changes).every((v) => v === undefined) && Object.keys(nodeGroups).length === 0) {
+      throw new UserError('Nothing to change.', { nextSteps: ['Pass at least one of --scale-up, --scale-down, --weekdays, --timezone, --peak, --off-hours.'] });
+    }
+    const { loadConfigFromGlobals } = await import('../../../config/from-globals.js');
+    const { config, path } = await loadConfigFromGlobals(this.globals);
+    const { stateDirFor } = await import('../../../state/state-dir.js');
+    const { deployScheduleStack } = await import('../../../day2/context.js');
+    const { setSchedule } = await import('../../../day2/schedule-config.js');
+    const { createHost } = await import('../../../ui/host.js');
+    const host = createHost(this.globals);
+    const stateDir = stateDirFor(this.globals.stateDir, config.deployment.name);
+    let result: SetScheduleResult;
+    try {
+      result = await setSchedule({ configPath: path, changes, deploy: (next) => deployScheduleStack({ config: next, stateDir, awsProfile: this.globals.awsProfile, host }) });
+    } finally {
+      await host.close();
+    }
+    if (!this.globals.json) this.log((await import('../../../ui/day2-view.js')).renderScheduleChange(result));
+    return result;
+  }
+}

@@ -1,0 +1,47 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../../../base-command.js';
+import type { ScheduleView } from '../../../day2/scale-schedule.js';
+
+/** The schedules, their state, the next transitions in both zones and the node groups' sizes. */
+export type ScaleScheduleShowResult = ScheduleView & { autoResumed: boolean };
+
+export default class ScaleScheduleShow extends BaseCommand<typeof ScaleScheduleShow> {
+  static override summary = 'show the business-hours scale schedules, the next transitions and the node-group sizes';
+  static override description =
+    'Reads the EventBridge Scheduler schedules (times, time zone, sizes, enabled or suspended), computes the next transitions in the schedule\'s time zone and yours, reads each node group\'s min/desired/max from EKS and warns when running workspaces keep nodes up after the evening scale-down. A suspension whose --until date has passed is resumed first.';
+  static override examples = ['<%= config.bin %> day2 scale-schedule show', '<%= config.bin %> day2 scale-schedule show --count 10 --json'];
+  static override flags = {
+    count: Flags.integer({ summary: 'How many transitions to show.', default: 5, min: 1, max: 50 }),
+    timezone: Flags.string({ summary: 'Your time zone for the second column (default: this machine\'s).' }),
+  };
+
+  public async run(): Promise<ScaleScheduleShowResult> {
+    const { isIanaTimeZone } = await import('../../../config/validate.js');
+    if (this.flags.timezone !== undefined && !isIanaTimeZone(this.flags.timezone)) {
+      const { UserError } = await import('../../../errors.js');
+      throw new UserError(`--timezone ${this.flags.timezone} is not an IANA time zone.`, { nextSteps: ['e.g. --timezone Europe/Berlin'] });
+    }
+    const { loadConfigFromGlobals } = await import('../../../config/from-globals.js');
+    const { config } = await loadConfigFromGlobals(this.globals);
+    const { stateDirFor } = await import('../../../state/state-dir.js');
+    const { createDay2Context, scheduleTargetFor } = await import('../../../day2/context.js');
+    const { resumeIfExpired, showSchedule } = await import('../../../day2/scale-schedule.js');
+    const { executeRunner } = await import('../../../day2/phase-runner.js');
+    const { phaseFlagValues } = await import('../../../phase-flags.js');
+    const { createHost } = await import('../../../ui/host.js');
+    const ctx = createDay2Context({ config, stateDir: stateDirFor(this.globals.stateDir, config.deployment.name), awsProfile: this.globals.awsProfile });
+    const target = await scheduleTargetFor(ctx);
+    const aws = await ctx.aws();
+    const { SchedulerClient } = await import('@aws-sdk/client-scheduler');
+    const { EKSClient } = await import('@aws-sdk/client-eks');
+    const coder = await ctx.coder();
+    const services = { scheduler: aws.get(SchedulerClient), eks: aws.get(EKSClient), now: () => new Date(), ...(coder ? { coder } : {}) };
+    const host = createHost(this.globals);
+    const run = executeRunner({ deployment: config.deployment.name, command: 'coder-platform day2 scale-schedule resume', globals: this.globals, flags: phaseFlagValues({}), host });
+    const autoResumed = await resumeIfExpired(target, services, run, host);
+    if (!autoResumed) await host.close();
+    const view = await showSchedule(target, services, { userTimezone: this.flags.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, count: this.flags.count });
+    if (!this.globals.json) this.log((await import('../../../ui/day2-view.js')).renderScheduleView(view));
+    return { ...view, autoResumed };
+  }
+}

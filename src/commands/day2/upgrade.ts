@@ -1,0 +1,68 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../../base-command.js';
+import type { PhaseResult } from '../../engine/types.js';
+import { phaseFlags, phaseFlagValues } from '../../phase-flags.js';
+
+/** The phase result and what changed (versions, the pre-upgrade snapshot, updated add-ons). */
+export interface UpgradeResult {
+  phase: PhaseResult;
+  coder: { from: string; to: string } | null;
+  kubernetes: { from: string; to: string } | null;
+  snapshotId: string | null;
+  addons: string[];
+}
+
+export default class Upgrade extends BaseCommand<typeof Upgrade> {
+  static override summary = 'upgrade Coder and/or Kubernetes: gate, database snapshot, helm upgrade with automatic rollback, EKS in order';
+  static override description =
+    'Coder: refuses downgrades (they need the pre-upgrade database restored) and missing chart versions, snapshots the database (named with both versions and the time), upgrades the coder and coder-provisioner releases with their stored values and the new image tag, waits for /healthz and the new buildinfo version, and rolls the releases back automatically on failure. Kubernetes: one minor version at a time, add-ons checked against the target and upgrade insights read first; then control plane → node groups (control, provisioner, workspace) → add-ons, each waited for.';
+  static override examples = ['<%= config.bin %> day2 upgrade --coder-version 2.36.1', '<%= config.bin %> day2 upgrade --kubernetes-version 1.34', '<%= config.bin %> day2 upgrade --coder-version 2.36.1 --chart-archive ./charts'];
+  static override flags = {
+    ...phaseFlags,
+    'coder-version': Flags.string({ summary: 'Target Coder (chart) version, e.g. 2.36.1.' }),
+    'kubernetes-version': Flags.string({ summary: 'Target Kubernetes minor version, e.g. 1.34 (one minor above the current).' }),
+    'chart-archive': Flags.string({ summary: 'Directory with coder-<version>.tgz and coder-provisioner-<version>.tgz (air-gapped sites).' }),
+  };
+
+  public async run(): Promise<UpgradeResult> {
+    const f = this.flags;
+    const { checkUpgradeRequest, runUpgrade } = await import('../../day2/upgrade.js');
+    checkUpgradeRequest({ coderVersion: f['coder-version'], kubernetesVersion: f['kubernetes-version'] });
+    const { loadConfigFromGlobals } = await import('../../config/from-globals.js');
+    const { config } = await loadConfigFromGlobals(this.globals);
+    const { stateDirFor } = await import('../../state/state-dir.js');
+    const { createDay2Context } = await import('../../day2/context.js');
+    const { executeRunner } = await import('../../day2/phase-runner.js');
+    const { chartSource } = await import('../../k8s/helm.js');
+    const { NAMESPACES } = await import('../../config/profiles.js');
+    const { createHost } = await import('../../ui/host.js');
+    const stateDir = stateDirFor(this.globals.stateDir, config.deployment.name);
+    const ctx = createDay2Context({ config, stateDir, awsProfile: this.globals.awsProfile });
+    const out = await ctx.outputs();
+    const aws = await ctx.aws();
+    const { EKSClient } = await import('@aws-sdk/client-eks');
+    const { RDSClient } = await import('@aws-sdk/client-rds');
+    const roleOrder = { control: 0, provisioner: 1, workspace: 2 } as const;
+    const nodeGroups = Object.entries(config.cluster.nodeGroups)
+      .sort(([, a], [, b]) => roleOrder[a.role] - roleOrder[b.role])
+      .flatMap(([configName]) => (out.cluster.nodeGroupNames[configName] ? [{ configName, eksName: out.cluster.nodeGroupNames[configName] }] : []));
+    const archiveDir = f['chart-archive'] ?? config.coder.chart.archiveDir;
+    const command = ['coder-platform day2 upgrade', f['coder-version'] ? `--coder-version ${f['coder-version']}` : '', f['kubernetes-version'] ? `--kubernetes-version ${f['kubernetes-version']}` : '', f['chart-archive'] ? `--chart-archive ${f['chart-archive']}` : ''].filter(Boolean).join(' ');
+    const flags = phaseFlagValues(f);
+    const result = await runUpgrade(
+      {
+        deployment: config.deployment.name, stateDir, restart: flags.restart,
+        coderVersion: f['coder-version'], kubernetesVersion: f['kubernetes-version'],
+        chartSource: (chart, version) => chartSource({ name: chart, version, repository: config.coder.chart.repository, archiveDir }),
+        releases: [{ release: 'coder', namespace: NAMESPACES.coder, chart: 'coder' }, { release: 'coder-provisioner', namespace: NAMESPACES.provisioners, chart: 'coder-provisioner' }],
+        database: { engine: out.database.engine, clusterIdentifier: out.database.clusterIdentifier, instanceIdentifier: out.database.instanceIdentifier, subnetGroupName: out.database.subnetGroupName, securityGroupId: out.database.securityGroupId },
+        clusterName: out.cluster.name,
+        nodeGroups,
+      },
+      { eks: aws.get(EKSClient), rds: aws.get(RDSClient), helm: await ctx.helm(), coder: await ctx.coderAnonymous(), now: () => new Date() },
+      executeRunner({ deployment: config.deployment.name, command, globals: this.globals, flags, host: createHost(this.globals) }),
+    );
+    if (!this.globals.json) this.log((await import('../../ui/day2-view.js')).renderUpgrade(result));
+    return result;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Human output of the day-2 commands (the `--json` output is the typed result itself).
+ */
+import type { RestoreTestResult } from '../commands/day2/restore-test.js';
+import type { UpgradeResult } from '../commands/day2/upgrade.js';
+import type { ScheduleView } from '../day2/scale-schedule.js';
+import type { SetScheduleResult } from '../day2/schedule-config.js';
+import { createStyle } from './style.js';
+
+const style = createStyle();
+const ok = (passed: boolean): string => (passed ? style.green('PASS') : style.red('FAIL'));
+
+export function renderRestoreTest(r: RestoreTestResult): string {
+  if (r.report === null) return r.phase.status === 'planned' ? '' : `Restore test ${r.phase.status}.`;
+  const rep = r.report;
+  const lines = [
+    style.bold(`Restore test ${rep.passed ? style.green('passed') : style.red('failed')} — ${rep.deployment}`),
+    `  restore point   ${rep.restorePoint.time} (${rep.restorePoint.mode}${rep.restorePoint.snapshotIdentifier ? `, ${rep.restorePoint.snapshotIdentifier}` : ''})`,
+    `  RTO             ${rep.objectives.rto.achievedMinutes} min of ${rep.objectives.rto.targetMinutes}  ${ok(rep.objectives.rto.passed)}`,
+    `  RPO             ${rep.objectives.rpo.achievedMinutes} min of ${rep.objectives.rpo.targetMinutes}  ${ok(rep.objectives.rpo.passed)}`,
+    `  migration       copy ${rep.versions.migrationRestored ?? '-'}, live ${rep.versions.migrationLive ?? '-'}`,
+    '',
+    ...rep.checks.map((c) => `  ${ok(c.passed)}  ${c.title}: ${c.detail}`),
+    '',
+    `  report          ${r.files?.markdown ?? ''}`,
+    ...r.uploaded.map((u) => `  uploaded        ${u}`),
+  ];
+  return lines.join('\n');
+}
+
+export function renderUpgrade(r: UpgradeResult): string {
+  if (r.phase.status === 'planned') return '';
+  const lines = [style.bold(`Upgrade ${r.phase.status}`)];
+  if (r.coder) lines.push(`  Coder        ${r.coder.from} → ${r.coder.to}${r.snapshotId ? `  (pre-upgrade snapshot ${r.snapshotId})` : ''}`);
+  if (r.kubernetes) lines.push(`  Kubernetes   ${r.kubernetes.from} → ${r.kubernetes.to}`);
+  for (const a of r.addons) lines.push(`  add-on       ${a}`);
+  return lines.join('\n');
+}
+
+export function renderScheduleView(v: ScheduleView): string {
+  const lines = [
+    style.bold(`Scale schedule ${!v.enabled ? '(disabled in the configuration)' : v.suspended ? style.yellow(`SUSPENDED${v.suspendedUntil ? ` until ${v.suspendedUntil}` : ''}`) : 'active'}`),
+    `  up ${v.scaleUp}, down ${v.scaleDown}, ${v.weekdays.join(',')} (${v.timezone})`,
+    '',
+    '  Schedules',
+    ...v.schedules.map((s) => `    ${s.name.padEnd(34)} ${s.state.padEnd(9)} ${s.expression} ${s.timezone ?? 'UTC'}  ${s.nodegroup ?? '?'} min ${s.minSize ?? '-'}${s.desiredSize === null ? '' : ` desired ${s.desiredSize}`}${s.drift ? style.yellow('  (differs from the config)') : ''}`),
+    '',
+    '  Node groups            min  desired  max   peak  off-hours',
+    ...v.nodeGroups.map((g) => `    ${g.configName.padEnd(20)} ${String(g.minSize ?? '-').padStart(3)}  ${String(g.desiredSize ?? '-').padStart(7)}  ${String(g.maxSize ?? '-').padStart(3)}   ${String(g.peak ?? '-').padStart(4)}  ${String(g.offHours ?? '-').padStart(9)}`),
+    '',
+    `  Next transitions (${v.timezone} | ${v.userTimezone})`,
+    ...(v.next.length === 0 ? ['    none while suspended or disabled'] : v.next.map((t) => `    ${t.kind.padEnd(10)} ${t.schedule.local} ${t.schedule.offset.padEnd(7)} | ${t.user.local} ${t.user.offset}`)),
+  ];
+  if (v.runningWorkspaces !== null) lines.push('', `  Running workspaces: ${v.runningWorkspaces}`);
+  for (const w of v.warnings) lines.push(style.yellow(`  ! ${w}`));
+  return lines.join('\n');
+}
+
+export function renderScheduleChange(r: SetScheduleResult): string {
+  if (r.changed.length === 0) return 'Nothing changed: the configuration already says that.';
+  return [`Changed ${r.changed.join(', ')} in the configuration${r.deployed ? ' and redeployed the schedule stack' : ''}.`, `  up ${r.schedule.scaleUp}, down ${r.schedule.scaleDown}, ${r.schedule.weekdays.join(',')} (${r.schedule.timezone})`].join('\n');
+}
