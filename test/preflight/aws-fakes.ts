@@ -5,7 +5,7 @@
 import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeInstanceTypeOfferingsCommand, DescribeInternetGatewaysCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeInstanceTypeOfferingsCommand, DescribeInternetGatewaysCommand, DescribeNatGatewaysCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeClusterVersionsCommand, EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ListAWSDefaultServiceQuotasCommand, ListRequestedServiceQuotaChangeHistoryByQuotaCommand, ListServiceQuotasCommand, RequestServiceQuotaIncreaseCommand, ServiceQuotasClient, type ServiceQuota } from '@aws-sdk/client-service-quotas';
@@ -67,6 +67,7 @@ export function fakeAccount(fake: QuotaFake = {}) {
   ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-default', CidrBlock: '172.31.0.0/16', CidrBlockAssociationSet: [{ CidrBlock: '172.31.0.0/16', CidrBlockState: { State: 'associated' } }] }] });
   ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [{ InternetGatewayId: 'igw-1' }] });
   ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
+  ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [] });
   eks.on(ListClustersCommand).resolves({ clusters: [] });
   eks.on(DescribeClusterVersionsCommand).resolves({
     clusterVersions: [

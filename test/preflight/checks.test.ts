@@ -1,6 +1,6 @@
 import { DescribeCertificateCommand } from '@aws-sdk/client-acm';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeAvailabilityZonesCommand, DescribeInstanceTypeOfferingsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeInstanceTypeOfferingsCommand, DescribeNatGatewaysCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { DescribeClusterVersionsCommand } from '@aws-sdk/client-eks';
 import { ListHostedZonesByNameCommand } from '@aws-sdk/client-route-53';
 import { ListAWSDefaultServiceQuotasCommand, ListServiceQuotasCommand } from '@aws-sdk/client-service-quotas';
@@ -204,6 +204,19 @@ describe('service quotas', () => {
     const r53Call = fake.sq.commandCalls(ListServiceQuotasCommand, { ServiceCode: 'route53' })[0]!;
     expect(await (r53Call.thisValue as { config: { region: () => Promise<string> } }).config.region()).toBe('us-east-1');
     expect(report.summary.exitCode).toBe(1);
+  });
+
+  it('counts what the account already holds: NAT gateways in the busiest chosen AZ, Elastic IPs without BYOIP', async () => {
+    fake = fakeAccount({ applied: {}, defaults: { 'L-FE5A380F': 5, 'L-0263D0A3': 5 } });
+    fake.ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: ['a', 'a', 'a', 'a', 'a', 'b', 'x'].map((az, i) => ({ NatGatewayId: `nat-${i}`, SubnetId: `subnet-${az}${i}` })) });
+    fake.ec2.on(DescribeSubnetsCommand).callsFake((input: { SubnetIds: string[] }) => ({ Subnets: input.SubnetIds.map((id) => ({ SubnetId: id, AvailabilityZone: `us-east-1${id.slice(7, 8)}` })) }));
+    fake.ec2.on(DescribeAddressesCommand).resolves({ Addresses: [1, 2, 3, 4].map((i) => ({ AllocationId: `eipalloc-${i}`, Domain: 'vpc' as const, PublicIpv4Pool: i === 4 ? 'ipv4pool-ec2-byoip' : 'amazon' })) });
+    const config = profileConfig('mvp-500');
+    const report = await runPreflightChecks(config, servicesFor(config), new RecordingHost());
+    // us-east-1a already holds 5 NAT gateways of 5: no room for ours
+    expect(byId(report, 'quota-vpc-nat-per-az')).toMatchObject({ status: 'fail', critical: true, current: '5 default, 5 in use in the busiest AZ' });
+    // 3 Amazon-pool addresses + 1 NAT EIP ≤ 5 (the BYOIP address does not count)
+    expect(byId(report, 'quota-ec2-elastic-ips')).toMatchObject({ status: 'pass', current: '5 default, 3 in use' });
   });
 
   it('gives the support-case hint for a quota that is not adjustable', async () => {

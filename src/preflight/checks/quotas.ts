@@ -3,11 +3,12 @@
  * paginated ListServiceQuotas (applied values), then ListAWSDefaultServiceQuotas for the codes with no
  * applied value; global codes in us-east-1. Current usage comes from the quota's own UsageMetric
  * (CloudWatch AWS/Usage, GetMetricData, its recommended statistic — Maximum for vCPU) or, for VPCs,
- * internet gateways, Elastic IPs and EKS clusters, from counting them. Each name is asserted against
+ * internet gateways, Elastic IPs, EKS clusters and NAT gateways per AZ, from counting them. Each name is asserted against
  * the verified table so a wrong code fails loudly (aws-quotas.md §4).
  */
 import type { _InstanceType } from '@aws-sdk/client-ec2';
 import type { ServiceQuota } from '@aws-sdk/client-service-quotas';
+import { availabilityZones } from '../../config/schema.js';
 import { computeQuotaBill, QUOTAS, type QuotaLine } from '../../sizing/quota-bill.js';
 import { lookupInstanceType } from '../../sizing/instance-types.js';
 import type { PreflightAws } from '../aws.js';
@@ -67,11 +68,11 @@ export async function checkQuotas(services: PreflightServices): Promise<CheckOut
       results.push({ ...base, status: 'fail', critical: true, current: `"${q.name}"`, message: `quota code ${code} is "${q.name}", expected "${line.name}": the code table is wrong`, fix: 'This is a bug in coder-platform\'s quota table; report it with this line.' });
       continue;
     }
-    const usage = line.perAz ? undefined : metricUsage.get(code) ?? counted.get(code);
+    const usage = line.perAz ? counted.get(code) : metricUsage.get(code) ?? counted.get(code);
     const inUse = usage ?? 0;
     const available = q.value - inUse;
     const fits = line.required <= available;
-    const current = `${fmt(q.value)} ${q.source}${q.note ? ` (applied value unavailable: ${q.note})` : ''}${usage === undefined ? (line.perAz ? '' : ', usage not published') : `, ${fmt(usage)} in use`}`;
+    const current = `${fmt(q.value)} ${q.source}${q.note ? ` (applied value unavailable: ${q.note})` : ''}${usage === undefined ? ', usage not published' : `, ${fmt(usage)} in use${line.perAz ? ' in the busiest AZ' : ''}`}`;
     const message = `${line.name}: need ${fmt(line.required)}${line.perAz ? ' per AZ' : ''}${usage ? ` + ${fmt(usage)} in use` : ''} of ${fmt(q.value)} (${line.arithmetic})`;
     if (fits) {
       results.push({ ...base, status: 'pass', current, message, fix: '' });
@@ -189,11 +190,12 @@ async function countUsage(services: PreflightServices): Promise<Map<string, numb
   const eks = await import('@aws-sdk/client-eks');
   const client = aws.client(ec2.EC2Client);
   const code = (q: { serviceCode: string; quotaCode: string }): string => `${q.serviceCode}/${q.quotaCode}`;
-  const [vpcs, igws, addresses, clusters] = await Promise.all([
+  const [vpcs, igws, addresses, clusters, natPerAz] = await Promise.all([
     listVpcs(aws),
     aws.paginate('ec2:DescribeInternetGateways', (token) => client.send(new ec2.DescribeInternetGatewaysCommand({ MaxResults: 1000, ...(token ? { NextToken: token } : {}) })), (p) => p.InternetGateways, (p) => p.NextToken),
     aws.call('ec2:DescribeAddresses', () => client.send(new ec2.DescribeAddressesCommand({}))).then((o) => o.Addresses ?? []),
     aws.paginate('eks:ListClusters', (token) => aws.client(eks.EKSClient).send(new eks.ListClustersCommand({ maxResults: 100, ...(token ? { nextToken: token } : {}) })), (p) => p.clusters, (p) => p.nextToken),
+    natGatewaysInBusiestAz(services),
   ]);
   return new Map([
     [code(QUOTAS.vpcs), vpcs.length],
@@ -201,5 +203,24 @@ async function countUsage(services: PreflightServices): Promise<Map<string, numb
     // BYOIP addresses do not count against the Elastic IP quota.
     [code(QUOTAS.eips), addresses.filter((a) => a.Domain === 'vpc' && (a.PublicIpv4Pool === undefined || a.PublicIpv4Pool === 'amazon')).length],
     [code(QUOTAS.eksClusters), clusters.length],
+    [code(QUOTAS.natPerAz), natPerAz],
   ]);
+}
+
+/** NAT gateways already in the busiest of the chosen AZs (ec2:DescribeNatGateways, then their subnets' AZs). */
+async function natGatewaysInBusiestAz(services: PreflightServices): Promise<number> {
+  const { aws, config } = services;
+  const ec2 = await import('@aws-sdk/client-ec2');
+  const client = aws.client(ec2.EC2Client);
+  const nats = await aws.paginate('ec2:DescribeNatGateways', (token) => client.send(new ec2.DescribeNatGatewaysCommand({ Filter: [{ Name: 'state', Values: ['pending', 'available'] }], MaxResults: 1000, ...(token ? { NextToken: token } : {}) })), (p) => p.NatGateways, (p) => p.NextToken);
+  const subnetIds = [...new Set(nats.map((n) => n.SubnetId ?? '').filter(Boolean))];
+  if (subnetIds.length === 0) return 0;
+  const subnets = await aws.paginate('ec2:DescribeSubnets', (token) => client.send(new ec2.DescribeSubnetsCommand({ SubnetIds: subnetIds, ...(token ? { NextToken: token } : {}) })), (p) => p.Subnets, (p) => p.NextToken);
+  const azOf = new Map(subnets.map((sn) => [sn.SubnetId ?? '', sn.AvailabilityZone ?? '']));
+  const perAz = new Map<string, number>();
+  for (const n of nats) {
+    const az = azOf.get(n.SubnetId ?? '');
+    if (az) perAz.set(az, (perAz.get(az) ?? 0) + 1);
+  }
+  return Math.max(0, ...availabilityZones(config).map((az) => perAz.get(az) ?? 0));
 }
