@@ -236,6 +236,12 @@ function sameTags(a: Record<string, string>, b: Record<string, string>): boolean
  */
 export async function ensureProvisionerKey(client: CoderClient, options: ProvisionerKeyOptions): Promise<{ keyName: string; secretName: string; action: 'created' | 'recreated' | 'existing' }> {
   const secretName = secretNames(options.deployment).provisionerKey;
+  if (!isEntitled(await client.entitlements(), 'external_provisioner_daemons')) {
+    // coderd runs no built-in provisioners (CODER_PROVISIONER_DAEMONS=0): without external ones nothing builds.
+    throw new CheckFailedError('External provisioners need the external_provisioner_daemons entitlement, and this Coder deployment does not have it; no template or workspace could be built.', {
+      nextSteps: ['Configure coder.license with a Premium license (coder-platform.yaml), then re-run day1.'],
+    });
+  }
   const keys = await client.listProvisionerKeys(options.organizationId);
   const existing = keys.find((k) => k.name === options.keyName);
   const stored = await options.secrets.get(secretName);

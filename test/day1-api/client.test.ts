@@ -49,4 +49,13 @@ describe('CoderClient against the swagger-validating fake', () => {
     expect(apiError.nextSteps.join(' ')).toMatch(/first-admin/);
     expect(fake.violations).toEqual([]);
   });
+
+  it('an unreachable server: healthz is false, other calls fail with the access URL and a next step', async () => {
+    const client = new CoderClient({ baseUrl: 'http://127.0.0.1:9', timeoutMs: 2000 });
+    expect(await client.healthz()).toBe(false);
+    const error = await client.buildInfo().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CoderApiError);
+    expect((error as CoderApiError).message).toMatch(/http:\/\/127\.0\.0\.1:9 could not be reached/);
+    expect((error as CoderApiError).nextSteps.join(' ')).toMatch(/healthz/);
+  });
 });

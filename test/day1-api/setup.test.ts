@@ -92,10 +92,17 @@ describe('first-admin', () => {
   });
 });
 
+function overridesHaveLicense(overrides: object): boolean {
+  return typeof (overrides as { coder?: { license?: unknown } }).coder?.license === 'string';
+}
+
 async function initialized(options: ConstructorParameters<typeof FakeCoder>[0] = {}, overrides = {}, env: NodeJS.ProcessEnv = {}) {
   fake = await new FakeCoder(options).start();
   const names = secretNames('acme');
   const token = fake.seedOwner('ops@example.com', 'admin');
+  if ((options.licenseFeatures ?? []).length > 0 && !overridesHaveLicense(overrides)) {
+    fake.licenses.push({ id: 99, uuid: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b', jwt: 'preinstalled', uploaded_at: new Date().toISOString() });
+  }
   const secrets = memorySecrets({ [names.sessionToken]: token }, env);
   const config = testConfig(overrides);
   return { fake, secrets, config, services: servicesFor(fake, config, secrets.store) };
@@ -140,8 +147,16 @@ describe('provisioner-key', () => {
     expect(f.count('POST', '/api/v2/organizations/')).toBe(1);
   });
 
+  it('without the external_provisioner_daemons entitlement: a plain failure before any key is created', async () => {
+    const { services, fake: f } = await initialized({ licenseFeatures: ['template_rbac'] });
+    const error = await step(services, 'provisioner-key').run(ctx(services)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CheckFailedError);
+    expect((error as Error).message).toMatch(/external_provisioner_daemons/);
+    expect(f.keys).toEqual([]);
+  });
+
   it('recreates a key whose secret was lost (Coder shows a key only once)', async () => {
-    const { services, secrets, fake: f } = await initialized();
+    const { services, secrets, fake: f } = await initialized({ licenseFeatures: ['external_provisioner_daemons'] });
     await step(services, 'provisioner-key').run(ctx(services));
     const first = f.keys[0]!.secret;
     secrets.values.delete(secretNames('acme').provisionerKey);
@@ -155,7 +170,7 @@ describe('provisioner-key', () => {
 
 describe('provisioner daemons', () => {
   it('counts the daemons connected with the key and names those on another version than coderd', async () => {
-    const { services, fake: f } = await initialized({ daemons: [{ scope: 'organization' }, { scope: 'organization' }], daemonVersion: 'v2.35.1+abcdef0' });
+    const { services, fake: f } = await initialized({ daemons: [{ scope: 'organization' }, { scope: 'organization' }], daemonVersion: 'v2.35.1+abcdef0', licenseFeatures: ['external_provisioner_daemons'] });
     await step(services, 'provisioner-key').run(ctx(services));
     const client: CoderClient = await services.coder();
     const status = await provisionerDaemonStatus(client, f.orgId, 'external-provisioner-key');
