@@ -247,7 +247,7 @@ export function computeQuotaBill(config: CoderPlatformConfig, options: QuotaBill
   const gp3Base = (wsGiB + rootGiB) / 1024;
   add('ebs-gp3-tib', QUOTAS.gp3, {
     base: Math.round(gp3Base * 100) / 100, required: buffered(gp3Base), unit: 'TiB', critical: true,
-    arithmetic: `workspace volumes ${wsTerms.join(' + ')} = ${fmt(wsGiB)} GiB; node roots ${rootTerms.join(' + ')} = ${fmt(rootGiB)} GiB; (${fmt(wsGiB)} + ${fmt(rootGiB)}) / 1024 = ${fmt(gp3Base)} TiB; × (1 + ${pct}) → ${fmt(buffered(gp3Base))}`,
+    arithmetic: `workspace volumes at ${config.workspaces.concurrent} workspaces (stopped workspaces keep theirs too) ${wsTerms.join(' + ')} = ${fmt(wsGiB)} GiB; node roots ${rootTerms.join(' + ')} = ${fmt(rootGiB)} GiB; (${fmt(wsGiB)} + ${fmt(rootGiB)}) / 1024 = ${fmt(gp3Base)} TiB; × (1 + ${pct}) → ${fmt(buffered(gp3Base))}`,
   });
 
   // ── The rest ──
