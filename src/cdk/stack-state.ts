@@ -130,6 +130,16 @@ export async function continueRollbackAndWait(cfn: CloudFormationClient, stackNa
   });
 }
 
+/** Wait while CloudFormation is busy with the stack (a run that was stopped mid-deploy leaves it working). */
+export async function waitWhileInProgress(cfn: CloudFormationClient, stackName: string, options: WaitOptions = {}): Promise<Stack | undefined> {
+  let last: Stack | undefined;
+  await waitFor(cfn, stackName, options, (stack) => {
+    last = stack;
+    return !stack || !(stack.StackStatus ?? '').endsWith('_IN_PROGRESS');
+  });
+  return last;
+}
+
 async function waitFor(cfn: CloudFormationClient, stackName: string, options: WaitOptions, done: (stack: Stack | undefined) => boolean): Promise<void> {
   const pollMs = options.pollMs ?? 5000;
   const deadline = Date.now() + (options.timeoutMs ?? 3_600_000);

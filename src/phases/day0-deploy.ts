@@ -24,6 +24,7 @@ import {
   describeStack,
   firstFailedResource,
   stackOutputs,
+  waitWhileInProgress,
 } from '../cdk/stack-state.js';
 import type { CoderPlatformConfig } from '../config/schema.js';
 import { stackName, type StackKind } from '../deployment/outputs.js';
@@ -134,15 +135,28 @@ function identityOf(ctx: StepContext<Day0DeployServices>): { account: string; pr
   return { account: out.account, principalArn: out.principalArn };
 }
 
-/** Explain a failed stack and, with approval, clear it so it can be deployed again. */
-export async function recoverFailedStack(cfn: CloudFormationClient, name: string, host: EventHost, options: { signal?: AbortSignal | undefined; pollMs?: number | undefined }): Promise<void> {
-  const stack = await describeStack(cfn, name);
-  const status = stack?.StackStatus;
-  if (!status || (!DELETE_AND_RETRY_STATUSES.has(status) && !CONTINUE_ROLLBACK_STATUSES.has(status))) return;
+/** Say which resource failed first in the stack's latest operation, and why. Returns that cause as text. */
+export async function explainFailedStack(cfn: CloudFormationClient, name: string, status: string, host: EventHost): Promise<string> {
   const failure = await firstFailedResource(cfn, name);
   const cause = failure ? `${failure.logicalId} (${failure.resourceType}) ${failure.status}: ${failure.reason}` : 'CloudFormation recorded no failed resource';
   host.emit({ level: 'warn', code: 'DAY0_STACK_FAILED', message: `${name} is ${status}. First failure: ${cause}`, data: { stackName: name, status, ...(failure ? { failure } : {}) } });
+  return cause;
+}
+
+/**
+ * Before deploying: wait out an operation CloudFormation is still running (e.g. after an interrupted run),
+ * then explain a failed stack and, with approval, clear it so it can be deployed again.
+ */
+export async function recoverFailedStack(cfn: CloudFormationClient, name: string, host: EventHost, options: { signal?: AbortSignal | undefined; pollMs?: number | undefined }): Promise<void> {
   const wait = { signal: options.signal, ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}) };
+  let stack = await describeStack(cfn, name);
+  if ((stack?.StackStatus ?? '').endsWith('_IN_PROGRESS')) {
+    host.emit({ level: 'info', code: 'DAY0_STACK_BUSY', message: `${name} is ${stack?.StackStatus}; waiting for CloudFormation to finish it.` });
+    stack = await waitWhileInProgress(cfn, name, wait);
+  }
+  const status = stack?.StackStatus;
+  if (!status || (!DELETE_AND_RETRY_STATUSES.has(status) && !CONTINUE_ROLLBACK_STATUSES.has(status))) return;
+  const cause = await explainFailedStack(cfn, name, status, host);
   if (CONTINUE_ROLLBACK_STATUSES.has(status)) {
     const ok = await host.confirm({ code: 'DAY0_CONTINUE_ROLLBACK', message: `${name} is ${status}. Continue the rollback so the stack can be updated again?` });
     if (!ok) throw new CancelledError(`${name} left in ${status}.`, { nextSteps: [`Fix the cause (${cause}) and run \`aws cloudformation continue-update-rollback --stack-name ${name}\`, then re-run.`] });

@@ -13,14 +13,14 @@ import type { RDSClient } from '@aws-sdk/client-rds';
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { awsCall } from '../aws/clients.js';
-import { deleteStackAndWait, describeStack, stackOutputs } from '../cdk/stack-state.js';
+import { deleteStackAndWait, describeStack, stackOutputs, waitWhileInProgress } from '../cdk/stack-state.js';
 import type { CdkToolkit, AwsTarget } from '../cdk/toolkit.js';
 import type { CoderPlatformConfig } from '../config/schema.js';
 import { OUTPUT_KEYS, stackName, type StackKind } from '../deployment/outputs.js';
 import type { EventHost } from '../engine/host.js';
 import type { Phase, Step, StepContext, StepOutputs } from '../engine/types.js';
 import { CancelledError } from '../errors.js';
-import { type AssemblyCache, drStackName, hasDrStack, principalArnOf, recoverFailedStack, withAccount } from './day0-deploy.js';
+import { type AssemblyCache, drStackName, hasDrStack, explainFailedStack, principalArnOf, withAccount } from './day0-deploy.js';
 
 export interface Day0DestroyServices {
   config: CoderPlatformConfig;
@@ -126,17 +126,24 @@ function destroyStep(kind: StackKind, name: string, dependsOn: string[], cache: 
     run: async (ctx): Promise<StepOutputs> => {
       const { services } = ctx;
       const cfn = services.cloudFormation(services.config.aws.region);
-      const stack = await describeStack(cfn, name);
+      const wait = { signal: ctx.signal, ...(services.pollMs !== undefined ? { pollMs: services.pollMs } : {}) };
+      let stack = await describeStack(cfn, name);
+      if ((stack?.StackStatus ?? '').endsWith('_IN_PROGRESS')) {
+        // An interrupted run leaves CloudFormation working (often DELETE_IN_PROGRESS): let it finish first.
+        ctx.host.emit({ level: 'info', code: 'DAY0_STACK_BUSY', message: `${name} is ${stack?.StackStatus}; waiting for CloudFormation to finish it.` });
+        stack = await waitWhileInProgress(cfn, name, wait);
+      }
       if (!stack) return { stackName: name, deleted: true };
       const outputs = stackOutputs(stack);
       if (kind === 'data') await allowDatabaseDeletion(services.rds, outputs, ctx.host);
       if (stack.StackStatus === 'DELETE_FAILED') {
         // A previous delete got stuck: explain it, then delete again (the typed confirmation covers it).
-        await recoverFailedStack(cfn, name, ctx.host, { signal: ctx.signal, pollMs: services.pollMs });
+        await explainFailedStack(cfn, name, stack.StackStatus, ctx.host);
+        await deleteStackAndWait(cfn, name, wait);
       } else {
         const assembly = await cache.get(ctx.host, identityOf(ctx));
         if (assembly.stacks.some((s) => s.name === name)) await assembly.destroyStack(name, { host: ctx.host, approved: true });
-        else await deleteStackAndWait(cfn, name, { signal: ctx.signal, ...(services.pollMs !== undefined ? { pollMs: services.pollMs } : {}) });
+        else await deleteStackAndWait(cfn, name, wait);
       }
       if (kind !== 'data') return { stackName: name, deleted: true };
       const snapshot = await finalSnapshot(services.rds, { cluster: outputs[OUTPUT_KEYS.data.clusterIdentifier], instance: outputs[OUTPUT_KEYS.data.instanceIdentifier] });

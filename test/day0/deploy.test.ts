@@ -95,6 +95,22 @@ describe('day0 deploy ordering', () => {
     expect(result.outputs.network).toMatchObject({ VpcId: 'vpc-1', stackArn: 'arn:net' });
   });
 
+  it('waits for an operation CloudFormation is still running (an interrupted run) before deploying', async () => {
+    let polls = 0;
+    cfn.on(DescribeStacksCommand, { StackName: 'acme-network' }).callsFake(() => {
+      polls += 1;
+      return Promise.resolve({ Stacks: [{ StackName: 'acme-network', StackStatus: polls < 4 ? 'UPDATE_IN_PROGRESS' : 'UPDATE_COMPLETE', CreationTime: new Date() }] });
+    });
+    cfn.on(GetTemplateCommand, { StackName: 'acme-network' }).resolves({ TemplateBody: '{"Resources":{}}' });
+    const toolkit = new FakeToolkit();
+    const host = new RecordingHost({ yes: true });
+    const result = await deploy(toolkit, host);
+    expect(result.status).toBe('succeeded');
+    expect(host.events.some((e) => e.code === 'DAY0_STACK_BUSY' && e.message.includes('UPDATE_IN_PROGRESS'))).toBe(true);
+    expect(polls).toBeGreaterThanOrEqual(4);
+    expect(toolkit.actions.map((a) => a.stack)).toContain('acme-network');
+  });
+
   it('refuses to start while a critical preflight check fails', async () => {
     const toolkit = new FakeToolkit();
     const result = await deploy(toolkit, new RecordingHost({ yes: true }), { preflight: async () => ({ criticalFailures: [{ id: 'quota-vcpu', message: 'On-Demand vCPU quota 64 < 1032 needed' }] }) });
