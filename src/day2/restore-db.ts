@@ -114,6 +114,7 @@ function iso(date: Date | undefined): string | undefined {
  */
 export async function resolveRestorePoint(rds: RDSClient, source: RestoreSource, mode: RestoreMode, time?: string): Promise<RestorePoint> {
   const aurora = source.engine === 'aurora-serverless-v2';
+  if (aurora && !source.clusterIdentifier) throw new UserError('The data stack outputs name no Aurora cluster (DbClusterIdentifier).', { nextSteps: ['Re-run `coder-platform day0 deploy` so the data stack outputs are current.'] });
   const sourceId = aurora ? (source.clusterIdentifier as string) : source.instanceIdentifier;
   const live = aurora ? await describeCluster(rds, sourceId) : await describeInstance(rds, sourceId);
   if (live === undefined) throw new UserError(`The live database ${sourceId} was not found.`, { nextSteps: ['Check --region and that Day 0 completed (coder-platform status).'] });

@@ -30,8 +30,11 @@ export interface RestoreTestOutcome {
 
 export async function runRestoreTest(options: RestoreTestOptions, deps: RestoreTestDeps, run: PhaseRunner): Promise<RestoreTestOutcome> {
   const previous = await previousRun(options.stateDir, RESTORE_TEST_PHASE);
-  // a finished restore test is history; an unfinished one is resumed (no second restore)
-  const phase = await run(restoreTestPhase(options), deps as RestoreTestServices, { restart: previous?.status === 'succeeded' });
+  // A finished test is history. A failed or interrupted one already deleted its copy in cleanup (unless
+  // --keep), so it starts over with a fresh clock; a crashed one (still `running`) resumes without a
+  // second restore, as does a failed one whose copy was kept.
+  const restart = previous !== undefined && (previous.status === 'succeeded' || (['failed', 'interrupted'].includes(previous.status) && !options.keep));
+  const phase = await run(restoreTestPhase(options), deps as RestoreTestServices, { restart });
   if (phase.status !== 'succeeded') return { phase, uploaded: [] };
   const o = phase.outputs;
   const point = o['restore-point'] as StepOutputs;

@@ -25,6 +25,8 @@ export interface FakeRds {
   log: string[];
   /** Once this cluster exists, its describes never answer (a process that dies while waiting). */
   hangOn: Set<string>;
+  /** Errors the next CreateDBInstance calls throw, in order. */
+  createInstanceFailures: Error[];
 }
 
 export function fakeRds(clock: () => Date, seed: { clusters?: DBCluster[]; instances?: DBInstance[]; clusterSnapshots?: object[]; snapshots?: object[] } = {}): FakeRds {
@@ -73,7 +75,12 @@ export function fakeRds(clock: () => Date, seed: { clusters?: DBCluster[]; insta
     if (c) c.DBClusterMembers = [...(c.DBClusterMembers ?? []), { DBInstanceIdentifier: id, IsClusterWriter: true }];
     return {};
   };
-  mock.on(CreateDBInstanceCommand).callsFake((input: { DBInstanceIdentifier: string; Tags?: Tag[]; DBClusterIdentifier?: string }) => newInstance(input.DBInstanceIdentifier, input.Tags, input.DBClusterIdentifier));
+  const createInstanceFailures: Error[] = [];
+  mock.on(CreateDBInstanceCommand).callsFake((input: { DBInstanceIdentifier: string; Tags?: Tag[]; DBClusterIdentifier?: string }) => {
+    const failure = createInstanceFailures.shift();
+    if (failure) throw failure;
+    return newInstance(input.DBInstanceIdentifier, input.Tags, input.DBClusterIdentifier);
+  });
   mock.on(RestoreDBInstanceToPointInTimeCommand).callsFake((input: { TargetDBInstanceIdentifier: string; Tags?: Tag[] }) => newInstance(input.TargetDBInstanceIdentifier, input.Tags));
   mock.on(RestoreDBInstanceFromDBSnapshotCommand).callsFake((input: { DBInstanceIdentifier: string; Tags?: Tag[] }) => newInstance(input.DBInstanceIdentifier, input.Tags));
   mock.on(DeleteDBInstanceCommand).callsFake((input: { DBInstanceIdentifier: string }) => {
@@ -90,5 +97,5 @@ export function fakeRds(clock: () => Date, seed: { clusters?: DBCluster[]; insta
     clusters.delete(input.DBClusterIdentifier);
     return {};
   });
-  return { client, mock: mock as unknown as ReturnType<typeof mockClient>, clusters, instances, log, hangOn };
+  return { client, mock: mock as unknown as ReturnType<typeof mockClient>, clusters, instances, log, hangOn, createInstanceFailures };
 }

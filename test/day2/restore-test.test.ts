@@ -126,7 +126,7 @@ describe('day2 restore-test orchestration', () => {
   it('Aurora: a failure after the cluster exists deletes it (cleanup), and --keep leaves it', async () => {
     for (const keep of [false, true]) {
       const s = await setup('aurora-serverless-v2', { keep });
-      s.rds.mock.on(CreateDBInstanceCommand).rejects(Object.assign(new Error('no capacity'), { name: 'InsufficientDBInstanceCapacityFault' }));
+      s.rds.createInstanceFailures.push(Object.assign(new Error('no capacity'), { name: 'InsufficientDBInstanceCapacityFault' }));
       const out = await runRestoreTest(s.options, s.deps, s.run);
       expect(out.phase.status).toBe('failed');
       expect(out.phase.failure?.stepId).toBe('restore');
@@ -139,6 +139,19 @@ describe('day2 restore-test orchestration', () => {
         expect(s.rds.clusters.has(id)).toBe(false);
       }
     }
+  });
+
+  it('after a failure that deleted the copy, the next run starts over with a new copy and a new clock', async () => {
+    const s = await setup('aurora-serverless-v2');
+    s.rds.createInstanceFailures.push(Object.assign(new Error('no capacity'), { name: 'InsufficientDBInstanceCapacityFault' }));
+    expect((await runRestoreTest(s.options, s.deps, s.run)).phase.status).toBe('failed');
+    const second = await runRestoreTest(s.options, s.deps, s.run);
+    expect(second.phase.status).toBe('succeeded');
+    const restores = calls(s.rds, RestoreDBClusterToPointInTimeCommand).map((c) => c.DBClusterIdentifier);
+    expect(restores).toHaveLength(2);
+    expect(restores[1]).not.toBe(restores[0]);
+    expect(second.report?.restoreId).toBe(restores[1]);
+    expect(Date.parse(second.report?.timings.startedAt as string)).toBeGreaterThan(Date.parse('2026-11-20T12:00:00Z'));
   });
 
   it('resumes after a crash without a second restore: the tagged copy is found and finished', async () => {
