@@ -45,6 +45,28 @@ describe('phase command output', () => {
     expect(readFileSync(join(dir, 'e3'), 'utf8')).toContain('effect:d');
   });
 
+  it('asks on a terminal inside the task list and needs the exact text typed', async () => {
+    if (!hasScript()) return;
+    const dir = tempDir();
+    const answer = async (typed: string, n: number): Promise<{ code: number | null; effects: string }> => {
+      const effects = join(dir, `e${n}`);
+      const cmd = `stty cols 120; CI= NO_COLOR=1 FX_CONFIRM=b FX_EFFECTS=${effects} ${process.execPath} --import tsx ${fixture} --state-dir ${join(dir, `s${n}`)}`;
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: projectRoot, env: { ...process.env, CI: '' }, stdio: ['pipe', 'ignore', 'ignore'] });
+      // Type the answer until the prompt has taken it (input typed before the prompt starts may be discarded).
+      const typing = setInterval(() => child.stdin.write(`${typed}\r`), 700);
+      const code = await new Promise<number | null>((r) => child.on('close', r));
+      clearInterval(typing);
+      return { code, effects: existsSync(effects) ? readFileSync(effects, 'utf8') : '' };
+    };
+    const yes = await answer('demo', 1);
+    expect(yes.code).toBe(0);
+    expect(yes.effects).toContain('effect:b');
+    const no = await answer('dem', 2);
+    expect(no.code).toBe(130); // a wrong answer is a "no": the step cancels, cleanup runs
+    expect(no.effects).not.toContain('effect:b');
+    expect(no.effects).toContain('cleanup:b');
+  });
+
   it('--json prints only the typed result on stdout and nothing on stderr', async () => {
     const dir = tempDir();
     const run = await runFixture(['--state-dir', join(dir, 's'), '--json'], { FX_EFFECTS: join(dir, 'e') });

@@ -9,7 +9,7 @@
  * are off so SIGINT reaches the engine. listr2 is imported lazily, on the first phase.
  */
 import { writeSync } from 'node:fs';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import type * as Listr2Module from 'listr2';
 import type { ConfirmRequest, EngineStepInfo, EventHost, PlatformEvent } from '../../engine/host.js';
 import { ENGINE_EVENTS } from '../../engine/host.js';
@@ -30,6 +30,9 @@ interface TaskState {
   info: EngineStepInfo;
   startedAt?: number;
   wrapper?: Wrapper;
+  /** Resolves when listr2 has started this task (it boots asynchronously, after the engine may have moved on). */
+  ready: Promise<void>;
+  markReady: () => void;
   start: Promise<void>;
   markStarted: () => void;
   end: Promise<StepEnd>;
@@ -53,6 +56,18 @@ export interface ListrHostOptions extends PromptPolicy {
 
 export function isPlainTerminal(env: NodeJS.ProcessEnv = process.env, stderrIsTTY = process.stderr.isTTY === true): boolean {
   return !stderrIsTTY || env.CI === 'true' || env.CI === '1' || env.TERM === 'dumb';
+}
+
+/**
+ * Show a sub-line under a task. listr2 9's default renderer drops a task's output buffer when the task
+ * closes and then throws on a late write; a late progress line is not worth failing the run for.
+ */
+function setOutput(wrapper: Wrapper, line: string): void {
+  try {
+    wrapper.output = line;
+  } catch {
+    // the task already closed: the line is still in the engine's events (and in --verbose logs)
+  }
 }
 
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
@@ -109,7 +124,7 @@ export class ListrHost implements EventHost {
       this.lines.emit(event);
     } else if (state !== undefined && (event.level !== 'debug' || this.options.verbose)) {
       state.lines.push(event.message);
-      if (state.wrapper !== undefined) state.wrapper.output = event.message;
+      if (state.wrapper !== undefined && !state.ended) setOutput(state.wrapper, event.message);
     } else if (event.level !== 'debug' || this.options.verbose) {
       // Not tied to a step: written through the hijacked stream, shown when the task list ends.
       this.lines.emit(event);
@@ -124,13 +139,17 @@ export class ListrHost implements EventHost {
     for (const info of steps) {
       const start = deferred<void>();
       const end = deferred<StepEnd>();
-      states.set(info.id, { info, start: start.promise, markStarted: () => start.resolve(), end: end.promise, markEnded: (e) => end.resolve(e), ended: false, running: false, lines: [] });
+      const ready = deferred<void>();
+      states.set(info.id, { info, ready: ready.promise, markReady: () => ready.resolve(), start: start.promise, markStarted: () => start.resolve(), end: end.promise, markEnded: (e) => end.resolve(e), ended: false, running: false, lines: [] });
     }
     const tasks = steps.map((info) => ({
       title: info.title,
       task: async (_ctx: unknown, task: Wrapper): Promise<void> => {
         const st = states.get(info.id) as TaskState;
         st.wrapper = task;
+        st.markReady();
+        const last = st.lines.at(-1);
+        if (last !== undefined) setOutput(task, last);
         if (info.plan === 'skip') {
           task.skip(`${info.title} (${info.reason})`);
           return;
@@ -182,21 +201,39 @@ export class ListrHost implements EventHost {
     const active = this.active;
     if (active === undefined) return askOnTerminal(request);
     const states = [...active.states.values()];
-    const owner = states.find((s) => s.info.id === request.stepId && s.running && s.wrapper !== undefined) ?? states.find((s) => s.running && s.wrapper !== undefined);
-    if (owner?.wrapper === undefined) return askOnTerminal(request, { output: active.output.stderr as unknown as Writable });
+    const owner = states.find((s) => s.info.id === request.stepId && !s.ended) ?? states.find((s) => s.running);
+    if (owner === undefined) {
+      // No task to host the prompt: write around the task list on the real stream (a Writable, as inquirer pipes to it).
+      return askOnTerminal(request, { output: process.stderr });
+    }
+    await owner.ready;
+    if (owner.wrapper === undefined) return askOnTerminal(request, { output: process.stderr });
     // Show the prompt inside the task list (listr2's prompt area), as @listr2/prompt-adapter-inquirer does.
     const mod = active.mod;
     class InquirerAdapter extends mod.ListrPromptAdapter {
       async run<T>(ask: (output: Writable) => Promise<T>): Promise<T> {
         const out = this.wrapper.stdout(mod.ListrTaskEventType.PROMPT);
+        // The renderer subscribes to a prompt on its next frame, after inquirer drew the question once:
+        // keep re-sending the last frame so the question is never lost.
+        let frame = '';
+        const relay = new Writable({
+          write(chunk: Buffer | string, _encoding, callback) {
+            frame = chunk.toString();
+            out.write(frame);
+            callback();
+          },
+        });
+        const resend = setInterval(() => frame !== '' && out.write(frame), 150);
         this.reportStarted();
         try {
-          const answer = await ask(out);
+          const answer = await ask(relay);
           this.reportCompleted();
           return answer;
         } catch (error) {
           this.reportFailed();
           throw error;
+        } finally {
+          clearInterval(resend);
         }
       }
     }
