@@ -11,7 +11,9 @@ const questionFlags = Object.fromEntries(
     q.flag,
     q.kind === 'confirm'
       ? Flags.boolean({ summary: q.help, env: q.env, allowNo: true, helpGroup: 'ANSWER' })
-      : Flags.string({ summary: `${q.message}: ${q.help}`, env: q.env, helpGroup: 'ANSWER', ...(q.choices ? { options: q.choices({}).map((c) => c.value), multiple: false } : {}) }),
+      : q.kind === 'checkbox'
+        ? Flags.string({ summary: `${q.message}, comma-separated (${(q.choices?.({}) ?? []).map((c) => c.value).join(', ')}): ${q.help}`, env: q.env, helpGroup: 'ANSWER', multiple: true, delimiter: ',' })
+        : Flags.string({ summary: `${q.message}: ${q.help}`, env: q.env, helpGroup: 'ANSWER', ...(q.choices ? { options: q.choices({}).map((c) => c.value) } : {}) }),
   ]),
 );
 

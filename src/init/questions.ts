@@ -197,7 +197,8 @@ export function coerceAnswer(question: Question, raw: unknown): { ok: true; valu
       if (/^(false|no|off|0)$/i.test(String(raw))) return { ok: true, value: false };
       return { ok: false, reason: `"${String(raw)}" is not true or false` };
     case 'checkbox':
-      return { ok: true, value: Array.isArray(raw) ? raw.map(String) : String(raw).split(',').map((s) => s.trim()).filter(Boolean) };
+      // A list (flag given twice, answers file) or one comma-separated string (environment variable); both may mix.
+      return { ok: true, value: (Array.isArray(raw) ? raw : [raw]).flatMap((item) => String(item).split(',')).map((s) => s.trim()).filter(Boolean) };
     default:
       return { ok: true, value: String(raw).trim() };
   }

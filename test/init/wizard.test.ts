@@ -112,11 +112,13 @@ describe('non-interactive', () => {
 
   it('admin e-mail defaults to admin@<domain> and --admin-email overrides it', async () => {
     const path = tmpFile();
-    await runInit({ path, given: { shape: 'mvp-500', domain: 'example.org', adminEmail: 'ops@example.org', region: 'eu-west-1', schedule: 'false' }, force: false });
+    // templates as oclif passes them: a list from repeated flags, or one comma-separated environment value
+    await runInit({ path, given: { shape: 'mvp-500', domain: 'example.org', adminEmail: 'ops@example.org', region: 'eu-west-1', schedule: 'false', templates: ['pod-swdev,ec2-datasci'] }, force: false });
     const config = parseConfigText(readFileSync(path, 'utf8'), path);
     expect(config.coder.admin.email).toBe('ops@example.org');
     expect(config.aws.region).toBe('eu-west-1');
     expect(config.schedule.enabled).toBe(false);
+    expect(config.workspaces.templates).toEqual(['pod-swdev', 'ec2-datasci']);
   });
 
   it('refuses to overwrite without --force, and overwrites with it', async () => {
