@@ -65,3 +65,44 @@ describe('cost estimate', () => {
     expect(onDemandUsd([])).toBeUndefined();
   });
 });
+
+describe('--pricing live', () => {
+  const product = (usd: string) => JSON.stringify({ terms: { OnDemand: { t: { priceDimensions: { d: { unit: 'Hrs', pricePerUnit: { USD: usd } } } } } } });
+
+  it('takes EC2 prices from the Price List API and keeps the table for types it does not answer', async () => {
+    const { GetProductsCommand, PricingClient } = await import('@aws-sdk/client-pricing');
+    const { mockClient } = await import('aws-sdk-client-mock');
+    const { livePrices } = await import('../../src/plan/pricing.js');
+    const pricing = mockClient(PricingClient);
+    try {
+      pricing.on(GetProductsCommand).resolves({ PriceList: [] });
+      pricing.on(GetProductsCommand, { Filters: [{ Type: 'TERM_MATCH', Field: 'instanceType', Value: 'm7i.large' }, { Type: 'TERM_MATCH', Field: 'regionCode', Value: 'us-east-1' }, { Type: 'TERM_MATCH', Field: 'operatingSystem', Value: 'Linux' }, { Type: 'TERM_MATCH', Field: 'tenancy', Value: 'Shared' }, { Type: 'TERM_MATCH', Field: 'preInstalledSw', Value: 'NA' }, { Type: 'TERM_MATCH', Field: 'capacitystatus', Value: 'Used' }] }).resolves({ PriceList: [product('0.1111')] });
+      const host = new RecordingHost();
+      const table = await loadPriceTable('us-east-1', host);
+      const live = await livePrices(table, ['m7i.large', 'c7i.2xlarge'], 'us-east-1', new PricingClient({ region: 'us-east-1' }), host);
+      expect(live.ec2OnDemandHourly['m7i.large']).toBe(0.1111);
+      expect(live.ec2OnDemandHourly['c7i.2xlarge']).toBe(table.ec2OnDemandHourly['c7i.2xlarge']);
+      expect(live.source).toContain('AWS Price List API');
+      expect(host.events.find((e) => e.code === 'PLAN_PRICES_LIVE_MISSING')?.message).toContain('c7i.2xlarge');
+    } finally {
+      pricing.restore();
+    }
+  });
+
+  it('falls back to the bundled table with a warning when the API cannot be read', async () => {
+    const { GetProductsCommand, PricingClient } = await import('@aws-sdk/client-pricing');
+    const { mockClient } = await import('aws-sdk-client-mock');
+    const { livePrices } = await import('../../src/plan/pricing.js');
+    const pricing = mockClient(PricingClient);
+    try {
+      pricing.on(GetProductsCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+      const host = new RecordingHost();
+      const table = await loadPriceTable('us-east-1', host);
+      const live = await livePrices(table, ['m7i.large'], 'us-east-1', new PricingClient({ region: 'us-east-1' }), host);
+      expect(live).toBe(table);
+      expect(host.events.find((e) => e.code === 'PLAN_PRICES_LIVE_FAILED')).toMatchObject({ level: 'warn' });
+    } finally {
+      pricing.restore();
+    }
+  });
+});
