@@ -122,6 +122,13 @@ describe('composition', () => {
       expect(entries.map((e) => e.name)).toEqual(expect.arrayContaining(['main.tf', 'providers.tf', 'composition.tf.json', 'base/variables.tf', 'toolchain/main.tf']));
       expect(new Set(entries.map((e) => e.mtime))).toEqual(new Set([Date.UTC(2020, 0, 1)]));
       expect(new Set(entries.map((e) => e.mode))).toEqual(new Set([0o644]));
+      // Terraform allows one required_providers block per module: count them across the root files.
+      let requiredProviders = 0;
+      for (const entry of entries.filter((e) => /^[^/]+\.tf$/.test(e.name))) {
+        const parsed = (await parseHcl(entry.name, entry.data)) as { terraform?: { required_providers?: unknown[] }[] };
+        for (const block of parsed.terraform ?? []) requiredProviders += block.required_providers?.length ?? 0;
+      }
+      expect(requiredProviders, name).toBe(1);
       const composition = JSON.parse(entries.find((e) => e.name === 'composition.tf.json')!.data) as { locals: { composition: Record<string, unknown> } };
       expect(composition.locals.composition.template).toBe(name);
       expect(composition.locals.composition.default_profile).toBe(a.defaultProfile);

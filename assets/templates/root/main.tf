@@ -1,14 +1,8 @@
 # Root module of every composed template. `composition.tf.json` (written by coder-platform when it
 # composes the template) defines local.composition: toolchain, base, capabilities, compute profiles,
 # override env and labels, and base settings. ./toolchain and ./base are the two layers.
-terraform {
-  required_providers {
-    coder = {
-      source  = "coder/coder"
-      version = ">= 2.5.0, < 3.0.0"
-    }
-  }
-}
+# required_providers (coder + the base's provider) live in providers.tf, which comes from the base:
+# a module may declare them only once.
 
 data "coder_provisioner" "me" {}
 data "coder_workspace" "me" {}

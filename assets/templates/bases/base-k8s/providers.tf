@@ -2,6 +2,10 @@
 # service account (in-cluster configuration).
 terraform {
   required_providers {
+    coder = {
+      source  = "coder/coder"
+      version = ">= 2.5.0, < 3.0.0"
+    }
     kubernetes = {
       source  = "hashicorp/kubernetes"
       version = ">= 2.30.0, < 3.0.0"

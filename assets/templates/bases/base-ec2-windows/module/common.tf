@@ -118,10 +118,10 @@ resource "aws_ebs_volume" "home" {
 }
 
 resource "aws_volume_attachment" "home" {
-  count        = local.persistent ? 1 : 0
-  device_name  = "/dev/sdh"
-  volume_id    = aws_ebs_volume.home[0].id
-  instance_id  = aws_instance.workspace.id
+  count                          = local.persistent ? 1 : 0
+  device_name                    = "/dev/sdh"
+  volume_id                      = aws_ebs_volume.home[0].id
+  instance_id                    = aws_instance.workspace.id
   stop_instance_before_detaching = true
 }
 

@@ -10,14 +10,14 @@ terraform {
 }
 
 locals {
-  namespace     = var.settings["namespace"]
-  memory_mib    = endswith(var.compute_profile.memory, "Gi") ? tonumber(trimsuffix(var.compute_profile.memory, "Gi")) * 1024 : tonumber(trimsuffix(var.compute_profile.memory, "Mi"))
-  request_cpu   = "${max(100, floor(var.compute_profile.cpu * 1000 * tonumber(var.settings["cpu_request_ratio"])))}m"
-  request_mem   = "${max(256, floor(local.memory_mib * tonumber(var.settings["memory_request_ratio"])))}Mi"
-  persistent    = lookup(var.capabilities, "persistent-home", "true") == "true"
-  gui_vnc       = lookup(var.capabilities, "gui-vnc", "false") == "true"
-  egress        = lookup(var.capabilities, "network-egress", "https-only")
-  image         = var.image_id != "" ? var.image_id : var.settings["default_image"]
+  namespace   = var.settings["namespace"]
+  memory_mib  = endswith(var.compute_profile.memory, "Gi") ? tonumber(trimsuffix(var.compute_profile.memory, "Gi")) * 1024 : tonumber(trimsuffix(var.compute_profile.memory, "Mi"))
+  request_cpu = "${max(100, floor(var.compute_profile.cpu * 1000 * tonumber(var.settings["cpu_request_ratio"])))}m"
+  request_mem = "${max(256, floor(local.memory_mib * tonumber(var.settings["memory_request_ratio"])))}Mi"
+  persistent  = lookup(var.capabilities, "persistent-home", "true") == "true"
+  gui_vnc     = lookup(var.capabilities, "gui-vnc", "false") == "true"
+  egress      = lookup(var.capabilities, "network-egress", "https-only")
+  image       = var.image_id != "" ? var.image_id : var.settings["default_image"]
   pod_labels = merge(var.labels, {
     "app.kubernetes.io/name"     = "coder-workspace"
     "app.kubernetes.io/instance" = local.safe_name

@@ -79,10 +79,10 @@ output "startup_script" {
 
 output "env" {
   value = {
-    GOPATH     = "${local.home_path}/go"
+    GOPATH      = "${local.home_path}/go"
     GOTOOLCHAIN = "local"
-    NODE_MAJOR = local.versions.node
-    PYTHON     = "python${local.versions.python}"
+    NODE_MAJOR  = local.versions.node
+    PYTHON      = "python${local.versions.python}"
   }
 }
 
