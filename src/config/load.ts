@@ -8,8 +8,8 @@ import { isMap, isSeq, LineCounter, parseDocument, stringify, type Document } fr
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { PROFILES, profileDefaults, type ConfigLayer } from './profiles.js';
-import { API_VERSION, configSchema, PROFILE_NAMES, type CoderPlatformConfig, type ProfileName } from './schema.js';
-import { validateSections, validateSemantics, type ValidSections } from './validate.js';
+import { API_VERSION, configSchema, nodeGroupSchema, PROFILE_NAMES, type CoderPlatformConfig, type ProfileName } from './schema.js';
+import { validateNodeGroupBounds, validateSections, validateSemantics, type ValidSections } from './validate.js';
 
 export interface LoadConfigOptions {
   /** Path of the YAML file. */
@@ -83,6 +83,14 @@ export function resolveLayers(fileLayer: ConfigLayer, overrides: ConfigLayer, fi
     if (section.success) (sections as Record<string, unknown>)[key] = section.data;
   }
   const issues = [...zodIssues(parsed.error, position), ...validateSections(sections)];
+  if (sections.cluster === undefined) {
+    // The cluster section failed somewhere; still check the bounds of every node group that is valid on its own.
+    const groups = (merged.cluster as { nodeGroups?: unknown } | undefined)?.nodeGroups;
+    for (const [name, raw] of Object.entries(groups !== null && typeof groups === 'object' ? groups : {})) {
+      const group = nodeGroupSchema.safeParse(raw);
+      if (group.success) issues.push(...validateNodeGroupBounds(name, group.data));
+    }
+  }
   const seen = new Set<string>();
   throw new ConfigError(
     file,

@@ -5,7 +5,7 @@
 import type { ConfigIssue } from '../errors.js';
 import { INSTANCE_TYPES, ipsPerNode, lookupInstanceType } from '../sizing/instance-types.js';
 import { contains, overlaps, parseCidr, usableSubnetAddresses, type Cidr } from './cidr.js';
-import type { CoderPlatformConfig } from './schema.js';
+import type { CoderPlatformConfig, NodeGroupConfig } from './schema.js';
 
 type Issue = Omit<ConfigIssue, 'line' | 'column'>;
 type Section = keyof CoderPlatformConfig;
@@ -128,8 +128,7 @@ function validateNodeGroups(config: Pick<CoderPlatformConfig, 'cluster'>): Issue
   }
   for (const [name, group] of Object.entries(groups)) {
     const base = `cluster.nodeGroups.${name}`;
-    if (group.minSize > group.desiredSize) issues.push({ path: `${base}.minSize`, message: `minSize ${group.minSize} is above desiredSize ${group.desiredSize}`, example: `minSize: ${group.desiredSize}` });
-    if (group.desiredSize > group.maxSize) issues.push({ path: `${base}.desiredSize`, message: `desiredSize ${group.desiredSize} is above maxSize ${group.maxSize}`, example: `desiredSize: ${group.maxSize}` });
+    issues.push(...validateNodeGroupBounds(name, group));
     group.instanceTypes.forEach((type, index) => {
       if (!(type in INSTANCE_TYPES) && !confirmed.has(type)) {
         issues.push({ path: `${base}.instanceTypes[${index}]`, message: `${type} is not in the sizing table; check the name, or add it to cluster.confirmedInstanceTypes to confirm it exists`, example: 'm5.2xlarge' });
@@ -141,6 +140,15 @@ function validateNodeGroups(config: Pick<CoderPlatformConfig, 'cluster'>): Issue
       else if (target.capacityType !== 'SPOT' || group.capacityType !== 'ON_DEMAND') issues.push({ path: `${base}.fallbackFor`, message: 'a fallback group must be ON_DEMAND and stand in for a SPOT group', example: 'capacityType: ON_DEMAND, fallbackFor: coder-ws' });
     }
   }
+  return issues;
+}
+
+/** min ≤ desired ≤ max for one group; also run on groups that are valid while the rest of `cluster` is not. */
+export function validateNodeGroupBounds(name: string, group: Pick<NodeGroupConfig, 'minSize' | 'desiredSize' | 'maxSize'>): Issue[] {
+  const base = `cluster.nodeGroups.${name}`;
+  const issues: Issue[] = [];
+  if (group.minSize > group.desiredSize) issues.push({ path: `${base}.minSize`, message: `minSize ${group.minSize} is above desiredSize ${group.desiredSize}`, example: `minSize: ${group.desiredSize}` });
+  if (group.desiredSize > group.maxSize) issues.push({ path: `${base}.desiredSize`, message: `desiredSize ${group.desiredSize} is above maxSize ${group.maxSize}`, example: `desiredSize: ${group.maxSize}` });
   return issues;
 }
 

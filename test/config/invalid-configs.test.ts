@@ -108,6 +108,19 @@ describe('all problems are reported together', () => {
     expect(error.issues.every((i) => typeof i.line === 'number')).toBe(true);
   });
 
+  it('min > max in one node group is reported while another group has a schema error', () => {
+    const text = stringify(deepMerge(base(), { cluster: { nodeGroups: { 'coder-ws': { minSize: 30, desiredSize: 30 }, 'coder-prov': { capacityType: 'spot' } } } }));
+    const error = (() => {
+      try {
+        parseConfigText(text, 'c.yaml');
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error.issues.map((i) => i.path).sort()).toEqual(['cluster.nodeGroups.coder-prov.capacityType', 'cluster.nodeGroups.coder-ws.desiredSize']);
+  });
+
   it('a YAML syntax error names its line', () => {
     expect(() => parseConfigText('profile: mvp-500\ndns:\n  domain: [example.com\n', 'c.yaml')).toThrowError(ConfigError);
     try {
