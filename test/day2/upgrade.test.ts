@@ -118,7 +118,8 @@ async function setup(opts: Partial<UpgradeOptions>) {
     ...opts,
   };
   let now = Date.parse('2026-11-20T12:00:00Z');
-  const services = { eks, rds, helm, coder, now: () => new Date((now += 1000)) };
+  const kubectl = { apply: async (manifests: object[]) => void log.push(...manifests.map((m) => `scale ${JSON.stringify(m)}`)) };
+  const services = { eks, rds, helm, coder, kubectl, now: () => new Date((now += 1000)) };
   const run: PhaseRunner = (phase, s, overrides) => runPhase(phase as Phase<typeof s>, s, { deployment: 'demo', stateDir, command: 'coder-platform day2 upgrade', host, ...overrides });
   return { log, helm, coder, host, options, services, run, eksMock };
 }
@@ -155,7 +156,8 @@ describe('day2 upgrade', () => {
     const s = await setup({ coderVersion: '2.36.1' });
     const out = await runUpgrade(s.options, s.services, s.run);
     expect(out.phase.status).toBe('succeeded');
-    expect(s.log).toEqual(['snapshot demo-pre-upgrade-2-35-3-to-2-36-1-202611201200', 'helm upgrade coder 2.36.1', 'helm upgrade coder-provisioner 2.36.1']);
+    // coderd runs 2 replicas: scaled to 1 so the migrations get their locks; helm restores the count
+    expect(s.log).toEqual(['snapshot demo-pre-upgrade-2-35-3-to-2-36-1-202611201200', 'scale {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"coder","namespace":"coder"},"spec":{"replicas":1}}', 'helm upgrade coder 2.36.1', 'helm upgrade coder-provisioner 2.36.1']);
     expect(s.helm.values.coder?.[0]).toMatchObject({ coder: { replicaCount: 2, image: { repo: 'ghcr.io/coder/coder', tag: 'v2.36.1' }, env: [{ name: 'CODER_ACCESS_URL' }] } });
     expect(out).toMatchObject({ coder: { from: '2.35.3', to: '2.36.1' }, snapshotId: 'demo-pre-upgrade-2-35-3-to-2-36-1-202611201200' });
   });
@@ -167,6 +169,7 @@ describe('day2 upgrade', () => {
     expect(out.phase.status).toBe('failed');
     expect(s.log).toEqual([
       'snapshot demo-pre-upgrade-2-35-3-to-2-36-1-202611201200',
+      'scale {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"coder","namespace":"coder"},"spec":{"replicas":1}}',
       'helm upgrade coder 2.36.1',
       'helm upgrade coder-provisioner 2.36.1',
       'helm rollback coder-provisioner 4',

@@ -59,7 +59,7 @@ export default class Upgrade extends BaseCommand<typeof Upgrade> {
         clusterName: out.cluster.name,
         nodeGroups,
       },
-      { eks: aws.get(EKSClient), rds: aws.get(RDSClient), helm: await ctx.helm(), coder: await ctx.coderAnonymous(), now: () => new Date() },
+      { eks: aws.get(EKSClient), rds: aws.get(RDSClient), helm: await ctx.helm(), kubectl: await ctx.kubectl(), coder: await ctx.coderAnonymous(), now: () => new Date() },
       executeRunner({ deployment: config.deployment.name, command, globals: this.globals, flags, host: createHost(this.globals) }),
     );
     if (!this.globals.json) this.log((await import('../../ui/day2-view.js')).renderUpgrade(result));

@@ -28,6 +28,8 @@ export interface UpgradeServices {
   eks: EKSClient;
   rds: RDSClient;
   helm: UpgradeHelm;
+  /** Server-side apply (src/k8s/kubectl.ts Kubectl): scales coderd to one replica before its migrations. */
+  kubectl: { apply(manifests: object[]): Promise<void> };
   coder: { healthz(): Promise<boolean>; buildInfo(): Promise<{ version: string }> };
   now(): Date;
 }
@@ -166,6 +168,13 @@ export function upgradePhase(o: UpgradePhaseOptions): Phase<UpgradeServices> {
           coderValues.image = { ...((coderValues.image as Record<string, unknown> | undefined) ?? {}), tag: `v${to}` };
           const source = o.chartSource(r.chart, to);
           upgraded.push({ release: r, previous });
+          const replicas = typeof coderValues.replicaCount === 'number' ? coderValues.replicaCount : 1;
+          if (r.chart === 'coder' && replicas > 1) {
+            // old replicas hold locks the new version's migrations need (coder-helm.md §3, coder/coder#21309);
+            // helm's three-way merge restores the configured replica count with the new version
+            host.emit({ level: 'info', code: 'UPGRADE_SCALE_DOWN', message: `Scaling ${r.release} from ${replicas} replicas to 1 for the migrations.` });
+            await services.kubectl.apply([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'coder', namespace: r.namespace }, spec: { replicas: 1 } }]);
+          }
           host.emit({ level: 'info', code: 'UPGRADE_HELM', message: `helm upgrade ${r.release} (${r.namespace}) ${from} → ${to}` });
           await services.helm.upgradeInstall({ release: r.release, chart: source.chart, ...(source.version ? { version: source.version } : {}), ...(source.repo ? { repo: source.repo } : {}), namespace: r.namespace, values: { ...values, coder: coderValues }, wait: true, timeoutSeconds: o.helmTimeoutSeconds ?? 1800 });
         }
