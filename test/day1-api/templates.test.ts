@@ -62,6 +62,38 @@ describe('template assets', () => {
   });
 });
 
+describe('root ↔ module wiring', () => {
+  it('the root passes exactly the variables every toolchain and base declares, and reads only outputs they define', async () => {
+    const assets = await loadTemplateAssets();
+    const rootText = await readFile(path.join(assets.root, 'root', 'main.tf'), 'utf8');
+    const root = (await parseHcl('main.tf', rootText)) as { module: Record<string, Record<string, unknown>[]> };
+    const moduleInterface = async (dir: string) => {
+      const variables = new Set<string>();
+      const outputs = new Set<string>();
+      for (const file of await tfFiles(dir)) {
+        const parsed = (await parseHcl(file, await readFile(file, 'utf8'))) as { variable?: Record<string, unknown>; output?: Record<string, unknown> };
+        Object.keys(parsed.variable ?? {}).forEach((v) => variables.add(v));
+        Object.keys(parsed.output ?? {}).forEach((o) => outputs.add(o));
+      }
+      return { variables: [...variables].sort(), outputs };
+    };
+    const passed = (name: string) => Object.keys(root.module[name]![0]!).filter((k) => k !== 'source').sort();
+    const used = (name: string) => new Set([...rootText.matchAll(new RegExp(`module\\.${name}\\.([a-z_]+)`, 'g'))].map((m) => m[1]!));
+    expect([...used('toolchain')].sort()).toEqual(['env', 'home_path', 'startup_script']);
+    expect([...used('base')].sort()).toEqual(['agent_endpoint', 'metadata', 'runtime_env']);
+    for (const toolchain of Object.keys(assets.toolchains)) {
+      const itf = await moduleInterface(path.join(assets.root, 'toolchains', toolchain, 'module'));
+      expect(passed('toolchain'), toolchain).toEqual(itf.variables);
+      for (const output of used('toolchain')) expect(itf.outputs.has(output), `${toolchain} output ${output}`).toBe(true);
+    }
+    for (const base of Object.keys(assets.bases)) {
+      const itf = await moduleInterface(path.join(assets.root, 'bases', base, 'module'));
+      expect(passed('base'), base).toEqual(itf.variables);
+      for (const output of used('base')) expect(itf.outputs.has(output), `${base} output ${output}`).toBe(true);
+    }
+  });
+});
+
 describe('capability contract', () => {
   let assets: TemplateAssets;
   it('all four pairings satisfy the contract', async () => {
