@@ -2,7 +2,7 @@
  * The engine as a phase command sees it, through a child process running a real oclif command
  * (fixtures/demo-phase.ts): renderer output, --json, exit codes, resume hints, signals and the lock.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -38,11 +38,14 @@ describe('phase command output', () => {
     const out = execFileSync('script', ['-qec', cmd, '/dev/null'], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
     expect(out).toMatch(/ok Step d/);
     expect(out).not.toMatch(CURSOR);
-    // Control: without CI the same terminal gets the listr2 task list (which hides the cursor).
-    const ttyCmd = cmd.replace('CI=true ', 'CI= ').replace(join(dir, 's2'), join(dir, 's3')).replace(join(dir, 'e2'), join(dir, 'e3'));
-    const tty = execFileSync('script', ['-qec', ttyCmd, '/dev/null'], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, CI: '' } });
-    expect(tty).toMatch(CURSOR);
-    expect(readFileSync(join(dir, 'e3'), 'utf8')).toContain('effect:d');
+    // Control: without CI the same terminal gets the listr2 task list (which hides the cursor); a failing
+    // task there still fails the run (listr2 alone would swallow it) with the resume hint.
+    const ttyCmd = cmd.replace('CI=true ', 'CI= FX_FAIL=d ').replace(join(dir, 's2'), join(dir, 's3')).replace(join(dir, 'e2'), join(dir, 'e3'));
+    const tty = spawnSync('script', ['-qec', ttyCmd, '/dev/null'], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, CI: '' } });
+    expect(tty.status).toBe(1);
+    expect(tty.stdout).toMatch(CURSOR);
+    expect(tty.stdout).toContain('demo failed at step "Step d" (d)');
+    expect(tty.stdout).toContain(`resume with: coder-platform demo --config ./coder-platform.yaml --state-dir ${join(dir, 's3')}`);
   });
 
   it('asks on a terminal inside the task list and needs the exact text typed', async () => {

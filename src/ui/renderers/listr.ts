@@ -45,9 +45,7 @@ interface TaskState {
 interface ActivePhase {
   states: Map<string, TaskState>;
   run: Promise<void>;
-  listr: { errors: unknown[] };
   mod: Listr2;
-  output: InstanceType<Listr2['ProcessOutput']>;
 }
 
 export interface ListrHostOptions extends PromptPolicy {
@@ -82,8 +80,6 @@ export class ListrHost implements EventHost {
   private chain: Promise<void> = Promise.resolve();
   private active: ActivePhase | undefined;
   private readonly lines: LineHost;
-  /** Failures listr2 collected across phases (shown by the renderer; the engine decides the exit code). */
-  readonly renderedFailures: string[] = [];
 
   constructor(private readonly options: ListrHostOptions) {
     this.lines = new LineHost(options);
@@ -119,7 +115,6 @@ export class ListrHost implements EventHost {
     } else if (event.code === ENGINE_EVENTS.phaseEnd) {
       for (const s of active.states.values()) if (!s.ended) s.markEnded({ status: 'pending' });
       await active.run;
-      this.renderedFailures.push(...active.listr.errors.map((e) => (e instanceof Error ? e.message : String(e))));
       this.active = undefined;
       this.lines.emit(event);
     } else if (state !== undefined && (event.level !== 'debug' || this.options.verbose)) {
@@ -191,7 +186,7 @@ export class ListrHost implements EventHost {
       () => undefined,
       () => undefined,
     );
-    this.active = { states, run, listr, mod, output };
+    this.active = { states, run, mod };
   }
 
   async confirm(request: ConfirmRequest): Promise<boolean> {
