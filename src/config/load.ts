@@ -108,9 +108,13 @@ export function resolveLayers(fileLayer: ConfigLayer, overrides: ConfigLayer, fi
 /** Add the YAML position and, when a rule gave none, a valid example (the profile's own value for that key). */
 function locate(issue: ConfigIssue, position: PositionFinder, profile: ProfileName, overrides: ConfigLayer): ConfigIssue {
   const example = issue.example ?? profileExample(issue.path, profile);
-  if (issue.line !== undefined) return { ...issue, example };
   const parts = splitPath(issue.path);
-  if (hasPath(overrides, parts)) return { ...issue, message: `${issue.message} (set by a flag or CODER_PLATFORM_* variable)`, example };
+  if (hasPath(overrides, parts)) {
+    // The value came from a flag or variable: the file's line for that key would point at the value that lost.
+    const { line: _line, column: _column, ...rest } = issue;
+    return { ...rest, message: `${issue.message} (set by a flag or CODER_PLATFORM_* variable)`, example };
+  }
+  if (issue.line !== undefined) return { ...issue, example };
   // A key the file does not have (e.g. a required one left out) points at its nearest parent, else the top of the file.
   const where = position(parts);
   return { ...issue, line: where.line ?? 1, column: where.column ?? 1, example };
