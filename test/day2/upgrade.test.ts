@@ -31,12 +31,14 @@ class FakeHelm implements UpgradeHelm {
     (this.values[o.release] ??= []).push(o.values);
     if (this.failOn.has(o.release)) throw new Error(`UPGRADE FAILED: timed out waiting for the condition (${o.release})`);
     if (o.release === 'coder' && o.version) this.coder.version = `v${o.version}+abc123`;
+    this.deployedChart[o.release] = `${o.release}-${o.version ?? ''}`;
   }
   async rollback(release: string, _ns: string, revision?: number): Promise<void> {
     this.log.push(`helm rollback ${release} ${revision ?? ''}`);
   }
-  async history(): Promise<{ revision: number; status: string }[]> {
-    return [{ revision: 3, status: 'superseded' }, { revision: 4, status: 'deployed' }];
+  deployedChart: Record<string, string> = { coder: 'coder-2.35.3', 'coder-provisioner': 'coder-provisioner-2.35.3' };
+  async history(release: string): Promise<{ revision: number; status: string; chart: string }[]> {
+    return [{ revision: 3, status: 'superseded', chart: 'x' }, { revision: 4, status: 'deployed', chart: this.deployedChart[release] as string }];
   }
   async getValues(release: string): Promise<Record<string, unknown>> {
     return { coder: { replicaCount: 2, image: { repo: 'ghcr.io/coder/coder', tag: 'v2.35.3' }, env: [{ name: 'CODER_ACCESS_URL', value: 'https://coder.example.com' }] }, release };
@@ -177,6 +179,20 @@ describe('day2 upgrade', () => {
     ]);
     expect(out.phase.failure?.error).toMatch(/rolled back to 2\.35\.3.*migrations of 2\.36\.1 may already have run.*demo-pre-upgrade-2-35-3-to-2-36-1-202611201200/);
     expect(out.phase.failure?.nextSteps[0]).toBe('aws rds restore-db-cluster-from-snapshot --db-cluster-identifier demo-db-restored --snapshot-identifier demo-pre-upgrade-2-35-3-to-2-36-1-202611201200 --engine aurora-postgresql --db-subnet-group-name demo-db-subnets --vpc-security-group-ids sg-db --serverless-v2-scaling-configuration MinCapacity=0.5,MaxCapacity=16');
+  });
+
+  it('a re-run after a finished Coder upgrade changes nothing; a half-done one upgrades what is missing', async () => {
+    const s = await setup({ coderVersion: '2.36.1' });
+    await runUpgrade(s.options, s.services, s.run);
+    const before = [...s.log];
+    // the probes see coderd and the provisioners on 2.36.1: no new snapshot, no helm call
+    const again = await runUpgrade({ ...s.options, restart: true }, s.services, s.run);
+    expect(again.phase.status).toBe('succeeded');
+    expect(s.log).toEqual(before);
+    // the provisioner release is still on the old chart: only the releases are upgraded again
+    s.helm.deployedChart['coder-provisioner'] = 'coder-provisioner-2.35.3';
+    await runUpgrade({ ...s.options, restart: true }, s.services, s.run);
+    expect(s.log.slice(before.length)).toEqual(['helm upgrade coder 2.36.1', 'helm upgrade coder-provisioner 2.36.1']);
   });
 
   it('rolls back when the new version never reports itself healthy', async () => {

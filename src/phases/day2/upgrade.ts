@@ -19,7 +19,7 @@ export const UPGRADE_PHASE = 'day2-upgrade';
 export interface UpgradeHelm {
   upgradeInstall(o: { release: string; chart: string; version?: string; repo?: string; namespace: string; values: Record<string, unknown>; wait?: boolean; timeoutSeconds?: number }): Promise<void>;
   rollback(release: string, namespace: string, revision?: number): Promise<void>;
-  history(release: string, namespace: string): Promise<{ revision: number; status: string }[]>;
+  history(release: string, namespace: string): Promise<{ revision: number; status: string; chart: string }[]>;
   getValues(release: string, namespace: string): Promise<Record<string, unknown>>;
   chartVersionExists(source: ChartSource): Promise<boolean>;
 }
@@ -104,7 +104,8 @@ export function upgradePhase(o: UpgradePhaseOptions): Phase<UpgradeServices> {
           }
         }
         if (plan.minorsCrossed > 1) host.emit({ level: 'warn', code: 'UPGRADE_LARGE_JUMP', message: `Coder ${plan.from} → ${plan.to} crosses ${plan.minorsCrossed} minor versions: every migration runs in one go (usually 4–7 min; over 15 min is abnormal).` });
-        Object.assign(out, { coderFrom: plan.from, coderTo: plan.to, snapshotId: snapshotIdentifier(o.deployment, plan.from, plan.to, services.now()) });
+        if (plan.action === 'none') host.emit({ level: 'info', code: 'UPGRADE_CODER_CURRENT', message: `Coder already runs ${plan.to}: no snapshot; the releases are only checked.` });
+        Object.assign(out, { coderFrom: plan.from, coderTo: plan.to, snapshotId: plan.action === 'none' ? null : snapshotIdentifier(o.deployment, plan.from, plan.to, services.now()) });
       }
       if (o.kubernetesVersion !== undefined) {
         const { DescribeClusterCommand } = await import('@aws-sdk/client-eks');
@@ -127,6 +128,7 @@ export function upgradePhase(o: UpgradePhaseOptions): Phase<UpgradeServices> {
     enabled: coderOn,
     async isDone({ services, outputs }) {
       const id = outputs.gate?.snapshotId;
+      if (outputs.gate !== undefined && id === null) return { snapshotId: null }; // nothing to upgrade, nothing to protect
       if (typeof id !== 'string') return undefined;
       return (await snapshotStatus(services.rds, o.database, id)) === 'available' ? { snapshotId: id } : undefined;
     },
@@ -152,12 +154,18 @@ export function upgradePhase(o: UpgradePhaseOptions): Phase<UpgradeServices> {
       const to = outputs.gate?.coderTo;
       if (typeof to !== 'string') return undefined;
       const running = await runningCoderVersion(services.coder).catch(() => '');
-      return sameVersion(running, to) && (await services.coder.healthz()) ? { version: to } : undefined;
+      if (!sameVersion(running, to) || !(await services.coder.healthz())) return undefined;
+      // every release (the provisioners too) must be deployed from the target chart
+      for (const r of o.releases) {
+        const deployed = [...(await services.helm.history(r.release, r.namespace))].reverse().find((h) => h.status === 'deployed');
+        if (deployed?.chart !== `${r.chart}-${to}`) return undefined;
+      }
+      return { version: to };
     },
     async run({ services, outputs, host, signal }) {
       const to = outputs.gate?.coderTo as string;
       const from = outputs.gate?.coderFrom as string;
-      const snapshotId = (outputs['db-snapshot']?.snapshotId as string | undefined) ?? (outputs.gate?.snapshotId as string);
+      const snapshotId = (outputs['db-snapshot']?.snapshotId as string | null | undefined) ?? (outputs.gate?.snapshotId as string | null) ?? 'none (Coder already ran the target version)';
       const upgraded: { release: UpgradeRelease; previous: number | undefined }[] = [];
       try {
         for (const r of o.releases) {
@@ -169,7 +177,7 @@ export function upgradePhase(o: UpgradePhaseOptions): Phase<UpgradeServices> {
           const source = o.chartSource(r.chart, to);
           upgraded.push({ release: r, previous });
           const replicas = typeof coderValues.replicaCount === 'number' ? coderValues.replicaCount : 1;
-          if (r.chart === 'coder' && replicas > 1) {
+          if (r.chart === 'coder' && replicas > 1 && from !== to) {
             // old replicas hold locks the new version's migrations need (coder-helm.md §3, coder/coder#21309);
             // helm's three-way merge restores the configured replica count with the new version
             host.emit({ level: 'info', code: 'UPGRADE_SCALE_DOWN', message: `Scaling ${r.release} from ${replicas} replicas to 1 for the migrations.` });

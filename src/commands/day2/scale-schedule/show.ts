@@ -34,7 +34,8 @@ export default class ScaleScheduleShow extends BaseCommand<typeof ScaleScheduleS
     const aws = await ctx.aws();
     const { SchedulerClient } = await import('@aws-sdk/client-scheduler');
     const { EKSClient } = await import('@aws-sdk/client-eks');
-    const coder = await ctx.coder();
+    // the running-workspace warning is best effort: without the Coder API the rest still shows
+    const coder = await ctx.coder().catch(() => undefined);
     const services = { scheduler: aws.get(SchedulerClient), eks: aws.get(EKSClient), now: () => new Date(), ...(coder ? { coder } : {}) };
     const host = createHost(this.globals);
     const run = executeRunner({ deployment: config.deployment.name, command: 'coder-platform day2 scale-schedule resume', globals: this.globals, flags: phaseFlagValues({}), host });
