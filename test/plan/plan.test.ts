@@ -105,4 +105,19 @@ describe('plan (toolkit-lib, in-process, offline)', () => {
       cfn.restore();
     }
   }, 120_000);
+
+  it('with --diff but no working credentials, still plans and says why there is no diff', async () => {
+    const sts = mockClient(STSClient);
+    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    const host = new RecordingHost();
+    try {
+      const offline = await plan({ config: testConfig('mvp-500'), stateDir: join(stateDir, 'mvp'), host, diff: true, aws: { region: 'us-east-1' }, clients: { sts: new STSClient({ region: 'us-east-1' }) } });
+      expect(offline.stacks).toHaveLength(5);
+      expect(offline.diff).toMatchObject({ available: false, stacks: [] });
+      expect(offline.diff?.note).toMatch(/credentials/);
+      expect(host.events.some((e) => e.code === 'PLAN_DIFF_UNAVAILABLE' && e.level === 'warn')).toBe(true);
+    } finally {
+      sts.restore();
+    }
+  }, 120_000);
 });
