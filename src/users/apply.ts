@@ -85,6 +85,7 @@ export async function planUsers(client: CoderClient, file: UsersFile, options: U
   const listed = new Set(file.users.map((u) => lower(u.username)));
   const plan: UsersPlan = { create: [], siteRoles: [], orgRoles: [], activate: [], suspend: [], unmanaged: [], groups: [], skippedGroups: [], separationOfDuties: separationOfDuties(file) };
 
+  const protectedNames = new Set(options.protectedUsernames.map(lower));
   for (const spec of file.users) {
     const existing = byName.get(lower(spec.username));
     if (!existing) {
@@ -93,14 +94,16 @@ export async function planUsers(client: CoderClient, file: UsersFile, options: U
       continue;
     }
     const site = siteRoleNames(existing);
-    if (!same(site, spec.siteRoles)) plan.siteRoles.push({ username: existing.username, from: sorted(site), to: sorted(spec.siteRoles) });
+    // The owner coder-platform itself logs in as keeps `owner`, even when users.yaml lists it without.
+    const keepOwner = protectedNames.has(lower(existing.username)) && site.includes('owner') && !spec.siteRoles.includes('owner');
+    const desired: string[] = keepOwner ? [...spec.siteRoles, 'owner'] : [...spec.siteRoles];
+    if (!same(site, desired)) plan.siteRoles.push({ username: existing.username, from: sorted(site), to: sorted(desired) });
     const member = await client.organizationMember(options.organizationId, existing.username);
     const org = (member?.roles ?? []).map((r) => r.name).filter((n) => n !== 'organization-member');
     if (!same(org, spec.orgRoles)) plan.orgRoles.push({ username: existing.username, from: sorted(org), to: sorted(spec.orgRoles) });
     if (existing.status === 'suspended') plan.activate.push(existing.username);
   }
 
-  const protectedNames = new Set(options.protectedUsernames.map(lower));
   for (const user of current) {
     if (listed.has(lower(user.username)) || protectedNames.has(lower(user.username))) continue;
     if (user.status === 'suspended') continue;

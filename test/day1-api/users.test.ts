@@ -18,6 +18,7 @@ users:
   - { username: bob, email: bob@example.com, orgRoles: [organization-auditor] }
   - { username: carol, email: carol@example.com, loginType: password }
   - { username: dave, email: dave@example.com, siteRoles: [user-admin, template-admin] }
+  - { username: admin, email: ops@example.com, siteRoles: [auditor] }
 groups:
   - { name: developers, displayName: Developers, members: [alice, bob], quotaAllowance: 10 }
   - { name: coder-template-owners, members: [alice] }
@@ -75,7 +76,11 @@ describe('users diff against the fake coderd', () => {
 
     const plan = await planUsers(client, file, options);
     expect(plan.create.map((u) => u.username)).toEqual(['bob', 'carol', 'dave']);
-    expect(plan.siteRoles).toEqual([{ username: 'alice', from: [], to: ['template-admin'] }]);
+    expect(plan.siteRoles).toEqual([
+      { username: 'alice', from: [], to: ['template-admin'] },
+      // the protected owner keeps `owner` although the file lists it only as auditor
+      { username: 'admin', from: ['owner'], to: ['auditor', 'owner'] },
+    ]);
     expect(plan.unmanaged).toEqual(['erin']);
     expect(plan.suspend).toEqual([]);
     expect(plan.separationOfDuties).toEqual(['dave']);
@@ -88,7 +93,7 @@ describe('users diff against the fake coderd', () => {
     const summary = await applyUsersPlan(client, plan, { organizationId: fake.orgId, host });
     expect(summary).toMatchObject({
       created: ['bob', 'carol', 'dave'],
-      siteRolesUpdated: ['alice'],
+      siteRolesUpdated: ['alice', 'admin'],
       orgRolesUpdated: ['bob'],
       groupsCreated: ['coder-template-owners'],
       membersAdded: { developers: ['bob'], 'coder-template-owners': ['alice'] },
