@@ -238,7 +238,8 @@ async function execute<S>(phase: Phase<S>, services: S, options: RunPhaseOptions
   const signal = options.signal;
   const started: string[] = []; // step ids whose run() was called, in start order
   let failure: PhaseResult['failure'];
-  let interrupted = false;
+  let interrupted = false; // a stop was requested (signal) or a step was cancelled: start nothing new
+  const cancelled = new Set<string>(); // steps that ended interrupted in this run
   const running = new Map<string, Promise<void>>();
 
   // Forced steps (--from/--only) are being redone: their old outputs are not visible until they finish again.
@@ -289,22 +290,25 @@ async function execute<S>(phase: Phase<S>, services: S, options: RunPhaseOptions
       satisfied.add(step.id);
       emit(host, { level: 'info', code: ENGINE_EVENTS.stepEnd, stepId: step.id, message: `${step.title}: done`, data: { title: step.title, status: 'done', reason: 'run', durationMs } });
     } catch (error) {
-      const cancelled = signal?.aborted === true || (CoderPlatformError.is(error) && error.kind === 'cancelled');
+      const wasCancelled = signal?.aborted === true || (CoderPlatformError.is(error) && error.kind === 'cancelled');
       const message = oneLine(error);
       const rec = record.steps[step.id];
       const startedAt = rec?.status === 'running' ? rec.startedAt : undefined;
       const endedAt = now();
       record.steps[step.id] = {
-        status: cancelled ? 'interrupted' : 'failed',
+        status: wasCancelled ? 'interrupted' : 'failed',
         attempts: rec?.status === 'running' ? rec.attempts : (prev?.attempts ?? 0),
         ...(startedAt === undefined ? {} : { startedAt, durationMs: Date.parse(endedAt) - Date.parse(startedAt) }),
         endedAt,
         error: message,
       };
       await journal.save();
-      if (cancelled) interrupted = true;
-      else if (failure === undefined) failure = { stepId: step.id, title: step.title, error: message, nextSteps: CoderPlatformError.is(error) ? error.nextSteps : [] };
-      emit(host, { level: cancelled ? 'warn' : 'error', code: ENGINE_EVENTS.stepEnd, stepId: step.id, message: `${step.title}: ${cancelled ? 'interrupted' : 'failed'}: ${message}`, data: { title: step.title, status: cancelled ? 'interrupted' : 'failed', reason: 'run', error: message, durationMs: Date.now() - t0 } });
+      if (wasCancelled) {
+        interrupted = true;
+        cancelled.add(step.id);
+      }
+      if (!wasCancelled && failure === undefined) failure = { stepId: step.id, title: step.title, error: message, nextSteps: CoderPlatformError.is(error) ? error.nextSteps : [] };
+      emit(host, { level: wasCancelled ? 'warn' : 'error', code: ENGINE_EVENTS.stepEnd, stepId: step.id, message: `${step.title}: ${wasCancelled ? 'interrupted' : 'failed'}: ${message}`, data: { title: step.title, status: wasCancelled ? 'interrupted' : 'failed', reason: 'run', error: message, durationMs: Date.now() - t0 } });
     }
   };
 
@@ -331,11 +335,12 @@ async function execute<S>(phase: Phase<S>, services: S, options: RunPhaseOptions
     signal?.removeEventListener('abort', onAbort);
   }
 
-  const succeeded = failure === undefined && !interrupted && pending.length === 0;
+  // A stop that arrived after the last step finished changes nothing: every step is done.
+  const succeeded = failure === undefined && pending.length === 0 && cancelled.size === 0;
   if (!succeeded) await runCleanups(phase, services, host, record, disp, started, outputsSnapshot, journal);
 
   const allDone = phase.steps.every((s) => ['done', 'skipped'].includes(record.steps[s.id]?.status ?? (s.enabled === false ? 'skipped' : 'pending')));
-  const status: PhaseResult['status'] = failure !== undefined ? 'failed' : interrupted || !succeeded ? 'interrupted' : 'succeeded';
+  const status: PhaseResult['status'] = failure !== undefined ? 'failed' : succeeded ? 'succeeded' : 'interrupted';
   const journalStatus: PhaseStatus = status === 'succeeded' ? (allDone ? 'succeeded' : 'incomplete') : status === 'failed' ? 'failed' : 'interrupted';
   record.status = journalStatus;
   record.endedAt = now();

@@ -126,6 +126,27 @@ describe('phase command output', () => {
     expect(readFileSync(effects, 'utf8')).toContain('cleanup:b');
     expect(existsSync(join(stateDir, 'lock.json'))).toBe(false);
   });
+
+  it('a second SIGINT exits 130 at once, leaving a journal that parses', async () => {
+    const dir = tempDir();
+    const stateDir = join(dir, 's');
+    let sent = 0;
+    const started = Date.now();
+    const run = await runFixture(['--state-dir', stateDir], { FX_EFFECTS: join(dir, 'e'), FX_STUBBORN: 'a' }, (err, child) => {
+      if (sent === 0 && err.includes('[a] a: working')) {
+        sent = 1;
+        child.kill('SIGINT');
+      } else if (sent === 1 && err.includes('press Ctrl-C again')) {
+        sent = 2;
+        child.kill('SIGINT');
+      }
+    });
+    expect(run.code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(30_000); // did not wait for the stubborn step's minute
+    expect(run.stderr).toContain('Stopped at once. The journal is consistent; resume with: coder-platform demo');
+    const journal = await readJournal(stateDir);
+    expect(journal?.phases.demo?.steps.a?.status).toBe('running'); // resumed later: re-probed, then re-run
+  });
 });
 
 describe('deployment lock', () => {
