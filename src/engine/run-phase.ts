@@ -83,7 +83,8 @@ function dispositions<S>(phase: Phase<S>, record: PhaseRecord | undefined, optio
     if (step.enabled === false) d = { kind: 'skip', reason: 'disabled' };
     else if (options.only !== undefined) d = step.id === options.only ? { kind: 'force' } : { kind: 'keep', reason: 'not-selected' };
     else if (fromIndex >= 0) d = index >= fromIndex ? { kind: 'force' } : { kind: 'keep', reason: 'not-selected' };
-    else if (rec?.status === 'done') d = options.verify === true ? { kind: 'verify' } : { kind: 'done', reason: 'journal' };
+    // --verify can only re-check steps that have a probe; the others stay done.
+    else if (rec?.status === 'done') d = options.verify === true && step.isDone !== undefined ? { kind: 'verify' } : { kind: 'done', reason: 'journal' };
     else d = { kind: 'probe' };
     result.set(step.id, d);
   });

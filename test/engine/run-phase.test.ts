@@ -106,9 +106,12 @@ describe('runPhase', () => {
   it('skips done steps on re-run, re-probes them with verify, and redoes with --from/--only/--restart', async () => {
     const w = world();
     const dir = tempDir();
-    const phase: Phase = { name: 'demo', version: 1, steps: [w.step('a'), w.step('b', { dependsOn: ['a'] }), w.step('c', { dependsOn: ['b'] })] };
-    await runPhase(phase, undefined, opts(dir));
-    expect(w.runs).toEqual(['a', 'b', 'c']);
+    const noProbe = w.step('n');
+    delete noProbe.isDone;
+    const phase: Phase = { name: 'demo', version: 1, steps: [w.step('a'), w.step('b', { dependsOn: ['a'] }), w.step('c', { dependsOn: ['b'] }), noProbe] };
+    await runPhase(phase, undefined, opts(dir, { concurrency: 1 }));
+    expect(w.runs).toEqual(['a', 'b', 'c', 'n']);
+    w.runs.pop();
 
     await runPhase(phase, undefined, opts(dir));
     expect(w.runs).toEqual(['a', 'b', 'c']); // nothing re-ran
@@ -116,15 +119,15 @@ describe('runPhase', () => {
     w.made.delete('b'); // drift: b's effect disappeared behind the journal's back
     const verify = opts(dir, { verify: true });
     await runPhase(phase, undefined, verify);
-    expect(w.runs).toEqual(['a', 'b', 'c', 'b']);
+    expect(w.runs).toEqual(['a', 'b', 'c', 'b']); // n has no probe: --verify leaves it done
     expect(verify.host.events.some((e) => e.code === 'ENGINE_VERIFY_REDO' && e.stepId === 'b')).toBe(true);
 
-    await runPhase(phase, undefined, opts(dir, { from: 'b' }));
-    expect(w.runs.slice(4)).toEqual(['b', 'c']);
+    await runPhase(phase, undefined, opts(dir, { from: 'b' })); // b and every later declared step
+    expect(w.runs.slice(4).sort()).toEqual(['b', 'c', 'n']);
     await runPhase(phase, undefined, opts(dir, { only: 'a' }));
-    expect(w.runs.slice(6)).toEqual(['a']);
+    expect(w.runs.slice(7)).toEqual(['a']);
     await runPhase(phase, undefined, opts(dir, { restart: true }));
-    expect(w.runs).toHaveLength(7); // restart forgets the journal, but every probe finds the work done
+    expect(w.runs.slice(8)).toEqual(['n']); // restart forgets the journal; probes find a, b, c done, n has none
 
     await expect(runPhase(phase, undefined, opts(dir, { from: 'zzz' }))).rejects.toThrow(/no step "zzz"/);
     await expect(runPhase(phase, undefined, opts(dir, { from: 'a', only: 'b' }))).rejects.toThrow(/cannot be combined/);
