@@ -85,13 +85,18 @@ export function drStackName(config: CoderPlatformConfig): string {
   return `${config.deployment.name}-dr`;
 }
 
-/** Convert an assumed-role session ARN to the role ARN an EKS access entry needs. */
+/**
+ * Convert an assumed-role session ARN to the role ARN an EKS access entry needs (an access entry names an
+ * existing IAM principal, never an STS session). The session ARN drops the role's path; IAM Identity Center
+ * roles always live under `/aws-reserved/sso.amazonaws.com/`, so that path is put back. Other roles with a
+ * custom path would need iam:GetRole, which this CLI does not call.
+ */
 export function principalArnOf(callerArn: string): string {
   const match = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(callerArn);
   if (!match) return callerArn;
   const [, partition, account, role] = match;
-  // SSO roles live under a path; the role name alone is what the access entry API resolves for assumed roles.
-  return `arn:${partition}:iam::${account}:role/${role}`;
+  const path = role?.startsWith('AWSReservedSSO_') ? 'aws-reserved/sso.amazonaws.com/' : '';
+  return `arn:${partition}:iam::${account}:role/${path}${role}`;
 }
 
 /**

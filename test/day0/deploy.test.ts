@@ -200,8 +200,8 @@ describe('security-sensitive change approval', () => {
 });
 
 describe('principalArnOf', () => {
-  it('turns an assumed-role session ARN into the role ARN and keeps user ARNs', () => {
-    expect(principalArnOf('arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_abc/alice@example.com')).toBe('arn:aws:iam::123456789012:role/AWSReservedSSO_Admin_abc');
+  it('turns an assumed-role session ARN into the role ARN (with the SSO path) and keeps user ARNs', () => {
+    expect(principalArnOf('arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_abc/alice@example.com')).toBe('arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_abc');
     expect(principalArnOf('arn:aws:iam::123456789012:user/ci')).toBe('arn:aws:iam::123456789012:user/ci');
   });
 });
