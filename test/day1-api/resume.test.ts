@@ -3,9 +3,11 @@
  * template push (the abort signal fires right after the template version was created) and resumed
  * creates no duplicate template version.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { secretNames } from '../../src/deployment/outputs.js';
 import { RecordingHost } from '../../src/engine/host.js';
@@ -106,5 +108,47 @@ describe('day1 template push interrupted and resumed (runPhase)', () => {
     expect(new Set(podVersions.map((v) => v.name)).size).toBe(2);
     expect(pod.active_version_id).toBe(podVersions.find((v) => v.id !== original)!.id);
     expect(resumed.outputs.templates?.changed).toEqual(['pod-swdev']);
+  });
+
+  it('SIGKILLed in a child process right after the new version was created: the resumed run reuses and promotes it', { timeout: 120_000 }, async () => {
+    let child: ReturnType<typeof spawn> | undefined;
+    let killed = false;
+    const { fake: f, secrets } = await start();
+    // First a complete run, so the templates exist.
+    expect((await run(testConfig(), servicesFor(f, testConfig(), secrets.store))).status).toBe('succeeded');
+    const pod = f.templates.find((t) => t.name === 'pod-swdev')!;
+    const original = pod.active_version_id;
+    f.options.pollsToStart = 1_000_000; // the new job stays pending in the child: it dies mid-push
+    f.options.onAnswered = (route) => {
+      if (route === CREATE_VERSION && child && !killed) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    };
+    const script = fileURLToPath(new URL('./fixtures/day1-child.ts', import.meta.url));
+    child = spawn(process.execPath, ['--import', 'tsx', script], {
+      env: { ...process.env, CODER_URL: f.baseUrl, STATE_DIR: stateDir, CODER_TOKEN: secrets.values.get(secretNames('acme').sessionToken), CPU_RATIO: '0.5', VERIFY: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    const exit = await new Promise<NodeJS.Signals | number | null>((resolve) => child!.on('exit', (code, signal) => resolve(signal ?? code)));
+    expect(exit, output).toBe('SIGKILL');
+    expect(f.versions).toHaveLength(5);
+    expect(pod.active_version_id).toBe(original);
+    // The journal shows the push cut off while running; the dead process's lock is left behind.
+    expect(await readFile(path.join(stateDir!, 'journal.json'), 'utf8')).toMatch(/"templates"[\s\S]*"running"/);
+
+    f.options.pollsToStart = 1;
+    const changed = testConfig({ workspaces: { requestsToLimits: { cpu: 0.5, memory: 0.5 } } });
+    const resumed = await runPhase(phase(changed), servicesFor(f, changed, secrets.store), {
+      deployment: 'acme', stateDir: stateDir!, command: 'coder-platform day1', host: new RecordingHost(), breakLock: true, verify: true,
+    });
+    expect(resumed.status).toBe('succeeded');
+    expect(f.versions).toHaveLength(5); // the version the killed run created was reused
+    const podVersions = f.versions.filter((v) => v.template_id === pod.id);
+    expect(podVersions).toHaveLength(2);
+    expect(pod.active_version_id).toBe(podVersions.find((v) => v.id !== original)!.id);
   });
 });
