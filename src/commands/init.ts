@@ -46,7 +46,8 @@ export default class Init extends BaseCommand<typeof Init> {
     const prompter = this.globals.nonInteractive ? undefined : (await import('../ui/prompts/init-prompter.js')).createTerminalPrompter();
     const result = await runInit({ path: this.globals.configPath, given, force: flags.force === true, ...(prompter ? { prompter } : {}) });
     if (!this.jsonEnabled()) {
-      const { renderInitDone } = await import('../ui/prompts/init-done.js');
+      const { renderInitDone, renderInitWarnings } = await import('../ui/prompts/init-done.js');
+      process.stderr.write(renderInitWarnings(result));
       process.stdout.write(renderInitDone(result, (id) => this.config.findCommand(id) !== undefined));
     }
     return result;

@@ -2,9 +2,11 @@
  * The custom shape: a concurrent-workspace count and a size mix become suggested workspace node-group
  * sizes, from the offline sizing table (src/sizing/instance-types.ts) and the profile's over-commit ratios.
  */
+import { deepMerge } from '../config/load.js';
 import type { ConfigLayer } from '../config/profiles.js';
 import { profileDefaults } from '../config/profiles.js';
-import type { NodeGroupConfig, ProfileName, WorkspaceSizeConfig } from '../config/schema.js';
+import { configSchema, type NodeGroupConfig, type ProfileName, type WorkspaceSizeConfig } from '../config/schema.js';
+import { validateSections } from '../config/validate.js';
 import { allocatable, lookupInstanceType } from '../sizing/instance-types.js';
 
 /** Custom shapes up to this many concurrent workspaces start from mvp-500, above it from scale-3000. */
@@ -68,6 +70,30 @@ export function suggestWorkspaceNodes(base: ProfileName, concurrent: number, mix
   const boundBy = (Object.entries(need) as [NodeGroupSuggestion['boundBy'], number][]).sort((a, b) => b[1] - a[1])[0]![0];
   const maxSize = Math.max(2, Math.ceil(need[boundBy]));
   return { group, instanceType, maxSize, peak: Math.ceil(maxSize / 2), offHours: Math.max(1, Math.ceil(maxSize / 10)), boundBy };
+}
+
+/**
+ * The largest workspace-group maximum the base profile's subnets can hold (every IP a node can take, per
+ * AZ, as config validation counts it). Above it the file would be rejected until the subnets grow.
+ */
+export function maxWorkspaceNodesThatFit(base: ProfileName): number {
+  const fits = (maxSize: number) => {
+    const { group } = suggestWorkspaceNodes(base, 1, {});
+    const merged = deepMerge(profileDefaults(base), { cluster: { nodeGroups: { [group]: { minSize: 0, desiredSize: 0, maxSize } } } });
+    const parsed = configSchema.shape.cluster.safeParse(merged.cluster);
+    const network = configSchema.shape.network.parse(merged.network);
+    if (!parsed.success) return false;
+    return !validateSections({ network, cluster: parsed.data }).some((issue) => issue.path.startsWith('network.subnets.') && issue.message.startsWith('too small'));
+  };
+  let low = 1;
+  let high = 1000;
+  if (fits(high)) return high;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (fits(mid)) low = mid;
+    else high = mid - 1;
+  }
+  return low;
 }
 
 /** The config layer a custom shape adds over its base profile. */

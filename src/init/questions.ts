@@ -6,7 +6,7 @@
 import { profileDefaults } from '../config/profiles.js';
 import { PROFILE_NAMES, SECRET_REFERENCE, TEMPLATE_NAMES, type ProfileName } from '../config/schema.js';
 import { isIanaTimeZone, isValidDomain } from '../config/validate.js';
-import { baseProfileFor, formatMix, parseMix, suggestWorkspaceNodes } from './custom-sizing.js';
+import { baseProfileFor, formatMix, maxWorkspaceNodesThatFit, parseMix, suggestWorkspaceNodes } from './custom-sizing.js';
 
 export const SHAPES = [...PROFILE_NAMES, 'custom'] as const;
 export type Shape = (typeof SHAPES)[number];
@@ -128,9 +128,13 @@ export const QUESTIONS: readonly Question[] = [
     default: (a) => {
       const base = baseProfile(a);
       const mix = parseMix(a.mix ?? formatMix(profileOf(a).workspaces.sizes), Object.keys(profileOf(a).workspaces.sizes));
-      return typeof mix === 'string' ? undefined : suggestWorkspaceNodes(base, a.concurrent ?? 500, mix).maxSize;
+      return typeof mix === 'string' ? undefined : Math.min(suggestWorkspaceNodes(base, a.concurrent ?? 500, mix).maxSize, maxWorkspaceNodesThatFit(base));
     },
-    validate: positiveInt(1000),
+    validate: (v, a) => {
+      const fit = maxWorkspaceNodesThatFit(baseProfile(a));
+      if (positiveInt(1000)(v) !== true) return positiveInt(1000)(v);
+      return (v as number) <= fit || `at most ${fit} nodes fit the ${baseProfile(a)} workspace subnets; for more, write the file and enlarge network.subnets`;
+    },
   }),
   q({ id: 'domain', flag: 'domain', kind: 'text', required: true, message: 'Domain', help: 'Coder is served at <subdomain>.<domain>; multi-label domains such as dev.example.co.uk work.', validate: (v) => (typeof v === 'string' && isValidDomain(v)) || 'a lower-case domain such as example.com' }),
   q({ id: 'subdomain', flag: 'subdomain', kind: 'text', message: 'Subdomain', help: 'One DNS label; workspace apps use *.<subdomain>.<domain>.', default: (a) => profileOf(a).dns.subdomain, validate: (v) => (typeof v === 'string' && /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(v)) || 'one DNS label such as coder' }),

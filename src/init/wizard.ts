@@ -11,7 +11,7 @@ import { BugError, CancelledError, UserError } from '../errors.js';
 import { parseConfigText } from '../config/load.js';
 import { profileDefaults, type ConfigLayer } from '../config/profiles.js';
 import { API_VERSION, coderHost, type CoderPlatformConfig, type ProfileName } from '../config/schema.js';
-import { baseProfileFor, customLayer, formatMix, parseMix } from './custom-sizing.js';
+import { baseProfileFor, customLayer, formatMix, maxWorkspaceNodesThatFit, parseMix, suggestWorkspaceNodes } from './custom-sizing.js';
 import type { Prompter, SummaryLine } from './prompter.js';
 import { coerceAnswer, QUESTIONS, type AnswerId, type AnswerValue, type InitAnswers, type Question } from './questions.js';
 import { fileLayer, renderConfigFile } from './render.js';
@@ -40,6 +40,8 @@ export interface InitResult {
   sections: string[];
   /** Commands to run next, in order. */
   nextCommands: string[];
+  /** What the operator should know about the written file (e.g. a custom size capped by the subnets). */
+  warnings: string[];
 }
 
 /** The shipped JSON Schema, <package>/schema/coder-platform.schema.json, found from this module (src/ or dist/src/). */
@@ -61,6 +63,7 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
   }
   const answers = await collectAnswers(options.given, options.prompter);
   const { layer, profile } = buildLayer(answers);
+  const warnings = customWarnings(answers, profile);
   const base = profileDefaults(profile);
   const written = fileLayer(mergeLayers(base, layer), base);
   const schemaRef = options.schemaRef ?? toPosix(relative(dirname(path), shippedSchemaPath()));
@@ -82,6 +85,7 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
     host: coderHost(loaded),
     sections: Object.keys(written).filter((k) => k !== 'apiVersion' && k !== 'profile'),
     nextCommands: ['preflight', 'plan', 'day0', 'day1'].map((c) => `coder-platform ${c}${configFlag}`),
+    warnings,
   };
 }
 
@@ -131,6 +135,19 @@ export async function collectAnswers(given: Partial<Record<AnswerId, unknown>>, 
 function invalidAnswer(question: Question, raw: string, reason: string): UserError {
   const shown = question.kind === 'secret-ref' ? '(value hidden)' : JSON.stringify(raw);
   return new UserError(`--${question.flag} ${shown} is not a valid answer to "${question.message}": ${reason}.`, { nextSteps: [question.help] });
+}
+
+function customWarnings(answers: InitAnswers, profile: ProfileName): string[] {
+  if (answers.shape !== 'custom') return [];
+  const sizes = (profileDefaults(profile) as { workspaces: { sizes: Record<string, { share: number }> } }).workspaces.sizes;
+  const mix = parseMix(answers.mix ?? formatMix(sizes), Object.keys(sizes));
+  if (typeof mix === 'string') return [];
+  const suggestion = suggestWorkspaceNodes(profile, answers.concurrent ?? 500, mix);
+  const chosen = answers.workspaceMaxNodes ?? suggestion.maxSize;
+  if (chosen >= suggestion.maxSize) return [];
+  return [
+    `${answers.concurrent ?? 500} concurrent workspaces in this mix need about ${suggestion.maxSize} ${suggestion.instanceType} nodes (bound by ${suggestion.boundBy}); the ${suggestion.group} group is capped at ${chosen}${chosen === maxWorkspaceNodesThatFit(profile) ? ' because that is what the workspace subnets hold' : ''}. For more, enlarge network.subnets and raise cluster.nodeGroups.${suggestion.group}.maxSize.`,
+  ];
 }
 
 /** The answers as a config layer over their base profile. */

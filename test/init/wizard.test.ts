@@ -78,6 +78,17 @@ describe('interactive flow', () => {
     expect(Object.fromEntries(Object.entries(config.workspaces.sizes).map(([k, v]) => [k, v.share]))).toEqual({ s: 50, m: 50, l: 0 });
   });
 
+  it('custom beyond what the subnets hold: capped at the largest valid group, with a warning; a larger answer is refused', async () => {
+    const path = tmpFile();
+    const result = await runInit({ path, given: { shape: 'custom', concurrent: 5000, domain: 'example.com' }, force: false });
+    const config = parseConfigText(readFileSync(path, 'utf8'), path);
+    // scale-3000 workspace tier: 3 × 4,091 usable addresses, 60 IPs per m5.2xlarge → 204 nodes
+    expect(config.cluster.nodeGroups['coder-ws']!.maxSize).toBe(204);
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatch(/need about \d+ m5\.2xlarge nodes.*capped at 204 because that is what the workspace subnets hold/);
+    await expect(runInit({ path: tmpFile(), given: { shape: 'custom', concurrent: 5000, workspaceMaxNodes: 250, domain: 'example.com' }, force: false })).rejects.toThrow(/at most 204 nodes fit/);
+  });
+
   it('a mix that does not add up is refused by the question', async () => {
     const prompter = scripted({ shape: 'custom', concurrent: 800, mix: 's=50,m=40', domain: 'example.com' });
     await expect(runInit({ path: tmpFile(), given: {}, force: false, prompter })).rejects.toThrow(/mix: the shares add up to 90%/);

@@ -16,3 +16,9 @@ export function renderInitDone(result: InitResult, commandExists: (id: string) =
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** Warnings about the written file, for stderr. */
+export function renderInitWarnings(result: Pick<InitResult, 'warnings'>): string {
+  const s = createStyle();
+  return result.warnings.map((w) => `${s.yellow('!')} ${w}\n`).join('');
+}
