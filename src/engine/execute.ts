@@ -5,7 +5,8 @@
  *
  * Signals: the first SIGINT/SIGTERM aborts the run's AbortSignal — no new step starts, running steps see
  * ctx.signal aborted, cleanups run, the journal is written — and then CancelledError (exit 130) is thrown.
- * A second SIGINT exits 130 at once; the journal is still valid because every write is atomic.
+ * A second SIGINT exits 130 at once (removing our lock); the journal is still valid because every write is
+ * atomic, and the step left `running` is re-probed and re-run on resume.
  */
 import { writeSync } from 'node:fs';
 import type { GlobalOptions } from '../base-command.js';
@@ -13,6 +14,7 @@ import { CancelledError, CheckFailedError } from '../errors.js';
 import type { PhaseFlagValues } from '../phase-flags.js';
 import { stateDirFor } from '../state/state-dir.js';
 import type { EventHost } from './host.js';
+import { releaseOwnLockSync } from './lock.js';
 import { runPhase } from './run-phase.js';
 import type { Phase, PhaseResult } from './types.js';
 
@@ -55,6 +57,7 @@ function commandLine(resume: string, flags: PhaseFlagValues): string {
 export async function executePhase<S>(phase: Phase<S>, services: S, options: ExecutePhaseOptions): Promise<PhaseResult> {
   const { host, flags, globals } = options;
   const resumeCommand = resumeCommandFor(options.command, globals);
+  const stateDir = stateDirFor(globals.stateDir, options.deployment);
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: NodeJS.Signals): void => {
@@ -66,6 +69,7 @@ export async function executePhase<S>(phase: Phase<S>, services: S, options: Exe
     }
     // writeSync: a task-list renderer may be buffering process.stderr; this line must get out before exit.
     writeSync(2, `\nStopped at once. The journal is consistent; resume with: ${resumeCommand}\n`);
+    releaseOwnLockSync(stateDir);
     process.exit(130);
   };
   process.on('SIGINT', onSignal);
@@ -74,7 +78,7 @@ export async function executePhase<S>(phase: Phase<S>, services: S, options: Exe
   try {
     result = await runPhase(phase, services, {
       deployment: options.deployment,
-      stateDir: stateDirFor(globals.stateDir, options.deployment),
+      stateDir,
       command: commandLine(resumeCommand, flags),
       resumeCommand,
       host,

@@ -4,6 +4,7 @@
  * pid is dead on this host, or it is older than `maxAgeMs` (default 12 h); a stale lock is reported and
  * broken only when the operator passes --break-lock.
  */
+import { readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -39,6 +40,16 @@ export interface HeldLock {
 
 export function lockPath(stateDir: string): string {
   return join(stateDir, LOCK_FILE);
+}
+
+/** Remove the lock if this process holds it, synchronously: for an immediate exit (second Ctrl-C). */
+export function releaseOwnLockSync(stateDir: string): void {
+  try {
+    const lock = JSON.parse(readFileSync(lockPath(stateDir), 'utf8')) as Partial<LockInfo>;
+    if (lock.pid === process.pid && lock.host === hostname()) rmSync(lockPath(stateDir), { force: true });
+  } catch {
+    // no lock, or not readable: nothing of ours to remove
+  }
 }
 
 /** Read the lock of a state directory: undefined when free, 'unreadable' when it exists but does not parse. */

@@ -146,6 +146,7 @@ describe('phase command output', () => {
     expect(run.stderr).toContain('Stopped at once. The journal is consistent; resume with: coder-platform demo');
     const journal = await readJournal(stateDir);
     expect(journal?.phases.demo?.steps.a?.status).toBe('running'); // resumed later: re-probed, then re-run
+    expect(existsSync(join(stateDir, 'lock.json'))).toBe(false); // so the resume needs no --break-lock
   });
 });
 
