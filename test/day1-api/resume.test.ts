@@ -111,7 +111,6 @@ describe('day1 template push interrupted and resumed (runPhase)', () => {
   });
 
   it('SIGKILLed in a child process right after the new version was created: the resumed run reuses and promotes it', { timeout: 120_000 }, async () => {
-    let child: ReturnType<typeof spawn> | undefined;
     let killed = false;
     const { fake: f, secrets } = await start();
     // First a complete run, so the templates exist.
@@ -119,21 +118,21 @@ describe('day1 template push interrupted and resumed (runPhase)', () => {
     const pod = f.templates.find((t) => t.name === 'pod-swdev')!;
     const original = pod.active_version_id;
     f.options.pollsToStart = 1_000_000; // the new job stays pending in the child: it dies mid-push
+    const script = fileURLToPath(new URL('./fixtures/day1-child.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      env: { ...process.env, CODER_URL: f.baseUrl, STATE_DIR: stateDir, CODER_TOKEN: secrets.values.get(secretNames('acme').sessionToken), CPU_RATIO: '0.5', VERIFY: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     f.options.onAnswered = (route) => {
-      if (route === CREATE_VERSION && child && !killed) {
+      if (route === CREATE_VERSION && !killed) {
         killed = true;
         child.kill('SIGKILL');
       }
     };
-    const script = fileURLToPath(new URL('./fixtures/day1-child.ts', import.meta.url));
-    child = spawn(process.execPath, ['--import', 'tsx', script], {
-      env: { ...process.env, CODER_URL: f.baseUrl, STATE_DIR: stateDir, CODER_TOKEN: secrets.values.get(secretNames('acme').sessionToken), CPU_RATIO: '0.5', VERIFY: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     let output = '';
     child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    const exit = await new Promise<NodeJS.Signals | number | null>((resolve) => child!.on('exit', (code, signal) => resolve(signal ?? code)));
+    const exit = await new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
     expect(exit, output).toBe('SIGKILL');
     expect(f.versions).toHaveLength(5);
     expect(pod.active_version_id).toBe(original);
