@@ -65,7 +65,9 @@ export function renderConfigFile(layer: ConfigLayer, options: RenderOptions): st
     '',
     '',
   ];
-  return `${header.join('\n')}${doc.toString({ lineWidth: 0 })}`;
+  const unchanged = Object.keys(SECTION_DOCS).filter((key) => !(key in layer));
+  const trailer = unchanged.length === 0 ? [] : ['', `# Sections taken unchanged from the ${options.profile} profile (add one above to override any of its keys):`, ...unchanged.flatMap((key) => wrap(`${key}: ${SECTION_DOCS[key]}`, 96).map((line, i) => `#${i === 0 ? '   ' : '     '}${line}`))];
+  return `${header.join('\n')}${doc.toString({ lineWidth: 0 })}${trailer.length > 0 ? `${trailer.join('\n')}\n` : ''}`;
 }
 
 function wrap(text: string, width: number): string[] {
