@@ -42,9 +42,10 @@ export interface ConfirmRequest {
  *                       | 'not-selected' | 'run', durationMs?, error? }  — also sent, without a START, for
  *                       steps that will not run (already done, disabled, not selected)
  * - ENGINE_PHASE_END    data: { phase, status, resumeCommand? }
- * - ENGINE_PLAN         data: { phase, steps: EngineStepInfo[] } — the --dry-run plan; renderers print it
- * - ENGINE_CLEANUP / ENGINE_CLEANUP_FAILED, ENGINE_LOCK_BROKEN, ENGINE_INTERRUPT,
- *   ENGINE_VERIFY_REDO — informational, rendered as plain lines.
+ * - ENGINE_PLAN         data: { phase, deployment, steps: EngineStepInfo[] } — the --dry-run plan; renderers print it
+ * - ENGINE_CLEANUP / ENGINE_CLEANUP_FAILED, ENGINE_LOCK_BROKEN, ENGINE_VERIFY_REDO, and ENGINE_INTERRUPT
+ *   (from executePhase on the first Ctrl-C) — informational, rendered as plain lines.
+ * Implemented by src/ui/renderers (listr.ts on a terminal, line.ts in CI/pipes) and recorded by RecordingHost.
  * Every other event carrying a stepId is progress of that step (a sub-line under it).
  */
 export const ENGINE_EVENTS = {

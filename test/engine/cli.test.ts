@@ -80,9 +80,9 @@ describe('phase command output', () => {
     expect(result.steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done']);
   });
 
-  it('--dry-run prints the plan on stderr and runs nothing', async () => {
+  it('--dry-run (here via CODER_PLATFORM_DRY_RUN) prints the plan on stderr and runs nothing', async () => {
     const dir = tempDir();
-    const run = await runFixture(['--state-dir', join(dir, 's'), '--dry-run'], { FX_EFFECTS: join(dir, 'e') });
+    const run = await runFixture(['--state-dir', join(dir, 's')], { FX_EFFECTS: join(dir, 'e'), CODER_PLATFORM_DRY_RUN: 'true' });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/\[run \] a: Step a/);
     expect(run.stderr).toMatch(/\[wait\] d: Step d .*\[needs b, c\]/);
