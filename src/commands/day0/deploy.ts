@@ -28,9 +28,11 @@ export default class Day0Deploy extends BaseCommand<typeof Day0Deploy> {
     const cache = new AssemblyCache(services);
     const host = createHost(this.globals);
     try {
-      // CloudFormation, not the journal, says what is deployed: done steps are always re-probed (a stack
-      // deleted since, e.g. by day0 destroy, is deployed again) and the preflight gate runs every time.
-      return await executePhase(day0DeployPhase(config, cache), services, { deployment: config.deployment.name, command: 'coder-platform day0 deploy', globals: this.globals, flags: { ...phaseFlagValues(this.flags), verify: true }, host });
+      // CloudFormation, not the journal, says what is deployed: every run goes through every step (the gate and
+      // the identity check run again; stacks already deployed with the same template are skipped by their
+      // probe, and a stack deleted since, e.g. by day0 destroy, is deployed again).
+      const flags = phaseFlagValues(this.flags);
+      return await executePhase(day0DeployPhase(config, cache), services, { deployment: config.deployment.name, command: 'coder-platform day0 deploy', globals: this.globals, flags: { ...flags, restart: flags.from === undefined && flags.only === undefined }, host });
     } finally {
       await cache.dispose();
     }

@@ -20,9 +20,10 @@ export default class Day0Destroy extends BaseCommand<typeof Day0Destroy> {
     const { executePhase } = await import('../../engine/execute.js');
     const { AssemblyCache } = await import('../../phases/day0-deploy.js');
     const { confirmDestroy, createDay0DestroyServices, day0DestroyPhase } = await import('../../phases/day0-destroy.js');
-    // CloudFormation, not the journal, says what exists: done steps are always re-probed, so a deploy after a
-    // destroy (or a stack deleted by hand) is noticed.
-    const flags = { ...phaseFlagValues(this.flags), verify: true };
+    // CloudFormation, not the journal, says what exists: every run goes through every step (stacks already
+    // gone are skipped by their probe; the leftovers report is always fresh).
+    const given = phaseFlagValues(this.flags);
+    const flags = { ...given, restart: given.from === undefined && given.only === undefined };
     const stateDir = stateDirFor(this.globals.stateDir, config.deployment.name);
     const services = await createDay0DestroyServices({ config, stateDir, aws: { profile: this.globals.awsProfile, region: config.aws.region } });
     const cache = new AssemblyCache(services);
