@@ -62,4 +62,51 @@ describe('the real @inquirer prompts drive the wizard (mvp-500, mostly defaults)
     expect(text).toContain('clientSecret: env:OIDC_SECRET');
     expect(await screen.getFullOutput()).not.toContain('env:OIDC_SECRET');
   });
+
+  it('custom: number prompts for the count and the suggested node maximum, checkbox for templates', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'init-tty-')), 'coder-platform.yaml');
+    const done = runInit({ path, given: { name: 'custom-one', awsProfile: '', region: 'us-east-1' }, force: false, prompter: createTerminalPrompter() });
+    await answer(/Platform shape/, () => {
+      screen.keypress('down');
+      screen.keypress('down');
+      enter();
+    });
+    await answer(/Concurrent workspaces/, () => {
+      screen.keypress('backspace');
+      screen.keypress('backspace');
+      screen.keypress('backspace');
+      screen.type('800');
+      enter();
+    });
+    await answer(/Workspace size mix/, type(''));
+    await answer(/Workspace node group maximum/, () => {
+      // The suggestion for 800 workspaces in the mvp-500 mix, offered as the default
+      expect(screen.getScreen()).toMatch(/\(32\)/);
+      enter();
+    });
+    await answer(/Domain/, type('example.com'));
+    await answer(/Subdomain/, enter);
+    await answer(/TLS certificate/, enter);
+    await answer(/Single sign-on/, enter);
+    await answer(/Coder version/, enter);
+    await answer(/Templates to publish/, () => {
+      screen.keypress('down');
+      screen.keypress('space'); // add ec2-windev-gui to the preselected pod-swdev
+      enter();
+    });
+    await answer(/business hours/, () => {
+      screen.type('n');
+      enter();
+    });
+    await answer(/Recovery time objective/, enter);
+    await answer(/Recovery point objective/, enter);
+    await answer(/Restore test cadence/, enter);
+    await answer(/Write .*\?/, enter);
+    await done;
+    const text = readFileSync(path, 'utf8');
+    expect(text).toMatch(/concurrent: 800/);
+    expect(text).toMatch(/maxSize: 32/);
+    expect(text).toMatch(/templates:\n\s+- pod-swdev\n\s+- ec2-windev-gui/);
+    expect(text).toMatch(/schedule:\n\s+enabled: false/);
+  });
 });
