@@ -69,7 +69,7 @@ export function suggestWorkspaceNodes(base: ProfileName, concurrent: number, mix
   const need = { cpu: cpuMillis / node.cpuMillis, memory: memoryMiB / node.memoryMiB, pods: pods / node.pods };
   const boundBy = (Object.entries(need) as [NodeGroupSuggestion['boundBy'], number][]).sort((a, b) => b[1] - a[1])[0]![0];
   const maxSize = Math.max(2, Math.ceil(need[boundBy]));
-  return { group, instanceType, maxSize, peak: Math.ceil(maxSize / 2), offHours: Math.max(1, Math.ceil(maxSize / 10)), boundBy };
+  return { group, instanceType, maxSize, peak: Math.ceil(maxSize / 2), offHours: Math.min(Math.ceil(maxSize / 2), Math.max(1, Math.ceil(maxSize / 10))), boundBy };
 }
 
 /**
@@ -97,10 +97,11 @@ export function maxWorkspaceNodesThatFit(base: ProfileName): number {
 }
 
 /** The config layer a custom shape adds over its base profile. */
-export function customLayer(base: ProfileName, concurrent: number, mix: Record<string, number>, workspaceMaxNodes: number): ConfigLayer {
+export function customLayer(base: ProfileName, concurrent: number, mix: Record<string, number>, workspaceMaxNodes?: number): ConfigLayer {
   const suggestion = suggestWorkspaceNodes(base, concurrent, mix);
-  const maxSize = workspaceMaxNodes;
-  const peak = Math.min(maxSize, Math.max(suggestion.offHours, Math.ceil(maxSize / 2)));
+  const maxSize = workspaceMaxNodes ?? Math.min(suggestion.maxSize, maxWorkspaceNodesThatFit(base));
+  // Morning floor half the maximum (as both profiles do); outside business hours a tenth, at least one node.
+  const peak = Math.ceil(maxSize / 2);
   const offHours = Math.min(peak, Math.max(1, Math.ceil(maxSize / 10)));
   const profileSizes = (profileDefaults(base) as { workspaces: { sizes: Record<string, unknown> } }).workspaces.sizes;
   return {

@@ -172,7 +172,7 @@ export function buildLayer(answers: InitAnswers): { layer: ConfigLayer; profile:
   const sizes = Object.keys((profileDefaults(profile) as { workspaces: { sizes: Record<string, unknown> } }).workspaces.sizes);
   const mix = parseMix(answers.mix ?? formatMix((profileDefaults(profile) as { workspaces: { sizes: Record<string, { share: number }>} }).workspaces.sizes), sizes);
   if (typeof mix === 'string') throw new UserError(`--mix: ${mix}.`);
-  const custom = customLayer(profile, answers.concurrent ?? 500, mix, answers.workspaceMaxNodes ?? 0);
+  const custom = customLayer(profile, answers.concurrent ?? 500, mix, answers.workspaceMaxNodes);
   return { layer: mergeLayers(layer, custom), profile };
 }
 
