@@ -40,10 +40,13 @@ describe('phase command output', () => {
     expect(out).not.toMatch(CURSOR);
     // Control: without CI the same terminal gets the listr2 task list (which hides the cursor); a failing
     // task there still fails the run (listr2 alone would swallow it) with the resume hint.
-    const ttyCmd = cmd.replace('CI=true ', 'CI= FX_FAIL=d ').replace(join(dir, 's2'), join(dir, 's3')).replace(join(dir, 'e2'), join(dir, 'e3'));
+    const ttyCmd = `stty cols 120 rows 40; ${cmd.replace('CI=true ', 'CI= FX_FAIL=d FX_SLEEP_MS=400 ').replace(join(dir, 's2'), join(dir, 's3')).replace(join(dir, 'e2'), join(dir, 'e3'))}`;
     const tty = spawnSync('script', ['-qec', ttyCmd, '/dev/null'], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, CI: '' } });
     expect(tty.status).toBe(1);
     expect(tty.stdout).toMatch(CURSOR);
+    const frames = tty.stdout.replace(new RegExp(String.raw`\x1b\[[0-9;?]*[A-Za-z]`, 'g'), '');
+    expect(frames).toMatch(/Step b \(elapsed \d+ms, ETA ~[\d.]+m?s\)/); // live elapsed time and ETA in the title
+    expect(frames).toContain('› b: working'); // progress events as sub-lines
     expect(tty.stdout).toContain('demo failed at step "Step d" (d)');
     expect(tty.stdout).toContain(`resume with: coder-platform demo --config ./coder-platform.yaml --state-dir ${join(dir, 's3')}`);
   });
