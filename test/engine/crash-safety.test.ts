@@ -5,11 +5,12 @@
  * one, so every kill point is reached once. After every kill the journal must parse; at the end every
  * step is done and no effect happened twice.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/engine/journal.js';
-import { crashFixture, runFixture, tempDir } from './helpers.js';
+import { crashFixture, projectRoot, runFixture, tempDir } from './helpers.js';
 
 const STEPS = ['a', 'b', 'c', 'd'];
 // Per step: journaled running, before the effect (mid-step); effect made, not journaled (mid-step);
@@ -50,5 +51,20 @@ describe('crash safety', () => {
     expect(at('a')).toBeLessThan(at('b'));
     expect(at('a')).toBeLessThan(at('c'));
     expect(Math.max(at('b'), at('c'))).toBeLessThan(at('d'));
+  });
+
+  it('leaves the old or the new journal when killed in the middle of a write', async () => {
+    const stateDir = tempDir('torn-');
+    for (const delayMs of [5, 40, 120]) {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'test/engine/fixtures/journal-writer.ts'), stateDir], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve) => child.stdout.on('data', () => resolve()));
+      await new Promise((r) => setTimeout(r, delayMs));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('close', r));
+      const journal = await readJournal(stateDir); // throws on a torn file
+      const steps = Object.values(journal?.phases.demo?.steps ?? {});
+      expect(steps.length).toBeGreaterThan(0);
+      expect(new Set(steps.map((s) => s.attempts)).size).toBe(1); // one consistent snapshot
+    }
   });
 });
