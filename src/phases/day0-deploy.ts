@@ -11,9 +11,8 @@
  * reason) and, with approval, deletes it and deploys again.
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import type { STSClient } from '@aws-sdk/client-sts';
 import { awsCall } from '../aws/clients.js';
-import { type CdkAssembly, type CdkToolkit, type AwsTarget, assemblyDirectory } from '../cdk/toolkit.js';
+import { type CdkAssembly, assemblyDirectory } from '../cdk/toolkit.js';
 import {
   COMPLETE_STATUSES,
   CONTINUE_ROLLBACK_STATUSES,
@@ -31,6 +30,7 @@ import { stackName, type StackKind } from '../deployment/outputs.js';
 import type { EventHost } from '../engine/host.js';
 import type { Phase, Step, StepContext, StepOutputs } from '../engine/types.js';
 import { CancelledError, CheckFailedError, UserError } from '../errors.js';
+import { createDay0CommonServices, type Day0CommonOptions, type Day0CommonServices } from './day0-services.js';
 
 /** What the preflight gate needs from a preflight run. */
 export interface PreflightGate {
@@ -38,16 +38,7 @@ export interface PreflightGate {
   criticalFailures: { id: string; message: string }[];
 }
 
-export interface Day0DeployServices {
-  config: CoderPlatformConfig;
-  stateDir: string;
-  /** The toolkit adapter (toolkit-lib in production, a fake in tests). */
-  cdk: CdkToolkit;
-  /** Credentials and region for toolkit actions. */
-  aws: AwsTarget;
-  /** CloudFormation client per region (the DR vault lives in another region). */
-  cloudFormation: (region: string) => CloudFormationClient;
-  sts: STSClient;
+export interface Day0DeployServices extends Day0CommonServices {
   /** Runs the preflight checks; undefined when the operator passed --skip-preflight. */
   preflight: (() => Promise<PreflightGate>) | undefined;
   /** Poll interval for CloudFormation waits. @default 5000 */
@@ -132,6 +123,15 @@ export function withAccount(config: CoderPlatformConfig, account: string): Coder
     });
   }
   return { ...config, aws: { ...config.aws, accountId: account } };
+}
+
+/** Who the credentials belong to (sts:GetCallerIdentity); refuses an account other than aws.accountId. */
+export async function callerIdentity(services: Pick<Day0CommonServices, 'sts' | 'config'>): Promise<{ account: string; principalArn: string }> {
+  const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+  const identity = await awsCall('sts:GetCallerIdentity', () => services.sts.send(new GetCallerIdentityCommand({})));
+  const account = identity.Account ?? '';
+  withAccount(services.config, account);
+  return { account, principalArn: principalArnOf(identity.Arn ?? '') };
 }
 
 function identityOf(ctx: StepContext<Day0DeployServices>): { account: string; principalArn: string } {
@@ -237,11 +237,7 @@ export function day0DeployPhase(config: CoderPlatformConfig, cache: AssemblyCach
       dependsOn: ['preflight-gate'],
       expectedSeconds: 5,
       run: async (ctx) => {
-        const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-        const identity = await awsCall('sts:GetCallerIdentity', () => ctx.services.sts.send(new GetCallerIdentityCommand({})));
-        const account = identity.Account ?? '';
-        const principalArn = principalArnOf(identity.Arn ?? '');
-        withAccount(ctx.services.config, account);
+        const { account, principalArn } = await callerIdentity(ctx.services);
         const regions = [region, ...(dr && config.database.crossRegionCopyRegion ? [config.database.crossRegionCopyRegion] : [])];
         const versions: string[] = [];
         for (const r of regions) {
@@ -277,28 +273,16 @@ export function day0DeployPhase(config: CoderPlatformConfig, cache: AssemblyCach
   return { name: 'day0-deploy', version: 1, steps };
 }
 
-export interface Day0ServiceOptions {
-  config: CoderPlatformConfig;
-  stateDir: string;
-  aws: AwsTarget;
+export interface Day0ServiceOptions extends Day0CommonOptions {
   /** Skip the preflight gate (--skip-preflight): the gate step then only warns. */
   skipPreflight: boolean;
 }
 
 /** The production collaborators: toolkit-lib, SDK clients per region, and the preflight checks. */
 export async function createDay0DeployServices(options: Day0ServiceOptions): Promise<Day0DeployServices> {
-  const { AwsClients } = await import('../aws/clients.js');
-  const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
-  const { STSClient } = await import('@aws-sdk/client-sts');
-  const { toolkitLibAdapter } = await import('../cdk/toolkit.js');
-  const clients = new AwsClients({ region: options.aws.region, profile: options.aws.profile });
+  const { common } = await createDay0CommonServices(options);
   return {
-    config: options.config,
-    stateDir: options.stateDir,
-    cdk: toolkitLibAdapter,
-    aws: options.aws,
-    cloudFormation: (region) => clients.get(CloudFormationClient, region),
-    sts: clients.get(STSClient),
+    ...common,
     preflight: options.skipPreflight
       ? undefined
       : async () => {

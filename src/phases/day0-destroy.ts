@@ -8,27 +8,19 @@
  *
  * The cross-Region backup vault stack (`<name>-dr`) is kept: it holds the backup copies.
  */
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
-import type { STSClient } from '@aws-sdk/client-sts';
 import { awsCall } from '../aws/clients.js';
 import { deleteStackAndWait, describeStack, stackOutputs, waitWhileInProgress } from '../cdk/stack-state.js';
-import type { CdkToolkit, AwsTarget } from '../cdk/toolkit.js';
 import type { CoderPlatformConfig } from '../config/schema.js';
 import { OUTPUT_KEYS, stackName, type StackKind } from '../deployment/outputs.js';
 import type { EventHost } from '../engine/host.js';
 import type { Phase, Step, StepContext, StepOutputs } from '../engine/types.js';
 import { CancelledError } from '../errors.js';
-import { type AssemblyCache, drStackName, hasDrStack, explainFailedStack, principalArnOf, withAccount } from './day0-deploy.js';
+import { createDay0CommonServices, type Day0CommonOptions, type Day0CommonServices } from './day0-services.js';
+import { type AssemblyCache, callerIdentity, drStackName, hasDrStack, explainFailedStack } from './day0-deploy.js';
 
-export interface Day0DestroyServices {
-  config: CoderPlatformConfig;
-  stateDir: string;
-  cdk: CdkToolkit;
-  aws: AwsTarget;
-  cloudFormation: (region: string) => CloudFormationClient;
-  sts: STSClient;
+export interface Day0DestroyServices extends Day0CommonServices {
   rds: RDSClient;
   tagging: (region: string) => ResourceGroupsTaggingAPIClient;
   /** @default 5000 */
@@ -168,13 +160,7 @@ export function day0DestroyPhase(config: CoderPlatformConfig, cache: AssemblyCac
       id: 'identity',
       title: 'Identity of the caller',
       expectedSeconds: 2,
-      run: async (ctx) => {
-        const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-        const identity = await awsCall('sts:GetCallerIdentity', () => ctx.services.sts.send(new GetCallerIdentityCommand({})));
-        const account = identity.Account ?? '';
-        withAccount(ctx.services.config, account);
-        return { account, principalArn: principalArnOf(identity.Arn ?? '') };
-      },
+      run: async (ctx) => callerIdentity(ctx.services),
     },
     {
       id: 'synth',
@@ -208,21 +194,12 @@ export function day0DestroyPhase(config: CoderPlatformConfig, cache: AssemblyCac
 }
 
 /** The production collaborators for destroy. */
-export async function createDay0DestroyServices(options: { config: CoderPlatformConfig; stateDir: string; aws: AwsTarget }): Promise<Day0DestroyServices> {
-  const { AwsClients } = await import('../aws/clients.js');
-  const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
-  const { STSClient } = await import('@aws-sdk/client-sts');
+export async function createDay0DestroyServices(options: Day0CommonOptions): Promise<Day0DestroyServices> {
+  const { common, clients } = await createDay0CommonServices(options);
   const { RDSClient } = await import('@aws-sdk/client-rds');
   const { ResourceGroupsTaggingAPIClient } = await import('@aws-sdk/client-resource-groups-tagging-api');
-  const { toolkitLibAdapter } = await import('../cdk/toolkit.js');
-  const clients = new AwsClients({ region: options.aws.region, profile: options.aws.profile });
   return {
-    config: options.config,
-    stateDir: options.stateDir,
-    cdk: toolkitLibAdapter,
-    aws: options.aws,
-    cloudFormation: (region) => clients.get(CloudFormationClient, region),
-    sts: clients.get(STSClient),
+    ...common,
     rds: clients.get(RDSClient),
     tagging: (region) => clients.get(ResourceGroupsTaggingAPIClient, region),
   };

@@ -36,40 +36,12 @@ export default class RestoreTest extends BaseCommand<typeof RestoreTest> {
     const f = this.flags;
     const { parseS3Uri } = await import('../../day2/restore-report.js');
     if (f.upload !== undefined) parseS3Uri(f.upload); // bad input is refused before any client is built
-    const { loadConfigFromGlobals } = await import('../../config/from-globals.js');
-    const { config } = await loadConfigFromGlobals(this.globals);
-    const { stateDirFor } = await import('../../state/state-dir.js');
-    const { createDay2Context, controlPlacement } = await import('../../day2/context.js');
+    const { day2Command, createRestoreTestServices } = await import('../../day2/command-services.js');
     const { runRestoreTest } = await import('../../day2/restore-test.js');
-    const { DEFAULT_PSQL_IMAGE } = await import('../../day2/validation-job.js');
-    const { executeRunner } = await import('../../day2/phase-runner.js');
-    const { createHost } = await import('../../ui/host.js');
-    const stateDir = stateDirFor(this.globals.stateDir, config.deployment.name);
-    const ctx = createDay2Context({ config, stateDir, awsProfile: this.globals.awsProfile });
-    const out = await ctx.outputs();
-    const { RDSClient } = await import('@aws-sdk/client-rds');
-    const { S3Client } = await import('@aws-sdk/client-s3');
-    const aws = await ctx.aws();
-    const db = out.database;
+    const c = await day2Command(this.globals);
+    const { options, deps } = await createRestoreTestServices(c, { mode: f.time ? 'time' : (f.from as 'pitr' | 'snapshot'), time: f.time, keep: f.keep, psqlImage: f['psql-image'], namespace: f.namespace, upload: f.upload });
     const command = ['coder-platform day2 restore-test', f.time ? `--time ${f.time}` : `--from ${f.from}`, f.keep ? '--keep' : ''].filter(Boolean).join(' ');
-    const host = createHost(this.globals);
-    const result = await runRestoreTest(
-      {
-        source: { deployment: config.deployment.name, engine: db.engine, clusterIdentifier: db.clusterIdentifier, instanceIdentifier: db.instanceIdentifier, subnetGroupName: db.subnetGroupName, securityGroupId: db.securityGroupId, kmsKeyArn: db.kmsKeyArn, minAcu: config.database.minAcu ?? 0.5, maxAcu: config.database.maxAcu ?? 16 },
-        live: { host: db.writerEndpoint, port: db.port, database: config.database.databaseName },
-        mode: f.time ? 'time' : (f.from as 'pitr' | 'snapshot'),
-        time: f.time,
-        keep: f.keep,
-        psqlImage: f['psql-image'] ?? DEFAULT_PSQL_IMAGE,
-        namespace: f.namespace,
-        ...(await controlPlacement(config)),
-        stateDir,
-        targets: { rtoMinutes: config.backup.rtoMinutes, rpoMinutes: config.backup.rpoMinutes },
-        upload: f.upload,
-      },
-      { rds: aws.get(RDSClient), kubectl: await ctx.kubectl(), databaseCredentials: () => ctx.databaseCredentials(), now: () => new Date(), s3: async () => aws.get(S3Client) },
-      executeRunner({ deployment: config.deployment.name, command, globals: this.globals, flags: phaseFlagValues({ ...f, from: f['from-step'] }), host }),
-    );
+    const result = await runRestoreTest(options, deps, c.runner(command, { flags: phaseFlagValues({ ...f, from: f['from-step'] }) }));
     const typed: RestoreTestResult = { phase: result.phase, report: result.report ?? null, files: result.files ?? null, uploaded: result.uploaded };
     if (!this.globals.json) this.log((await import('../../ui/day2-view.js')).renderRestoreTest(typed));
     if (typed.report && !typed.report.passed) {

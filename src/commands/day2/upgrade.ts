@@ -28,40 +28,12 @@ export default class Upgrade extends BaseCommand<typeof Upgrade> {
     const f = this.flags;
     const { checkUpgradeRequest, runUpgrade } = await import('../../day2/upgrade.js');
     checkUpgradeRequest({ coderVersion: f['coder-version'], kubernetesVersion: f['kubernetes-version'] });
-    const { loadConfigFromGlobals } = await import('../../config/from-globals.js');
-    const { config } = await loadConfigFromGlobals(this.globals);
-    const { stateDirFor } = await import('../../state/state-dir.js');
-    const { createDay2Context } = await import('../../day2/context.js');
-    const { executeRunner } = await import('../../day2/phase-runner.js');
-    const { chartSource } = await import('../../k8s/helm.js');
-    const { NAMESPACES } = await import('../../config/profiles.js');
-    const { createHost } = await import('../../ui/host.js');
-    const stateDir = stateDirFor(this.globals.stateDir, config.deployment.name);
-    const ctx = createDay2Context({ config, stateDir, awsProfile: this.globals.awsProfile });
-    const out = await ctx.outputs();
-    const aws = await ctx.aws();
-    const { EKSClient } = await import('@aws-sdk/client-eks');
-    const { RDSClient } = await import('@aws-sdk/client-rds');
-    const roleOrder = { control: 0, provisioner: 1, workspace: 2 } as const;
-    const nodeGroups = Object.entries(config.cluster.nodeGroups)
-      .sort(([, a], [, b]) => roleOrder[a.role] - roleOrder[b.role])
-      .flatMap(([configName]) => (out.cluster.nodeGroupNames[configName] ? [{ configName, eksName: out.cluster.nodeGroupNames[configName] }] : []));
-    const archiveDir = f['chart-archive'] ?? config.coder.chart.archiveDir;
-    const command = ['coder-platform day2 upgrade', f['coder-version'] ? `--coder-version ${f['coder-version']}` : '', f['kubernetes-version'] ? `--kubernetes-version ${f['kubernetes-version']}` : '', f['chart-archive'] ? `--chart-archive ${f['chart-archive']}` : ''].filter(Boolean).join(' ');
+    const { day2Command, createUpgradeServices } = await import('../../day2/command-services.js');
+    const c = await day2Command(this.globals);
     const flags = phaseFlagValues(f);
-    const result = await runUpgrade(
-      {
-        deployment: config.deployment.name, stateDir, restart: flags.restart,
-        coderVersion: f['coder-version'], kubernetesVersion: f['kubernetes-version'],
-        chartSource: (chart, version) => chartSource({ name: chart, version, repository: config.coder.chart.repository, archiveDir }),
-        releases: [{ release: 'coder', namespace: NAMESPACES.coder, chart: 'coder' }, { release: 'coder-provisioner', namespace: NAMESPACES.provisioners, chart: 'coder-provisioner' }],
-        database: { engine: out.database.engine, clusterIdentifier: out.database.clusterIdentifier, instanceIdentifier: out.database.instanceIdentifier, subnetGroupName: out.database.subnetGroupName, securityGroupId: out.database.securityGroupId },
-        clusterName: out.cluster.name,
-        nodeGroups,
-      },
-      { eks: aws.get(EKSClient), rds: aws.get(RDSClient), helm: await ctx.helm(), kubectl: await ctx.kubectl(), coder: await ctx.coderAnonymous(), now: () => new Date() },
-      executeRunner({ deployment: config.deployment.name, command, globals: this.globals, flags, host: createHost(this.globals) }),
-    );
+    const { options, services } = await createUpgradeServices(c, { coderVersion: f['coder-version'], kubernetesVersion: f['kubernetes-version'], chartArchive: f['chart-archive'], restart: flags.restart });
+    const command = ['coder-platform day2 upgrade', f['coder-version'] ? `--coder-version ${f['coder-version']}` : '', f['kubernetes-version'] ? `--kubernetes-version ${f['kubernetes-version']}` : '', f['chart-archive'] ? `--chart-archive ${f['chart-archive']}` : ''].filter(Boolean).join(' ');
+    const result = await runUpgrade(options, services, c.runner(command, { flags }));
     if (!this.globals.json) this.log((await import('../../ui/day2-view.js')).renderUpgrade(result));
     return result;
   }

@@ -40,17 +40,14 @@ export default class ScaleScheduleSet extends BaseCommand<typeof ScaleScheduleSe
     if (Object.values(changes).every((v) => v === undefined) && Object.keys(nodeGroups).length === 0) {
       throw new UserError('Nothing to change.', { nextSteps: ['Pass at least one of --scale-up, --scale-down, --weekdays, --timezone, --peak, --off-hours.'] });
     }
-    const { loadConfigFromGlobals } = await import('../../../config/from-globals.js');
-    const { config, path } = await loadConfigFromGlobals(this.globals);
-    const { stateDirFor } = await import('../../../state/state-dir.js');
+    const { day2Command } = await import('../../../day2/command-services.js');
     const { deployScheduleStack } = await import('../../../day2/context.js');
     const { setSchedule } = await import('../../../day2/schedule-config.js');
-    const { createHost } = await import('../../../ui/host.js');
-    const host = createHost(this.globals);
-    const stateDir = stateDirFor(this.globals.stateDir, config.deployment.name);
+    const c = await day2Command(this.globals);
+    const host = c.host();
     let result: SetScheduleResult;
     try {
-      result = await setSchedule({ configPath: path, changes, deploy: (next) => deployScheduleStack({ config: next, stateDir, awsProfile: this.globals.awsProfile, host }) });
+      result = await setSchedule({ configPath: c.configPath, changes, deploy: (next) => deployScheduleStack({ config: next, stateDir: c.stateDir, awsProfile: this.globals.awsProfile, host }) });
     } finally {
       await host.close();
     }

@@ -21,25 +21,14 @@ export default class ScaleScheduleShow extends BaseCommand<typeof ScaleScheduleS
       const { UserError } = await import('../../../errors.js');
       throw new UserError(`--timezone ${this.flags.timezone} is not an IANA time zone.`, { nextSteps: ['e.g. --timezone Europe/Berlin'] });
     }
-    const { loadConfigFromGlobals } = await import('../../../config/from-globals.js');
-    const { config } = await loadConfigFromGlobals(this.globals);
-    const { stateDirFor } = await import('../../../state/state-dir.js');
-    const { createDay2Context, scheduleTargetFor } = await import('../../../day2/context.js');
+    const { day2Command, createScheduleServices } = await import('../../../day2/command-services.js');
     const { resumeIfExpired, showSchedule } = await import('../../../day2/scale-schedule.js');
-    const { executeRunner } = await import('../../../day2/phase-runner.js');
-    const { phaseFlagValues } = await import('../../../phase-flags.js');
-    const { createHost } = await import('../../../ui/host.js');
-    const ctx = createDay2Context({ config, stateDir: stateDirFor(this.globals.stateDir, config.deployment.name), awsProfile: this.globals.awsProfile });
-    const target = await scheduleTargetFor(ctx);
-    const aws = await ctx.aws();
-    const { SchedulerClient } = await import('@aws-sdk/client-scheduler');
-    const { EKSClient } = await import('@aws-sdk/client-eks');
-    // the running-workspace warning is best effort: without the Coder API the rest still shows
-    const coder = await ctx.coder().catch(() => undefined);
-    const services = { scheduler: aws.get(SchedulerClient), eks: aws.get(EKSClient), now: () => new Date(), ...(coder ? { coder } : {}) };
-    const host = createHost(this.globals);
-    const run = executeRunner({ deployment: config.deployment.name, command: 'coder-platform day2 scale-schedule resume', globals: this.globals, flags: phaseFlagValues({}), host });
-    const autoResumed = await resumeIfExpired(target, services, run, host);
+    const c = await day2Command(this.globals);
+    // with the Coder API (when a token is stored) for the running-workspace warning
+    const { target, services } = await createScheduleServices(c, { coder: true });
+    const host = c.host();
+    // an expired suspension is resumed first, journaled as the resume command
+    const autoResumed = await resumeIfExpired(target, services, c.runner('coder-platform day2 scale-schedule resume', { host }), host);
     if (!autoResumed) await host.close();
     const view = await showSchedule(target, services, { userTimezone: this.flags.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, count: this.flags.count });
     if (!this.globals.json) this.log((await import('../../../ui/day2-view.js')).renderScheduleView(view));

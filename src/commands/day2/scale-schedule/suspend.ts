@@ -17,23 +17,13 @@ export default class ScaleScheduleSuspend extends BaseCommand<typeof ScaleSchedu
   };
 
   public async run(): Promise<ScaleScheduleSuspendResult> {
-    const { loadConfigFromGlobals } = await import('../../../config/from-globals.js');
-    const { config } = await loadConfigFromGlobals(this.globals);
+    const { day2Command, createScheduleServices } = await import('../../../day2/command-services.js');
     const { parseUntil, suspendSchedules } = await import('../../../day2/scale-schedule.js');
-    const until = this.flags.until === undefined ? null : parseUntil(this.flags.until, config.schedule.timezone, new Date());
-    const { stateDirFor } = await import('../../../state/state-dir.js');
-    const { createDay2Context, scheduleTargetFor } = await import('../../../day2/context.js');
-    const { executeRunner } = await import('../../../day2/phase-runner.js');
-    const { phaseFlagValues } = await import('../../../phase-flags.js');
-    const { createHost } = await import('../../../ui/host.js');
-    const ctx = createDay2Context({ config, stateDir: stateDirFor(this.globals.stateDir, config.deployment.name), awsProfile: this.globals.awsProfile });
-    const target = await scheduleTargetFor(ctx);
-    const aws = await ctx.aws();
-    const { SchedulerClient } = await import('@aws-sdk/client-scheduler');
-    const { EKSClient } = await import('@aws-sdk/client-eks');
+    const c = await day2Command(this.globals);
+    const until = this.flags.until === undefined ? null : parseUntil(this.flags.until, c.config.schedule.timezone, new Date());
+    const { target, services } = await createScheduleServices(c);
     const command = `coder-platform day2 scale-schedule suspend${this.flags.until ? ` --until ${this.flags.until}` : ''}`;
-    const run = executeRunner({ deployment: config.deployment.name, command, globals: this.globals, flags: phaseFlagValues({}), host: createHost(this.globals) });
-    const phase = await suspendSchedules(target, { scheduler: aws.get(SchedulerClient), eks: aws.get(EKSClient), now: () => new Date() }, run, until);
+    const phase = await suspendSchedules(target, services, c.runner(command), until);
     if (!this.globals.json) this.log(`Scale schedules suspended${until ? ` until ${until}` : ' until `day2 scale-schedule resume`'}.`);
     return { phase, until };
   }
