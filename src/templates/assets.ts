@@ -64,6 +64,10 @@ export const baseSchema = z.strictObject({
   version: z.string(),
   source: z.string(),
   platform: z.string(),
+  /** Root provider configuration, relative to assets/templates (default: the base's own providers.tf). */
+  providers: z.string().optional(),
+  /** Module files kept once under assets/templates/shared and copied into the composed base/ folder. */
+  sharedModule: z.array(z.string().regex(/^shared\/[a-z0-9/_-]+\.tf$/, { message: 'must be a .tf file under shared/' })).default([]),
 });
 export type Base = z.infer<typeof baseSchema>;
 

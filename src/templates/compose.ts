@@ -1,6 +1,6 @@
 /**
  * Composition (two-layer model): final template = root module + toolchain module (./toolchain) + base
- * module (./base) + the base's root provider configuration + `composition.tf.json` (capabilities,
+ * module (./base, its own files plus the shared ones its manifest lists) + the base's root provider configuration + `composition.tf.json` (capabilities,
  * compute profiles, overrides, base settings, provenance). Deterministic: the same assets and config
  * always give the same archive, hash and version name (no timestamps inside).
  */
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { NAMESPACES } from '../config/profiles.js';
 import type { CoderPlatformConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
-import type { ComputeProfile, Pairing, TemplateAssets } from './assets.js';
+import type { Base, ComputeProfile, Pairing, TemplateAssets } from './assets.js';
 import { computeProfileSchema } from './assets.js';
 import { assertPairings, resolveCapabilities, type CapabilityValues } from './contract.js';
 import { deterministicTar, sha256, type ArchiveFile } from './tar.js';
@@ -97,6 +97,25 @@ async function moduleFiles(dir: string, prefix: string): Promise<ArchiveFile[]> 
   return files;
 }
 
+/**
+ * The complete base module as it lands in base/ of a template: the base's own module files plus the
+ * shared files its manifest lists (kept once under assets/templates/shared), sorted by path.
+ */
+export async function baseModuleFiles(assets: Pick<TemplateAssets, 'root'>, base: Base): Promise<ArchiveFile[]> {
+  const own = await moduleFiles(path.join(assets.root, 'bases', base.name, 'module'), 'base/');
+  const files = [...own];
+  for (const shared of base.sharedModule) {
+    const target = `base/${path.posix.basename(shared)}`;
+    if (files.some((f) => f.path === target)) {
+      throw new ConfigError(path.join(assets.root, 'bases', base.name, 'base.yaml'), [
+        { path: 'sharedModule', message: `${shared} would overwrite ${target}; shared and own module files need distinct names` },
+      ]);
+    }
+    files.push({ path: target, content: await readFile(path.join(assets.root, shared), 'utf8') });
+  }
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
@@ -152,11 +171,11 @@ export async function composeTemplate(assets: TemplateAssets, config: ComposeCon
 
   const files: ArchiveFile[] = [
     { path: 'main.tf', content: await readFile(path.join(assets.root, 'root', 'main.tf'), 'utf8') },
-    { path: 'providers.tf', content: await readFile(path.join(assets.root, 'bases', base.name, 'providers.tf'), 'utf8') },
+    { path: 'providers.tf', content: await readFile(path.join(assets.root, base.providers ?? path.join('bases', base.name, 'providers.tf')), 'utf8') },
     { path: 'composition.tf.json', content: `${JSON.stringify(sortKeys(composition), null, 2)}\n` },
     { path: 'README.md', content: readme(pairing, toolchain.version, base.version, profiles, capabilities) },
     ...(await moduleFiles(path.join(assets.root, 'toolchains', toolchain.name, 'module'), 'toolchain/')),
-    ...(await moduleFiles(path.join(assets.root, 'bases', base.name, 'module'), 'base/')),
+    ...(await baseModuleFiles(assets, base)),
   ];
   const archive = await deterministicTar(files);
   const contentHash = sha256(archive);

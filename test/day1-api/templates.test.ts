@@ -7,7 +7,7 @@ import { CoderClient } from '../../src/coder/client.js';
 import { RecordingHost } from '../../src/engine/host.js';
 import { ExternalError, UserError } from '../../src/errors.js';
 import { loadTemplateAssets, type TemplateAssets } from '../../src/templates/assets.js';
-import { composeTemplate } from '../../src/templates/compose.js';
+import { baseModuleFiles, composeTemplate } from '../../src/templates/compose.js';
 import { assertPairings, missingCapabilities, pairingProblems } from '../../src/templates/contract.js';
 import { deterministicTar, sha256 } from '../../src/templates/tar.js';
 import { FakeCoder, listTar } from './spec-server.js';
@@ -29,7 +29,9 @@ describe('template assets', () => {
   it('every Terraform file under assets/templates parses as HCL', async () => {
     const assets = await loadTemplateAssets();
     const files = await tfFiles(assets.root);
-    expect(files.length).toBeGreaterThanOrEqual(20);
+    // 16 since the shared EC2 module, contract inputs and EC2 providers live once under shared/ (was 23).
+    expect(files.length).toBeGreaterThanOrEqual(16);
+    expect(files.some((f) => f.includes(`${path.sep}shared${path.sep}`))).toBe(true);
     for (const file of files) {
       const parsed = (await parseHcl(file, await readFile(file, 'utf8'))) as Record<string, unknown>;
       expect(Object.keys(parsed).length, file).toBeGreaterThan(0);
@@ -41,10 +43,9 @@ describe('template assets', () => {
   it('each base module implements the contract: the same inputs and the four outputs', async () => {
     const assets = await loadTemplateAssets();
     for (const base of Object.keys(assets.bases)) {
-      const dir = path.join(assets.root, 'bases', base, 'module');
       const merged: { variable: Record<string, unknown>; output: Record<string, unknown>; resource: Record<string, unknown> } = { variable: {}, output: {}, resource: {} };
-      for (const file of await tfFiles(dir)) {
-        const parsed = (await parseHcl(file, await readFile(file, 'utf8'))) as Record<string, Record<string, unknown>>;
+      for (const file of await baseModuleFiles(assets, assets.bases[base]!)) {
+        const parsed = (await parseHcl(file.path, file.content)) as Record<string, Record<string, unknown>>;
         Object.assign(merged.variable, parsed.variable ?? {});
         Object.assign(merged.output, parsed.output ?? {});
         Object.assign(merged.resource, parsed.resource ?? {});
@@ -62,16 +63,35 @@ describe('template assets', () => {
   });
 });
 
+describe('shared base files', () => {
+  it('every composed EC2 template carries the shared EC2 module, the contract inputs and the EC2 providers', async () => {
+    const assets = await loadTemplateAssets();
+    const shared = async (rel: string) => readFile(path.join(assets.root, 'shared', rel), 'utf8');
+    const ec2 = PAIRINGS.filter((name) => assets.bases[assets.pairings[name]!.base]!.platform.startsWith('ec2'));
+    expect(ec2).toHaveLength(3);
+    for (const name of ec2) {
+      const composed = await composeTemplate(assets, testConfig(), name);
+      const byPath = new Map(composed.files.map((f) => [f.path, f.content]));
+      expect(byPath.get('base/common.tf'), name).toBe(await shared('ec2/common.tf'));
+      expect(byPath.get('base/variables.tf'), name).toBe(await shared('contract/variables.tf'));
+      expect(byPath.get('providers.tf'), name).toBe(await shared('ec2/providers.tf'));
+      const archived = (await listTar(composed.archive)).map((e) => e.name);
+      expect(archived, name).toEqual(expect.arrayContaining(['base/common.tf', 'base/variables.tf', 'base/instance.tf', 'providers.tf']));
+    }
+  });
+});
+
 describe('root ↔ module wiring', () => {
   it('the root passes exactly the variables every toolchain and base declares, and reads only outputs they define', async () => {
     const assets = await loadTemplateAssets();
     const rootText = await readFile(path.join(assets.root, 'root', 'main.tf'), 'utf8');
     const root = (await parseHcl('main.tf', rootText)) as { module: Record<string, Record<string, unknown>[]> };
-    const moduleInterface = async (dir: string) => {
+    const dirFiles = async (dir: string) => Promise.all((await tfFiles(dir)).map(async (file) => ({ path: file, content: await readFile(file, 'utf8') })));
+    const moduleInterface = async (files: { path: string; content: string }[]) => {
       const variables = new Set<string>();
       const outputs = new Set<string>();
-      for (const file of await tfFiles(dir)) {
-        const parsed = (await parseHcl(file, await readFile(file, 'utf8'))) as { variable?: Record<string, unknown>; output?: Record<string, unknown> };
+      for (const file of files) {
+        const parsed = (await parseHcl(file.path, file.content)) as { variable?: Record<string, unknown>; output?: Record<string, unknown> };
         Object.keys(parsed.variable ?? {}).forEach((v) => variables.add(v));
         Object.keys(parsed.output ?? {}).forEach((o) => outputs.add(o));
       }
@@ -82,12 +102,12 @@ describe('root ↔ module wiring', () => {
     expect([...used('toolchain')].sort()).toEqual(['env', 'home_path', 'startup_script']);
     expect([...used('base')].sort()).toEqual(['agent_endpoint', 'metadata', 'runtime_env']);
     for (const toolchain of Object.keys(assets.toolchains)) {
-      const itf = await moduleInterface(path.join(assets.root, 'toolchains', toolchain, 'module'));
+      const itf = await moduleInterface(await dirFiles(path.join(assets.root, 'toolchains', toolchain, 'module')));
       expect(passed('toolchain'), toolchain).toEqual(itf.variables);
       for (const output of used('toolchain')) expect(itf.outputs.has(output), `${toolchain} output ${output}`).toBe(true);
     }
     for (const base of Object.keys(assets.bases)) {
-      const itf = await moduleInterface(path.join(assets.root, 'bases', base, 'module'));
+      const itf = await moduleInterface(await baseModuleFiles(assets, assets.bases[base]!));
       expect(passed('base'), base).toEqual(itf.variables);
       for (const output of used('base')) expect(itf.outputs.has(output), `${base} output ${output}`).toBe(true);
     }

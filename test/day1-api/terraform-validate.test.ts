@@ -1,17 +1,18 @@
 /**
- * `terraform validate` of the EC2 bases against the real hashicorp/aws provider schema, when terraform
+ * `terraform validate` of the EC2 bases (own plus shared module files, as composed) against the real hashicorp/aws provider schema, when terraform
  * and a local provider mirror are available (TF_PLUGIN_DIR, default /opt/tf-plugins; no registry access
  * is needed). The coder and kubernetes providers are not mirrored, so base-k8s and the composed roots
  * are covered by the HCL parse and structure tests in templates.test.ts instead.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { templatesRoot } from '../../src/templates/assets.js';
+import { loadTemplateAssets } from '../../src/templates/assets.js';
+import { baseModuleFiles } from '../../src/templates/compose.js';
 
 const run = promisify(execFile);
 const pluginDir = process.env.TF_PLUGIN_DIR ?? '/opt/tf-plugins';
@@ -27,9 +28,11 @@ describe('terraform validate', () => {
   it.skipIf(!available)('the EC2 base modules are valid against the hashicorp/aws provider schema', { timeout: 180_000 }, async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'tf-validate-'));
     try {
+      const assets = await loadTemplateAssets();
       const modules: string[] = [];
       for (const [base, instanceType] of EC2_BASES) {
-        await cp(path.join(templatesRoot(), 'bases', base, 'module'), path.join(dir, base), { recursive: true });
+        await mkdir(path.join(dir, base));
+        for (const file of await baseModuleFiles(assets, assets.bases[base]!)) await writeFile(path.join(dir, base, path.basename(file.path)), file.content);
         modules.push(`module "${base.replace(/-/g, '_')}" {
   source            = "./${base}"
   workspace_name    = "dev"

@@ -12,6 +12,8 @@ data "aws_ami" "default" {
 }
 
 locals {
+  platform  = "ec2-gpu"
+  os        = "linux"
   home_path = "/home/coder"
   user_data = <<-CLOUDINIT
     #cloud-config
@@ -95,7 +97,7 @@ resource "terraform_data" "gpu_instance_check" {
 
 output "runtime_env" {
   value = {
-    CODER_PLATFORM         = "ec2-gpu"
+    CODER_PLATFORM         = local.platform
     HOME                   = local.home_path
     NVIDIA_VISIBLE_DEVICES = "all"
     CODER_GPU_TYPE         = lookup(local.gpu_families, local.family, "")

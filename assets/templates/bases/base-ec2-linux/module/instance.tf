@@ -12,6 +12,8 @@ data "aws_ami" "default" {
 }
 
 locals {
+  platform  = "ec2-linux"
+  os        = "linux"
   home_path = "/home/coder"
   user_data = <<-CLOUDINIT
     #cloud-config
@@ -79,7 +81,7 @@ resource "aws_instance" "workspace" {
 
 output "runtime_env" {
   value = {
-    CODER_PLATFORM = "ec2-linux"
+    CODER_PLATFORM = local.platform
     HOME           = local.home_path
   }
 }

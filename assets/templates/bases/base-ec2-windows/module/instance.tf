@@ -8,6 +8,8 @@ data "aws_ami" "default" {
 }
 
 locals {
+  platform  = "ec2-windows"
+  os        = "windows"
   home_path = "D:\\Users\\coder"
   rdp       = lookup(var.capabilities, "gui-rdp", "false") == "true"
   user_data = <<-PS
@@ -58,7 +60,7 @@ resource "aws_instance" "workspace" {
 
 output "runtime_env" {
   value = {
-    CODER_PLATFORM = "ec2-windows"
+    CODER_PLATFORM = local.platform
     USERPROFILE    = local.home_path
   }
 }

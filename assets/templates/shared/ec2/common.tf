@@ -1,3 +1,5 @@
+# Shared by every EC2 base (listed under sharedModule in its base.yaml); the composer copies it into the
+# composed template's base/ folder. Per-base values come from the base's own locals platform and os.
 terraform {
   required_providers {
     aws = {
@@ -140,8 +142,8 @@ output "volume_mounts" {
 
 output "metadata" {
   value = {
-    platform          = "ec2-windows"
-    os                = "windows"
+    platform          = local.platform
+    os                = local.os
     arch              = "amd64"
     toolchain_version = lookup(var.labels, "coder.toolchain.version", "")
     base_version      = lookup(var.labels, "coder.base.version", "")

@@ -1,4 +1,5 @@
-# Base contract 1.0 inputs (identical in every base; see assets/templates/contract/capabilities.yaml).
+# Base contract 1.0 inputs, shared by every base (listed under sharedModule in its base.yaml; see
+# assets/templates/contract/capabilities.yaml). The composer copies it into the composed base/ folder.
 variable "workspace_name" {
   type = string
 }
