@@ -217,8 +217,9 @@ describe('npm pack', () => {
     const app = join(dir, 'app');
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), '{"name":"pack-check","version":"1.0.0","private":true}\n');
-    // No registry is reachable: install from the npm cache.
-    const install = npm(['install', '--offline', '--no-audit', '--no-fund', tgz], app);
+    // Tarballs come from the cache `npm ci` filled; the registry is asked only for metadata the cache lacks
+    // (a fresh machine has no packuments cached, so --offline would fail there).
+    const install = npm(['install', '--prefer-offline', '--no-audit', '--no-fund', tgz], app);
     expect(install.status, install.stderr).toBe(0);
     const help = spawnSync(join(app, 'node_modules', '.bin', 'coder-platform'), ['--help'], { cwd: app, encoding: 'utf8' });
     expect(help.status, help.stderr).toBe(0);
