@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
+import { UserError } from '../errors.js';
 import type { InitResult } from '../init/wizard.js';
 import { QUESTIONS, type AnswerId } from '../init/questions.js';
 
@@ -31,6 +32,11 @@ export default class Init extends BaseCommand<typeof Init> {
     ...questionFlags,
     answers: Flags.string({ summary: 'YAML file of answers keyed like the flags (camelCase ids also accepted); flags win over it.', env: 'CODER_PLATFORM_ANSWERS' }),
     force: Flags.boolean({ summary: 'Replace an existing configuration file.', env: 'CODER_PLATFORM_FORCE', default: false }),
+    walk: Flags.boolean({
+      summary: 'After writing the file, run preflight → plan → day0 deploy → day1, stopping at the first that fails (interactive: asked before each; --no-walk never asks).',
+      env: 'CODER_PLATFORM_WALK',
+      allowNo: true,
+    }),
   };
 
   public async run(): Promise<InitResult> {
@@ -43,13 +49,44 @@ export default class Init extends BaseCommand<typeof Init> {
       const value = q.id === 'region' ? this.globals.region : q.id === 'awsProfile' ? this.globals.awsProfile : flags[q.flag];
       if (value !== undefined) given[q.id] = value;
     }
+    if (flags.walk === true && this.globals.json) {
+      throw new UserError('--walk runs the next phases, whose output cannot share stdout with the --json result.', { nextSteps: ['Drop --json, or run the phases one by one with --json.'] });
+    }
     const prompter = this.globals.nonInteractive ? undefined : (await import('../ui/prompts/init-prompter.js')).createTerminalPrompter();
     const result = await runInit({ path: this.globals.configPath, given, force: flags.force === true, ...(prompter ? { prompter } : {}) });
     if (!this.jsonEnabled()) {
       const { renderInitDone, renderInitWarnings } = await import('../ui/prompts/init-done.js');
       process.stderr.write(renderInitWarnings(result));
       process.stdout.write(renderInitDone(result, (id) => this.config.findCommand(id) !== undefined));
+      // Walk when asked to, or offer it on a terminal; never in CI unless --walk says so.
+      if (flags.walk === true || (flags.walk === undefined && !this.globals.nonInteractive)) await this.walk(result, flags.walk === true);
     }
     return result;
+  }
+
+  /** Run the next phases as their own commands, with the shared flags passed on; a failing phase ends the walk with its exit code. */
+  private async walk(result: InitResult, told: boolean): Promise<void> {
+    const { confirmPhase, renderPhaseHeading, renderWalkStopped } = await import('../ui/prompts/walk.js');
+    const { commandId } = await import('../ui/prompts/init-done.js');
+    const g = this.globals;
+    const argv = [
+      '--config', g.configPath,
+      ...(g.awsProfile ? ['--aws-profile', g.awsProfile] : []),
+      ...(g.stateDir ? ['--state-dir', g.stateDir] : []),
+      ...(g.yes ? ['--yes'] : []),
+      ...(g.nonInteractive ? ['--non-interactive'] : []),
+      ...(g.verbose ? ['--verbose'] : []),
+    ];
+    const commands = result.nextCommands.filter((c) => this.config.findCommand(commandId(c)) !== undefined);
+    for (const [index, command] of commands.entries()) {
+      const ask = !g.nonInteractive && !(told && g.yes);
+      const short = `${this.config.bin} ${commandId(command).replaceAll(':', ' ')}`;
+      if (ask && !(await confirmPhase(short))) {
+        process.stderr.write(renderWalkStopped(commands.slice(index)));
+        return;
+      }
+      process.stderr.write(renderPhaseHeading(command));
+      await this.config.runCommand(commandId(command), argv);
+    }
   }
 }

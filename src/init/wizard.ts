@@ -38,7 +38,7 @@ export interface InitResult {
   host: string;
   /** Top-level sections the file sets beyond the profile. */
   sections: string[];
-  /** Commands to run next, in order. */
+  /** Commands to run next, in order (the phases init can walk). */
   nextCommands: string[];
   /** What the operator should know about the written file (e.g. a custom size capped by the subnets). */
   warnings: string[];
@@ -55,6 +55,9 @@ export function shippedSchemaPath(): string {
     dir = parent;
   }
 }
+
+/** The phases after init, in the order they are run: init offers to walk them. */
+export const WALK_COMMANDS = ['preflight', 'plan', 'day0 deploy', 'day1'] as const;
 
 export async function runInit(options: InitOptions): Promise<InitResult> {
   const path = resolve(options.path);
@@ -84,7 +87,7 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
     profile,
     host: coderHost(loaded),
     sections: Object.keys(written).filter((k) => k !== 'apiVersion' && k !== 'profile'),
-    nextCommands: ['preflight', 'plan', 'day0', 'day1'].map((c) => `coder-platform ${c}${configFlag}`),
+    nextCommands: WALK_COMMANDS.map((c) => `coder-platform ${c}${configFlag}`),
     warnings,
   };
 }

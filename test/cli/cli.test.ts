@@ -63,6 +63,27 @@ describe('bin/run.js', () => {
     expect(missing.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('init --walk runs the phases in order with the shared flags and stops at the first failure with its exit code', () => {
+    const path = join(work, 'walk', 'coder-platform.yaml');
+    const stateDir = join(work, 'walk', 'state');
+    // No credentials from anywhere (and no instance-metadata lookup): preflight cannot check and exits 3.
+    const none = join(work, 'walk', 'no-such-file');
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('AWS_')).map(([k]) => [k, undefined]));
+    const r = cli(['init', '--non-interactive', '--walk', '--shape', 'mvp-500', '--domain', 'example.com', '--config', path, '--state-dir', stateDir], {
+      env: { ...env, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: none, AWS_SHARED_CREDENTIALS_FILE: none },
+    });
+    expect(r.status, r.stderr).toBe(3);
+    expect(existsSync(path)).toBe(true);
+    expect(r.stderr).toContain(`▶ coder-platform preflight --config ${path}`);
+    expect(r.stderr).toMatch(/sts:GetCallerIdentity[\s\S]*credentials/);
+    // The walk ended at preflight: plan never ran (it would have written its assembly into the state directory).
+    expect(r.stderr).not.toContain('▶ coder-platform plan');
+    expect(existsSync(join(stateDir, 'cdk.out'))).toBe(false);
+    const json = cli(['init', '--non-interactive', '--walk', '--json', '--shape', 'mvp-500', '--domain', 'example.com', '--config', join(work, 'walk', 'json.yaml')]);
+    expect(json.status).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { kind: 'user' } });
+  });
+
   it('a config error names the key, line and a valid example on stderr, exit 2', () => {
     const path = join(work, 'bad.yaml');
     writeFileSync(path, 'profile: mvp-500\ndns:\n  domain: example.com\nnetwork:\n  subnets:\n    private: [10.0.33.0/19, 10.0.64.0/19]\nschedule:\n  timezone: Mars/Olympus\n');
@@ -176,9 +197,13 @@ describe.skipIf(!hasScript)('the built binary in a pseudo-terminal', () => {
       { when: /Recovery point objective/, send: ENTER },
       { when: /Restore test cadence/, send: ENTER },
       { when: /Write .*\?/, send: ENTER },
+      // init offers to walk the phases; declining the first stops with what is left to run.
+      { when: /Run coder-platform preflight now\?/, send: `n${ENTER}` },
     ]);
     expect(code, output).toBe(0);
     expect(output).toMatch(/Summary[\s\S]*scale-3000[\s\S]*Europe\/Berlin/);
+    expect(output).toMatch(/Stopped here[\s\S]*coder-platform preflight --config[\s\S]*coder-platform plan[\s\S]*coder-platform day0 deploy[\s\S]*coder-platform day1/);
+    expect(output).not.toContain('▶ coder-platform');
     const config = readFileSync(path, 'utf8');
     expect(config).toContain('profile: scale-3000');
     expect(config).toContain('name: pty-test');

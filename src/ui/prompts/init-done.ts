@@ -5,7 +5,7 @@ import { createStyle } from '../style.js';
 export function renderInitDone(result: InitResult, commandExists: (id: string) => boolean): string {
   const s = createStyle({ stream: process.stdout });
   const lines = [`${s.green('✔')} Wrote ${result.path} (${result.shape}, https://${result.host})`, ''];
-  const available = result.nextCommands.filter((cmd) => commandExists(cmd.split(' ')[1] ?? ''));
+  const available = result.nextCommands.filter((cmd) => commandExists(commandId(cmd)));
   const [next, ...later] = result.nextCommands;
   if (available.length > 0) {
     lines.push(`Next: ${s.bold(available[0]!)}`);
@@ -21,4 +21,11 @@ export function renderInitDone(result: InitResult, commandExists: (id: string) =
 export function renderInitWarnings(result: Pick<InitResult, 'warnings'>): string {
   const s = createStyle();
   return result.warnings.map((w) => `${s.yellow('!')} ${w}\n`).join('');
+}
+
+/** `coder-platform day0 deploy --config x.yaml` → `day0:deploy` (oclif's command id). */
+export function commandId(command: string): string {
+  const words = command.split(' ').slice(1);
+  const flagAt = words.findIndex((w) => w.startsWith('-'));
+  return (flagAt === -1 ? words : words.slice(0, flagAt)).join(':');
 }
