@@ -23,6 +23,7 @@ import type {
   PatchGroupRequest,
   ProvisionerDaemon,
   ProvisionerJobLog,
+  ProvisionerJobSummary,
   ProvisionerKey,
   ReducedUser,
   Template,
@@ -246,6 +247,21 @@ export class CoderClient {
       `/api/v2/organizations/${enc(organization)}/provisionerdaemons`,
       '/api/v2/organizations/{organization}/provisionerdaemons',
       { query: { status: options.status, limit: options.limit } },
+    );
+  }
+
+  /**
+   * `GET /api/v2/organizations/{organization}/provisionerjobs`: the organization's jobs, newest first,
+   * optionally only those a user started. Each template-version import carries the version's id
+   * (`input.template_version_id`) and name (`metadata.template_version_name`), and `metadata.template_id`
+   * only once the version belongs to a template — the one way to find a version created without a template.
+   */
+  async listProvisionerJobs(organization: string, options: { initiator?: string; limit?: number } = {}): Promise<ProvisionerJobSummary[]> {
+    return this.json<ProvisionerJobSummary[]>(
+      'GET',
+      `/api/v2/organizations/${enc(organization)}/provisionerjobs`,
+      '/api/v2/organizations/{organization}/provisionerjobs',
+      { query: { initiator: options.initiator, limit: options.limit } },
     );
   }
 

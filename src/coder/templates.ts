@@ -1,7 +1,8 @@
 /**
  * Template push (coder-api.md §5), idempotent: the version name carries the content hash, so a re-run
  * (or a run resumed after a crash between upload and promote) finds the version it created and creates
- * no other one; unchanged content uploads nothing and creates nothing.
+ * no other one — for a new template, whose first version has no template yet, through the provisioner
+ * jobs (orphanVersion); unchanged content uploads nothing and creates nothing.
  */
 import type { EventHost } from '../engine/host.js';
 import { CancelledError, ExternalError } from '../errors.js';
@@ -105,7 +106,7 @@ export async function pushTemplate(client: CoderClient, composed: ComposedTempla
     for (const name of versionNames(composed.versionName)) {
       const existing = await client.templateVersionByName(template.id, name);
       if (!existing) {
-        version = await createVersion(client, composed, name, template.id, options);
+        version = await createVersion(client, composed, name, template.id, await uploadArchive(client, composed, options), options);
         break;
       }
       if (existing.job.status === 'failed' || existing.job.status === 'canceled') continue; // an earlier attempt failed: try again under the next name
@@ -113,9 +114,11 @@ export async function pushTemplate(client: CoderClient, composed: ComposedTempla
       break;
     }
   } else {
-    // A new template is created right after its first version (creation does not wait for the build),
-    // so an interrupted run finds the version by name on resume instead of leaving an orphan behind.
-    version = await createVersion(client, composed, composed.versionName, undefined, options);
+    // A new template's first version is created without a template, and the template right after it
+    // (creation does not wait for the build). A run that died between the two left that version behind
+    // with no template to find it by: look it up through the jobs we started before creating another.
+    const fileId = await uploadArchive(client, composed, options);
+    version = (await orphanVersion(client, organizationId, composed, fileId, options.tags)) ?? (await createVersion(client, composed, composed.versionName, undefined, fileId, options));
     template = await createTemplateFor(client, composed, version.id, options, manageAcl);
     action = 'created';
   }
@@ -180,7 +183,8 @@ async function createTemplateFor(client: CoderClient, composed: ComposedTemplate
   });
 }
 
-async function createVersion(client: CoderClient, composed: ComposedTemplate, name: string, templateId: string | undefined, options: PushOptions): Promise<TemplateVersion> {
+/** Uploads the archive (Coder answers 200 with the same file id when this user uploaded it before). */
+async function uploadArchive(client: CoderClient, composed: ComposedTemplate, options: PushOptions): Promise<string> {
   const upload = await client.uploadFile(composed.archive);
   options.host.emit({
     level: 'debug',
@@ -188,11 +192,39 @@ async function createVersion(client: CoderClient, composed: ComposedTemplate, na
     message: `Uploaded ${composed.name} (${composed.archive.length} bytes, ${upload.created ? 'new' : 'already on the server'}).`,
     data: { template: composed.name, fileId: upload.fileId, sha256: composed.contentHash },
   });
+  return upload.fileId;
+}
+
+/** How many of the owner's most recent provisioner jobs are searched for an orphaned version. */
+export const ORPHAN_SEARCH_LIMIT = 100;
+
+/**
+ * A version of exactly this content (same file, name and provisioner tags) that an earlier run created
+ * without a template and never attached to one, still usable (not failed or canceled). Found through
+ * the provisioner jobs the owner started (newest first): a template-version import job names its
+ * version and, once the version belongs to a template, that template — so no template id means orphan.
+ */
+export async function orphanVersion(client: CoderClient, organizationId: string, composed: ComposedTemplate, fileId: string, tags: Record<string, string>): Promise<TemplateVersion | undefined> {
+  const me = await client.me();
+  const jobs = await client.listProvisionerJobs(organizationId, { initiator: me.id, limit: ORPHAN_SEARCH_LIMIT });
+  for (const job of jobs) {
+    if (job.type !== 'template_version_import' || job.metadata?.template_id || job.metadata?.template_version_name !== composed.versionName) continue;
+    if (job.file_id !== fileId || job.status === 'failed' || job.status === 'canceled' || job.status === 'canceling') continue;
+    if (Object.entries(tags).some(([key, value]) => job.tags?.[key] !== value)) continue;
+    const id = job.input?.template_version_id;
+    if (!id) continue;
+    const version = await client.getTemplateVersion(id);
+    if (version.name === composed.versionName && !version.template_id) return version;
+  }
+  return undefined;
+}
+
+async function createVersion(client: CoderClient, composed: ComposedTemplate, name: string, templateId: string | undefined, fileId: string, options: PushOptions): Promise<TemplateVersion> {
   try {
     return await client.createTemplateVersion(options.organizationId, {
       storage_method: 'file',
       provisioner: 'terraform',
-      file_id: upload.fileId,
+      file_id: fileId,
       ...(templateId ? { template_id: templateId } : {}),
       name,
       message: `coder-platform: ${composed.toolchain.name} ${composed.toolchain.version} on ${composed.base.name} ${composed.base.version} (sha256 ${composed.contentHash.slice(0, 12)})`,

@@ -128,6 +128,19 @@ export interface ProvisionerJob {
   completed_at?: string;
 }
 
+/** A row of `GET /organizations/{organization}/provisionerjobs` (codersdk.ProvisionerJob, the fields read). */
+export interface ProvisionerJobSummary {
+  id: string;
+  status: ProvisionerJobStatus;
+  type?: 'template_version_import' | 'workspace_build' | 'template_version_dry_run';
+  initiator_id?: string;
+  created_at?: string;
+  file_id?: string;
+  tags?: Record<string, string>;
+  input?: { template_version_id?: string; workspace_build_id?: string };
+  metadata?: { template_version_name?: string; template_id?: string; template_name?: string };
+}
+
 export interface TemplateVersion {
   id: string;
   name: string;

@@ -110,6 +110,43 @@ describe('day1 template push interrupted and resumed (runPhase)', () => {
     expect(resumed.outputs.templates?.changed).toEqual(['pod-swdev']);
   });
 
+  it('a FRESH template SIGKILLed in a child process between creating its first version and creating the template: the resumed run reuses that version', { timeout: 120_000 }, async () => {
+    let killed = false;
+    const { fake: f, secrets } = await start();
+    const script = fileURLToPath(new URL('./fixtures/day1-child.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      env: { ...process.env, CODER_URL: f.baseUrl, STATE_DIR: stateDir, CODER_TOKEN: secrets.values.get(secretNames('acme').sessionToken) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Killed the moment Coder answered the first version creation: the template creation never happens.
+    f.options.onAnswered = (route) => {
+      if (route === CREATE_VERSION && !killed) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    };
+    let output = '';
+    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    const exit = await new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+    expect(exit, output).toBe('SIGKILL');
+    expect(f.templates).toEqual([]);
+    expect(f.versions).toHaveLength(1);
+    const orphan = f.versions[0]!;
+    expect(orphan.template_id).toBeNull();
+
+    const resumed = await runPhase(phase(testConfig()), servicesFor(f, testConfig(), secrets.store), {
+      deployment: 'acme', stateDir: stateDir!, command: 'coder-platform day1', host: new RecordingHost(), breakLock: true,
+    });
+    expect(resumed.status).toBe('succeeded');
+    expect(f.count('POST', `/api/v2/organizations/${f.orgId}/templateversions`)).toBe(4); // one per template, the orphan's included
+    expect(f.versions).toHaveLength(4);
+    expect(f.versions.filter((v) => v.template_id === null)).toEqual([]);
+    const adopted = f.templates.find((t) => t.id === orphan.template_id)!;
+    expect(adopted.active_version_id).toBe(orphan.id);
+    for (const template of f.templates) expect(f.versions.filter((v) => v.template_id === template.id), template.name).toHaveLength(1);
+  });
+
   it('SIGKILLed in a child process right after the new version was created: the resumed run reuses and promotes it', { timeout: 120_000 }, async () => {
     let killed = false;
     const { fake: f, secrets } = await start();

@@ -227,6 +227,8 @@ export interface FakeVersion {
   job: { id: string; status: string; error?: string; file_id: string; tags: Record<string, string>; created_at: string; polls: number };
   matched: number;
   created_at: string;
+  /** The user whose token created it (the job's initiator). */
+  initiator: string;
 }
 export interface FakeTemplate {
   id: string;
@@ -444,7 +446,8 @@ export class FakeCoder {
         return send(201, { id: license.id, uuid: license.uuid, uploaded_at: license.uploaded_at, claims });
       }
       case 'GET /api/v2/licenses':
-        return send(200, this.licenses.map((l) => ({ id: l.id, uuid: l.uuid, uploaded_at: l.uploaded_at, claims: {} })));
+        // coderd returns every claim of the stored JWT verbatim (codersdk.License.claims)
+        return send(200, this.licenses.map((l) => ({ id: l.id, uuid: l.uuid, uploaded_at: l.uploaded_at, claims: jwtClaims(l.jwt) })));
       case 'GET /api/v2/entitlements': {
         const entitled = new Set(this.licenses.length > 0 ? (this.options.licenseFeatures ?? []) : []);
         const names = ['high_availability', 'external_provisioner_daemons', 'template_rbac', 'advanced_template_scheduling', 'audit_log'];
@@ -491,9 +494,19 @@ export class FakeCoder {
           job: { id: randomUUID(), status: 'pending', file_id: fileId, tags, created_at: new Date().toISOString(), polls: 0 },
           matched,
           created_at: new Date().toISOString(),
+          initiator: me!.id,
         };
         this.versions.push(version);
         return send(201, this.versionJson(version));
+      }
+      case 'GET /api/v2/organizations/{organization}/provisionerjobs': {
+        // Like coderd: the organization's jobs newest first, filtered by initiator, at most `limit` (default 50).
+        // Only template-version imports exist in this fake; metadata names the version and, once it
+        // belongs to one, its template (a LEFT JOIN in coderd, so an orphan version has no template_id).
+        const initiator = url.searchParams.get('initiator');
+        const limit = Number(url.searchParams.get('limit') ?? 50) || 50;
+        const jobs = [...this.versions].reverse().filter((v) => !initiator || v.initiator === initiator).slice(0, limit);
+        return send(200, jobs.map((v) => this.jobJson(v)));
       }
       case 'GET /api/v2/templateversions/{templateversion}': {
         const version = this.versions.find((v) => v.id === params.templateversion);
@@ -654,6 +667,16 @@ export class FakeCoder {
     };
   }
 
+  private jobJson(v: FakeVersion): Record<string, unknown> {
+    const template = this.templates.find((t) => t.id === v.template_id);
+    return {
+      id: v.job.id, status: v.job.status, type: 'template_version_import', file_id: v.job.file_id, tags: v.job.tags, created_at: v.job.created_at,
+      initiator_id: v.initiator, organization_id: this.orgId, queue_position: 0, queue_size: 0, ...(v.job.error ? { error: v.job.error } : {}),
+      input: { template_version_id: v.id },
+      metadata: { template_version_name: v.name, ...(template ? { template_id: template.id, template_name: template.name, template_display_name: String(template.settings.display_name ?? '') } : { template_name: '', template_display_name: '' }) },
+    };
+  }
+
   private templateJson(t: FakeTemplate): Record<string, unknown> {
     return { ...t.settings, id: t.id, name: t.name, organization_id: this.orgId, active_version_id: t.active_version_id, provisioner: 'terraform' };
   }
@@ -663,6 +686,16 @@ export class FakeCoder {
       id: g.id, name: g.name, display_name: g.display_name, organization_id: this.orgId, quota_allowance: g.quota_allowance, source: g.source,
       members: g.members.map((id) => this.reducedUser(this.users.find((u) => u.id === id)!)), total_member_count: g.members.length,
     };
+  }
+}
+
+/** The payload of a JWT-shaped string, or {} (fixtures seed placeholder licenses). */
+function jwtClaims(jwt: string): Record<string, unknown> {
+  try {
+    const claims = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as unknown;
+    return typeof claims === 'object' && claims !== null ? (claims as Record<string, unknown>) : {};
+  } catch {
+    return {};
   }
 }
 
