@@ -9,7 +9,7 @@ import { secretNames } from '../deployment/outputs.js';
 import type { EventHost } from '../engine/host.js';
 import { CheckFailedError, UserError } from '../errors.js';
 import { CoderApiError, type CoderClient } from './client.js';
-import type { Entitlements } from './types.js';
+import type { Entitlements, License } from './types.js';
 
 const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789-_.~!@#%^*+=';
 
@@ -133,16 +133,45 @@ async function longLivedToken(anonymous: CoderClient, session: string, host: Eve
 
 // ---- license and entitlements ------------------------------------------------------------------------
 
-/** The `license_id` claim of a license JWT (Coder's License.uuid), without verifying it (Coder does). */
-export function licenseId(jwt: string): string | undefined {
+/** The claims of a license JWT, without verifying it (Coder does), or undefined when it is not JWT-shaped. */
+export function licenseClaims(jwt: string): Record<string, unknown> | undefined {
   const payload = jwt.split('.')[1];
   if (!payload) return undefined;
   try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { license_id?: unknown };
-    return typeof claims.license_id === 'string' ? claims.license_id : undefined;
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
+    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The `license_id` claim of a license JWT (Coder's License.uuid), without verifying it (Coder does). */
+export function licenseId(jwt: string): string | undefined {
+  const id = licenseClaims(jwt)?.license_id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** JSON with object keys sorted, so two claim sets compare by content. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Is this license JWT one of the installed licenses? By `license_id` (= License.uuid) when the JWT has
+ * one; otherwise by its claims, which `GET /api/v2/licenses` returns verbatim for every stored license
+ * (coderd gives a license without license_id a random uuid, so the uuid cannot identify it).
+ */
+export function isInstalledLicense(jwt: string, installed: License[]): boolean {
+  const id = licenseId(jwt);
+  if (id !== undefined) return installed.some((l) => l.uuid === id);
+  const claims = licenseClaims(jwt);
+  if (claims === undefined || Object.keys(claims).length === 0) return false;
+  const wanted = canonical(claims);
+  return installed.some((l) => l.claims !== undefined && canonical(l.claims) === wanted);
 }
 
 export function isEntitled(entitlements: Entitlements, feature: string): boolean {
@@ -184,9 +213,7 @@ export interface LicenseOptions {
 export async function ensureLicense(client: CoderClient, options: LicenseOptions): Promise<EntitlementReport & { licenseAdded: boolean }> {
   let licenseAdded = false;
   if (options.license !== undefined) {
-    const id = licenseId(options.license);
-    const present = id !== undefined && (await client.listLicenses()).some((l) => l.uuid === id);
-    if (!present) {
+    if (!isInstalledLicense(options.license, await client.listLicenses())) {
       const added = await client.addLicense(options.license);
       licenseAdded = true;
       options.host.emit({ level: 'info', code: 'CODER_LICENSE_ADDED', message: `License ${added.uuid} added.`, data: { uuid: added.uuid } });

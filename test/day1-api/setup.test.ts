@@ -130,6 +130,26 @@ describe('license', () => {
     expect(await s.isDone!(ctx(services))).toMatchObject({ highAvailability: true });
     expect(f.licenses).toHaveLength(1);
   });
+
+  it('a license JWT without a license_id claim converges too: found by its claims, added once, a different one still added', async () => {
+    const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const noId = (account: string) => `${part({ alg: 'EdDSA', typ: 'JWT' })}.${part({ account_id: account, license_expires: 1893456000, features: { user_limit: 500 }, version: 3 })}.c2lnbmF0dXJl`;
+    const env: NodeJS.ProcessEnv = { CODER_LICENSE: noId('acme-corp') };
+    const { services, fake: f } = await initialized({ licenseFeatures: ['high_availability', 'template_rbac', 'external_provisioner_daemons'] }, { coder: { license: 'env:CODER_LICENSE' } }, env);
+    const s = step(services, 'license');
+    expect(await s.isDone!(ctx(services))).toBeUndefined();
+    expect(await s.run(ctx(services))).toMatchObject({ licenseAdded: true });
+    // The step is done now (a lost journal does not add it again), and a forced re-run adds nothing.
+    expect(await s.isDone!(ctx(services))).toMatchObject({ hasLicense: true });
+    expect(await s.run(ctx(services))).toMatchObject({ licenseAdded: false });
+    expect(f.licenses).toHaveLength(1);
+    expect(f.count('POST', '/api/v2/licenses')).toBe(1);
+
+    env.CODER_LICENSE = noId('other-corp'); // another license without an id is not mistaken for the first
+    expect(await s.isDone!(ctx(services))).toBeUndefined();
+    expect(await s.run(ctx(services))).toMatchObject({ licenseAdded: true });
+    expect(f.licenses).toHaveLength(2);
+  });
 });
 
 describe('provisioner-key', () => {

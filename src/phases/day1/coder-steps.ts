@@ -6,7 +6,7 @@
  */
 import type { SecretStore } from '../../aws/secrets.js';
 import { CoderClient } from '../../coder/client.js';
-import { ensureFirstAdmin, ensureLicense, ensureProvisionerKey, entitlementReport, licenseId, ownerSession, provisionerKeyReady } from '../../coder/setup.js';
+import { ensureFirstAdmin, ensureLicense, ensureProvisionerKey, entitlementReport, isInstalledLicense, ownerSession, provisionerKeyReady } from '../../coder/setup.js';
 import { pushTemplate, templateUpToDate } from '../../coder/templates.js';
 import type { CoderPlatformConfig } from '../../config/schema.js';
 import { secretNames } from '../../deployment/outputs.js';
@@ -126,8 +126,7 @@ export function coderSteps(config: CoderPlatformConfig): Step<Day1CoderServices>
     isDone: async ({ services }) => {
       const client = await services.coder();
       if (config.coder.license) {
-        const id = licenseId(await services.secrets.resolve(config.coder.license));
-        if (id === undefined || !(await client.listLicenses()).some((l) => l.uuid === id)) return undefined;
+        if (!isInstalledLicense(await services.secrets.resolve(config.coder.license), await client.listLicenses())) return undefined;
       }
       const report = entitlementReport(await client.entitlements());
       if (config.coder.replicas > 1 && !report.highAvailability) return undefined; // run reports it
