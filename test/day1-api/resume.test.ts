@@ -118,8 +118,9 @@ describe('day1 template push interrupted and resumed (runPhase)', () => {
       env: { ...process.env, CODER_URL: f.baseUrl, STATE_DIR: stateDir, CODER_TOKEN: secrets.values.get(secretNames('acme').sessionToken) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    // Killed the moment Coder answered the first version creation: the template creation never happens.
-    f.options.onAnswered = (route) => {
+    // Killed once Coder created the first version, before its answer reaches the child: the template
+    // creation that would follow never happens (after the answer, the next request can already be in flight).
+    f.options.beforeAnswer = (route) => {
       if (route === CREATE_VERSION && !killed) {
         killed = true;
         child.kill('SIGKILL');
