@@ -8,24 +8,36 @@ import type { EventHost } from '../engine/host.js';
 import { CancelledError, ExternalError } from '../errors.js';
 import type { ComposedTemplate } from '../templates/compose.js';
 import { CoderApiError, type CoderClient } from './client.js';
-import type { Template, TemplateSettings, TemplateVersion } from './types.js';
+import type { TemplateSettingsConfig } from '../config/schema.js';
+import type { Template, TemplateSettings, TemplateVersion, Weekday } from './types.js';
 
-/** Design values (seed-facts §9, coder-api.md §5 settings table). */
-export const TEMPLATE_SETTINGS: TemplateSettings = {
-  default_ttl_ms: 8 * 3_600_000,
-  activity_bump_ms: 3_600_000,
-  failure_ttl_ms: 24 * 3_600_000,
-  time_til_dormant_ms: 7 * 86_400_000,
-  time_til_dormant_autodelete_ms: 30 * 86_400_000,
-  autostop_requirement: { days_of_week: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], weeks: 1 },
-  allow_user_autostart: true,
-  allow_user_autostop: true,
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const WEEKDAY_NAMES: Record<TemplateSettingsConfig['autostopDays'][number], Weekday> = {
+  MON: 'monday', TUE: 'tuesday', WED: 'wednesday', THU: 'thursday', FRI: 'friday', SAT: 'saturday', SUN: 'sunday',
 };
+
+/** workspaces.templateSettings of the config in the API's names and units (coder-api.md §5 settings table). */
+export function scheduleSettings(config: TemplateSettingsConfig): TemplateSettings {
+  return {
+    default_ttl_ms: Math.round(config.defaultTtlHours * HOUR_MS),
+    activity_bump_ms: Math.round(config.activityBumpHours * HOUR_MS),
+    failure_ttl_ms: Math.round(config.failureTtlHours * HOUR_MS),
+    time_til_dormant_ms: Math.round(config.dormancyDays * DAY_MS),
+    time_til_dormant_autodelete_ms: Math.round(config.autoDeleteDays * DAY_MS),
+    // in Coder's week order, as the API returns it
+    autostop_requirement: { days_of_week: (Object.keys(WEEKDAY_NAMES) as (keyof typeof WEEKDAY_NAMES)[]).filter((d) => config.autostopDays.includes(d)).map((d) => WEEKDAY_NAMES[d]), weeks: 1 },
+    allow_user_autostart: true,
+    allow_user_autostop: true,
+  };
+}
 
 export interface PushOptions {
   organizationId: string;
   /** Provisioner tags the version's job must match (config.coder.provisioners.tags). */
   tags: Record<string, string>;
+  /** Schedule settings (config.workspaces.templateSettings). */
+  schedule: TemplateSettingsConfig;
   host: EventHost;
   signal?: AbortSignal;
   /** Entitled to template RBAC (groups and ACLs). */
@@ -69,17 +81,17 @@ function settingsDiffer(template: Template, desired: TemplateSettings): boolean 
 }
 
 /** Desired settings for a composed template. */
-export function templateSettings(composed: ComposedTemplate, manageAcl: boolean): TemplateSettings {
-  return { ...TEMPLATE_SETTINGS, display_name: composed.displayName, description: composed.description, ...(manageAcl ? { disable_everyone_group_access: true } : {}) };
+export function templateSettings(composed: ComposedTemplate, schedule: TemplateSettingsConfig, manageAcl: boolean): TemplateSettings {
+  return { ...scheduleSettings(schedule), display_name: composed.displayName, description: composed.description, ...(manageAcl ? { disable_everyone_group_access: true } : {}) };
 }
 
 /** True when the template exists, its active version is this content, and its settings match. */
-export async function templateUpToDate(client: CoderClient, organizationId: string, composed: ComposedTemplate, manageAcl: boolean): Promise<{ templateId: string; versionId: string } | undefined> {
+export async function templateUpToDate(client: CoderClient, organizationId: string, composed: ComposedTemplate, schedule: TemplateSettingsConfig, manageAcl: boolean): Promise<{ templateId: string; versionId: string } | undefined> {
   const template = await client.templateByName(organizationId, composed.name);
   if (!template) return undefined;
   const active = await client.getTemplateVersion(template.active_version_id);
   if (!isVersionOf(active.name, composed.versionName) || active.job.status !== 'succeeded') return undefined;
-  const { disable_everyone_group_access: _ignored, ...comparable } = templateSettings(composed, manageAcl);
+  const { disable_everyone_group_access: _ignored, ...comparable } = templateSettings(composed, schedule, manageAcl);
   if (settingsDiffer(template, comparable as TemplateSettings)) return undefined;
   if (manageAcl && !(await aclMatches(client, organizationId, template.id, composed))) return undefined;
   return { templateId: template.id, versionId: active.id };
@@ -133,7 +145,7 @@ export async function pushTemplate(client: CoderClient, composed: ComposedTempla
   version = await waitForJob(client, version, composed, options);
 
   // 3. Promote the version (a new template already has it active).
-  const settings = templateSettings(composed, manageAcl);
+  const settings = templateSettings(composed, options.schedule, manageAcl);
   if (action === 'created') {
     host.emit({ level: 'info', code: 'TEMPLATE_CREATED', message: `Template ${composed.name} created with version ${version.name}.`, data: { template: composed.name, version: version.name } });
   } else if (template.active_version_id !== version.id) {
@@ -165,7 +177,7 @@ export async function pushTemplate(client: CoderClient, composed: ComposedTempla
 }
 
 async function createTemplateFor(client: CoderClient, composed: ComposedTemplate, versionId: string, options: PushOptions, manageAcl: boolean): Promise<Template> {
-  const settings = templateSettings(composed, manageAcl);
+  const settings = templateSettings(composed, options.schedule, manageAcl);
   return client.createTemplate(options.organizationId, {
     name: composed.name,
     template_version_id: versionId,

@@ -72,6 +72,23 @@ const workspaceSize = z.strictObject({
 });
 export type WorkspaceSizeConfig = z.infer<typeof workspaceSize>;
 
+/**
+ * Coder template settings (coder-api.md §5 settings table); the defaults are the design values. Unlike
+ * the rest of the schema these carry describe() texts, so editors show the API field each one sets.
+ */
+export const templateSettingsSchema = z.strictObject({
+  defaultTtlHours: z.number().min(0).max(720).default(8).describe('A started workspace stops after this many hours (Coder default_ttl_ms); 0 turns it off.'),
+  activityBumpHours: z.number().min(0).max(24).default(1).describe('Activity in a workspace pushes its stop time back by this many hours (activity_bump_ms); 0 turns it off.'),
+  autostopDays: z
+    .array(z.enum(WEEKDAYS))
+    .default(['MON', 'TUE', 'WED', 'THU', 'FRI'])
+    .describe("Days on which running workspaces are stopped in their owner's quiet hours (autostop_requirement, premium); default MON–FRI, [] for none."),
+  dormancyDays: z.number().min(0).max(3650).default(7).describe('An unused workspace becomes dormant after this many days (time_til_dormant_ms, premium); 0 turns it off.'),
+  autoDeleteDays: z.number().min(0).max(3650).default(30).describe('A dormant workspace is deleted after this many days (time_til_dormant_autodelete_ms, premium); 0 turns it off.'),
+  failureTtlHours: z.number().min(0).max(8760).default(24).describe('A workspace whose build failed is stopped after this many hours (failure_ttl_ms, premium); 0 turns it off.'),
+});
+export type TemplateSettingsConfig = z.infer<typeof templateSettingsSchema>;
+
 export const configSchema = z.strictObject({
   apiVersion: z.literal(API_VERSION),
   profile: z.enum(PROFILE_NAMES),
@@ -180,6 +197,8 @@ export const configSchema = z.strictObject({
     maxOvercommit: z.strictObject({ cpu: z.number().min(1), memory: z.number().min(1) }),
     /** Templates to publish on Day 1. */
     templates: z.array(z.enum(TEMPLATE_NAMES)),
+    /** Schedule and lifecycle settings of every published template (Coder's template settings); 0 turns a timer off. */
+    templateSettings: templateSettingsSchema.prefault({}),
   }),
   schedule: z.strictObject({
     enabled: z.boolean(),

@@ -262,12 +262,18 @@ export interface FakeCoderOptions {
   pollsToStart?: number;
   /** Called after each request was answered, with `METHOD /path/template` (tests use it to kill a run mid-way). */
   onAnswered?: (route: string) => void;
+  /**
+   * Called when a request has taken effect but before its answer is sent: a client killed here dies
+   * with the change made on the server and nothing of it received (and no later request in flight).
+   */
+  beforeAnswer?: (route: string) => void;
 }
 
 export class FakeCoder {
   readonly validator = new SpecValidator();
   readonly violations: string[] = [];
-  readonly requests: { method: string; path: string; status: number }[] = [];
+  /** Every request answered; `body` is the parsed JSON body of requests that sent one. */
+  readonly requests: { method: string; path: string; status: number; body?: unknown }[] = [];
   readonly orgId = randomUUID();
   users: FakeUser[] = [];
   tokens = new Map<string, string>();
@@ -331,12 +337,21 @@ export class FakeCoder {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', this.baseUrl);
     const { problems, op, params } = this.validator.validateRequest(method, url, req.headers, body);
+    let jsonBody: unknown;
+    if (body.length > 0 && String(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      try {
+        jsonBody = JSON.parse(body.toString('utf8')) as unknown;
+      } catch {
+        jsonBody = undefined;
+      }
+    }
     const send = (status: number, payload?: unknown): void => {
-      this.requests.push({ method, path: url.pathname, status });
+      this.requests.push({ method, path: url.pathname, status, ...(jsonBody === undefined ? {} : { body: jsonBody }) });
       if (op && payload !== undefined && status < 300) {
         const responseOverride = method === 'GET' && op.template === '/api/v2/templates/{template}/versions/{templateversionname}';
         if (!responseOverride) this.violations.push(...this.validator.validateResponse(op, status, payload));
       }
+      if (op) this.options.beforeAnswer?.(`${method} ${op.template}`);
       res.writeHead(status, { 'Content-Type': typeof payload === 'string' && url.pathname === '/healthz' ? 'text/plain' : 'application/json', 'X-Coder-Build-Version': this.version });
       res.end(payload === undefined ? '' : typeof payload === 'string' && url.pathname === '/healthz' ? payload : JSON.stringify(payload));
       if (op) this.options.onAnswered?.(`${method} ${op.template}`);

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pushTemplate, TEMPLATE_SETTINGS } from '../../src/coder/templates.js';
+import { pushTemplate, templateUpToDate } from '../../src/coder/templates.js';
 import { CoderClient } from '../../src/coder/client.js';
 import { RecordingHost } from '../../src/engine/host.js';
 import { ExternalError, UserError } from '../../src/errors.js';
@@ -223,7 +223,7 @@ describe('template push against the fake coderd', () => {
     const assets = await loadTemplateAssets();
     return { client, fake, assets };
   }
-  const opts = (host: RecordingHost, org: string, templateRbac = true) => ({ organizationId: org, tags: { scope: 'organization' }, host, templateRbac, pollIntervalMs: 5, jobTimeoutMs: 5000 });
+  const opts = (host: RecordingHost, org: string, templateRbac = true) => ({ organizationId: org, tags: { scope: 'organization' }, schedule: testConfig().workspaces.templateSettings, host, templateRbac, pollIntervalMs: 5, jobTimeoutMs: 5000 });
 
   it('creates the template with settings and group ACLs; an unchanged re-push uploads and creates nothing', async () => {
     const { client, fake: f, assets } = await setup();
@@ -234,7 +234,7 @@ describe('template push against the fake coderd', () => {
     const template = f.templates[0]!;
     expect(template.settings).toMatchObject({
       default_ttl_ms: 28_800_000, activity_bump_ms: 3_600_000, failure_ttl_ms: 86_400_000, time_til_dormant_ms: 604_800_000, time_til_dormant_autodelete_ms: 2_592_000_000,
-      autostop_requirement: TEMPLATE_SETTINGS.autostop_requirement, disable_everyone_group_access: true,
+      autostop_requirement: { days_of_week: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], weeks: 1 }, disable_everyone_group_access: true,
     });
     const groupName = (id: string) => f.groups.find((g) => g.id === id)!.name;
     expect(Object.fromEntries(Object.entries(template.acl.group_perms).map(([id, role]) => [groupName(id), role]))).toEqual({ developers: 'use', 'coder-platform-admins': 'use', 'coder-template-owners': 'admin' });
@@ -264,6 +264,27 @@ describe('template push against the fake coderd', () => {
     expect(f.templates[0]!.active_version_id).toBe(result.versionId);
     expect(f.templates[0]!.settings.default_ttl_ms).toBe(28_800_000);
     expect(f.versions).toHaveLength(2);
+  });
+
+  it('workspaces.templateSettings from the config reach Coder: an override is detected as drift and sent in the PATCH body', async () => {
+    const { client, fake: f, assets } = await setup();
+    const composed = await composeTemplate(assets, testConfig(), 'pod-swdev');
+    await pushTemplate(client, composed, opts(new RecordingHost(), f.orgId));
+    const overridden = testConfig({ workspaces: { templateSettings: { defaultTtlHours: 4, activityBumpHours: 0.5, autostopDays: ['WED', 'MON'], dormancyDays: 14, autoDeleteDays: 60, failureTtlHours: 12 } } });
+    const schedule = overridden.workspaces.templateSettings;
+    expect(await templateUpToDate(client, f.orgId, composed, testConfig().workspaces.templateSettings, true)).toBeDefined();
+    expect(await templateUpToDate(client, f.orgId, composed, schedule, true)).toBeUndefined();
+
+    const before = f.requests.length;
+    const result = await pushTemplate(client, composed, { ...opts(new RecordingHost(), f.orgId), schedule });
+    expect(result.action).toBe('unchanged'); // same content: only the settings change
+    const patches = f.requests.slice(before).filter((r) => r.method === 'PATCH' && r.path === `/api/v2/templates/${f.templates[0]!.id}`);
+    expect(patches).toHaveLength(1);
+    expect(patches[0]!.body).toMatchObject({
+      default_ttl_ms: 14_400_000, activity_bump_ms: 1_800_000, failure_ttl_ms: 43_200_000, time_til_dormant_ms: 1_209_600_000, time_til_dormant_autodelete_ms: 5_184_000_000,
+      autostop_requirement: { days_of_week: ['monday', 'wednesday'], weeks: 1 },
+    });
+    expect(await templateUpToDate(client, f.orgId, composed, schedule, true)).toBeDefined();
   });
 
   it('a failed build fails with the job error and the job logs; the next run retries under a new name', async () => {

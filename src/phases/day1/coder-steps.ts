@@ -183,7 +183,7 @@ export function coderSteps(config: CoderPlatformConfig): Step<Day1CoderServices>
       const rbac = entitlementReport(await client.entitlements()).templateRbac;
       const versions: string[] = [];
       for (const template of composed) {
-        const upToDate = await templateUpToDate(client, org, template, rbac && Object.keys(template.acl).length > 0);
+        const upToDate = await templateUpToDate(client, org, template, config.workspaces.templateSettings, rbac && Object.keys(template.acl).length > 0);
         if (!upToDate) return undefined;
         versions.push(`${template.name}@${template.versionName}`);
       }
@@ -200,6 +200,7 @@ export function coderSteps(config: CoderPlatformConfig): Step<Day1CoderServices>
         const result = await pushTemplate(client, template, {
           organizationId: org,
           tags: config.coder.provisioners.tags,
+          schedule: config.workspaces.templateSettings,
           host,
           signal,
           templateRbac: rbac,
