@@ -16,6 +16,7 @@ import {
   accessUrl,
   imageTag,
   nodeSelectorFor,
+  restrictedSecurityContext,
   tolerationsFor,
   wildcardAccessUrl,
   zoneAntiAffinity,
@@ -110,14 +111,7 @@ export function buildCoderValues(config: CoderPlatformConfig, outputs?: Pick<Dep
         workspacePerms: false,
         enableDeployments: false,
       },
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: 1000,
-        runAsGroup: 1000,
-        readOnlyRootFilesystem: true,
-        seccompProfile: { type: 'RuntimeDefault' },
-        allowPrivilegeEscalation: false,
-      },
+      securityContext: restrictedSecurityContext(),
       volumes: [
         { name: 'tmp', emptyDir: {} },
         { name: 'cache', emptyDir: {} },

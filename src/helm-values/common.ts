@@ -103,3 +103,21 @@ export function internalCoderUrl(): string {
 export function imageTag(version: string): string {
   return `v${version}`;
 }
+
+/**
+ * The container security context of coderd and the provisioners: Kubernetes Pod Security "restricted"
+ * (runAsNonRoot, no privilege escalation, every capability dropped, RuntimeDefault seccomp) plus a
+ * read-only root filesystem (writable paths are emptyDir volumes). Both charts pass coder.securityContext
+ * to the container verbatim (golden testdata securitycontext.golden).
+ */
+export function restrictedSecurityContext(): Record<string, unknown> {
+  return {
+    runAsNonRoot: true,
+    runAsUser: 1000,
+    runAsGroup: 1000,
+    readOnlyRootFilesystem: true,
+    seccompProfile: { type: 'RuntimeDefault' },
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+  };
+}

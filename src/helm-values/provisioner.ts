@@ -6,7 +6,7 @@
 import { NAMESPACES } from '../config/profiles.js';
 import type { CoderPlatformConfig } from '../config/schema.js';
 import { UserError } from '../errors.js';
-import { K8S_SECRETS, RELEASES, SERVICE_ACCOUNTS, imageTag, internalCoderUrl, nodeSelectorFor, tolerationsFor, zoneAntiAffinity } from './common.js';
+import { K8S_SECRETS, RELEASES, SERVICE_ACCOUNTS, imageTag, internalCoderUrl, nodeSelectorFor, restrictedSecurityContext, tolerationsFor, zoneAntiAffinity } from './common.js';
 
 /** SIGTERM lets the current build finish; this must exceed the longest build (seed-facts §10). */
 export const PROVISIONER_GRACE_SECONDS = 600;
@@ -38,13 +38,16 @@ export function buildProvisionerValues(config: CoderPlatformConfig): Record<stri
       // a running build must not be evicted by a scale-down
       podAnnotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false' },
       serviceAccount: { name: SERVICE_ACCOUNTS.provisioner.name, workspacePerms: true, enableDeployments: true },
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: 1000,
-        runAsGroup: 1000,
-        seccompProfile: { type: 'RuntimeDefault' },
-        allowPrivilegeEscalation: false,
-      },
+      securityContext: restrictedSecurityContext(),
+      // read-only root: Terraform works under /tmp (its work directories and CODER_CACHE_DIRECTORY) and $HOME
+      volumes: [
+        { name: 'tmp', emptyDir: {} },
+        { name: 'home', emptyDir: {} },
+      ],
+      volumeMounts: [
+        { name: 'tmp', mountPath: '/tmp' },
+        { name: 'home', mountPath: '/home/coder' },
+      ],
     },
     provisionerDaemon: {
       pskSecretName: '',

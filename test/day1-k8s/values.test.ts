@@ -10,6 +10,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { coderTargetGroupBinding, buildCoderValues, validateCoderValues } from '../../src/helm-values/coder.js';
 import { buildProvisionerValues, validateProvisionerValues } from '../../src/helm-values/provisioner.js';
 import { clusterAutoscalerValues, expanderPriorities, loadAddonCharts } from '../../src/helm-values/addons.js';
+import { namespaceManifests } from '../../src/phases/day1/cluster-steps.js';
 import { OIDC, chartDir, testConfig, testOutputs } from './fixtures.js';
 
 const chartValues = (chart: 'coder' | 'provisioner') => parse(readFileSync(path.join(chartDir(chart), 'values.yaml'), 'utf8')) as Record<string, unknown>;
@@ -27,6 +28,13 @@ function unknownPaths(ours: unknown, chart: unknown, at = ''): string[] {
   const problems: string[] = [];
   for (const [key, value] of Object.entries(ours)) {
     const here = at ? `${at}.${key}` : key;
+    const passThrough = PASS_THROUGH[here];
+    if (passThrough) {
+      // the chart renders this map verbatim into a Kubernetes object: its keys are that object's fields
+      if (!isMap(value)) problems.push(`${here} (a Kubernetes object)`);
+      else problems.push(...Object.keys(value).filter((k) => !passThrough.includes(k)).map((k) => `${here}.${k}`));
+      continue;
+    }
     if (!isMap(chart) || !(key in chart)) {
       problems.push(here);
       continue;
@@ -39,6 +47,29 @@ function unknownPaths(ours: unknown, chart: unknown, at = ''): string[] {
     else if (isMap(theirs) && !isMap(value)) problems.push(`${here} (chart has a map)`);
     else if (['string', 'number', 'boolean'].includes(typeof theirs) && typeof value !== typeof theirs) problems.push(`${here} (chart has a ${typeof theirs})`);
   }
+  return problems;
+}
+
+/** core/v1 SecurityContext (container) fields. */
+const CONTAINER_SECURITY_CONTEXT = ['allowPrivilegeEscalation', 'appArmorProfile', 'capabilities', 'privileged', 'procMount', 'readOnlyRootFilesystem', 'runAsGroup', 'runAsNonRoot', 'runAsUser', 'seLinuxOptions', 'seccompProfile', 'windowsOptions'];
+/**
+ * Chart keys rendered verbatim (`toYaml`) into a Kubernetes object, so fields the chart's values.yaml
+ * does not list are still meaningful there: both charts put coder.securityContext on the container.
+ */
+const PASS_THROUGH: Record<string, string[]> = { 'coder.securityContext': CONTAINER_SECURITY_CONTEXT };
+
+/** Why a container would be refused by Pod Security "restricted" (pod-security-standards, v1.25+). */
+function restrictedViolations(sc: Record<string, any>, volumes: Record<string, unknown>[] = []): string[] {
+  const problems: string[] = [];
+  if (sc.runAsNonRoot !== true) problems.push('runAsNonRoot must be true');
+  if (sc.runAsUser === 0) problems.push('runAsUser must not be 0');
+  if (sc.allowPrivilegeEscalation !== false) problems.push('allowPrivilegeEscalation must be false');
+  if (sc.privileged === true) problems.push('privileged');
+  if (!(sc.capabilities?.drop ?? []).includes('ALL')) problems.push('capabilities.drop must contain ALL');
+  if ((sc.capabilities?.add ?? []).some((c: string) => c !== 'NET_BIND_SERVICE')) problems.push('capabilities.add beyond NET_BIND_SERVICE');
+  if (!['RuntimeDefault', 'Localhost'].includes(sc.seccompProfile?.type)) problems.push('seccompProfile.type must be RuntimeDefault or Localhost');
+  const allowed = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
+  for (const v of volumes) for (const k of Object.keys(v).filter((k) => k !== 'name')) if (!allowed.includes(k)) problems.push(`volume type ${k}`);
   return problems;
 }
 
@@ -74,6 +105,38 @@ describe('coder chart values', () => {
     const values = { ...buildCoderValues(testConfig('mvp-500')), podDisruptionBudget: { minAvailable: 1 } };
     expect(unknownPaths(values, chartValues('coder'))).toEqual(['podDisruptionBudget']);
     expect(unknownPaths({ coder: { service: { typ: 'ClusterIP' } } }, chartValues('coder'))).toEqual(['coder.service.typ']);
+    // under the pass-through securityContext only SecurityContext fields are allowed; strict elsewhere
+    expect(unknownPaths({ coder: { securityContext: { capabilites: { drop: ['ALL'] }, capabilities: { drop: ['ALL'] } } } }, chartValues('coder'))).toEqual(['coder.securityContext.capabilites']);
+    expect(unknownPaths({ coder: { capabilities: { drop: ['ALL'] }, podSecurityContext: { fsGroup: 1000 } } }, chartValues('coder'))).toEqual(['coder.capabilities']);
+    expect(unknownPaths({ coder: { securityContext: true } }, chartValues('provisioner'))).toEqual(['coder.securityContext (a Kubernetes object)']);
+  });
+
+  it('coderd and the provisioners are Pod Security "restricted"; the chart renders capabilities as the securitycontext golden shows', () => {
+    const fixture = parse(testdata('coder', 'securitycontext.yaml')) as Record<string, any>;
+    const golden = parseAllDocuments(testdata('coder', 'securitycontext.golden')).map((d) => d.toJS() as Record<string, any>).find((d) => d?.kind === 'Deployment')!;
+    const rendered = golden.spec.template.spec.containers[0].securityContext as Record<string, any>;
+    // the chart passes coder.securityContext through: the fixture's capabilities reach the container
+    expect(rendered).toMatchObject(fixture.coder.securityContext);
+    expect(golden.spec.template.spec.initContainers).toBeUndefined();
+    for (const values of [buildCoderValues(testConfig('scale-3000', OIDC)), buildProvisionerValues(testConfig('mvp-500')), buildProvisionerValues(testConfig('scale-3000'))]) {
+      const coder = values.coder as Record<string, any>;
+      expect(coder.securityContext).toMatchObject(fixture.coder.securityContext);
+      expect(restrictedViolations(coder.securityContext, coder.volumes)).toEqual([]);
+      expect(coder.securityContext.readOnlyRootFilesystem).toBe(true);
+      // a read-only root needs writable emptyDirs for /tmp and the home directory
+      const mounts = (coder.volumeMounts as { name: string; mountPath: string }[]).map((m) => m.mountPath);
+      expect(mounts).toContain('/tmp');
+      expect(mounts.some((m) => m === '/home/coder' || m.startsWith('/home/coder/'))).toBe(true);
+      for (const m of coder.volumeMounts as { name: string }[]) expect((coder.volumes as { name: string }[]).map((v) => v.name)).toContain(m.name);
+    }
+    // the chart default alone is not restricted (no capabilities dropped): that is why we set it
+    expect(restrictedViolations((chartValues('provisioner').coder as Record<string, any>).securityContext)).toEqual(['capabilities.drop must contain ALL']);
+  });
+
+  it('enforces Pod Security "restricted" on the coder and coder-prov namespaces, none on coder-ws', () => {
+    const labels = Object.fromEntries(namespaceManifests().map((n) => [(n.metadata as any).name, (n.metadata as any).labels as Record<string, string>]));
+    for (const ns of ['coder', 'coder-prov']) expect(labels[ns]).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+    expect(labels['coder-ws']!['pod-security.kubernetes.io/enforce']).toBeUndefined();
   });
 
   it('configures coderd for the EKS design: URLs, secrets by reference, provisioners off, hardening', () => {
@@ -111,7 +174,7 @@ describe('coder chart values', () => {
       podAffinityTerm: { topologyKey: 'topology.kubernetes.io/zone' },
     });
     expect(coder.service.type).toBe('ClusterIP');
-    expect(coder.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, seccompProfile: { type: 'RuntimeDefault' }, readOnlyRootFilesystem: true });
+    expect(coder.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, seccompProfile: { type: 'RuntimeDefault' }, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     const pdb = parse((values.extraTemplates as string[])[0]!) as Record<string, any>;
     expect(pdb).toMatchObject({ kind: 'PodDisruptionBudget', spec: { minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'coder' } } } });
   });

@@ -126,6 +126,8 @@ function outputsSummary(o: DeploymentOutputs): StepOutputs {
 
 // ---- namespaces and storage ---------------------------------------------------------------------------
 
+const RESTRICTED = { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' };
+
 export function namespaceManifests(): Record<string, unknown>[] {
   const ns = (name: string, appName: string, extra: Record<string, string> = {}) => ({
     apiVersion: 'v1',
@@ -133,9 +135,11 @@ export function namespaceManifests(): Record<string, unknown>[] {
     metadata: { name, labels: { ...MANAGED_BY, 'app.kubernetes.io/part-of': 'coder-platform', 'app.kubernetes.io/name': appName, ...extra } },
   });
   return [
-    // the workspace NetworkPolicy selects coderd's namespace by app.kubernetes.io/name=coder
-    ns(NAMESPACES.coder, 'coder', { 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/warn': 'restricted' }),
-    ns(NAMESPACES.provisioners, 'coder-provisioner', { 'pod-security.kubernetes.io/enforce': 'baseline' }),
+    // Pod Security "restricted": coderd and the provisioners run with restrictedSecurityContext() and only
+    // emptyDir volumes. The workspace namespace has no level: templates own their pods' needs.
+    // The workspace NetworkPolicy selects coderd's namespace by app.kubernetes.io/name=coder.
+    ns(NAMESPACES.coder, 'coder', RESTRICTED),
+    ns(NAMESPACES.provisioners, 'coder-provisioner', RESTRICTED),
     ns(NAMESPACES.workspaces, 'coder-workspaces'),
   ];
 }
