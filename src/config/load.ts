@@ -70,7 +70,8 @@ export function resolveLayers(fileLayer: ConfigLayer, overrides: ConfigLayer, fi
   const merged = deepMerge(deepMerge(profileDefaults(profile as ProfileName), fileLayer), overrides);
   merged.apiVersion ??= API_VERSION;
 
-  const parsed = configSchema.safeParse(merged);
+  // reportInput: zod 4 leaves the offending value out of its issues unless asked, and the message says what was found.
+  const parsed = configSchema.safeParse(merged, { reportInput: true });
   if (parsed.success) {
     const semantic = validateSemantics(parsed.data);
     if (semantic.length > 0) throw new ConfigError(file, semantic.map((issue) => locate(issue, position, profile as ProfileName, overrides)));
