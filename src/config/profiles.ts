@@ -181,7 +181,7 @@ const SCALE_3000: ConfigLayer = {
       'platform-devsecops': { cpu: 4, memoryGiB: 8, storageGiB: 100, share: 10, template: 'pod-swdev' },
       'datasci-standard': { cpu: 8, memoryGiB: 32, storageGiB: 500, share: 6, template: 'ec2-datasci', instanceType: 'm5.2xlarge' },
       'datasci-large': { cpu: 16, memoryGiB: 64, storageGiB: 1000, share: 3, template: 'ec2-datasci-gpu', instanceType: 'g4dn.4xlarge' },
-      'datasci-xlarge': { cpu: 32, memoryGiB: 128, storageGiB: 2000, share: 1, template: 'ec2-datasci-gpu', instanceType: 'g5.8xlarge' },
+      'datasci-xlarge': { cpu: 32, memoryGiB: 64, storageGiB: 2000, share: 1, template: 'ec2-datasci-gpu', instanceType: 'g5.8xlarge' },
     },
     // defect 10: 3,000 × 4 vCPU / 8 GB on ≈ 1,582 vCPU / 5,726 GiB → 7.6× CPU, 4.2× memory
     requestsToLimits: { cpu: 0.13, memory: 0.24 },

@@ -70,8 +70,9 @@ describe('scale-3000 resolves to the numbers of seed-facts §2.2–§8', () => {
     const sizes = Object.fromEntries(Object.entries(c.workspaces.sizes).map(([k, s]) => [k, [s.cpu, s.memoryGiB, s.storageGiB, s.template]]));
     expect(sizes).toMatchObject({
       'sw-dev-small': [2, 4, 20, 'pod-swdev'], 'sw-dev-medium': [4, 8, 50, 'pod-swdev'], 'sw-dev-large': [8, 16, 100, 'pod-swdev'], 'platform-devsecops': [4, 8, 100, 'pod-swdev'],
-      'datasci-standard': [8, 32, 500, 'ec2-datasci'], 'datasci-large': [16, 64, 1000, 'ec2-datasci-gpu'],
+      'datasci-standard': [8, 32, 500, 'ec2-datasci'], 'datasci-large': [16, 64, 1000, 'ec2-datasci-gpu'], 'datasci-xlarge': [32, 64, 2000, 'ec2-datasci-gpu'],
     });
+    expect(Object.keys(c.workspaces.sizes)).toHaveLength(7);
     expect(c.workspaces.concurrent).toBe(3000);
   });
 });

@@ -42,26 +42,25 @@ describe('computeCapacityFit', () => {
   });
 
   it('names the data-science sizes that no m5.2xlarge can schedule when built as pods', () => {
-    const fit = computeCapacityFit(profileConfig('scale-3000', {
-      workspaces: {
-        sizes: {
-          'datasci-standard': { template: 'pod-swdev' },
-          'datasci-large': { template: 'pod-swdev' },
-          'datasci-xlarge': { template: 'pod-swdev' },
-        },
-      },
-    }));
-    // datasci-xlarge requests 128 GiB × 0.24 = 30.72 GiB = 31,457 Mi > 29,317 Mi allocatable
-    expect(fit.unschedulable).toEqual(['datasci-xlarge']);
-    const s = statuses(fit);
-    expect(s['capacity-size-datasci-xlarge']).toBe('fail');
-    // datasci-large 16 vCPU / 64 GiB schedules (2.08 vCPU, 15.36 GiB) but never reaches its limits
-    expect(s['capacity-size-datasci-large']).toBe('warn');
-    // 3,000 workspaces: the extra 300 × (8 + 16 + 32) vCPU … push the requests past the allocatable CPU
-    expect(fit.podWorkspaces).toBe(3000);
-    // CPU limits 10,500 + 180×8 + 90×16 + 30×32 = 14,340 → × 0.13 = 1,864.2 > 1,582
-    expect(fit.requests.cpu).toBe(1864.2);
-    expect(s['capacity-requests']).toBe('fail');
+    const asPods = { 'datasci-standard': { template: 'pod-swdev' }, 'datasci-large': { template: 'pod-swdev' }, 'datasci-xlarge': { template: 'pod-swdev' } } as const;
+    // At the profile's ratio (CPU 0.13, memory 0.24) every size schedules: datasci-xlarge asks
+    // 32 × 0.13 = 4.16 vCPU of 7.91 and 64 GiB × 0.24 = 15.36 GiB of 28.63 — but none can reach its limits.
+    const overcommitted = computeCapacityFit(profileConfig('scale-3000', { workspaces: { sizes: asPods } }));
+    expect(overcommitted.unschedulable).toEqual([]);
+    const o = statuses(overcommitted);
+    for (const size of ['datasci-standard', 'datasci-large', 'datasci-xlarge']) expect(o[`capacity-size-${size}`]).toBe('warn');
+    // 3,000 workspaces: CPU limits 10,500 + 180×8 + 90×16 + 30×32 = 14,340 → × 0.13 = 1,864.2 > 1,582
+    expect(overcommitted.podWorkspaces).toBe(3000);
+    expect(overcommitted.requests.cpu).toBe(1864.2);
+    expect(o['capacity-requests']).toBe('fail');
+
+    // With requests = limits (Guaranteed QoS) a size above the node's 7.91 allocatable vCPU fits no node:
+    // sw-dev-large and datasci-standard (8), datasci-large (16), datasci-xlarge (32).
+    const guaranteed = computeCapacityFit(profileConfig('scale-3000', { workspaces: { sizes: asPods, requestsToLimits: { cpu: 1, memory: 1 } } }));
+    expect([...guaranteed.unschedulable].sort()).toEqual(['datasci-large', 'datasci-standard', 'datasci-xlarge', 'sw-dev-large']);
+    const g = statuses(guaranteed);
+    for (const size of guaranteed.unschedulable) expect(g[`capacity-size-${size}`]).toBe('fail');
+    expect(g['capacity-size-sw-dev-medium']).toBeUndefined();
   });
 
   it('warns above the configured over-commit', () => {
