@@ -89,10 +89,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>;
   }
 
+  /** --json, or CODER_PLATFORM_JSON=true (oclif's own CODER_PLATFORM_CONTENT_TYPE=json works too), like every other flag's variable. */
+  public override jsonEnabled(): boolean {
+    if (!this.ctor?.enableJsonFlag) return false;
+    return super.jsonEnabled() || /^(true|1)$/i.test(process.env.CODER_PLATFORM_JSON ?? '');
+  }
+
   /** The shared options, resolved. */
   protected get globals(): GlobalOptions {
     const f = this.flags as unknown as Record<string, unknown>;
-    const json = this.jsonEnabled() || process.env.CODER_PLATFORM_JSON === 'true';
+    const json = this.jsonEnabled();
     return {
       configPath: String(f.config ?? './coder-platform.yaml'),
       awsProfile: f['aws-profile'] as string | undefined,

@@ -15,7 +15,7 @@ export default class EksToken extends BaseCommand<typeof EksToken> {
   static override hidden = true;
   static override summary = 'print an EKS token as a Kubernetes ExecCredential (used by the kubeconfig)';
   static override flags = {
-    'cluster-name': Flags.string({ summary: 'EKS cluster name.', required: true }),
+    'cluster-name': Flags.string({ summary: 'EKS cluster name.', env: 'CODER_PLATFORM_CLUSTER_NAME', required: true }),
   };
 
   public async run(): Promise<EksTokenResult> {

@@ -114,7 +114,7 @@ export const QUESTIONS: readonly Question[] = [
     default: () => 'mvp-500',
     validate: (v) => (SHAPES as readonly unknown[]).includes(v) || `one of ${SHAPES.join(', ')}`,
   }),
-  q({ id: 'concurrent', flag: 'concurrent', kind: 'number', required: true, when: (a) => a.shape === 'custom', message: 'Concurrent workspaces at peak', help: `Up to ${1000} builds on mvp-500, more on scale-3000.`, default: () => 500, validate: positiveInt(100000) }),
+  q({ id: 'concurrent', flag: 'concurrent', kind: 'number', required: true, when: (a) => a.shape === 'custom', message: 'Concurrent workspaces at peak', help: `Up to ${1000} workspaces use the mvp-500 layout; more use scale-3000.`, default: () => 500, validate: positiveInt(100000) }),
   q({
     id: 'mix', flag: 'mix', kind: 'text', when: (a) => a.shape === 'custom', message: 'Workspace size mix (NAME=PERCENT,…)', help: 'Share of each workspace size in percent; the shares add up to 100.',
     default: (a) => formatMix(profileOf(a).workspaces.sizes),

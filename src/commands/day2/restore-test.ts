@@ -22,13 +22,13 @@ export default class RestoreTest extends BaseCommand<typeof RestoreTest> {
   static override flags = {
     ...otherPhaseFlags,
     // --from names the restore point here, so the engine's "start at step" flag is --from-step
-    'from-step': Flags.string({ summary: 'Run from this step id on, treating earlier steps as done.', exclusive: ['only', 'restart'], helpGroup: 'PHASE' }),
-    restart: Flags.boolean({ summary: "Forget this phase's progress in the journal and go through every step.", default: false, exclusive: ['from-step', 'only'], helpGroup: 'PHASE' }),
+    'from-step': Flags.string({ summary: 'Run from this step id on, treating earlier steps as done.', env: 'CODER_PLATFORM_FROM_STEP', exclusive: ['only', 'restart'], helpGroup: 'PHASE' }),
+    restart: Flags.boolean({ summary: "Forget this phase's progress in the journal and go through every step.", default: false, env: 'CODER_PLATFORM_RESTART', exclusive: ['from-step', 'only'], helpGroup: 'PHASE' }),
     from: Flags.string({ summary: 'Restore point: the latest restorable time (pitr) or the newest snapshot.', options: ['pitr', 'snapshot'], default: 'pitr', env: 'CODER_PLATFORM_RESTORE_FROM' }),
-    time: Flags.string({ summary: 'Restore to this ISO-8601 time (inside the restorable window) instead of the latest.', exclusive: ['from'] }),
-    keep: Flags.boolean({ summary: 'Keep the copy after the test or a failure (the next run deletes it).', default: false }),
+    time: Flags.string({ summary: 'Restore to this ISO-8601 time (inside the restorable window) instead of the latest.', env: 'CODER_PLATFORM_RESTORE_TIME', exclusive: ['from'] }),
+    keep: Flags.boolean({ summary: 'Keep the copy after the test or a failure (the next run deletes it).', default: false, env: 'CODER_PLATFORM_RESTORE_KEEP' }),
     'psql-image': Flags.string({ summary: 'PostgreSQL client image of the validation Job (for private registries).', env: 'CODER_PLATFORM_PSQL_IMAGE' }),
-    namespace: Flags.string({ summary: 'Namespace of the validation Job.', default: 'coder' }),
+    namespace: Flags.string({ summary: 'Namespace of the validation Job.', default: 'coder', env: 'CODER_PLATFORM_RESTORE_NAMESPACE' }),
     upload: Flags.string({ summary: 'Also upload the report to this S3 URI (s3://bucket/prefix/).', env: 'CODER_PLATFORM_REPORT_UPLOAD' }),
   };
 

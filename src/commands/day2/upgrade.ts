@@ -19,9 +19,9 @@ export default class Upgrade extends BaseCommand<typeof Upgrade> {
   static override examples = ['<%= config.bin %> day2 upgrade --coder-version 2.36.1', '<%= config.bin %> day2 upgrade --kubernetes-version 1.34', '<%= config.bin %> day2 upgrade --coder-version 2.36.1 --chart-archive ./charts'];
   static override flags = {
     ...phaseFlags,
-    'coder-version': Flags.string({ summary: 'Target Coder (chart) version, e.g. 2.36.1.' }),
-    'kubernetes-version': Flags.string({ summary: 'Target Kubernetes minor version, e.g. 1.34 (one minor above the current).' }),
-    'chart-archive': Flags.string({ summary: 'Directory with coder-<version>.tgz and coder-provisioner-<version>.tgz (air-gapped sites).' }),
+    'coder-version': Flags.string({ summary: 'Target Coder (chart) version, e.g. 2.36.1.', env: 'CODER_PLATFORM_UPGRADE_CODER_VERSION' }),
+    'kubernetes-version': Flags.string({ summary: 'Target Kubernetes minor version, e.g. 1.34 (one minor above the current).', env: 'CODER_PLATFORM_UPGRADE_KUBERNETES_VERSION' }),
+    'chart-archive': Flags.string({ summary: 'Directory with coder-<version>.tgz and coder-provisioner-<version>.tgz (air-gapped sites).', env: 'CODER_PLATFORM_CHART_ARCHIVE' }),
   };
 
   public async run(): Promise<UpgradeResult> {

@@ -18,12 +18,12 @@ export default class ScaleScheduleSet extends BaseCommand<typeof ScaleScheduleSe
     'Edits the schedule section of coder-platform.yaml in place (comments and layout are kept), validates the whole configuration (off-hours ≤ peak ≤ the group maximum, a real time zone, distinct times), writes it, and redeploys the <name>-schedule stack only.';
   static override examples = ['<%= config.bin %> day2 scale-schedule set --scale-up 06:30 --scale-down 18:30', '<%= config.bin %> day2 scale-schedule set --peak coder-ws=15 --off-hours coder-ws=3', '<%= config.bin %> day2 scale-schedule set --weekdays MON,TUE,WED,THU --timezone America/Chicago'];
   static override flags = {
-    'scale-up': Flags.string({ summary: 'Morning scale-up time, HH:MM in the schedule\'s time zone.' }),
-    'scale-down': Flags.string({ summary: 'Evening scale-down time, HH:MM.' }),
-    weekdays: Flags.string({ summary: 'Comma-separated days, e.g. MON,TUE,WED,THU,FRI.' }),
-    timezone: Flags.string({ summary: 'IANA time zone of the schedule, e.g. America/New_York.' }),
-    peak: Flags.string({ summary: 'GROUP=COUNT: min and desired nodes at scale-up (repeatable).', multiple: true }),
-    'off-hours': Flags.string({ summary: 'GROUP=COUNT: min nodes after scale-down (repeatable).', multiple: true }),
+    'scale-up': Flags.string({ summary: 'Morning scale-up time, HH:MM in the schedule\'s time zone.', env: 'CODER_PLATFORM_SCHEDULE_SCALE_UP' }),
+    'scale-down': Flags.string({ summary: 'Evening scale-down time, HH:MM.', env: 'CODER_PLATFORM_SCHEDULE_SCALE_DOWN' }),
+    weekdays: Flags.string({ summary: 'Comma-separated days, e.g. MON,TUE,WED,THU,FRI.', env: 'CODER_PLATFORM_SCHEDULE_WEEKDAYS' }),
+    timezone: Flags.string({ summary: 'IANA time zone of the schedule, e.g. America/New_York.', env: 'CODER_PLATFORM_SCHEDULE_TIMEZONE' }),
+    peak: Flags.string({ summary: 'GROUP=COUNT: min and desired nodes at scale-up (repeatable; comma-separated in the variable).', multiple: true, delimiter: ',', env: 'CODER_PLATFORM_SCHEDULE_PEAK' }),
+    'off-hours': Flags.string({ summary: 'GROUP=COUNT: min nodes after scale-down (repeatable; comma-separated in the variable).', multiple: true, delimiter: ',', env: 'CODER_PLATFORM_SCHEDULE_OFF_HOURS' }),
   };
 
   public async run(): Promise<ScaleScheduleSetResult> {

@@ -11,8 +11,8 @@ export default class ScaleScheduleShow extends BaseCommand<typeof ScaleScheduleS
     'Reads the EventBridge Scheduler schedules (times, time zone, sizes, enabled or suspended), computes the next transitions in the schedule\'s time zone and yours, reads each node group\'s min/desired/max from EKS and warns when running workspaces keep nodes up after the evening scale-down. A suspension whose --until date has passed is resumed first.';
   static override examples = ['<%= config.bin %> day2 scale-schedule show', '<%= config.bin %> day2 scale-schedule show --count 10 --json'];
   static override flags = {
-    count: Flags.integer({ summary: 'How many transitions to show.', default: 5, min: 1, max: 50 }),
-    timezone: Flags.string({ summary: 'Your time zone for the second column (default: this machine\'s).' }),
+    count: Flags.integer({ summary: 'How many transitions to show.', env: 'CODER_PLATFORM_SCHEDULE_SHOW_COUNT', default: 5, min: 1, max: 50 }),
+    timezone: Flags.string({ summary: 'Your time zone for the second column (default: this machine\'s).', env: 'CODER_PLATFORM_DISPLAY_TIMEZONE' }),
   };
 
   public async run(): Promise<ScaleScheduleShowResult> {

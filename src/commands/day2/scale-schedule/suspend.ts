@@ -13,7 +13,7 @@ export default class ScaleScheduleSuspend extends BaseCommand<typeof ScaleSchedu
   static override description = 'Sets every schedule of the deployment\'s group to DISABLED (all other fields kept). With --until, the first scale-schedule command after that date resumes them; `show` reports the date.';
   static override examples = ['<%= config.bin %> day2 scale-schedule suspend --until 2027-01-04', '<%= config.bin %> day2 scale-schedule suspend'];
   static override flags = {
-    until: Flags.string({ summary: 'Resume on this date (YYYY-MM-DD, start of day in the schedule\'s time zone) or ISO time.' }),
+    until: Flags.string({ summary: 'Resume on this date (YYYY-MM-DD, start of day in the schedule\'s time zone) or ISO time.', env: 'CODER_PLATFORM_SCHEDULE_UNTIL' }),
   };
 
   public async run(): Promise<ScaleScheduleSuspendResult> {
