@@ -3,5 +3,15 @@
 // SDK versions that support Node 20, so the notice would only be noise on every command.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const { execute } = await import('@oclif/core');
-await execute({ dir: import.meta.url });
+const args = process.argv.slice(2);
+if (args.length === 1 && args[0] === '--version') {
+  // `--version` alone needs nothing of oclif: print its exact format (name/version platform-arch node-version)
+  // without loading @oclif/core, which alone costs more start-up time than the rest of the CLI.
+  const { readFileSync } = await import('node:fs');
+  const { URL } = await import('node:url');
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
+} else {
+  const { execute } = await import('@oclif/core');
+  await execute({ dir: import.meta.url });
+}
