@@ -28,6 +28,8 @@ export type PhaseStatus = 'running' | 'succeeded' | 'incomplete' | 'failed' | 'i
 export interface StepRecord {
   status: StepStatus;
   attempts: number;
+  /** The step's title when the phase last ran (so `status` can name steps that have not started). */
+  title?: string;
   startedAt?: string;
   endedAt?: string;
   durationMs?: number;

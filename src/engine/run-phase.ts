@@ -135,6 +135,18 @@ function toStepResult<S>(step: Step<S>, rec: StepRecord | undefined, plan?: Step
 }
 
 /** Run (or, with dryRun, plan) a phase. Throws UserError for lock/journal/selection problems before any step runs. */
+/**
+ * Every step of the phase has a record from the start (pending until it runs), in the phase's order and
+ * with its title, so the journal and `status` show what is still to come; records of steps the phase no
+ * longer has are kept after them.
+ */
+function stepRecordsInOrder<S>(phase: Phase<S>, previous: Record<string, StepRecord>): Record<string, StepRecord> {
+  const steps: Record<string, StepRecord> = {};
+  for (const step of phase.steps) steps[step.id] = { ...(previous[step.id] ?? { status: 'pending', attempts: 0 }), title: step.title };
+  for (const [id, rec] of Object.entries(previous)) steps[id] ??= rec;
+  return steps;
+}
+
 export async function runPhase<S>(phase: Phase<S>, services: S, options: RunPhaseOptions): Promise<PhaseResult> {
   validatePhase(phase);
   checkSelection(phase, options);
@@ -210,7 +222,7 @@ async function execute<S>(phase: Phase<S>, services: S, options: RunPhaseOptions
     status: 'running',
     startedAt: now(),
     command: options.command,
-    steps: options.restart === true ? {} : { ...(previous?.steps ?? {}) },
+    steps: stepRecordsInOrder(phase, options.restart === true ? {} : (previous?.steps ?? {})),
   });
   const infos = stepInfos(phase, disp);
   emit(host, {
@@ -268,7 +280,7 @@ async function execute<S>(phase: Phase<S>, services: S, options: RunPhaseOptions
         if (found !== undefined) {
           const outputs = checkOutputs(step.id, found);
           const at = now();
-          record.steps[step.id] = { status: 'done', attempts: prev?.attempts ?? 0, startedAt: prev?.startedAt ?? at, endedAt: prev?.endedAt ?? at, ...(prev?.durationMs === undefined ? {} : { durationMs: prev.durationMs }), outputs };
+          record.steps[step.id] = { title: step.title, status: 'done', attempts: prev?.attempts ?? 0, startedAt: prev?.startedAt ?? at, endedAt: prev?.endedAt ?? at, ...(prev?.durationMs === undefined ? {} : { durationMs: prev.durationMs }), outputs };
           await journal.save();
           emit(host, { level: 'info', code: ENGINE_EVENTS.stepEnd, stepId: step.id, message: `${step.title}: already done`, data: { title: step.title, status: 'done', reason: d.kind === 'verify' ? 'journal' : 'probe', durationMs: Date.now() - t0 } });
           satisfied.add(step.id);
@@ -278,14 +290,14 @@ async function execute<S>(phase: Phase<S>, services: S, options: RunPhaseOptions
       }
       if (signal?.aborted === true) throw new CancelledError();
       const startedAt = now();
-      record.steps[step.id] = { status: 'running', attempts: attempt, startedAt };
+      record.steps[step.id] = { title: step.title, status: 'running', attempts: attempt, startedAt };
       started.push(step.id);
       await journal.save();
       const t1 = Date.now();
       const result = await step.run(ctx);
       const outputs = result === undefined ? {} : checkOutputs(step.id, result);
       const durationMs = Date.now() - t1;
-      record.steps[step.id] = { status: 'done', attempts: attempt, startedAt, endedAt: now(), durationMs, outputs };
+      record.steps[step.id] = { title: step.title, status: 'done', attempts: attempt, startedAt, endedAt: now(), durationMs, outputs };
       redoing.delete(step.id);
       await journal.save();
       satisfied.add(step.id);
@@ -297,6 +309,7 @@ async function execute<S>(phase: Phase<S>, services: S, options: RunPhaseOptions
       const startedAt = rec?.status === 'running' ? rec.startedAt : undefined;
       const endedAt = now();
       record.steps[step.id] = {
+        title: step.title,
         status: wasCancelled ? 'interrupted' : 'failed',
         attempts: rec?.status === 'running' ? rec.attempts : (prev?.attempts ?? 0),
         ...(startedAt === undefined ? {} : { startedAt, durationMs: Date.parse(endedAt) - Date.parse(startedAt) }),

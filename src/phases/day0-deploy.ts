@@ -174,6 +174,11 @@ export async function recoverFailedStack(cfn: CloudFormationClient, name: string
   await deleteStackAndWait(cfn, name, wait);
 }
 
+/** The cluster stack records the Kubernetes version it runs (`coder-platform status` reports it). */
+function versionOf(kind: StackKind | 'dr', services: Day0DeployServices): StepOutputs {
+  return kind === 'cluster' ? { kubernetesVersion: services.config.cluster.kubernetesVersion } : {};
+}
+
 function stackStep(kind: StackKind | 'dr', name: string, region: string, dependsOn: string[], cache: AssemblyCache): Step<Day0DeployServices> {
   return {
     id: kind === 'dr' ? 'dr-vault' : kind,
@@ -186,7 +191,7 @@ function stackStep(kind: StackKind | 'dr', name: string, region: string, depends
       if (!stack?.StackStatus || !COMPLETE_STATUSES.has(stack.StackStatus)) return undefined;
       const assembly = await cache.get(ctx.host, identityOf(ctx));
       if (!(await deployedTemplateMatches(cfn, name, assembly.stack(name).template))) return undefined;
-      return { stackName: name, stackArn: stack.StackId ?? '', ...stackOutputs(stack) };
+      return { stackName: name, stackArn: stack.StackId ?? '', ...stackOutputs(stack), ...versionOf(kind, ctx.services) };
     },
     run: async (ctx) => {
       const cfn = ctx.services.cloudFormation(region);
@@ -194,7 +199,7 @@ function stackStep(kind: StackKind | 'dr', name: string, region: string, depends
       const assembly = await cache.get(ctx.host, identityOf(ctx));
       try {
         const deployed = await assembly.deployStack(name, { host: ctx.host });
-        return { stackName: name, stackArn: deployed.stackArn, ...deployed.outputs } satisfies StepOutputs;
+        return { stackName: name, stackArn: deployed.stackArn, ...deployed.outputs, ...versionOf(kind, ctx.services) } satisfies StepOutputs;
       } catch (error) {
         // Say at once what broke, so the operator need not open the console; the re-run offers the cleanup.
         const after = await describeStack(cfn, name).catch(() => undefined);

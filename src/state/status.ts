@@ -19,6 +19,8 @@ export interface StatusOptions {
 
 export interface StatusStep {
   id: string;
+  /** As recorded when the phase last ran. */
+  title?: string;
   status: StepStatus;
   attempts: number;
   startedAt?: string;
@@ -97,6 +99,7 @@ export async function readStatus(options: StatusOptions): Promise<StatusResult> 
     ...(rec.resumeCommand === undefined ? {} : { resumeCommand: rec.resumeCommand }),
     steps: Object.entries(rec.steps).map(([id, s]) => ({
       id,
+      ...(s.title === undefined ? {} : { title: s.title }),
       status: s.status,
       attempts: s.attempts,
       ...(s.startedAt === undefined ? {} : { startedAt: s.startedAt }),

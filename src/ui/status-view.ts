@@ -20,7 +20,8 @@ export function renderStatus(result: StatusResult, stream: NodeJS.WriteStream = 
     for (const step of phase.steps) {
       const took = step.durationMs === undefined ? '' : ` ${formatDuration(step.durationMs)}`;
       const tries = step.attempts > 1 ? `, ${step.attempts} attempts` : '';
-      lines.push(`    ${colour(step.status, `${MARK[step.status] ?? '?'} ${step.id}`)} ${step.status}${s.dim(`${took}${tries}${step.endedAt === undefined ? '' : `  ${step.endedAt}`}`)}`);
+      const title = step.title === undefined ? '' : s.dim(` ${step.title}`);
+      lines.push(`    ${colour(step.status, `${MARK[step.status] ?? '?'} ${step.id}`)}${title} ${step.status}${s.dim(`${took}${tries}${step.endedAt === undefined ? '' : `  ${step.endedAt}`}`)}`);
       if (step.error !== undefined && step.status !== 'done') lines.push(`        ${s.red(step.error)}`);
     }
   }

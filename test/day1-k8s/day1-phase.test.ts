@@ -14,6 +14,7 @@ import { SecretStore } from '../../src/aws/secrets.js';
 import { secretNames } from '../../src/deployment/outputs.js';
 import { RecordingHost } from '../../src/engine/host.js';
 import { runPhase, validatePhase } from '../../src/engine/run-phase.js';
+import { readStatus } from '../../src/state/status.js';
 import type { Phase, PhaseResult } from '../../src/engine/types.js';
 import { buildCoderValues } from '../../src/helm-values/coder.js';
 import { clusterSteps } from '../../src/phases/day1/cluster-steps.js';
@@ -134,6 +135,8 @@ describe('day1 cluster steps', () => {
     cluster.put({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'gp2', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'ebs.csi.aws.com' });
     const { result, host } = await run(cluster, stateDir);
     expect(result.status, JSON.stringify(result.steps.filter((s) => s.error))).toBe('succeeded');
+    // status reports what the real steps recorded: the running Coder and the chart
+    expect((await readStatus({ deployment: config.deployment.name, stateDir, globals: { configPath: 'c.yaml', stateDir: undefined, awsProfile: undefined, region: undefined } })).versions).toEqual({ coder: '2.35.3', chart: '2.35.3' });
     expect(cluster.objects.get('storageclass//gp2')).toMatchObject({ provisioner: 'ebs.csi.aws.com', metadata: { annotations: { 'storageclass.kubernetes.io/is-default-class': 'false' } } });
     const kubeconfig = path.join(stateDir, 'kubeconfig');
 

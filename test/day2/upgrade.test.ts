@@ -14,6 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
 import { runPhase } from '../../src/engine/run-phase.js';
+import { readStatus } from '../../src/state/status.js';
 import type { Phase } from '../../src/engine/types.js';
 import type { PhaseRunner } from '../../src/day2/phase-runner.js';
 import { runUpgrade, type UpgradeOptions } from '../../src/day2/upgrade.js';
@@ -123,7 +124,7 @@ async function setup(opts: Partial<UpgradeOptions>) {
   const kubectl = { apply: async (manifests: object[]) => void log.push(...manifests.map((m) => `scale ${JSON.stringify(m)}`)) };
   const services = { eks, rds, helm, coder, kubectl, now: () => new Date((now += 1000)) };
   const run: PhaseRunner = (phase, s, overrides) => runPhase(phase as Phase<typeof s>, s, { deployment: 'demo', stateDir, command: 'coder-platform day2 upgrade', host, ...overrides });
-  return { log, helm, coder, host, options, services, run, eksMock };
+  return { log, helm, coder, host, options, services, run, eksMock, stateDir };
 }
 
 describe('day2 upgrade gate', () => {
@@ -161,7 +162,8 @@ describe('day2 upgrade', () => {
     // coderd runs 2 replicas: scaled to 1 so the migrations get their locks; helm restores the count
     expect(s.log).toEqual(['snapshot demo-pre-upgrade-2-35-3-to-2-36-1-202611201200', 'scale {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"coder","namespace":"coder"},"spec":{"replicas":1}}', 'helm upgrade coder 2.36.1', 'helm upgrade coder-provisioner 2.36.1']);
     expect(s.helm.values.coder?.[0]).toMatchObject({ coder: { replicaCount: 2, image: { repo: 'ghcr.io/coder/coder', tag: 'v2.36.1' }, env: [{ name: 'CODER_ACCESS_URL' }] } });
-    expect(out).toMatchObject({ coder: { from: '2.35.3', to: '2.36.1' }, snapshotId: 'demo-pre-upgrade-2-35-3-to-2-36-1-202611201200' });
+    expect(out).toMatchObject({ coder: { from: '2.35.3', to: '2.36.1' }, snapshotId: 'demo-pre-upgrade-2-35-3-to-2-36-1-202611201200' });    // status reads the new version from the journal the real steps wrote
+    expect((await readStatus({ deployment: 'demo', stateDir: s.stateDir, globals: { configPath: 'c.yaml', stateDir: undefined, awsProfile: undefined, region: undefined } })).versions).toMatchObject({ coder: '2.36.1', chart: '2.36.1' });
   });
 
   it('rolls the releases back automatically when helm fails, and gives the exact snapshot restore commands', async () => {
@@ -208,6 +210,7 @@ describe('day2 upgrade', () => {
     const out = await runUpgrade(s.options, s.services, s.run);
     expect(out.phase.status).toBe('succeeded');
     expect(s.log).toEqual(['eks control-plane 1.34', 'eks nodegroup demo-control 1.34', 'eks nodegroup demo-prov 1.34', 'eks nodegroup demo-ws 1.34', 'eks addon coredns v1.12.1-eksbuild.1']);
+    expect((await readStatus({ deployment: 'demo', stateDir: s.stateDir, globals: { configPath: 'c.yaml', stateDir: undefined, awsProfile: undefined, region: undefined } })).versions.kubernetes).toBe('1.34');
     expect(out.addons).toEqual(['coredns=v1.12.1-eksbuild.1']);
     // a second run finds everything done (isDone probes) and changes nothing
     const again = await runUpgrade(s.options, s.services, s.run);

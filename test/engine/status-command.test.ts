@@ -51,7 +51,7 @@ describe('coder-platform status', () => {
 
     const human = await capture(['--config', file, '--state-dir', stateDir]);
     expect(human).toContain('Deployment acme');
-    expect(human).toMatch(/✔ quotas done/);
+    expect(human).toMatch(/✔ quotas Quotas done/);
     expect(human).toContain(`coder-platform day0 deploy --config ${file}`);
   });
 });

@@ -458,7 +458,7 @@ export function clusterSteps(config: CoderPlatformConfig): Step<Day1Services>[] 
     isDone: async ({ services }) => {
       if (!(await deploymentReady(services, 'coder', NAMESPACES.coder))) return undefined;
       const serving = await coderServing(services);
-      return serving.ok ? { version: serving.version, url: services.coderAnonymous().baseUrl } : undefined;
+      return serving.ok ? { version: serving.version, coderVersion: plainVersion(serving.version), url: services.coderAnonymous().baseUrl } : undefined;
     },
     run: async (ctx) => {
       const { services } = ctx;
@@ -471,7 +471,8 @@ export function clusterSteps(config: CoderPlatformConfig): Step<Day1Services>[] 
         last = serving.reason;
         return undefined;
       }, () => last);
-      return { version, url: services.coderAnonymous().baseUrl };
+      // coderVersion: what `coder-platform status` reports as the running Coder.
+      return { version, coderVersion: plainVersion(version), url: services.coderAnonymous().baseUrl };
     },
   };
 

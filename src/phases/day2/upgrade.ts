@@ -160,7 +160,7 @@ export function upgradePhase(o: UpgradePhaseOptions): Phase<UpgradeServices> {
         const deployed = [...(await services.helm.history(r.release, r.namespace))].reverse().find((h) => h.status === 'deployed');
         if (deployed?.chart !== `${r.chart}-${to}`) return undefined;
       }
-      return { version: to };
+      return { version: to, coderVersion: to, chartVersion: to };
     },
     async run({ services, outputs, host, signal }) {
       const to = outputs.gate?.coderTo as string;
@@ -191,7 +191,7 @@ export function upgradePhase(o: UpgradePhaseOptions): Phase<UpgradeServices> {
           const version = healthy ? await runningCoderVersion(services.coder).catch(() => '') : '';
           return healthy && sameVersion(version, to) ? { done: true, value: undefined } : { done: false, state: healthy ? `buildinfo reports ${version || 'nothing'}` : '/healthz not OK' };
         }, { signal, timeoutMs: (o.verifyTimeoutSeconds ?? 600) * 1000, ...(interval === undefined ? {} : { intervalMs: interval }), operation: 'GET /healthz', what: `Coder ${to} healthy` });
-        return { version: to, snapshotId };
+        return { version: to, coderVersion: to, chartVersion: to, snapshotId };
       } catch (error) {
         const rolledBack: string[] = [];
         for (const u of [...upgraded].reverse()) {
@@ -220,7 +220,7 @@ export function upgradePhase(o: UpgradePhaseOptions): Phase<UpgradeServices> {
     async isDone({ services, outputs }) {
       const { DescribeClusterCommand } = await import('@aws-sdk/client-eks');
       const cluster = (await awsCall('eks:DescribeCluster', () => services.eks.send(new DescribeClusterCommand({ name: o.clusterName })), o.clusterName)).cluster;
-      return cluster?.version === outputs.gate?.kubernetesTo && cluster?.status === 'ACTIVE' ? { version: cluster.version as string } : undefined;
+      return cluster?.version === outputs.gate?.kubernetesTo && cluster?.status === 'ACTIVE' ? { version: cluster.version as string, kubernetesVersion: cluster.version as string } : undefined;
     },
     async run({ services, outputs, signal }) {
       const version = outputs.gate?.kubernetesTo as string;
@@ -236,7 +236,7 @@ export function upgradePhase(o: UpgradePhaseOptions): Phase<UpgradeServices> {
         }
         if (updateId !== undefined) await waitForEksUpdate(services.eks, { name: o.clusterName, updateId }, signal, interval, `control plane ${version}`);
       }
-      return { version };
+      return { version, kubernetesVersion: version };
     },
   };
 
