@@ -66,3 +66,23 @@ export function phaseFlagValues(flags: Record<string, unknown>): PhaseFlagValues
     breakLock: flags['break-lock'] === true,
   };
 }
+
+/** A value as a shell word: bare when safe, single-quoted otherwise. */
+export function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command plus the flags of its own that decide what a run does (`--prune`, `--users-file F`), so the
+ * resume command printed after a failure repeats them. true → `--name`; a string → `--name value`; a list
+ * → one `--name value` each; false and undefined are left out.
+ */
+export function commandWithFlags(command: string, flags: Record<string, string | number | boolean | readonly string[] | undefined>): string {
+  const parts = [command];
+  for (const [name, value] of Object.entries(flags)) {
+    if (value === undefined || value === false) continue;
+    if (value === true) parts.push(`--${name}`);
+    else for (const v of Array.isArray(value) ? value : [String(value)]) parts.push(`--${name}`, shellQuote(v));
+  }
+  return parts.join(' ');
+}

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import type { PhaseResult } from '../engine/types.js';
-import { phaseFlags, phaseFlagValues } from '../phase-flags.js';
+import { commandWithFlags, phaseFlags, phaseFlagValues } from '../phase-flags.js';
 
 /** The phase result: each step's status, timings and non-secret outputs (release versions, ids) by step id. */
 export type Day1Result = PhaseResult;
@@ -36,6 +36,6 @@ export default class Day1 extends BaseCommand<typeof Day1> {
     const stateDir = stateDirFor(this.globals.stateDir, config.deployment.name);
     const services = await createDay1Services({ config, stateDir, awsProfile: this.globals.awsProfile, usersFile, prune: this.flags.prune });
     const host = createHost(this.globals);
-    return executePhase(day1Phase(config), services, { deployment: config.deployment.name, command: 'coder-platform day1', globals: this.globals, flags: phaseFlagValues(this.flags), host });
+    return executePhase(day1Phase(config), services, { deployment: config.deployment.name, command: commandWithFlags('coder-platform day1', { 'users-file': usersFlag, prune: this.flags.prune }), globals: this.globals, flags: phaseFlagValues(this.flags), host });
   }
 }

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { CheckFailedError, ExternalError, UserError } from '../errors.js';
-import { phaseFlags, phaseFlagValues } from '../phase-flags.js';
+import { commandWithFlags, phaseFlags, phaseFlagValues } from '../phase-flags.js';
 import type { CheckResult, IncreaseOutcome, PreflightSummary } from '../preflight/types.js';
 
 /** Every check with its verdict, the quota increase requests, and the counts. */
@@ -39,7 +39,7 @@ export default class Preflight extends BaseCommand<typeof Preflight> {
     const flags = phaseFlagValues(this.flags);
     // Checks observe the present: every run re-checks unless one step is picked with --from / --only.
     const restart = flags.from === undefined && flags.only === undefined;
-    const phaseResult = await executePhase(phase, services, { deployment: config.deployment.name, command: 'coder-platform preflight', globals: this.globals, flags: { ...flags, restart }, host, concurrency: phase.steps.length });
+    const phaseResult = await executePhase(phase, services, { deployment: config.deployment.name, command: commandWithFlags('coder-platform preflight', { 'request-increases': this.flags['request-increases'], buffer: this.flags.buffer === 20 ? undefined : this.flags.buffer }), globals: this.globals, flags: { ...flags, restart }, host, concurrency: phase.steps.length });
     const report = reportFromPhase(phaseResult);
     const result: PreflightResult = {
       checks: report.checks.map(({ id, area, status, critical, required, current, quotaCode, message, fix }) => ({ id, area, status, critical, required, current, quotaCode, message, fix })),

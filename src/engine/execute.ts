@@ -11,7 +11,7 @@
 import { writeSync } from 'node:fs';
 import type { GlobalOptions } from '../base-command.js';
 import { CancelledError, CheckFailedError } from '../errors.js';
-import type { PhaseFlagValues } from '../phase-flags.js';
+import { shellQuote as quote, type PhaseFlagValues } from '../phase-flags.js';
 import { stateDirFor } from '../state/state-dir.js';
 import type { EventHost } from './host.js';
 import { releaseOwnLockSync } from './lock.js';
@@ -31,9 +31,6 @@ export interface ExecutePhaseOptions {
   concurrency?: number;
 }
 
-function quote(value: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The exact command that resumes the phase: the command plus the globals that select the deployment. */
 export function resumeCommandFor(command: string, globals: Pick<GlobalOptions, 'configPath' | 'stateDir' | 'awsProfile' | 'region'>): string {
@@ -68,7 +65,8 @@ export async function executePhase<S>(phase: Phase<S>, services: S, options: Exe
       return;
     }
     // writeSync: a task-list renderer may be buffering process.stderr; this line must get out before exit.
-    writeSync(2, `\nStopped at once. The journal is consistent; resume with: ${resumeCommand}\n`);
+    // The task-list renderer hid the cursor; exiting without its cleanup would leave the terminal without one.
+    writeSync(2, `${process.stderr.isTTY ? '\u001b[?25h' : ''}\nStopped at once. The journal is consistent; resume with: ${resumeCommand}\n`);
     releaseOwnLockSync(stateDir);
     process.exit(130);
   };

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
 import { readJournal } from '../../src/engine/journal.js';
+import { executePhase } from '../../src/engine/execute.js';
 import { runPhase } from '../../src/engine/run-phase.js';
+import { commandWithFlags, phaseFlagValues } from '../../src/phase-flags.js';
 import type { Phase, RunPhaseOptions, Step, StepOutputs } from '../../src/engine/types.js';
 import { UserError } from '../../src/errors.js';
 import { tempDir } from './helpers.js';
@@ -90,9 +92,11 @@ describe('runPhase', () => {
     const journal = await readJournal(dir);
     const steps = journal?.phases.demo?.steps;
     expect(steps?.check).toMatchObject({ status: 'failed', attempts: 1, error: 'validation query failed' });
-    // Its effect was undone by cleanup, so it is pending again; report never started.
+    // Its effect was undone by cleanup, so it is pending again; report never started but is recorded as
+    // pending with its title, in the phase's order, so status shows what is still to come.
     expect(steps?.tmpdb?.status).toBe('pending');
-    expect(steps?.report).toBeUndefined();
+    expect(steps?.report).toMatchObject({ status: 'pending', attempts: 0, title: expect.any(String) });
+    expect(Object.keys(steps ?? {})).toEqual(phase.steps.map((s) => s.id));
     expect(journal?.phases.demo?.status).toBe('failed');
 
     failing = false;
@@ -200,5 +204,19 @@ describe('runPhase', () => {
     await expect(runPhase({ name: 'demo', version: 2, steps: [w.step('a')] }, undefined, opts(dir))).rejects.toThrow(/version 1.*version 2/);
     const r = await runPhase({ name: 'demo', version: 2, steps: [w.step('a')] }, undefined, opts(dir, { restart: true }));
     expect(r.status).toBe('succeeded');
+  });
+});
+
+describe('executePhase', () => {
+  it('names the step, the cause and a resume command that repeats the command\'s own flags, quoted', async () => {
+    const dir = tempDir();
+    const phase: Phase = { name: 'demo', version: 1, steps: [{ id: 'apply', title: 'Apply users', run: async () => { throw new UserError('users.yaml names no owner'); } }] };
+    const host = Object.assign(new RecordingHost(), { close: async () => undefined });
+    const globals = { configPath: 'c.yaml', awsProfile: undefined, region: undefined, nonInteractive: true, yes: false, json: false, verbose: false, stateDir: dir };
+    const command = commandWithFlags('coder-platform day1', { 'users-file': "/srv/team's users.yaml", prune: true, 'request-increases': false, buffer: undefined });
+    const error = await executePhase(phase, undefined, { deployment: 'demo', command, globals, flags: phaseFlagValues({}), host }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ exitCode: 1, message: 'demo failed at step "Apply users" (apply): users.yaml names no owner' });
+    expect((error as UserError).nextSteps.at(-1)).toBe(`Fix the cause, then resume with: coder-platform day1 --users-file '/srv/team'\\''s users.yaml' --prune --config c.yaml --state-dir ${dir}`);
+    expect((await readJournal(dir))?.phases.demo?.resumeCommand).toBe(`coder-platform day1 --users-file '/srv/team'\\''s users.yaml' --prune --config c.yaml --state-dir ${dir}`);
   });
 });

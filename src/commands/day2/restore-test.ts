@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import type { PhaseResult } from '../../engine/types.js';
-import { phaseFlags, phaseFlagValues } from '../../phase-flags.js';
+import { commandWithFlags, phaseFlags, phaseFlagValues } from '../../phase-flags.js';
 import type { RestoreTestReport } from '../../day2/restore-report.js';
 
 /** The phase result and, when the restore ran to the end, the report and where it was written. */
@@ -40,7 +40,7 @@ export default class RestoreTest extends BaseCommand<typeof RestoreTest> {
     const { runRestoreTest } = await import('../../day2/restore-test.js');
     const c = await day2Command(this.globals);
     const { options, deps } = await createRestoreTestServices(c, { mode: f.time ? 'time' : (f.from as 'pitr' | 'snapshot'), time: f.time, keep: f.keep, psqlImage: f['psql-image'], namespace: f.namespace, upload: f.upload });
-    const command = ['coder-platform day2 restore-test', f.time ? `--time ${f.time}` : `--from ${f.from}`, f.keep ? '--keep' : ''].filter(Boolean).join(' ');
+    const command = commandWithFlags('coder-platform day2 restore-test', { ...(f.time ? { time: f.time } : { from: f.from }), keep: f.keep, 'psql-image': f['psql-image'], namespace: f.namespace === 'coder' ? undefined : f.namespace, upload: f.upload });
     const result = await runRestoreTest(options, deps, c.runner(command, { flags: phaseFlagValues({ ...f, from: f['from-step'] }) }));
     const typed: RestoreTestResult = { phase: result.phase, report: result.report ?? null, files: result.files ?? null, uploaded: result.uploaded };
     if (!this.globals.json) this.log((await import('../../ui/day2-view.js')).renderRestoreTest(typed));

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import type { PhaseResult } from '../../engine/types.js';
-import { phaseFlags, phaseFlagValues } from '../../phase-flags.js';
+import { commandWithFlags, phaseFlags, phaseFlagValues } from '../../phase-flags.js';
 
 /** The phase result and what changed (versions, the pre-upgrade snapshot, updated add-ons). */
 export interface UpgradeResult {
@@ -32,7 +32,7 @@ export default class Upgrade extends BaseCommand<typeof Upgrade> {
     const c = await day2Command(this.globals);
     const flags = phaseFlagValues(f);
     const { options, services } = await createUpgradeServices(c, { coderVersion: f['coder-version'], kubernetesVersion: f['kubernetes-version'], chartArchive: f['chart-archive'], restart: flags.restart });
-    const command = ['coder-platform day2 upgrade', f['coder-version'] ? `--coder-version ${f['coder-version']}` : '', f['kubernetes-version'] ? `--kubernetes-version ${f['kubernetes-version']}` : '', f['chart-archive'] ? `--chart-archive ${f['chart-archive']}` : ''].filter(Boolean).join(' ');
+    const command = commandWithFlags('coder-platform day2 upgrade', { 'coder-version': f['coder-version'], 'kubernetes-version': f['kubernetes-version'], 'chart-archive': f['chart-archive'] });
     const result = await runUpgrade(options, services, c.runner(command, { flags }));
     if (!this.globals.json) this.log((await import('../../ui/day2-view.js')).renderUpgrade(result));
     return result;
