@@ -3,7 +3,7 @@
  * (fixtures/demo-phase.ts): renderer output, --json, exit codes, resume hints, signals and the lock.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -169,5 +169,22 @@ describe('deployment lock', () => {
     expect(second.code).toBe(2);
     expect(second.stderr).toContain(`locked by another run: pid ${first.pid} on ${hostname()}`);
     expect(readFileSync(join(dir, 'e'), 'utf8')).not.toContain('effect:'); // the refused run did nothing
+  });
+
+  it('a stale lock (dead pid on this host) is refused until the command gets --break-lock', async () => {
+    const dir = tempDir();
+    const stateDir = join(dir, 's');
+    mkdirSync(stateDir, { recursive: true });
+    // A pid that cannot be alive: spawn a process and wait for it to exit.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(join(stateDir, 'lock.json'), JSON.stringify({ pid: Number(dead.stdout), host: hostname(), startedAt: new Date().toISOString(), command: 'coder-platform demo' }));
+    const refused = await runFixture(['--state-dir', stateDir], { FX_EFFECTS: join(dir, 'e') });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/stale lock[\s\S]*--break-lock/);
+    expect(existsSync(join(dir, 'e'))).toBe(false);
+    const broken = await runFixture(['--state-dir', stateDir, '--break-lock'], { FX_EFFECTS: join(dir, 'e') });
+    expect(broken.code, broken.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'e'), 'utf8')).toContain('effect:');
+    expect(existsSync(join(stateDir, 'lock.json'))).toBe(false);
   });
 });
