@@ -8,6 +8,8 @@
  *
  * The cross-Region backup vault stack (`<name>-dr`) is kept: it holds the backup copies.
  */
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { awsCall } from '../aws/clients.js';
@@ -22,6 +24,8 @@ import { type AssemblyCache, callerIdentity, drStackName, hasDrStack, explainFai
 
 export interface Day0DestroyServices extends Day0CommonServices {
   rds: RDSClient;
+  /** Lifts the NLB's deletion protection (on in production) before the edge stack is deleted. */
+  elbv2: ElasticLoadBalancingV2Client;
   tagging: (region: string) => ResourceGroupsTaggingAPIClient;
   /** @default 5000 */
   pollMs?: number;
@@ -66,6 +70,29 @@ async function allowDatabaseDeletion(rds: RDSClient, outputs: Record<string, str
     await awsCall('rds:ModifyDBInstance', () => rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: instance, DeletionProtection: false, ApplyImmediately: true })), instance);
     host.emit({ level: 'info', code: 'DAY0_DB_PROTECTION_OFF', message: `Deletion protection turned off on ${instance} so CloudFormation can snapshot and delete it.` });
   }
+}
+
+/** The NLB's ARN: the edge stack's output, or its AWS::ElasticLoadBalancingV2::LoadBalancer resource when the output is missing. */
+async function loadBalancerArn(cfn: CloudFormationClient, stack: string, outputs: Record<string, string>): Promise<string | undefined> {
+  const fromOutput = outputs[OUTPUT_KEYS.edge.loadBalancerArn];
+  if (fromOutput) return fromOutput;
+  const { ListStackResourcesCommand } = await import('@aws-sdk/client-cloudformation');
+  let token: string | undefined;
+  do {
+    const page = await awsCall('cloudformation:ListStackResources', () => cfn.send(new ListStackResourcesCommand({ StackName: stack, ...(token ? { NextToken: token } : {}) })), stack);
+    const lb = (page.StackResourceSummaries ?? []).find((r) => r.ResourceType === 'AWS::ElasticLoadBalancingV2::LoadBalancer' && r.PhysicalResourceId && r.ResourceStatus !== 'DELETE_COMPLETE');
+    if (lb?.PhysicalResourceId) return lb.PhysicalResourceId;
+    token = page.NextToken || undefined;
+  } while (token);
+  return undefined;
+}
+
+/** Turn off the NLB's deletion protection (on in production) so CloudFormation can delete the edge stack. */
+async function allowLoadBalancerDeletion(elbv2: ElasticLoadBalancingV2Client, arn: string | undefined, host: EventHost): Promise<void> {
+  if (!arn) return;
+  const { ModifyLoadBalancerAttributesCommand } = await import('@aws-sdk/client-elastic-load-balancing-v2');
+  await awsCall('elasticloadbalancing:ModifyLoadBalancerAttributes', () => elbv2.send(new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: arn, Attributes: [{ Key: 'deletion_protection.enabled', Value: 'false' }] })), arn);
+  host.emit({ level: 'info', code: 'DAY0_LB_PROTECTION_OFF', message: `Deletion protection turned off on ${arn} so CloudFormation can delete it.` });
 }
 
 /** The newest manual snapshot of the database (the final snapshot CloudFormation took). */
@@ -128,6 +155,7 @@ function destroyStep(kind: StackKind, name: string, dependsOn: string[], cache: 
       if (!stack) return { stackName: name, deleted: true };
       const outputs = stackOutputs(stack);
       if (kind === 'data') await allowDatabaseDeletion(services.rds, outputs, ctx.host);
+      if (kind === 'edge') await allowLoadBalancerDeletion(services.elbv2, await loadBalancerArn(cfn, name, outputs), ctx.host);
       if (stack.StackStatus === 'DELETE_FAILED') {
         // A previous delete got stuck: explain it, then delete again (the typed confirmation covers it).
         await explainFailedStack(cfn, name, stack.StackStatus, ctx.host);
@@ -197,10 +225,12 @@ export function day0DestroyPhase(config: CoderPlatformConfig, cache: AssemblyCac
 export async function createDay0DestroyServices(options: Day0CommonOptions): Promise<Day0DestroyServices> {
   const { common, clients } = await createDay0CommonServices(options);
   const { RDSClient } = await import('@aws-sdk/client-rds');
+  const { ElasticLoadBalancingV2Client } = await import('@aws-sdk/client-elastic-load-balancing-v2');
   const { ResourceGroupsTaggingAPIClient } = await import('@aws-sdk/client-resource-groups-tagging-api');
   return {
     ...common,
     rds: clients.get(RDSClient),
+    elbv2: clients.get(ElasticLoadBalancingV2Client),
     tagging: (region) => clients.get(ResourceGroupsTaggingAPIClient, region),
   };
 }

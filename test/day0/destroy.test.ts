@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { ElasticLoadBalancingV2Client, ModifyLoadBalancerAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeDBSnapshotsCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -19,10 +20,27 @@ const cfn = mockClient(CloudFormationClient);
 const sts = mockClient(STSClient);
 const rds = mockClient(RDSClient);
 const tagging = mockClient(ResourceGroupsTaggingAPIClient);
+const elbv2 = mockClient(ElasticLoadBalancingV2Client);
 let stateDir: string;
+const LB_ARN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/acme-edge-lb/0123456789abcdef';
+
+function destroyServices(config: ReturnType<typeof testConfig>, toolkit: FakeToolkit): Day0DestroyServices {
+  return {
+    config,
+    stateDir,
+    cdk: toolkit,
+    aws: { region: 'us-east-1' },
+    cloudFormation: (region) => new CloudFormationClient({ region }),
+    sts: new STSClient({ region: 'us-east-1' }),
+    rds: new RDSClient({ region: 'us-east-1' }),
+    elbv2: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }),
+    tagging: (region) => new ResourceGroupsTaggingAPIClient({ region }),
+    pollMs: 1,
+  };
+}
 
 beforeEach(async () => {
-  for (const m of [cfn, sts, rds, tagging]) m.reset();
+  for (const m of [cfn, sts, rds, tagging, elbv2]) m.reset();
   stateDir = await mkdtemp(join(tmpdir(), 'day0-destroy-'));
   sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/ci' });
 });
@@ -56,7 +74,12 @@ describe('destroy order', () => {
     const gone = () => new Set(toolkit.actions.map((a) => a.stack));
     cfn.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
       if (gone().has(input.StackName)) return Promise.reject(notFound(input.StackName));
-      const outputs = input.StackName === names.data ? [{ OutputKey: 'DbInstanceIdentifier', OutputValue: 'acme-db' }, { OutputKey: 'DbEngine', OutputValue: 'rds-postgres' }] : [];
+      const outputs =
+        input.StackName === names.data
+          ? [{ OutputKey: 'DbInstanceIdentifier', OutputValue: 'acme-db' }, { OutputKey: 'DbEngine', OutputValue: 'rds-postgres' }]
+          : input.StackName === names.edge
+            ? [{ OutputKey: 'LoadBalancerArn', OutputValue: LB_ARN }]
+            : [];
       return Promise.resolve({ Stacks: [{ StackName: input.StackName, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: outputs }] });
     });
     rds.on(ModifyDBInstanceCommand).resolves({});
@@ -66,20 +89,15 @@ describe('destroy order', () => {
         { DBSnapshotIdentifier: 'acme-data-snapshot-database-1x2y', DBSnapshotArn: 'arn:aws:rds:us-east-1:123456789012:snapshot:acme-data-snapshot-database-1x2y', SnapshotCreateTime: new Date('2026-11-23T12:00:00Z') },
       ],
     });
+    let lbUnprotectedAt = Number.POSITIVE_INFINITY;
+    elbv2.on(ModifyLoadBalancerAttributesCommand).callsFake(() => {
+      lbUnprotectedAt = Date.now();
+      return Promise.resolve({});
+    });
     tagging.on(GetResourcesCommand).resolves({
       ResourceTagMappingList: [{ ResourceARN: 'arn:aws:rds:us-east-1:123456789012:snapshot:acme-data-snapshot-database-1x2y' }, { ResourceARN: 'arn:aws:ec2:us-east-1:123456789012:volume/vol-123' }],
     });
-    const services: Day0DestroyServices = {
-      config,
-      stateDir,
-      cdk: toolkit,
-      aws: { region: 'us-east-1' },
-      cloudFormation: (region) => new CloudFormationClient({ region }),
-      sts: new STSClient({ region: 'us-east-1' }),
-      rds: new RDSClient({ region: 'us-east-1' }),
-      tagging: (region) => new ResourceGroupsTaggingAPIClient({ region }),
-      pollMs: 1,
-    };
+    const services = destroyServices(config, toolkit);
     const host = new RecordingHost({ yes: true });
     // When destroy runs
     const result = await runPhase(day0DestroyPhase(config, new AssemblyCache(services)), services, { deployment: 'acme', stateDir, command: 'coder-platform day0 destroy', host });
@@ -94,6 +112,10 @@ describe('destroy order', () => {
     expect(at[names.schedule]!.start).toBeLessThan(at[names.edge]!.end); // schedule ∥ edge
     // The database: deletion protection lifted so CloudFormation can snapshot it, and the snapshot is named
     expect(rds.commandCalls(ModifyDBInstanceCommand)[0]?.args[0].input).toMatchObject({ DBInstanceIdentifier: 'acme-db', DeletionProtection: false });
+    // The NLB (deletion protection on in production): protection lifted before the edge stack is deleted
+    expect(config.deployment.environment).toBe('production');
+    expect(elbv2.commandCalls(ModifyLoadBalancerAttributesCommand).map((c) => c.args[0].input)).toEqual([{ LoadBalancerArn: LB_ARN, Attributes: [{ Key: 'deletion_protection.enabled', Value: 'false' }] }]);
+    expect(lbUnprotectedAt).toBeLessThanOrEqual(at[names.edge]!.start);
     expect(result.outputs['destroy-data']).toMatchObject({ snapshotIdentifier: 'acme-data-snapshot-database-1x2y' });
     expect(host.events.find((e) => e.code === 'DAY0_DB_SNAPSHOT')?.message).toContain('acme-data-snapshot-database-1x2y');
     // Leftovers: asked for by the deployment's tags; the snapshot is kept on purpose, the volume is reported
@@ -102,5 +124,27 @@ describe('destroy order', () => {
       { Key: 'ManagedBy', Values: ['coder-platform'] },
     ]);
     expect(result.outputs.leftovers).toEqual({ kept: ['arn:aws:rds:us-east-1:123456789012:snapshot:acme-data-snapshot-database-1x2y'], leftovers: ['arn:aws:ec2:us-east-1:123456789012:volume/vol-123'] });
+  });
+
+  it('finds the NLB among the edge stack resources when the output is missing, and lifts its protection before a retried delete', async () => {
+    const config = testConfig('mvp-500');
+    const names = stackNames('acme');
+    const toolkit = new FakeToolkit();
+    const gone = () => new Set(toolkit.actions.map((a) => a.stack));
+    cfn.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
+      if (gone().has(input.StackName) || input.StackName !== names.edge) return Promise.reject(notFound(input.StackName));
+      return Promise.resolve({ Stacks: [{ StackName: input.StackName, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [] }] });
+    });
+    cfn.on(ListStackResourcesCommand, { StackName: names.edge }).resolves({
+      StackResourceSummaries: [
+        { LogicalResourceId: 'Zone', ResourceType: 'AWS::Route53::HostedZone', PhysicalResourceId: 'Z123', ResourceStatus: 'CREATE_COMPLETE', LastUpdatedTimestamp: new Date() },
+        { LogicalResourceId: 'LoadBalancer', ResourceType: 'AWS::ElasticLoadBalancingV2::LoadBalancer', PhysicalResourceId: LB_ARN, ResourceStatus: 'CREATE_COMPLETE', LastUpdatedTimestamp: new Date() },
+      ],
+    });
+    elbv2.on(ModifyLoadBalancerAttributesCommand).resolves({});
+    tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+    const result = await runPhase(day0DestroyPhase(config, new AssemblyCache(destroyServices(config, toolkit))), destroyServices(config, toolkit), { deployment: 'acme', stateDir, command: 'coder-platform day0 destroy', host: new RecordingHost({ yes: true }) });
+    expect(result.status).toBe('succeeded');
+    expect(elbv2.commandCalls(ModifyLoadBalancerAttributesCommand)[0]?.args[0].input).toEqual({ LoadBalancerArn: LB_ARN, Attributes: [{ Key: 'deletion_protection.enabled', Value: 'false' }] });
   });
 });
