@@ -125,7 +125,7 @@ describe('phase command output', () => {
     const journal = await readJournal(stateDir);
     expect(journal?.phases.demo?.status).toBe('interrupted');
     expect(journal?.phases.demo?.steps.b?.status).toBe('interrupted');
-    expect(journal?.phases.demo?.steps.d).toBeUndefined(); // never started
+    expect(journal?.phases.demo?.steps.d).toMatchObject({ status: 'pending', attempts: 0 }); // never started
     expect(readFileSync(effects, 'utf8')).toContain('cleanup:b');
     expect(existsSync(join(stateDir, 'lock.json'))).toBe(false);
   });
