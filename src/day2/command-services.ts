@@ -92,7 +92,7 @@ export async function createUpgradeServices(c: Day2Command, request: UpgradeRequ
     .flatMap(([configName]) => (out.cluster.nodeGroupNames[configName] ? [{ configName, eksName: out.cluster.nodeGroupNames[configName] }] : []));
   const archiveDir = request.chartArchive ?? config.coder.chart.archiveDir;
   const options: UpgradeOptions = {
-    deployment: config.deployment.name, stateDir: c.stateDir, restart: request.restart,
+    deployment: config.deployment.name, configPath: c.configPath, stateDir: c.stateDir, restart: request.restart,
     coderVersion: request.coderVersion, kubernetesVersion: request.kubernetesVersion,
     chartSource: (chart, version) => chartSource({ name: chart, version, repository: config.coder.chart.repository, archiveDir }),
     releases: [{ release: 'coder', namespace: NAMESPACES.coder, chart: 'coder' }, { release: 'coder-provisioner', namespace: NAMESPACES.provisioners, chart: 'coder-provisioner' }],

@@ -3,11 +3,11 @@
  * and layout survive), validate the result with the full config rules (off-hours ≤ peak ≤ max, a real
  * time zone, distinct times), write it, then redeploy only the schedule stack.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { isScalar, parseDocument } from 'yaml';
+import { readFile } from 'node:fs/promises';
 import { parseConfigText } from '../config/load.js';
 import type { CoderPlatformConfig } from '../config/schema.js';
 import { ConfigError, UserError } from '../errors.js';
+import { applyConfigEdits, writeConfigText, type ConfigEdit } from './config-file.js';
 
 export interface ScheduleChanges {
   scaleUp?: string | undefined;
@@ -25,38 +25,29 @@ export interface AppliedChanges {
   changed: string[];
 }
 
-/** Apply the changes to the YAML text and validate; throws ConfigError naming the keys when invalid. */
-export function applyScheduleChanges(text: string, file: string, changes: ScheduleChanges): AppliedChanges {
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) parseConfigText(text, file); // reports the YAML errors with positions
-  const before = parseConfigText(text, file);
-  const changed: string[] = [];
-  const set = (path: (string | number)[], value: unknown, current: unknown, flow = false): void => {
-    if (JSON.stringify(value) === JSON.stringify(current)) return;
-    const existing = doc.getIn(path, true);
-    // edit a scalar in place so its quoting and trailing comment survive
-    if (isScalar(existing) && (typeof value === 'string' || typeof value === 'number')) existing.value = value;
-    else doc.setIn(path, doc.createNode(value, { flow }));
-    changed.push(path.join('.'));
-  };
-  const s = before.schedule;
-  if (changes.scaleUp !== undefined) set(['schedule', 'scaleUp'], changes.scaleUp, s.scaleUp);
-  if (changes.scaleDown !== undefined) set(['schedule', 'scaleDown'], changes.scaleDown, s.scaleDown);
-  if (changes.timezone !== undefined) set(['schedule', 'timezone'], changes.timezone, s.timezone);
-  if (changes.weekdays !== undefined) set(['schedule', 'weekdays'], changes.weekdays.map((d) => d.toUpperCase()), s.weekdays, true);
+/** The edits a schedule change makes (after checking the node groups it names). */
+export function scheduleEdits(config: CoderPlatformConfig, file: string, changes: ScheduleChanges): ConfigEdit[] {
+  const edits: ConfigEdit[] = [];
+  if (changes.scaleUp !== undefined) edits.push({ path: ['schedule', 'scaleUp'], value: changes.scaleUp });
+  if (changes.scaleDown !== undefined) edits.push({ path: ['schedule', 'scaleDown'], value: changes.scaleDown });
+  if (changes.timezone !== undefined) edits.push({ path: ['schedule', 'timezone'], value: changes.timezone });
+  if (changes.weekdays !== undefined) edits.push({ path: ['schedule', 'weekdays'], value: changes.weekdays.map((d) => d.toUpperCase()), flow: true });
   for (const [group, sizes] of Object.entries(changes.nodeGroups ?? {})) {
-    if (!(group in before.cluster.nodeGroups)) {
-      throw new ConfigError(file, [{ path: `schedule.nodeGroups.${group}`, message: `no node group named ${group} in cluster.nodeGroups`, example: Object.keys(before.cluster.nodeGroups).join(', ') }]);
+    if (!(group in config.cluster.nodeGroups)) {
+      throw new ConfigError(file, [{ path: `schedule.nodeGroups.${group}`, message: `no node group named ${group} in cluster.nodeGroups`, example: Object.keys(config.cluster.nodeGroups).join(', ') }]);
     }
-    const current = s.nodeGroups[group];
-    if (current === undefined && (sizes.peak === undefined || sizes.offHours === undefined)) {
+    if (config.schedule.nodeGroups[group] === undefined && (sizes.peak === undefined || sizes.offHours === undefined)) {
       throw new UserError(`${group} is not scheduled yet: give both its peak and off-hours sizes.`, { nextSteps: [`e.g. --peak ${group}=5 --off-hours ${group}=1`] });
     }
-    if (sizes.peak !== undefined) set(['schedule', 'nodeGroups', group, 'peak'], sizes.peak, current?.peak);
-    if (sizes.offHours !== undefined) set(['schedule', 'nodeGroups', group, 'offHours'], sizes.offHours, current?.offHours);
+    if (sizes.peak !== undefined) edits.push({ path: ['schedule', 'nodeGroups', group, 'peak'], value: sizes.peak });
+    if (sizes.offHours !== undefined) edits.push({ path: ['schedule', 'nodeGroups', group, 'offHours'], value: sizes.offHours });
   }
-  const next = String(doc);
-  return { text: next, config: parseConfigText(next, file), changed };
+  return edits;
+}
+
+/** Apply the changes to the YAML text and validate; throws ConfigError naming the keys when invalid. */
+export function applyScheduleChanges(text: string, file: string, changes: ScheduleChanges): AppliedChanges {
+  return applyConfigEdits(text, file, scheduleEdits(parseConfigText(text, file), file, changes));
 }
 
 export interface SetScheduleResult {
@@ -70,9 +61,7 @@ export async function setSchedule(options: { configPath: string; changes: Schedu
   const text = await readFile(options.configPath, 'utf8');
   const applied = applyScheduleChanges(text, options.configPath, options.changes);
   if (applied.changed.length === 0) return { changed: [], schedule: applied.config.schedule, deployed: false };
-  const tmp = `${options.configPath}.tmp-${process.pid}`;
-  await writeFile(tmp, applied.text, 'utf8');
-  await rename(tmp, options.configPath);
+  await writeConfigText(options.configPath, applied.text);
   await options.deploy(applied.config);
   return { changed: applied.changed, schedule: applied.config.schedule, deployed: true };
 }

@@ -19,6 +19,8 @@ export interface UpgradeOutcome {
   kubernetes: { from: string; to: string } | null;
   snapshotId: string | null;
   addons: string[];
+  /** Config keys written back to coder-platform.yaml (coder.version, cluster.kubernetesVersion). */
+  configUpdated: string[];
 }
 
 /** Bad input is refused before anything is built. */
@@ -55,5 +57,6 @@ export async function runUpgrade(options: UpgradeOptions, services: UpgradeServi
     kubernetes: pair(gate?.kubernetesFrom, gate?.kubernetesTo),
     snapshotId: (phase.outputs['db-snapshot']?.snapshotId as string | undefined) ?? null,
     addons: (phase.outputs.addons?.updated as string[] | undefined) ?? [],
+    configUpdated: ['config-coder-version', 'config-kubernetes-version'].flatMap((id) => (phase.outputs[id]?.changed === true ? [String(phase.outputs[id]?.key)] : [])),
   };
 }

@@ -34,6 +34,7 @@ export function renderUpgrade(r: UpgradeResult): string {
   if (r.coder) lines.push(`  Coder        ${r.coder.from} → ${r.coder.to}${r.snapshotId ? `  (pre-upgrade snapshot ${r.snapshotId})` : ''}`);
   if (r.kubernetes) lines.push(`  Kubernetes   ${r.kubernetes.from} → ${r.kubernetes.to}`);
   for (const a of r.addons) lines.push(`  add-on       ${a}`);
+  if (r.configUpdated.length > 0) lines.push(`  config       ${r.configUpdated.join(', ')} updated in the configuration file`);
   return lines.join('\n');
 }
 

@@ -2,7 +2,7 @@
  * day2 upgrade on the real engine with mocked EKS and RDS (aws-sdk-client-mock), a fake Helm and a fake
  * Coder API: gate refusals, the snapshot before helm, the automatic rollback, and the Kubernetes order.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -20,6 +20,24 @@ import type { PhaseRunner } from '../../src/day2/phase-runner.js';
 import { runUpgrade, type UpgradeOptions } from '../../src/day2/upgrade.js';
 import type { UpgradeHelm } from '../../src/phases/day2/upgrade.js';
 import { chartSource } from '../../src/k8s/helm.js';
+
+const CONFIG = `# coder-platform configuration
+apiVersion: coder-platform/v1
+profile: mvp-500
+deployment:
+  name: demo
+aws:
+  region: us-east-1
+dns:
+  domain: example.com
+cluster:
+  kubernetesVersion: "1.33" # EKS standard support
+coder:
+  version: 2.35.3 # pinned; day2 upgrade moves it
+  admin:
+    email: admin@example.com
+    username: admin
+`;
 
 const creds = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } };
 
@@ -61,6 +79,8 @@ class FakeCoder {
 
 async function setup(opts: Partial<UpgradeOptions>) {
   const stateDir = await mkdtemp(path.join(tmpdir(), 'day2-upgrade-'));
+  const configPath = path.join(stateDir, 'coder-platform.yaml');
+  await writeFile(configPath, CONFIG);
   const log: string[] = [];
   const eks = new EKSClient(creds);
   const rds = new RDSClient(creds);
@@ -112,7 +132,7 @@ async function setup(opts: Partial<UpgradeOptions>) {
   const helm = new FakeHelm(log, coder);
   const host = new RecordingHost();
   const options: UpgradeOptions = {
-    deployment: 'demo', stateDir, clusterName: 'demo',
+    deployment: 'demo', configPath, stateDir, clusterName: 'demo',
     chartSource: (chart, version) => chartSource({ name: chart, version, repository: 'https://helm.coder.com/v2' }),
     releases: [{ release: 'coder', namespace: 'coder', chart: 'coder' }, { release: 'coder-provisioner', namespace: 'coder-prov', chart: 'coder-provisioner' }],
     database: { engine: 'aurora-serverless-v2', clusterIdentifier: 'demo-db', instanceIdentifier: 'demo-db-writer', subnetGroupName: 'demo-db-subnets', securityGroupId: 'sg-db' },
@@ -124,7 +144,7 @@ async function setup(opts: Partial<UpgradeOptions>) {
   const kubectl = { apply: async (manifests: object[]) => void log.push(...manifests.map((m) => `scale ${JSON.stringify(m)}`)) };
   const services = { eks, rds, helm, coder, kubectl, now: () => new Date((now += 1000)) };
   const run: PhaseRunner = (phase, s, overrides) => runPhase(phase as Phase<typeof s>, s, { deployment: 'demo', stateDir, command: 'coder-platform day2 upgrade', host, ...overrides });
-  return { log, helm, coder, host, options, services, run, eksMock, stateDir };
+  return { log, helm, coder, host, options, services, run, eksMock, stateDir, configPath };
 }
 
 describe('day2 upgrade gate', () => {
@@ -164,6 +184,30 @@ describe('day2 upgrade', () => {
     expect(s.helm.values.coder?.[0]).toMatchObject({ coder: { replicaCount: 2, image: { repo: 'ghcr.io/coder/coder', tag: 'v2.36.1' }, env: [{ name: 'CODER_ACCESS_URL' }] } });
     expect(out).toMatchObject({ coder: { from: '2.35.3', to: '2.36.1' }, snapshotId: 'demo-pre-upgrade-2-35-3-to-2-36-1-202611201200' });    // status reads the new version from the journal the real steps wrote
     expect((await readStatus({ deployment: 'demo', stateDir: s.stateDir, globals: { configPath: 'c.yaml', stateDir: undefined, awsProfile: undefined, region: undefined } })).versions).toMatchObject({ coder: '2.36.1', chart: '2.36.1' });
+  });
+
+  it('writes the new coder.version back to coder-platform.yaml (comments kept), also on a re-run after a crash before the write', async () => {
+    const s = await setup({ coderVersion: '2.36.1' });
+    const out = await runUpgrade(s.options, s.services, s.run);
+    expect(out.phase.status).toBe('succeeded');
+    const text = await readFile(s.configPath, 'utf8');
+    expect(text).toBe(CONFIG.replace('version: 2.35.3 # pinned', 'version: 2.36.1 # pinned'));
+    expect(out.configUpdated).toEqual(['coder.version']);
+    expect(out.phase.outputs['config-coder-version']).toEqual({ configPath: s.configPath, key: 'coder.version', value: '2.36.1', changed: true });
+    // the process died after helm, before the write: the file still says 2.35.3 and the journal has no record
+    await writeFile(s.configPath, CONFIG);
+    const helmCalls = s.log.length;
+    const again = await runUpgrade({ ...s.options, restart: true }, s.services, s.run);
+    expect(again.phase.status).toBe('succeeded');
+    expect(s.log).toHaveLength(helmCalls); // no second helm upgrade
+    expect(await readFile(s.configPath, 'utf8')).toContain('version: 2.36.1 # pinned');
+  });
+
+  it('does not write the config when the helm upgrade fails', async () => {
+    const s = await setup({ coderVersion: '2.36.1' });
+    s.helm.failOn.add('coder');
+    expect((await runUpgrade(s.options, s.services, s.run)).phase.status).toBe('failed');
+    expect(await readFile(s.configPath, 'utf8')).toBe(CONFIG);
   });
 
   it('rolls the releases back automatically when helm fails, and gives the exact snapshot restore commands', async () => {
@@ -212,6 +256,8 @@ describe('day2 upgrade', () => {
     expect(s.log).toEqual(['eks control-plane 1.34', 'eks nodegroup demo-control 1.34', 'eks nodegroup demo-prov 1.34', 'eks nodegroup demo-ws 1.34', 'eks addon coredns v1.12.1-eksbuild.1']);
     expect((await readStatus({ deployment: 'demo', stateDir: s.stateDir, globals: { configPath: 'c.yaml', stateDir: undefined, awsProfile: undefined, region: undefined } })).versions.kubernetes).toBe('1.34');
     expect(out.addons).toEqual(['coredns=v1.12.1-eksbuild.1']);
+    expect(await readFile(s.configPath, 'utf8')).toContain('kubernetesVersion: "1.34" # EKS standard support');
+    expect(out.phase.outputs['config-kubernetes-version']).toMatchObject({ key: 'cluster.kubernetesVersion', value: '1.34', changed: true });
     // a second run finds everything done (isDone probes) and changes nothing
     const again = await runUpgrade(s.options, s.services, s.run);
     expect(again.phase.status).toBe('succeeded');

@@ -3,13 +3,15 @@ import { BaseCommand } from '../../base-command.js';
 import type { PhaseResult } from '../../engine/types.js';
 import { commandWithFlags, phaseFlags, phaseFlagValues } from '../../phase-flags.js';
 
-/** The phase result and what changed (versions, the pre-upgrade snapshot, updated add-ons). */
+/** The phase result and what changed (versions, the pre-upgrade snapshot, updated add-ons, config keys written back). */
 export interface UpgradeResult {
   phase: PhaseResult;
   coder: { from: string; to: string } | null;
   kubernetes: { from: string; to: string } | null;
   snapshotId: string | null;
   addons: string[];
+  /** Config keys written back to coder-platform.yaml. */
+  configUpdated: string[];
 }
 
 export default class Upgrade extends BaseCommand<typeof Upgrade> {

@@ -1,7 +1,8 @@
 /**
  * Phase `day2-upgrade`: gate → pre-upgrade database snapshot → Coder (helm upgrade with the stored values
  * and the new version, rollout, /healthz and buildinfo; automatic rollback on failure) → Kubernetes
- * (control plane → node groups control, provisioner, workspace → add-ons), each waited for.
+ * (control plane → node groups control, provisioner, workspace → add-ons), each waited for. After the Coder
+ * and after the control-plane upgrade, the new version is written back to coder-platform.yaml.
  */
 import type { EKSClient } from '@aws-sdk/client-eks';
 import type { RDSClient } from '@aws-sdk/client-rds';
@@ -9,6 +10,7 @@ import { awsCall } from '../../aws/clients.js';
 import { ExternalError } from '../../errors.js';
 import type { Phase, Step, StepOutputs } from '../../engine/types.js';
 import type { ChartSource } from '../../k8s/helm.js';
+import { editConfigFile, readConfigFile } from '../../day2/config-file.js';
 import { pollUntil } from '../../day2/poll.js';
 import { createSnapshot, restoreCommands, snapshotIdentifier, snapshotStatus, type SnapshotTarget } from '../../day2/snapshot.js';
 import { checkInsights, parseSemver, planAddons, planCoderUpgrade, planKubernetesUpgrade } from '../../day2/upgrade-gate.js';
@@ -43,6 +45,8 @@ export interface UpgradeRelease {
 
 export interface UpgradePhaseOptions {
   deployment: string;
+  /** coder-platform.yaml: coder.version and cluster.kubernetesVersion are written back after each upgrade. */
+  configPath: string;
   coderVersion?: string | undefined;
   kubernetesVersion?: string | undefined;
   /** Where charts come from, by chart name, for the target version. */
@@ -83,6 +87,33 @@ async function waitForEksUpdate(eks: EKSClient, input: { name: string; updateId:
     }
     return status === 'Successful' ? { done: true, value: undefined } : { done: false, state: status };
   }, { signal, timeoutMs: 4 * 3600_000, ...(intervalMs === undefined ? {} : { intervalMs }), operation: 'eks:DescribeUpdate', what, resource: input.name });
+}
+
+/**
+ * A step that writes the upgraded version back to the config file (comments kept, re-validated), so the next
+ * day0 / day1 deploys what now runs instead of downgrading it. Its probe reads the file, so a crash between
+ * the upgrade and the write still writes it on the re-run.
+ */
+function recordVersionStep(o: UpgradePhaseOptions, id: string, dependsOn: string, key: ['coder', 'version'] | ['cluster', 'kubernetesVersion'], gateKey: 'coderTo' | 'kubernetesTo', enabled: boolean): Step<UpgradeServices> {
+  const dotted = key.join('.');
+  return {
+    id,
+    title: `Record ${dotted} in ${o.configPath}`,
+    dependsOn: [dependsOn],
+    expectedSeconds: 1,
+    enabled,
+    async isDone({ outputs }) {
+      const to = outputs.gate?.[gateKey];
+      if (typeof to !== 'string') return undefined;
+      const config = await readConfigFile(o.configPath);
+      return (key[0] === 'coder' ? config.coder.version : config.cluster.kubernetesVersion) === to ? { configPath: o.configPath, key: dotted, value: to, changed: false } : undefined;
+    },
+    async run({ outputs }) {
+      const to = outputs.gate?.[gateKey] as string;
+      const edited = await editConfigFile(o.configPath, [{ path: key, value: to }]);
+      return { configPath: o.configPath, key: dotted, value: to, changed: edited.changed.length > 0 };
+    },
+  };
 }
 
 export function upgradePhase(o: UpgradePhaseOptions): Phase<UpgradeServices> {
@@ -211,10 +242,12 @@ export function upgradePhase(o: UpgradePhaseOptions): Phase<UpgradeServices> {
     },
   };
 
+  const recordCoder = recordVersionStep(o, 'config-coder-version', 'coder-upgrade', ['coder', 'version'], 'coderTo', coderOn);
+
   const controlPlane: Step<UpgradeServices> = {
     id: 'control-plane',
     title: 'Upgrade the EKS control plane',
-    dependsOn: ['gate', 'coder-upgrade'],
+    dependsOn: ['gate', 'config-coder-version'],
     expectedSeconds: 1500,
     enabled: k8sOn,
     async isDone({ services, outputs }) {
@@ -240,10 +273,12 @@ export function upgradePhase(o: UpgradePhaseOptions): Phase<UpgradeServices> {
     },
   };
 
+  const recordKubernetes = recordVersionStep(o, 'config-kubernetes-version', 'control-plane', ['cluster', 'kubernetesVersion'], 'kubernetesTo', k8sOn);
+
   const nodeGroupSteps: Step<UpgradeServices>[] = o.nodeGroups.map((ng, i) => ({
     id: `nodegroup-${ng.configName}`,
     title: `Upgrade node group ${ng.configName}`,
-    dependsOn: [i === 0 ? 'control-plane' : `nodegroup-${o.nodeGroups[i - 1]?.configName as string}`],
+    dependsOn: [i === 0 ? 'config-kubernetes-version' : `nodegroup-${o.nodeGroups[i - 1]?.configName as string}`],
     expectedSeconds: 1200,
     enabled: k8sOn,
     async isDone({ services, outputs }) {
@@ -263,7 +298,7 @@ export function upgradePhase(o: UpgradePhaseOptions): Phase<UpgradeServices> {
   const addons: Step<UpgradeServices> = {
     id: 'addons',
     title: 'Update the EKS add-ons for the new version',
-    dependsOn: [nodeGroupSteps.length > 0 ? (nodeGroupSteps[nodeGroupSteps.length - 1] as Step<UpgradeServices>).id : 'control-plane'],
+    dependsOn: [nodeGroupSteps.length > 0 ? (nodeGroupSteps[nodeGroupSteps.length - 1] as Step<UpgradeServices>).id : 'config-kubernetes-version'],
     expectedSeconds: 300,
     enabled: k8sOn,
     async run({ services, outputs, signal }) {
@@ -281,5 +316,5 @@ export function upgradePhase(o: UpgradePhaseOptions): Phase<UpgradeServices> {
     },
   };
 
-  return { name: UPGRADE_PHASE, version: 1, steps: [gate, snapshot, coder, controlPlane, ...nodeGroupSteps, addons] };
+  return { name: UPGRADE_PHASE, version: 1, steps: [gate, snapshot, coder, recordCoder, controlPlane, recordKubernetes, ...nodeGroupSteps, addons] };
 }
