@@ -2,6 +2,7 @@
  * Template assertions for both shapes against the numbers of ../shared/reference/seed-facts.md. Each shape is
  * synthesized once, with both cdk-nag packs (a synth with an unacknowledged finding throws).
  */
+import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OUTPUT_KEYS, STACK_KINDS, type StackKind } from '../../src/deployment/outputs.js';
@@ -59,6 +60,30 @@ interface NodeGroupExpectation {
   update: Record<string, number>;
   autoscaled: boolean;
 }
+
+/** The deployment tag key the bundled EC2 templates put on everything they create (provider default_tags). */
+function templateDeploymentTagKey(): string {
+  const providers = readFileSync(new URL('../../assets/templates/shared/ec2/providers.tf', import.meta.url), 'utf8');
+  const key = /"([^"]+)"\s*=\s*local\.composition\.settings\["deployment"\]/.exec(providers)?.[1];
+  if (!key) throw new Error('providers.tf sets no deployment default tag');
+  return key;
+}
+
+interface PolicyStatementJson {
+  Sid?: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+function policyStatements(json: ReturnType<Synthesized['json']>, containing: string): PolicyStatementJson[] {
+  const docs = resourcesOf(json, 'AWS::IAM::ManagedPolicy').map(([, p]) => p.PolicyDocument as { Statement: PolicyStatementJson[] });
+  const doc = docs.find((d) => JSON.stringify(d).includes(containing));
+  if (!doc) throw new Error(`no managed policy with ${containing}`);
+  return doc.Statement;
+}
+
+const actionsOf = (s: PolicyStatementJson | undefined) => [s?.Action ?? []].flat().sort();
 
 const synthesized: Partial<Record<keyof typeof EXPECTED, Synthesized>> = {};
 
@@ -201,12 +226,51 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
     const cas = policies.find((p) => p.includes('autoscaling:SetDesiredCapacity'));
     expect(cas).toContain('aws:ResourceTag/k8s.io/cluster-autoscaler/coder');
     const provisioner = policies.find((p) => p.includes('ec2:RunInstances'));
-    expect(provisioner).toContain('aws:RequestTag/coder-platform:deployment');
     expect(provisioner).toContain('iam:PassedToService');
     const coderd = policies.find((p) => p.includes('secretsmanager:GetSecretValue'));
     expect(coderd).toContain('secret:coder/database/master-??????');
     expect(coderd).toContain('secret:coder/coder/*');
     expect(coderd).toContain('rds-db:connect');
+  });
+
+  it('lets provisioners create exactly what the EC2 templates create, only with the tag key the templates set and under the deployment IAM path', () => {
+    const key = templateDeploymentTagKey();
+    const cluster = get(shape).json('cluster');
+    const statements = policyStatements(cluster, 'ec2:RunInstances');
+    const sid = (id: string) => statements.find((s) => s.Sid === id);
+    const requestTag = { StringEquals: { [`aws:RequestTag/${key}`]: 'coder' } };
+    const resourceTag = { [`aws:ResourceTag/${key}`]: 'coder' };
+    // Creation needs the templates' tag: instances, volumes, security groups, roles and instance profiles
+    expect(actionsOf(sid('CreateTagged'))).toEqual(['ec2:CreateSecurityGroup', 'ec2:CreateVolume', 'ec2:RunInstances']);
+    expect(sid('CreateTagged')?.Condition).toEqual(requestTag);
+    expect(actionsOf(sid('CreateWorkspaceRole'))).toEqual(['iam:CreateInstanceProfile', 'iam:CreateRole']);
+    expect(sid('CreateWorkspaceRole')?.Condition).toEqual(requestTag);
+    // Changes and deletions need it on the resource
+    expect(actionsOf(sid('ManageOwned'))).toEqual(
+      ['ec2:AttachVolume', 'ec2:AuthorizeSecurityGroupEgress', 'ec2:DeleteSecurityGroup', 'ec2:DeleteVolume', 'ec2:DetachVolume', 'ec2:ModifyInstanceAttribute', 'ec2:RevokeSecurityGroupEgress', 'ec2:StartInstances', 'ec2:StopInstances', 'ec2:TerminateInstances'].sort(),
+    );
+    expect(sid('ManageOwned')?.Condition).toEqual({ StringEquals: resourceTag });
+    expect(sid('RetagOwned')?.Condition).toEqual({ StringEquals: resourceTag, 'ForAllValues:StringNotEquals': { 'aws:TagKeys': [key] } });
+    // Every tag condition in the policy uses the templates' key
+    for (const s of statements) for (const cond of Object.values(s.Condition ?? {})) for (const k of Object.keys(cond)) if (/Tag\//.test(k)) expect(k, s.Sid).toMatch(new RegExp(`Tag/${key.replace(/[/.]/g, '\\$&')}$`));
+    // Roles and profiles: only under /coder-platform/<deployment>/, which is where the templates create them
+    const rolePath = '/coder-platform/coder/';
+    for (const id of ['CreateWorkspaceRole', 'ManageWorkspaceRoles', 'AttachSsmOnly', 'PassWorkspaceRole']) {
+      const resources = JSON.stringify(sid(id)?.Resource);
+      expect(resources, id).toContain(`:role${rolePath}*`);
+      expect(resources.replace(/:role\/coder-platform\/coder\/\*|:instance-profile\/coder-platform\/coder\/\*/g, ''), id).not.toMatch(/:(role|instance-profile)\/[^"]*\*/);
+    }
+    expect(sid('AttachSsmOnly')?.Condition).toEqual({ ArnEquals: { 'iam:PolicyARN': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonSSMManagedInstanceCore']] } } });
+    const commonTf = readFileSync(new URL('../../assets/templates/shared/ec2/common.tf', import.meta.url), 'utf8');
+    for (const resource of ['aws_iam_role', 'aws_iam_instance_profile']) {
+      const block = commonTf.split('\nresource ').find((b) => b.startsWith(`"${resource}" "workspace"`)) ?? '';
+      expect(block, resource).toMatch(/\n\s*path\s*=\s*"\/coder-platform\/\$\{var\.settings\["deployment"\]\}\/"/);
+    }
+    // Node instances and volumes carry the same key (launch templates), so one tag finds everything of the deployment
+    for (const [, lt] of resourcesOf(cluster, 'AWS::EC2::LaunchTemplate')) {
+      const specs = (lt.LaunchTemplateData as { TagSpecifications: { ResourceType: string; Tags: { Key: string; Value: string }[] }[] }).TagSpecifications;
+      for (const spec of specs) expect(spec.Tags, spec.ResourceType).toContainEqual({ Key: key, Value: 'coder' });
+    }
   });
 
   it('puts the NLB in the public subnets with TLS 443 (TLS13-1-2-Res-2021-06), UDP 3478 and the /healthz IP target group', () => {

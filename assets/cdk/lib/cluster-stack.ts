@@ -13,7 +13,7 @@ import type { Construct } from 'constructs';
 import { NAMESPACES } from '../../../src/config/profiles.js';
 import type { CoderPlatformConfig, NodeGroupConfig } from '../../../src/config/schema.js';
 import { OUTPUT_KEYS, formatPairs, secretNames } from '../../../src/deployment/outputs.js';
-import { acknowledge, attachPolicy, DEPLOYMENT_TAG, nodeTiers, resourceNames } from './common.js';
+import { acknowledge, attachPolicy, DEPLOYMENT_TAG, nodeTiers, resourceNames, workspaceIamPath } from './common.js';
 import type { NetworkStack } from './network-stack.js';
 
 export interface ClusterStackProps extends StackProps {
@@ -162,31 +162,92 @@ export class ClusterStack extends Stack {
     });
     new iam.CfnInstanceProfile(this, 'WorkspaceInstanceProfile', { instanceProfileName: names.workspaceInstanceRole, roles: [workspaceInstanceRole.roleName] });
 
-    // Provisioners: EC2 workspaces for the templates, only with the deployment tag.
+    // Provisioners: what the EC2 templates (assets/templates/shared/ec2) create — instances, security groups, EBS
+    // volumes and attachments, an instance role and profile — only with the deployment tag, roles only under the
+    // deployment's IAM path.
     const provisionerRoleStatements: iam.PolicyStatement[] = [];
     const provisionerRole = podRole('ProvisionerRole', 'Coder provisioners (EC2 workspaces)');
     const ec2Arn = (resource: string) => this.formatArn({ service: 'ec2', resource, resourceName: '*' });
     const tagged = { StringEquals: { [`aws:RequestTag/${DEPLOYMENT_TAG}`]: config.deployment.name } };
-    const owned = { StringEquals: { [`ec2:ResourceTag/${DEPLOYMENT_TAG}`]: config.deployment.name } };
-    provisionerRoleStatements.push(new iam.PolicyStatement({ sid: 'RunTaggedInstances', actions: ['ec2:RunInstances'], resources: [ec2Arn('instance'), ec2Arn('volume'), ec2Arn('network-interface')], conditions: tagged }));
+    const owned = { StringEquals: { [`aws:ResourceTag/${DEPLOYMENT_TAG}`]: config.deployment.name } };
+    const iamPath = workspaceIamPath(config.deployment.name);
+    const workspaceRoles = `arn:${this.partition}:iam::${this.account}:role${iamPath}*`;
+    const workspaceProfiles = `arn:${this.partition}:iam::${this.account}:instance-profile${iamPath}*`;
+    const vpcArn = this.formatArn({ service: 'ec2', resource: 'vpc', resourceName: network.vpc.vpcId });
     provisionerRoleStatements.push(
+      new iam.PolicyStatement({ sid: 'CreateTagged', actions: ['ec2:RunInstances', 'ec2:CreateVolume', 'ec2:CreateSecurityGroup'], resources: [ec2Arn('instance'), ec2Arn('volume'), ec2Arn('security-group')], conditions: tagged }),
       new iam.PolicyStatement({
-        sid: 'RunInstancesFrom',
-        actions: ['ec2:RunInstances'],
-        resources: [`arn:${this.partition}:ec2:${this.region}::image/*`, ec2Arn('subnet'), ec2Arn('security-group'), ec2Arn('key-pair'), ec2Arn('launch-template')],
+        sid: 'CreateFrom',
+        actions: ['ec2:RunInstances', 'ec2:CreateSecurityGroup'],
+        resources: [`arn:${this.partition}:ec2:${this.region}::image/*`, ec2Arn('subnet'), ec2Arn('network-interface'), ec2Arn('security-group'), vpcArn],
       }),
+      new iam.PolicyStatement({
+        sid: 'TagOnCreate',
+        actions: ['ec2:CreateTags'],
+        resources: [ec2Arn('instance'), ec2Arn('volume'), ec2Arn('security-group')],
+        conditions: { StringEquals: { 'ec2:CreateAction': ['RunInstances', 'CreateVolume', 'CreateSecurityGroup'] } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'RetagOwned',
+        actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
+        resources: [ec2Arn('instance'), ec2Arn('volume'), ec2Arn('security-group')],
+        conditions: { ...owned, 'ForAllValues:StringNotEquals': { 'aws:TagKeys': [DEPLOYMENT_TAG] } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'ManageOwned',
+        actions: [
+          'ec2:TerminateInstances',
+          'ec2:StartInstances',
+          'ec2:StopInstances',
+          'ec2:ModifyInstanceAttribute',
+          'ec2:AttachVolume',
+          'ec2:DetachVolume',
+          'ec2:DeleteVolume',
+          'ec2:AuthorizeSecurityGroupEgress',
+          'ec2:RevokeSecurityGroupEgress',
+          'ec2:DeleteSecurityGroup',
+        ],
+        resources: [ec2Arn('instance'), ec2Arn('volume'), ec2Arn('security-group')],
+        conditions: owned,
+      }),
+      new iam.PolicyStatement({ sid: 'RulesOfOwnedGroups', actions: ['ec2:AuthorizeSecurityGroupEgress', 'ec2:RevokeSecurityGroupEgress'], resources: [ec2Arn('security-group-rule')] }),
+      new iam.PolicyStatement({ sid: 'Describe', actions: ['ec2:Describe*'], resources: ['*'] }),
+      new iam.PolicyStatement({ sid: 'CreateWorkspaceRole', actions: ['iam:CreateRole', 'iam:CreateInstanceProfile'], resources: [workspaceRoles, workspaceProfiles], conditions: tagged }),
+      new iam.PolicyStatement({
+        sid: 'ManageWorkspaceRoles',
+        actions: [
+          'iam:GetRole',
+          'iam:DeleteRole',
+          'iam:TagRole',
+          'iam:UntagRole',
+          'iam:ListRolePolicies',
+          'iam:ListAttachedRolePolicies',
+          'iam:ListInstanceProfilesForRole',
+          'iam:GetInstanceProfile',
+          'iam:DeleteInstanceProfile',
+          'iam:TagInstanceProfile',
+          'iam:UntagInstanceProfile',
+          'iam:AddRoleToInstanceProfile',
+          'iam:RemoveRoleFromInstanceProfile',
+        ],
+        resources: [workspaceRoles, workspaceProfiles],
+      }),
+      new iam.PolicyStatement({
+        sid: 'AttachSsmOnly',
+        actions: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+        resources: [workspaceRoles],
+        conditions: { ArnEquals: { 'iam:PolicyARN': `arn:${this.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` } },
+      }),
+      new iam.PolicyStatement({ sid: 'PassWorkspaceRole', actions: ['iam:PassRole'], resources: [workspaceRoles, workspaceInstanceRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } }),
     );
-    provisionerRoleStatements.push(new iam.PolicyStatement({ sid: 'TagOnLaunch', actions: ['ec2:CreateTags'], resources: [ec2Arn('instance'), ec2Arn('volume'), ec2Arn('network-interface')], conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } } }));
-    provisionerRoleStatements.push(new iam.PolicyStatement({ sid: 'ManageOwnInstances', actions: ['ec2:TerminateInstances', 'ec2:StartInstances', 'ec2:StopInstances', 'ec2:ModifyInstanceAttribute'], resources: [ec2Arn('instance')], conditions: owned }));
-    provisionerRoleStatements.push(
-      new iam.PolicyStatement({ sid: 'Describe', actions: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeImages', 'ec2:DescribeInstanceTypes', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes', 'ec2:DescribeTags'], resources: ['*'] }),
-    );
-    provisionerRoleStatements.push(new iam.PolicyStatement({ sid: 'PassWorkspaceRole', actions: ['iam:PassRole'], resources: [workspaceInstanceRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } }));
     attachPolicy(provisionerRole, provisionerRoleStatements);
-    acknowledge(provisionerRole, 'AwsSolutions-IAM5', 'EC2 workspace instances get new ids: RunInstances, CreateTags and instance management are limited to resources carrying the deployment tag (aws:RequestTag / ec2:ResourceTag conditions), images, subnets, security groups and key pairs are read-only inputs of RunInstances, and EC2 Describe* calls do not support resource-level permissions.', [
+    acknowledge(provisionerRole, 'AwsSolutions-IAM5', `EC2 workspaces get new ids: creation requires the ${DEPLOYMENT_TAG} request tag and every change or deletion the same resource tag; images, subnets, network interfaces and the VPC are inputs of RunInstances / CreateSecurityGroup; rules exist only inside the (tag-scoped) groups; workspace roles and profiles are limited to the IAM path ${iamPath} and may carry only AmazonSSMManagedInstanceCore; EC2 Describe* calls do not support resource-level permissions.`, [
+      'Action::ec2:Describe*',
       'Resource::*',
-      ...['instance', 'volume', 'network-interface', 'subnet', 'security-group', 'key-pair', 'launch-template'].map((r) => `Resource::arn:<AWS::Partition>:ec2:${this.region}:${this.account}:${r}/*`),
+      ...['instance', 'volume', 'network-interface', 'subnet', 'security-group', 'security-group-rule'].map((r) => `Resource::arn:<AWS::Partition>:ec2:${this.region}:${this.account}:${r}/*`),
       `Resource::arn:<AWS::Partition>:ec2:${this.region}::image/*`,
+      `Resource::arn:<AWS::Partition>:iam::${this.account}:role${iamPath}*`,
+      `Resource::arn:<AWS::Partition>:iam::${this.account}:instance-profile${iamPath}*`,
     ]);
     associate('ProvisionerPodIdentity', provisionerRole, SERVICE_ACCOUNTS.provisioner);
 

@@ -61,8 +61,20 @@ export function resourceNames(config: CoderPlatformConfig): {
   };
 }
 
-/** The tag key that marks resources created on behalf of a deployment (EC2 workspaces included). */
-export const DEPLOYMENT_TAG = 'coder-platform:deployment';
+/**
+ * The tag key that marks resources created on behalf of a deployment: node instances and volumes (launch
+ * templates), and EC2 workspaces, whose Terraform sets it as a provider default tag
+ * (assets/templates/shared/ec2/providers.tf) — the provisioner role's conditions only work with this exact key.
+ */
+export const DEPLOYMENT_TAG = 'coder-platform/deployment';
+
+/**
+ * IAM path under which EC2 workspace templates create their instance roles and profiles
+ * (assets/templates/shared/ec2/common.tf); the provisioner may create, pass and delete roles only under it.
+ */
+export function workspaceIamPath(deployment: string): string {
+  return `/coder-platform/${deployment}/`;
+}
 
 /**
  * Attach statements to a role as a customer-managed policy (a child of the role, so the role's scoped

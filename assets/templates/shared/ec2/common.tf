@@ -87,8 +87,12 @@ data "aws_iam_policy_document" "assume" {
   }
 }
 
+# Under /coder-platform/<deployment>/: the provisioner's role may create, pass and delete roles only on that
+# path (assets/cdk/lib/common.ts workspaceIamPath). Every resource here carries the provider's default tag
+# coder-platform/deployment, which the provisioner's IAM conditions require.
 resource "aws_iam_role" "workspace" {
   name_prefix        = substr("${local.safe_name}-", 0, 38)
+  path               = "/coder-platform/${var.settings["deployment"]}/"
   assume_role_policy = data.aws_iam_policy_document.assume.json
   tags               = local.tags
 }
@@ -102,6 +106,7 @@ data "aws_partition" "current" {}
 
 resource "aws_iam_instance_profile" "workspace" {
   name_prefix = substr("${local.safe_name}-", 0, 38)
+  path        = "/coder-platform/${var.settings["deployment"]}/"
   role        = aws_iam_role.workspace.name
   tags        = local.tags
 }
