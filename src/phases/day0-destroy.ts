@@ -9,6 +9,7 @@
  * The cross-Region backup vault stack (`<name>-dr`) is kept: it holds the backup copies.
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
@@ -18,12 +19,14 @@ import type { CoderPlatformConfig } from '../config/schema.js';
 import { OUTPUT_KEYS, stackName, type StackKind } from '../deployment/outputs.js';
 import type { EventHost } from '../engine/host.js';
 import type { Phase, Step, StepContext, StepOutputs } from '../engine/types.js';
-import { CancelledError } from '../errors.js';
+import { CancelledError, CheckFailedError } from '../errors.js';
 import { createDay0CommonServices, type Day0CommonOptions, type Day0CommonServices } from './day0-services.js';
 import { type AssemblyCache, callerIdentity, drStackName, hasDrStack, explainFailedStack } from './day0-deploy.js';
 
 export interface Day0DestroyServices extends Day0CommonServices {
   rds: RDSClient;
+  /** Finds instances (EC2 workspaces) still in the VPC before the network stack is deleted. */
+  ec2: EC2Client;
   /** Lifts the NLB's deletion protection (on in production) before the edge stack is deleted. */
   elbv2: ElasticLoadBalancingV2Client;
   tagging: (region: string) => ResourceGroupsTaggingAPIClient;
@@ -111,28 +114,82 @@ export async function finalSnapshot(rds: RDSClient, ids: { cluster?: string | un
   return undefined;
 }
 
-/** ARNs of resources still tagged Project=<name>, ManagedBy=coder-platform. */
-export async function taggedLeftovers(tagging: ResourceGroupsTaggingAPIClient, deployment: string): Promise<string[]> {
+/**
+ * The tag filters that mark a deployment's resources, each asked for separately (GetResources ANDs the filters of
+ * one call): the stacks' Project + ManagedBy tags, the deployment tag EC2 workspaces, node instances and volumes,
+ * and PVC volumes carry (coder-platform/deployment), the one Day 2 puts on snapshots and restore tests
+ * (coder-platform:deployment), and the cluster-ownership tag Kubernetes controllers add.
+ */
+export function leftoverTagFilters(deployment: string, cluster: string): { Key: string; Values: string[] }[][] {
+  return [
+    [
+      { Key: 'Project', Values: [deployment] },
+      { Key: 'ManagedBy', Values: ['coder-platform'] },
+    ],
+    [{ Key: 'coder-platform/deployment', Values: [deployment] }],
+    [{ Key: 'coder-platform:deployment', Values: [deployment] }],
+    [{ Key: `kubernetes.io/cluster/${cluster}`, Values: ['owned', 'shared'] }],
+  ];
+}
+
+/** ARNs of resources still tagged for the deployment by any of its tags, merged and sorted (the EKS cluster is named after the deployment). */
+export async function taggedLeftovers(tagging: ResourceGroupsTaggingAPIClient, deployment: string, cluster = deployment): Promise<string[]> {
   const { GetResourcesCommand } = await import('@aws-sdk/client-resource-groups-tagging-api');
-  const arns: string[] = [];
+  const arns = new Set<string>();
+  for (const filters of leftoverTagFilters(deployment, cluster)) {
+    let token: string | undefined;
+    do {
+      const page = await awsCall('tag:GetResources', () => tagging.send(new GetResourcesCommand({ TagFilters: filters, ResourcesPerPage: 100, ...(token ? { PaginationToken: token } : {}) })));
+      for (const r of page.ResourceTagMappingList ?? []) if (r.ResourceARN) arns.add(r.ResourceARN);
+      token = page.PaginationToken || undefined;
+    } while (token);
+  }
+  return [...arns].sort();
+}
+
+/** Instances that still exist in the VPC (any state but terminated): their network interfaces block subnet deletion. */
+export async function instancesInVpc(ec2: EC2Client, vpcId: string): Promise<{ id: string; state: string; name?: string; template?: string; deployment?: string }[]> {
+  const { DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
+  const found: { id: string; state: string; name?: string; template?: string; deployment?: string }[] = [];
   let token: string | undefined;
   do {
-    const page = await awsCall('tag:GetResources', () =>
-      tagging.send(
-        new GetResourcesCommand({
-          TagFilters: [
-            { Key: 'Project', Values: [deployment] },
-            { Key: 'ManagedBy', Values: ['coder-platform'] },
+    const page = await awsCall('ec2:DescribeInstances', () =>
+      ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [vpcId] },
+            { Name: 'instance-state-name', Values: ['pending', 'running', 'shutting-down', 'stopping', 'stopped'] },
           ],
-          ResourcesPerPage: 100,
-          ...(token ? { PaginationToken: token } : {}),
+          ...(token ? { NextToken: token } : {}),
         }),
       ),
+      vpcId,
     );
-    for (const r of page.ResourceTagMappingList ?? []) if (r.ResourceARN) arns.push(r.ResourceARN);
-    token = page.PaginationToken || undefined;
+    for (const reservation of page.Reservations ?? []) {
+      for (const instance of reservation.Instances ?? []) {
+        if (!instance.InstanceId) continue;
+        const tag = (key: string) => instance.Tags?.find((t) => t.Key === key)?.Value;
+        const name = tag('Name');
+        const template = tag('coder-platform/template');
+        const deployment = tag('coder-platform/deployment');
+        found.push({ id: instance.InstanceId, state: instance.State?.Name ?? 'unknown', ...(name ? { name } : {}), ...(template ? { template } : {}), ...(deployment ? { deployment } : {}) });
+      }
+    }
+    token = page.NextToken || undefined;
   } while (token);
-  return arns.sort();
+  return found.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** Refuse to delete the network while instances (EC2 workspaces) still run in it: CloudFormation would fail on the subnets. */
+async function refuseWhileInstancesRun(ec2: EC2Client, vpcId: string | undefined, stack: string): Promise<void> {
+  if (!vpcId) return;
+  const instances = await instancesInVpc(ec2, vpcId);
+  if (instances.length === 0) return;
+  const list = instances.map((i) => `${i.id} (${i.state}${i.name ? `, ${i.name}` : ''}${i.template ? `, template ${i.template}` : ''})`).join(', ');
+  const workspaces = instances.filter((i) => i.template).length;
+  throw new CheckFailedError(`${stack} was not deleted: ${instances.length} instance(s) still exist in VPC ${vpcId}${workspaces ? `, ${workspaces} of them EC2 workspaces` : ''}: ${list}. Their network interfaces block deleting the subnets.`, {
+    nextSteps: ['Delete the EC2 workspaces in Coder (coder delete <workspace>) before Coder is gone, or terminate the instances listed (aws ec2 terminate-instances --instance-ids …).', 'Then run day0 destroy again; it resumes at the network stack.'],
+  });
 }
 
 function destroyStep(kind: StackKind, name: string, dependsOn: string[], cache: AssemblyCache): Step<Day0DestroyServices> {
@@ -155,6 +212,7 @@ function destroyStep(kind: StackKind, name: string, dependsOn: string[], cache: 
       if (!stack) return { stackName: name, deleted: true };
       const outputs = stackOutputs(stack);
       if (kind === 'data') await allowDatabaseDeletion(services.rds, outputs, ctx.host);
+      if (kind === 'network') await refuseWhileInstancesRun(services.ec2, outputs[OUTPUT_KEYS.network.vpcId], name);
       if (kind === 'edge') await allowLoadBalancerDeletion(services.elbv2, await loadBalancerArn(cfn, name, outputs), ctx.host);
       if (stack.StackStatus === 'DELETE_FAILED') {
         // A previous delete got stuck: explain it, then delete again (the typed confirmation covers it).
@@ -226,11 +284,13 @@ export async function createDay0DestroyServices(options: Day0CommonOptions): Pro
   const { common, clients } = await createDay0CommonServices(options);
   const { RDSClient } = await import('@aws-sdk/client-rds');
   const { ElasticLoadBalancingV2Client } = await import('@aws-sdk/client-elastic-load-balancing-v2');
+  const { EC2Client } = await import('@aws-sdk/client-ec2');
   const { ResourceGroupsTaggingAPIClient } = await import('@aws-sdk/client-resource-groups-tagging-api');
   return {
     ...common,
     rds: clients.get(RDSClient),
     elbv2: clients.get(ElasticLoadBalancingV2Client),
+    ec2: clients.get(EC2Client),
     tagging: (region) => clients.get(ResourceGroupsTaggingAPIClient, region),
   };
 }

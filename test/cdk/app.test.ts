@@ -213,6 +213,8 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
     const config = (name: string) => JSON.parse(String(addons.find(([, p]) => p.AddonName === name)?.[1].ConfigurationValues)) as Record<string, unknown>;
     expect(config('coredns').tolerations).toEqual([toleration]);
     expect((config('aws-ebs-csi-driver').controller as { tolerations: unknown }).tolerations).toEqual([toleration]);
+    // PVC volumes carry the deployment tag, so day0 destroy finds the ones Kubernetes leaves behind
+    expect((config('aws-ebs-csi-driver').controller as { extraVolumeTags: unknown }).extraVolumeTags).toEqual({ [templateDeploymentTagKey()]: 'coder' });
   });
 
   it('binds least-privilege pod-identity roles to coderd, provisioners, the LB controller and the cluster autoscaler', () => {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client, ModifyLoadBalancerAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeDBSnapshotsCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
@@ -21,6 +22,7 @@ const sts = mockClient(STSClient);
 const rds = mockClient(RDSClient);
 const tagging = mockClient(ResourceGroupsTaggingAPIClient);
 const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+const ec2 = mockClient(EC2Client);
 let stateDir: string;
 const LB_ARN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/acme-edge-lb/0123456789abcdef';
 
@@ -34,13 +36,15 @@ function destroyServices(config: ReturnType<typeof testConfig>, toolkit: FakeToo
     sts: new STSClient({ region: 'us-east-1' }),
     rds: new RDSClient({ region: 'us-east-1' }),
     elbv2: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }),
+    ec2: new EC2Client({ region: 'us-east-1' }),
     tagging: (region) => new ResourceGroupsTaggingAPIClient({ region }),
     pollMs: 1,
   };
 }
 
 beforeEach(async () => {
-  for (const m of [cfn, sts, rds, tagging, elbv2]) m.reset();
+  for (const m of [cfn, sts, rds, tagging, elbv2, ec2]) m.reset();
+  ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
   stateDir = await mkdtemp(join(tmpdir(), 'day0-destroy-'));
   sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/ci' });
 });
@@ -79,7 +83,9 @@ describe('destroy order', () => {
           ? [{ OutputKey: 'DbInstanceIdentifier', OutputValue: 'acme-db' }, { OutputKey: 'DbEngine', OutputValue: 'rds-postgres' }]
           : input.StackName === names.edge
             ? [{ OutputKey: 'LoadBalancerArn', OutputValue: LB_ARN }]
-            : [];
+            : input.StackName === names.network
+              ? [{ OutputKey: 'VpcId', OutputValue: 'vpc-0abc' }]
+              : [];
       return Promise.resolve({ Stacks: [{ StackName: input.StackName, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: outputs }] });
     });
     rds.on(ModifyDBInstanceCommand).resolves({});
@@ -94,9 +100,18 @@ describe('destroy order', () => {
       lbUnprotectedAt = Date.now();
       return Promise.resolve({});
     });
-    tagging.on(GetResourcesCommand).resolves({
-      ResourceTagMappingList: [{ ResourceARN: 'arn:aws:rds:us-east-1:123456789012:snapshot:acme-data-snapshot-database-1x2y' }, { ResourceARN: 'arn:aws:ec2:us-east-1:123456789012:volume/vol-123' }],
-    });
+    // Each tag filter finds other things: stack resources (Project+ManagedBy), EC2 workspaces, node and PVC volumes
+    // (coder-platform/deployment), Day 2 snapshots (coder-platform:deployment), controller-made resources (cluster tag)
+    const snapshotArn = 'arn:aws:rds:us-east-1:123456789012:snapshot:acme-data-snapshot-database-1x2y';
+    const byFilter: Record<string, string[]> = {
+      Project: [snapshotArn, 'arn:aws:ec2:us-east-1:123456789012:volume/vol-123'],
+      'coder-platform/deployment': ['arn:aws:ec2:us-east-1:123456789012:instance/i-0workspace', 'arn:aws:ec2:us-east-1:123456789012:volume/vol-pvc', 'arn:aws:ec2:us-east-1:123456789012:volume/vol-123'],
+      'coder-platform:deployment': ['arn:aws:rds:us-east-1:123456789012:cluster-snapshot:acme-pre-upgrade-1'],
+      'kubernetes.io/cluster/acme': ['arn:aws:ec2:us-east-1:123456789012:security-group/sg-0k8s'],
+    };
+    tagging.on(GetResourcesCommand).callsFake((input: { TagFilters: { Key: string }[] }) =>
+      Promise.resolve({ ResourceTagMappingList: (byFilter[input.TagFilters[0]!.Key] ?? []).map((ResourceARN) => ({ ResourceARN })) }),
+    );
     const services = destroyServices(config, toolkit);
     const host = new RecordingHost({ yes: true });
     // When destroy runs
@@ -119,11 +134,27 @@ describe('destroy order', () => {
     expect(result.outputs['destroy-data']).toMatchObject({ snapshotIdentifier: 'acme-data-snapshot-database-1x2y' });
     expect(host.events.find((e) => e.code === 'DAY0_DB_SNAPSHOT')?.message).toContain('acme-data-snapshot-database-1x2y');
     // Leftovers: asked for by the deployment's tags; the snapshot is kept on purpose, the volume is reported
-    expect(tagging.commandCalls(GetResourcesCommand)[0]?.args[0].input.TagFilters).toEqual([
-      { Key: 'Project', Values: ['acme'] },
-      { Key: 'ManagedBy', Values: ['coder-platform'] },
+    expect(tagging.commandCalls(GetResourcesCommand).map((c) => c.args[0].input.TagFilters)).toEqual([
+      [
+        { Key: 'Project', Values: ['acme'] },
+        { Key: 'ManagedBy', Values: ['coder-platform'] },
+      ],
+      [{ Key: 'coder-platform/deployment', Values: ['acme'] }],
+      [{ Key: 'coder-platform:deployment', Values: ['acme'] }],
+      [{ Key: 'kubernetes.io/cluster/acme', Values: ['owned', 'shared'] }],
     ]);
-    expect(result.outputs.leftovers).toEqual({ kept: ['arn:aws:rds:us-east-1:123456789012:snapshot:acme-data-snapshot-database-1x2y'], leftovers: ['arn:aws:ec2:us-east-1:123456789012:volume/vol-123'] });
+    expect(result.outputs.leftovers).toEqual({
+      kept: ['arn:aws:rds:us-east-1:123456789012:cluster-snapshot:acme-pre-upgrade-1', snapshotArn],
+      leftovers: [
+        'arn:aws:ec2:us-east-1:123456789012:instance/i-0workspace',
+        'arn:aws:ec2:us-east-1:123456789012:security-group/sg-0k8s',
+        'arn:aws:ec2:us-east-1:123456789012:volume/vol-123',
+        'arn:aws:ec2:us-east-1:123456789012:volume/vol-pvc',
+      ],
+    });
+    for (const arn of ['instance/i-0workspace', 'volume/vol-pvc']) expect(host.events.some((e) => e.code === 'DAY0_LEFTOVER' && e.message.includes(arn))).toBe(true);
+    // The VPC was checked for instances before the network stack went
+    expect(ec2.commandCalls(DescribeInstancesCommand)[0]?.args[0].input.Filters).toContainEqual({ Name: 'vpc-id', Values: ['vpc-0abc'] });
   });
 
   it('finds the NLB among the edge stack resources when the output is missing, and lifts its protection before a retried delete', async () => {
@@ -146,5 +177,45 @@ describe('destroy order', () => {
     const result = await runPhase(day0DestroyPhase(config, new AssemblyCache(destroyServices(config, toolkit))), destroyServices(config, toolkit), { deployment: 'acme', stateDir, command: 'coder-platform day0 destroy', host: new RecordingHost({ yes: true }) });
     expect(result.status).toBe('succeeded');
     expect(elbv2.commandCalls(ModifyLoadBalancerAttributesCommand)[0]?.args[0].input).toEqual({ LoadBalancerArn: LB_ARN, Attributes: [{ Key: 'deletion_protection.enabled', Value: 'false' }] });
+  });
+
+  it('refuses to delete the network while EC2 workspaces still run in the VPC, listing them, and deletes it once they are gone', async () => {
+    const config = testConfig('mvp-500');
+    const names = stackNames('acme');
+    const toolkit = new FakeToolkit();
+    const gone = () => new Set(toolkit.actions.map((a) => a.stack));
+    cfn.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
+      if (gone().has(input.StackName) || input.StackName !== names.network) return Promise.reject(notFound(input.StackName));
+      return Promise.resolve({ Stacks: [{ StackName: input.StackName, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [{ OutputKey: 'VpcId', OutputValue: 'vpc-0abc' }] }] });
+    });
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [
+        {
+          Instances: [
+            { InstanceId: 'i-0ws1', State: { Name: 'running' }, Tags: [{ Key: 'Name', Value: 'coder-alice-dev' }, { Key: 'coder-platform/template', Value: 'ec2-datasci' }, { Key: 'coder-platform/deployment', Value: 'acme' }] },
+            { InstanceId: 'i-0ws2', State: { Name: 'stopped' }, Tags: [{ Key: 'coder-platform/template', Value: 'ec2-linux' }] },
+          ],
+        },
+      ],
+    });
+    tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+    const host = new RecordingHost({ yes: true });
+    const run = () => runPhase(day0DestroyPhase(config, new AssemblyCache(destroyServices(config, toolkit))), destroyServices(config, toolkit), { deployment: 'acme', stateDir, command: 'coder-platform day0 destroy', host });
+    const refused = await run();
+    expect(refused.status).toBe('failed');
+    expect(refused.failure?.stepId).toBe('destroy-network');
+    expect(refused.failure?.error).toContain('i-0ws1 (running, coder-alice-dev, template ec2-datasci)');
+    expect(refused.failure?.error).toContain('i-0ws2 (stopped, template ec2-linux)');
+    expect(refused.failure?.error).toContain('2 of them EC2 workspaces');
+    expect(ec2.commandCalls(DescribeInstancesCommand)[0]?.args[0].input.Filters).toEqual([
+      { Name: 'vpc-id', Values: ['vpc-0abc'] },
+      { Name: 'instance-state-name', Values: ['pending', 'running', 'shutting-down', 'stopping', 'stopped'] },
+    ]);
+    expect(toolkit.actions.map((a) => a.stack)).not.toContain(names.network);
+    // Once the workspaces are gone, the re-run deletes the network
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    const resumed = await run();
+    expect(resumed.status).toBe('succeeded');
+    expect(toolkit.actions.map((a) => a.stack)).toContain(names.network);
   });
 });

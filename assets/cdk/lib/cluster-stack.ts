@@ -314,7 +314,8 @@ export class ClusterStack extends Stack {
     addon('eks-pod-identity-agent');
     addon('coredns', { configurationValues: JSON.stringify({ tolerations, nodeSelector: controlSelector }) });
     addon('aws-ebs-csi-driver', {
-      configurationValues: JSON.stringify({ controller: { tolerations, nodeSelector: controlSelector }, node: { tolerateAllTaints: true } }),
+      // PVC volumes carry the deployment tag too, so day0 destroy can report the ones Kubernetes left behind.
+      configurationValues: JSON.stringify({ controller: { tolerations, nodeSelector: controlSelector, extraVolumeTags: { [DEPLOYMENT_TAG]: config.deployment.name } }, node: { tolerateAllTaints: true } }),
       podIdentityAssociations: [{ roleArn: ebsCsiRole.roleArn, serviceAccount: SERVICE_ACCOUNTS.ebsCsi.name }],
     });
 
