@@ -208,6 +208,12 @@ export const configSchema = z.strictObject({
     weekdays: z.array(z.enum(WEEKDAYS)).min(1),
     /** Node-group name → node counts: `peak` (min and desired at scale-up), `offHours` (min at scale-down). */
     nodeGroups: z.record(z.string(), z.strictObject({ peak: z.int().min(0), offHours: z.int().min(0) })),
+    /**
+     * Written by `day2 scale-schedule suspend` (with enabled: false), removed by `resume`: when the schedules
+     * were suspended and until when (null: until `resume`). Every deploy then keeps them disabled, and the
+     * first scale-schedule command after `until` resumes them. Absent: not suspended.
+     */
+    suspension: z.strictObject({ since: z.iso.datetime(), until: z.iso.datetime().nullable() }).optional(),
   }),
   backup: z.strictObject({
     rtoMinutes: z.int().min(1).max(10080),

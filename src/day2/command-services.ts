@@ -14,18 +14,21 @@ import type { RestoreTestDeps, RestoreTestOptions } from './restore-test.js';
 import type { ScheduleServices, ScheduleTarget } from './scale-schedule.js';
 import type { UpgradeOptions } from './upgrade.js';
 import type { UpgradeServices } from '../phases/day2/upgrade.js';
+import type { ScheduleSetServices } from '../phases/day2/scale-schedule.js';
 
 export interface Day2Command {
   config: CoderPlatformConfig;
   /** The configuration file that was read. */
   configPath: string;
   stateDir: string;
+  /** --aws-profile, for the CDK toolkit. */
+  awsProfile: string | undefined;
   ctx: Day2Context;
   /** A new host for this command's events and prompts (the caller closes it, or the runner's phase does). */
   host(): UiHost;
   /**
    * The runner the service runs its phase with; `command` is what the journal records.
-   * @default flags: no phase flags; host: a new one
+   * @default flags: no phase flags; host: a new one for each phase run
    */
   runner(command: string, o?: { flags?: PhaseFlagValues; host?: UiHost }): PhaseRunner;
 }
@@ -45,24 +48,27 @@ export async function day2Command(globals: GlobalOptions): Promise<Day2Command> 
     config,
     configPath: path,
     stateDir,
+    awsProfile: globals.awsProfile,
     ctx: createDay2Context({ config, stateDir, awsProfile: globals.awsProfile }),
     host,
-    runner: (command, o = {}) => executeRunner({ deployment: config.deployment.name, command, globals, flags: o.flags ?? phaseFlagValues({}), host: o.host ?? host() }),
+    runner: (command, o = {}) => executeRunner({ deployment: config.deployment.name, command, globals, flags: o.flags ?? phaseFlagValues({}), host: () => o.host ?? host() }),
   };
 }
 
 /**
- * The schedule's AWS names and the Scheduler / EKS clients; with `coder`, the Coder API too when a session
- * token is stored (best effort: without it the rest still works).
+ * The schedule's AWS names and the Scheduler / EKS clients, and `deploy` (the schedule stack through the CDK
+ * toolkit); with `coder`, the Coder API too when a session token is stored (best effort: without it the rest
+ * still works).
  */
-export async function createScheduleServices(c: Day2Command, o: { coder?: boolean } = {}): Promise<{ target: ScheduleTarget; services: ScheduleServices }> {
+export async function createScheduleServices(c: Day2Command, o: { coder?: boolean } = {}): Promise<{ target: ScheduleTarget; services: ScheduleServices & Pick<ScheduleSetServices, 'deploy'> }> {
   const { scheduleTargetFor } = await import('./context.js');
-  const target = await scheduleTargetFor(c.ctx);
+  const target = await scheduleTargetFor(c.ctx, c.configPath);
   const aws = await c.ctx.aws();
   const { SchedulerClient } = await import('@aws-sdk/client-scheduler');
   const { EKSClient } = await import('@aws-sdk/client-eks');
   const coder = o.coder ? await c.ctx.coder().catch(() => undefined) : undefined;
-  return { target, services: { scheduler: aws.get(SchedulerClient), eks: aws.get(EKSClient), now: () => new Date(), ...(coder ? { coder } : {}) } };
+  const deploy: ScheduleSetServices['deploy'] = async (config, host) => (await import('./context.js')).deployScheduleStack({ config, stateDir: c.stateDir, awsProfile: c.awsProfile, host });
+  return { target, services: { scheduler: aws.get(SchedulerClient), eks: aws.get(EKSClient), now: () => new Date(), deploy, ...(coder ? { coder } : {}) } };
 }
 
 /** What `day2 upgrade` asks for. */

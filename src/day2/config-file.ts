@@ -8,7 +8,7 @@ import { isScalar, parseDocument } from 'yaml';
 import { parseConfigText } from '../config/load.js';
 import type { CoderPlatformConfig } from '../config/schema.js';
 
-/** One key to set: a path into the config, its new value, and whether a list is written inline. */
+/** One key to set: a path into the config, its new value (undefined: remove the key), and whether a list is written inline. */
 export interface ConfigEdit {
   path: (string | number)[];
   value: unknown;
@@ -39,6 +39,11 @@ export function applyConfigEdits(text: string, file: string, edits: ConfigEdit[]
   const changed: string[] = [];
   for (const edit of edits) {
     if (JSON.stringify(edit.value) === JSON.stringify(resolvedAt(before, edit.path))) continue;
+    if (edit.value === undefined) {
+      doc.deleteIn(edit.path);
+      changed.push(edit.path.join('.'));
+      continue;
+    }
     const existing = doc.getIn(edit.path, true);
     // edit a scalar in place so its quoting and trailing comment survive
     if (isScalar(existing) && (typeof edit.value === 'string' || typeof edit.value === 'number' || typeof edit.value === 'boolean' || edit.value === null)) existing.value = edit.value;

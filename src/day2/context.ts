@@ -135,11 +135,11 @@ export async function deployScheduleStack(o: { config: CoderPlatformConfig; stat
 }
 
 /** The schedule's AWS names, from Day 0's outputs. */
-export async function scheduleTargetFor(ctx: Day2Context): Promise<ScheduleTarget> {
+export async function scheduleTargetFor(ctx: Day2Context, configPath: string): Promise<ScheduleTarget> {
   const out = await ctx.outputs();
   if (out.schedule === undefined) {
     const { UserError } = await import('../errors.js');
     throw new UserError('The schedule stack has no outputs: it was never deployed (schedule.enabled false at Day 0?).', { nextSteps: ['Set schedule.enabled: true and run `coder-platform day0 deploy`.'] });
   }
-  return { deployment: ctx.config.deployment.name, stateDir: ctx.stateDir, scheduleGroupName: out.schedule.scheduleGroupName, clusterName: out.cluster.name, nodeGroupNames: out.cluster.nodeGroupNames, config: ctx.config };
+  return { deployment: ctx.config.deployment.name, configPath, stateDir: ctx.stateDir, scheduleGroupName: out.schedule.scheduleGroupName, clusterName: out.cluster.name, nodeGroupNames: out.cluster.nodeGroupNames, config: ctx.config };
 }

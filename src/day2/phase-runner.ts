@@ -27,16 +27,21 @@ export async function previousRun(stateDir: string, phaseName: string): Promise<
   return { status: record.status, outputs };
 }
 
-/** The runner commands use: executePhase with the command's phase flags; a service may force a restart. */
+/**
+ * The runner commands use: executePhase with the command's phase flags; a service may force a restart,
+ * except when the operator chose the steps (--from / --only win). executePhase closes its host, so each run
+ * gets a new one from `host`.
+ */
 export function executeRunner(o: {
   deployment: string;
   command: string;
   globals: GlobalOptions;
   flags: PhaseFlagValues;
-  host: EventHost & { close(): Promise<void> };
+  host: () => EventHost & { close(): Promise<void> };
 }): PhaseRunner {
   return async (phase, services, overrides) => {
     const { executePhase } = await import('../engine/execute.js');
-    return executePhase(phase, services, { deployment: o.deployment, command: o.command, globals: o.globals, host: o.host, flags: { ...o.flags, restart: o.flags.restart || overrides.restart } });
+    const chosen = o.flags.from !== undefined || o.flags.only !== undefined;
+    return executePhase(phase, services, { deployment: o.deployment, command: o.command, globals: o.globals, host: o.host(), flags: { ...o.flags, restart: o.flags.restart || (overrides.restart && !chosen) } });
   };
 }

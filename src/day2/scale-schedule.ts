@@ -2,21 +2,24 @@
  * `day2 scale-schedule`: read the business-hours schedules (EventBridge Scheduler → eks:UpdateNodegroupConfig,
  * seed-facts §7 and defect 23), show the next transitions and the node groups' current sizes, change the
  * schedule through the config file (then redeploy only the schedule stack), and suspend / resume the
- * schedules directly with the Scheduler API. A suspension with `until` is recorded in the journal; the
- * first scale-schedule command after that date resumes the schedules.
+ * schedules. Every change is written to coder-platform.yaml first (schedule.enabled and schedule.suspension
+ * for a suspension), so every deploy of the schedule stack keeps it; the first scale-schedule command after
+ * a suspension's `until` resumes the schedules. The phases are in src/phases/day2/scale-schedule.ts.
  */
 import type { EKSClient } from '@aws-sdk/client-eks';
 import { DateTime } from 'luxon';
-import type { GetScheduleCommandOutput, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { readFile } from 'node:fs/promises';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { awsCall } from '../aws/clients.js';
 import type { CoderPlatformConfig } from '../config/schema.js';
-import type { EventHost } from '../engine/host.js';
-import type { Phase, PhaseResult } from '../engine/types.js';
+import type { PhaseResult } from '../engine/types.js';
 import { UserError } from '../errors.js';
-import { previousRun, type PhaseRunner } from './phase-runner.js';
+import { scheduleSetPhase, scheduleStatePhase, type ScheduleSetServices } from '../phases/day2/scale-schedule.js';
+import { readConfigFile } from './config-file.js';
+import type { PhaseRunner } from './phase-runner.js';
+import { listSchedules, targetSizes } from './schedule-api.js';
+import { applyScheduleChanges, type ScheduleChanges, type SetScheduleResult } from './schedule-config.js';
 import { cronExpression, nextTransitions, parseCronExpression, type Transition } from './schedule-math.js';
-
-export const SCHEDULE_STATE_PHASE = 'day2-scale-schedule-state';
 
 export interface ScheduleServices {
   scheduler: SchedulerClient;
@@ -28,12 +31,14 @@ export interface ScheduleServices {
 
 export interface ScheduleTarget {
   deployment: string;
+  /** coder-platform.yaml: set, suspend and resume write it before they touch AWS. */
+  configPath: string;
   stateDir: string;
   scheduleGroupName: string;
   clusterName: string;
   /** config node-group name → EKS node-group name */
   nodeGroupNames: Record<string, string>;
-  config: Pick<CoderPlatformConfig, 'schedule' | 'cluster'>;
+  config: Pick<CoderPlatformConfig, 'schedule' | 'cluster' | 'deployment'>;
 }
 
 export interface LiveSchedule {
@@ -46,12 +51,6 @@ export interface LiveSchedule {
   desiredSize: number | null;
   /** The expression differs from what the config says (edited outside coder-platform). */
   drift: boolean;
-}
-
-export interface Suspension {
-  state: 'DISABLED' | 'ENABLED';
-  until: string | null;
-  changedAt: string;
 }
 
 export interface NodeGroupSizes {
@@ -80,88 +79,6 @@ export interface ScheduleView {
   warnings: string[];
 }
 
-async function listSchedules(scheduler: SchedulerClient, group: string): Promise<GetScheduleCommandOutput[]> {
-  const sdk = await import('@aws-sdk/client-scheduler');
-  const names: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await awsCall('scheduler:ListSchedules', () => scheduler.send(new sdk.ListSchedulesCommand({ GroupName: group, ...(token ? { NextToken: token } : {}) })), group);
-    names.push(...(page.Schedules ?? []).map((s) => s.Name as string));
-    token = page.NextToken;
-  } while (token);
-  const out: GetScheduleCommandOutput[] = [];
-  for (const name of names.sort()) out.push(await awsCall('scheduler:GetSchedule', () => scheduler.send(new sdk.GetScheduleCommand({ Name: name, GroupName: group })), name));
-  return out;
-}
-
-function targetSizes(input: string | undefined): { nodegroup: string | null; minSize: number | null; desiredSize: number | null } {
-  try {
-    const body = JSON.parse(input ?? '{}') as Record<string, unknown>;
-    const scaling = (body.ScalingConfig ?? body.scalingConfig ?? {}) as Record<string, unknown>;
-    const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
-    return { nodegroup: (body.NodegroupName ?? body.nodegroupName ?? null) as string | null, minSize: num(scaling.MinSize ?? scaling.minSize), desiredSize: num(scaling.DesiredSize ?? scaling.desiredSize) };
-  } catch {
-    return { nodegroup: null, minSize: null, desiredSize: null };
-  }
-}
-
-/** Set every schedule of the group to `state`, keeping all their other fields as GetSchedule returned them. */
-async function setState(scheduler: SchedulerClient, group: string, state: 'ENABLED' | 'DISABLED'): Promise<string[]> {
-  const sdk = await import('@aws-sdk/client-scheduler');
-  const changed: string[] = [];
-  for (const s of await listSchedules(scheduler, group)) {
-    if (s.State === state) continue;
-    await awsCall('scheduler:UpdateSchedule', () =>
-      scheduler.send(new sdk.UpdateScheduleCommand({
-        Name: s.Name as string,
-        GroupName: s.GroupName ?? group,
-        ScheduleExpression: s.ScheduleExpression as string,
-        ...(s.ScheduleExpressionTimezone ? { ScheduleExpressionTimezone: s.ScheduleExpressionTimezone } : {}),
-        ...(s.Description ? { Description: s.Description } : {}),
-        ...(s.StartDate ? { StartDate: s.StartDate } : {}),
-        ...(s.EndDate ? { EndDate: s.EndDate } : {}),
-        ...(s.KmsKeyArn ? { KmsKeyArn: s.KmsKeyArn } : {}),
-        ...(s.ActionAfterCompletion ? { ActionAfterCompletion: s.ActionAfterCompletion } : {}),
-        FlexibleTimeWindow: s.FlexibleTimeWindow ?? { Mode: 'OFF' },
-        Target: s.Target as NonNullable<GetScheduleCommandOutput['Target']>,
-        State: state,
-      })), s.Name);
-    changed.push(s.Name as string);
-  }
-  return changed;
-}
-
-/** The suspend / resume phase: one step whose outputs (state, until) are what `show` reports. */
-export function scheduleStatePhase(target: Pick<ScheduleTarget, 'scheduleGroupName'>, state: 'ENABLED' | 'DISABLED', until: string | null): Phase<ScheduleServices> {
-  return {
-    name: SCHEDULE_STATE_PHASE,
-    version: 1,
-    steps: [
-      {
-        id: 'set-state',
-        title: state === 'DISABLED' ? `Suspend the scale schedules${until ? ` until ${until}` : ''}` : 'Resume the scale schedules',
-        expectedSeconds: 5,
-        async isDone({ services }) {
-          const all = await listSchedules(services.scheduler, target.scheduleGroupName);
-          return all.length > 0 && all.every((s) => s.State === state) ? { state, until, changedAt: services.now().toISOString(), changed: [] } : undefined;
-        },
-        async run({ services }) {
-          const changed = await setState(services.scheduler, target.scheduleGroupName, state);
-          return { state, until, changedAt: services.now().toISOString(), changed };
-        },
-      },
-    ],
-  };
-}
-
-/** What the journal says about the last suspend / resume. */
-export async function recordedSuspension(stateDir: string): Promise<Suspension | undefined> {
-  const prev = await previousRun(stateDir, SCHEDULE_STATE_PHASE);
-  const out = prev?.outputs['set-state'];
-  if (out === undefined || (out.state !== 'DISABLED' && out.state !== 'ENABLED')) return undefined;
-  return { state: out.state, until: typeof out.until === 'string' ? out.until : null, changedAt: String(out.changedAt) };
-}
-
 /** Parse `--until` (a date = start of that day in the schedule's zone, or an ISO time); must be in the future. */
 export function parseUntil(value: string, timezone: string, now: Date): string {
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
@@ -177,23 +94,41 @@ function zonedMidnight(date: string, zone: string): number {
 }
 
 /**
- * When a suspension with `until` has expired and the schedules are still disabled, resume them (the
- * "next run after that date"). Returns true when it resumed.
+ * When the configuration records a suspension whose `until` has passed, resume the schedules (config file
+ * first, then the live schedules) — the first scale-schedule command after that date does this. Returns the
+ * target with the configuration as it is now.
  */
-export async function resumeIfExpired(target: ScheduleTarget, services: ScheduleServices, run: PhaseRunner, host: EventHost): Promise<boolean> {
-  const s = await recordedSuspension(target.stateDir);
-  if (s === undefined || s.state !== 'DISABLED' || s.until === null || Date.parse(s.until) > services.now().getTime()) return false;
-  const result = await run(scheduleStatePhase(target, 'ENABLED', null), services, { restart: true });
-  if (result.status === 'succeeded') host.emit({ level: 'warn', code: 'SCHEDULE_AUTO_RESUMED', message: `The schedules were suspended until ${s.until}; that date has passed, so they were resumed.` });
-  return result.status === 'succeeded';
+export async function resumeIfExpired(target: ScheduleTarget, services: ScheduleServices, run: PhaseRunner): Promise<{ resumed: boolean; target: ScheduleTarget }> {
+  const config = await readConfigFile(target.configPath);
+  const until = config.schedule.suspension?.until ?? null;
+  if (until === null || Date.parse(until) > services.now().getTime()) return { resumed: false, target: { ...target, config } };
+  const result = await run(scheduleStatePhase(target, 'ENABLED', null, { expired: until }), services, { restart: true });
+  return { resumed: result.status === 'succeeded', target: { ...target, config: result.status === 'succeeded' ? await readConfigFile(target.configPath) : config } };
 }
 
-export async function suspendSchedules(target: ScheduleTarget, services: ScheduleServices, run: PhaseRunner, until: string | null): Promise<PhaseResult> {
-  return run(scheduleStatePhase(target, 'DISABLED', until), services, { restart: true });
+/** Suspend every schedule (config file first, so later deploys keep them off), optionally until a date; an expired suspension is resumed first (through `resumeRun`, without the command's step flags). */
+export async function suspendSchedules(target: ScheduleTarget, services: ScheduleServices, run: PhaseRunner, until: string | null, resumeRun: PhaseRunner = run): Promise<PhaseResult> {
+  const current = await resumeIfExpired(target, services, resumeRun);
+  return run(scheduleStatePhase(current.target, 'DISABLED', until), services, { restart: true });
 }
 
+/** Resume every schedule and clear the suspension in the config file. */
 export async function resumeSchedules(target: ScheduleTarget, services: ScheduleServices, run: PhaseRunner): Promise<PhaseResult> {
+  // an expired suspension is simply resumed by this run
   return run(scheduleStatePhase(target, 'ENABLED', null), services, { restart: true });
+}
+
+/**
+ * `set`: validate the changes against the whole configuration before anything runs, then run the set phase
+ * (write the file, deploy the schedule stack unless the live schedules already match the file).
+ */
+export async function setSchedule(target: ScheduleTarget, services: ScheduleServices & Pick<ScheduleSetServices, 'deploy'>, run: PhaseRunner, changes: ScheduleChanges, resumeRun: PhaseRunner = run): Promise<SetScheduleResult> {
+  const current = (await resumeIfExpired(target, services, resumeRun)).target;
+  const preview = applyScheduleChanges(await readFile(current.configPath, 'utf8'), current.configPath, changes);
+  const phase = await run(scheduleSetPhase(current, changes), services, { restart: true });
+  const written = phase.outputs['write-config']?.changed;
+  const config = phase.status === 'succeeded' ? await readConfigFile(current.configPath) : preview.config;
+  return { phase, changed: phase.status === 'planned' ? preview.changed : Array.isArray(written) ? written : [], schedule: config.schedule, deployed: phase.outputs['deploy-schedule']?.deployed === true };
 }
 
 export async function showSchedule(target: ScheduleTarget, services: ScheduleServices, options: { userTimezone: string; count?: number }): Promise<ScheduleView> {
@@ -220,8 +155,8 @@ export async function showSchedule(target: ScheduleTarget, services: ScheduleSer
     nodeGroups.push({ configName, eksName, minSize: ng?.scalingConfig?.minSize ?? null, desiredSize: ng?.scalingConfig?.desiredSize ?? null, maxSize: ng?.scalingConfig?.maxSize ?? null, peak: sched?.peak ?? null, offHours: sched?.offHours ?? null });
   }
 
-  const suspension = await recordedSuspension(target.stateDir);
-  const suspended = schedules.length > 0 && schedules.every((s) => s.state === 'DISABLED');
+  const suspension = cfg.suspension;
+  const suspended = suspension !== undefined || (schedules.length > 0 && schedules.every((s) => s.state === 'DISABLED'));
   const next = cfg.enabled && !suspended ? nextTransitions(cfg, services.now(), options.count ?? 5, options.userTimezone) : [];
 
   let runningWorkspaces: number | null = null;
@@ -235,7 +170,7 @@ export async function showSchedule(target: ScheduleTarget, services: ScheduleSer
   }
 
   return {
-    enabled: cfg.enabled,
+    enabled: cfg.enabled || suspension !== undefined,
     timezone: cfg.timezone,
     userTimezone: options.userTimezone,
     scaleUp: cfg.scaleUp,
@@ -243,7 +178,7 @@ export async function showSchedule(target: ScheduleTarget, services: ScheduleSer
     weekdays: [...cfg.weekdays],
     schedules,
     suspended,
-    suspendedUntil: suspended && suspension?.state === 'DISABLED' ? suspension.until : null,
+    suspendedUntil: suspension?.until ?? null,
     next,
     nodeGroups,
     runningWorkspaces,

@@ -1,13 +1,14 @@
 /**
- * `day2 scale-schedule set`: change the schedule in coder-platform.yaml with the yaml Document API (comments
- * and layout survive), validate the result with the full config rules (off-hours ≤ peak ≤ max, a real
- * time zone, distinct times), write it, then redeploy only the schedule stack.
+ * `day2 scale-schedule set`: the edits a schedule change makes to coder-platform.yaml (comments and layout
+ * survive, ./config-file.ts), validated with the full config rules (off-hours ≤ peak ≤ max, a real time
+ * zone, distinct times). The set phase (src/phases/day2/scale-schedule.ts) writes them and redeploys only
+ * the schedule stack.
  */
-import { readFile } from 'node:fs/promises';
 import { parseConfigText } from '../config/load.js';
 import type { CoderPlatformConfig } from '../config/schema.js';
 import { ConfigError, UserError } from '../errors.js';
-import { applyConfigEdits, writeConfigText, type ConfigEdit } from './config-file.js';
+import type { PhaseResult } from '../engine/types.js';
+import { applyConfigEdits, type ConfigEdit } from './config-file.js';
 
 export interface ScheduleChanges {
   scaleUp?: string | undefined;
@@ -51,17 +52,10 @@ export function applyScheduleChanges(text: string, file: string, changes: Schedu
 }
 
 export interface SetScheduleResult {
+  phase: PhaseResult;
+  /** Keys written to the file by this run (on a dry run: the keys that would change). */
   changed: string[];
   schedule: CoderPlatformConfig['schedule'];
+  /** The schedule stack was deployed (false when the live schedules already matched the file). */
   deployed: boolean;
-}
-
-/** Validate, write the file (atomically), then redeploy the schedule stack through `deploy`. */
-export async function setSchedule(options: { configPath: string; changes: ScheduleChanges; deploy: (config: CoderPlatformConfig) => Promise<void> }): Promise<SetScheduleResult> {
-  const text = await readFile(options.configPath, 'utf8');
-  const applied = applyScheduleChanges(text, options.configPath, options.changes);
-  if (applied.changed.length === 0) return { changed: [], schedule: applied.config.schedule, deployed: false };
-  await writeConfigText(options.configPath, applied.text);
-  await options.deploy(applied.config);
-  return { changed: applied.changed, schedule: applied.config.schedule, deployed: true };
 }

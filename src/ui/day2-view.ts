@@ -58,6 +58,8 @@ export function renderScheduleView(v: ScheduleView): string {
 }
 
 export function renderScheduleChange(r: SetScheduleResult): string {
-  if (r.changed.length === 0) return 'Nothing changed: the configuration already says that.';
-  return [`Changed ${r.changed.join(', ')} in the configuration${r.deployed ? ' and redeployed the schedule stack' : ''}.`, `  up ${r.schedule.scaleUp}, down ${r.schedule.scaleDown}, ${r.schedule.weekdays.join(',')} (${r.schedule.timezone})`].join('\n');
+  if (r.phase.status === 'planned') return r.changed.length === 0 ? '' : `Would change ${r.changed.join(', ')} in the configuration.`;
+  const what = r.changed.length === 0 ? 'The configuration already says that' : `Changed ${r.changed.join(', ')} in the configuration`;
+  const deployed = r.deployed ? ' and redeployed the schedule stack' : r.changed.length === 0 ? ', and the live schedules match it' : '';
+  return [`${what}${deployed}.`, `  up ${r.schedule.scaleUp}, down ${r.schedule.scaleDown}, ${r.schedule.weekdays.join(',')} (${r.schedule.timezone})`].join('\n');
 }

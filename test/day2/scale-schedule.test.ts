@@ -15,8 +15,8 @@ import { RecordingHost } from '../../src/engine/host.js';
 import { runPhase } from '../../src/engine/run-phase.js';
 import type { Phase } from '../../src/engine/types.js';
 import type { PhaseRunner } from '../../src/day2/phase-runner.js';
-import { setSchedule } from '../../src/day2/schedule-config.js';
-import { parseUntil, resumeIfExpired, resumeSchedules, showSchedule, suspendSchedules, type ScheduleTarget } from '../../src/day2/scale-schedule.js';
+import { cronExpression } from '../../src/day2/schedule-math.js';
+import { parseUntil, resumeIfExpired, resumeSchedules, setSchedule, showSchedule, suspendSchedules, type ScheduleTarget } from '../../src/day2/scale-schedule.js';
 import { ConfigError } from '../../src/errors.js';
 
 const CONFIG = `# coder-platform configuration
@@ -47,35 +47,6 @@ async function configFile(): Promise<{ dir: string; file: string }> {
   return { dir, file };
 }
 
-describe('scale-schedule set', () => {
-  it('changes times, weekdays and sizes in the file keeping its comments, then redeploys the schedule stack', async () => {
-    const { file } = await configFile();
-    const deployed: CoderPlatformConfig[] = [];
-    const out = await setSchedule({ configPath: file, changes: { scaleUp: '06:30', weekdays: ['mon', 'tue', 'wed', 'thu'], nodeGroups: { 'coder-ws': { peak: 15, offHours: 3 } } }, deploy: async (c) => void deployed.push(c) });
-    expect(out.changed).toEqual(['schedule.scaleUp', 'schedule.weekdays', 'schedule.nodeGroups.coder-ws.peak', 'schedule.nodeGroups.coder-ws.offHours']);
-    const text = await readFile(file, 'utf8');
-    expect(text).toContain('# business hours (seed-facts §7)');
-    expect(text).toContain('scaleUp: "06:30" # ready before 07:00');
-    expect(parseConfigText(text, file).schedule).toMatchObject({ scaleUp: '06:30', scaleDown: '18:15', weekdays: ['MON', 'TUE', 'WED', 'THU'], nodeGroups: { 'coder-ws': { peak: 15, offHours: 3 }, 'coder-prov': { peak: 2, offHours: 1 } } });
-    expect(deployed).toHaveLength(1);
-    expect(deployed[0]?.schedule.nodeGroups['coder-ws']).toEqual({ peak: 15, offHours: 3 });
-  });
-
-  it('refuses off-hours above peak and peak above the group maximum, leaving the file and the stack alone', async () => {
-    const { file } = await configFile();
-    let deploys = 0;
-    const deploy = async (): Promise<void> => void deploys++;
-    const offAbovePeak = setSchedule({ configPath: file, changes: { nodeGroups: { 'coder-ws': { offHours: 12 } } }, deploy });
-    await expect(offAbovePeak).rejects.toBeInstanceOf(ConfigError);
-    await expect(offAbovePeak).rejects.toMatchObject({ issues: [expect.objectContaining({ path: 'schedule.nodeGroups.coder-ws.offHours', message: 'offHours 12 is above peak 10' })] });
-    await expect(setSchedule({ configPath: file, changes: { nodeGroups: { 'coder-ws': { peak: 21 } } }, deploy })).rejects.toMatchObject({ issues: [expect.objectContaining({ message: "peak 21 is above the group's maxSize 20" })] });
-    await expect(setSchedule({ configPath: file, changes: { timezone: 'Mars/Olympus' }, deploy })).rejects.toBeInstanceOf(ConfigError);
-    await expect(setSchedule({ configPath: file, changes: { nodeGroups: { 'coder-system': { peak: 1, offHours: 1 } } }, deploy })).rejects.toMatchObject({ issues: [expect.objectContaining({ message: expect.stringMatching(/control group is never scheduled/) })] });
-    expect(await readFile(file, 'utf8')).toBe(CONFIG);
-    expect(deploys).toBe(0);
-  });
-});
-
 function schedulerWorld() {
   const scheduler = new SchedulerClient(creds);
   const mock = mockClient(scheduler);
@@ -93,7 +64,25 @@ function schedulerWorld() {
     schedules.set(i.Name as string, structuredClone(i));
     return {};
   });
-  return { scheduler, mock, schedules };
+  // what a deploy of the schedule stack makes from a config (assets/cdk/lib/schedule-stack.ts: names, cron, zone, sizes, State from schedule.enabled)
+  const deploys: CoderPlatformConfig[] = [];
+  let failDeploys = 0;
+  const deploy = async (config: CoderPlatformConfig): Promise<void> => {
+    deploys.push(config);
+    if (failDeploys > 0) {
+      failDeploys -= 1;
+      throw new Error('Stack demo-schedule UPDATE_ROLLBACK_COMPLETE: Resource handler returned message: "Rate exceeded"');
+    }
+    schedules.clear();
+    const c = config.schedule;
+    for (const [group, sizes] of Object.entries(c.nodeGroups)) {
+      for (const [kind, time, min, desired] of [['up', c.scaleUp, sizes.peak, sizes.peak], ['down', c.scaleDown, sizes.offHours, undefined]] as const) {
+        const name = `demo-${group}-${kind}`;
+        schedules.set(name, { Name: name, GroupName: 'demo-schedules', State: c.enabled ? 'ENABLED' : 'DISABLED', ScheduleExpression: cronExpression(time, c.weekdays), ScheduleExpressionTimezone: c.timezone, FlexibleTimeWindow: { Mode: 'OFF' }, Target: target(`demo-${group}`, min, desired) });
+      }
+    }
+  };
+  return { scheduler, mock, schedules, deploy, deploys, failNextDeploys: (n: number) => void (failDeploys = n) };
 }
 
 async function scheduleSetup(now: string) {
@@ -103,15 +92,74 @@ async function scheduleSetup(now: string) {
   const eks = new EKSClient(creds);
   mockClient(eks).on(DescribeNodegroupCommand).callsFake((i: { nodegroupName: string }) => ({ nodegroup: { scalingConfig: i.nodegroupName === 'demo-ws' ? { minSize: 10, desiredSize: 12, maxSize: 20 } : { minSize: 1, desiredSize: 1, maxSize: 2 } } }));
   let clock = Date.parse(now);
-  const services = { scheduler: world.scheduler, eks, now: () => new Date(clock), coder: { listWorkspaces: async () => ({ count: 7 }) } };
+  const services = { scheduler: world.scheduler, eks, now: () => new Date(clock), coder: { listWorkspaces: async () => ({ count: 7 }) }, deploy: world.deploy };
   const host = new RecordingHost();
-  const target: ScheduleTarget = { deployment: 'demo', stateDir: dir, scheduleGroupName: 'demo-schedules', clusterName: 'demo', nodeGroupNames: { 'coder-ws': 'demo-ws', 'coder-prov': 'demo-prov' }, config };
+  const target: ScheduleTarget = { deployment: 'demo', configPath: file, stateDir: dir, scheduleGroupName: 'demo-schedules', clusterName: 'demo', nodeGroupNames: { 'coder-ws': 'demo-ws', 'coder-prov': 'demo-prov' }, config };
   const run: PhaseRunner = (phase, s, overrides) => runPhase(phase as Phase<typeof s>, s, { deployment: 'demo', stateDir: dir, command: 'coder-platform day2 scale-schedule', host, ...overrides });
-  return { world, services, host, target, run, setNow: (iso: string) => void (clock = Date.parse(iso)) };
+  const states = (): string[] => [...world.schedules.values()].map((x) => x.State as string);
+  return { world, services, host, target, run, file, states, setNow: (iso: string) => void (clock = Date.parse(iso)) };
 }
 
+describe('scale-schedule set', () => {
+  it('changes times, weekdays and sizes in the file keeping its comments, then redeploys the schedule stack', async () => {
+    const s = await scheduleSetup('2026-12-02T15:00:00Z');
+    const out = await setSchedule(s.target, s.services, s.run, { scaleUp: '06:30', weekdays: ['mon', 'tue', 'wed', 'thu'], nodeGroups: { 'coder-ws': { peak: 15, offHours: 3 } } });
+    expect(out.phase.status).toBe('succeeded');
+    expect(out.changed).toEqual(['schedule.scaleUp', 'schedule.weekdays', 'schedule.nodeGroups.coder-ws.peak', 'schedule.nodeGroups.coder-ws.offHours']);
+    const text = await readFile(s.file, 'utf8');
+    expect(text).toContain('# business hours (seed-facts §7)');
+    expect(text).toContain('scaleUp: "06:30" # ready before 07:00');
+    expect(parseConfigText(text, s.file).schedule).toMatchObject({ scaleUp: '06:30', scaleDown: '18:15', weekdays: ['MON', 'TUE', 'WED', 'THU'], nodeGroups: { 'coder-ws': { peak: 15, offHours: 3 }, 'coder-prov': { peak: 2, offHours: 1 } } });
+    expect(out.deployed).toBe(true);
+    expect(s.world.deploys).toHaveLength(1);
+    expect(s.world.deploys[0]?.schedule.nodeGroups['coder-ws']).toEqual({ peak: 15, offHours: 3 });
+    // the same set again: the file and the live schedules already say so, nothing is deployed
+    const again = await setSchedule(s.target, s.services, s.run, { scaleUp: '06:30' });
+    expect(again).toMatchObject({ changed: [], deployed: false });
+    expect(s.world.deploys).toHaveLength(1);
+  });
+
+  it('a failed deploy is deployed again by re-running the same set (the file was already written)', async () => {
+    const s = await scheduleSetup('2026-12-02T15:00:00Z');
+    s.world.failNextDeploys(1);
+    const failed = await setSchedule(s.target, s.services, s.run, { scaleDown: '18:30' });
+    expect(failed.phase.status).toBe('failed');
+    expect(failed.phase.failure?.stepId).toBe('deploy-schedule');
+    expect(await readFile(s.file, 'utf8')).toContain('scaleDown: 18:30');
+    const rerun = await setSchedule(s.target, s.services, s.run, { scaleDown: '18:30' });
+    expect(rerun.phase.status).toBe('succeeded');
+    expect(rerun).toMatchObject({ changed: [], deployed: true });
+    expect(s.world.deploys).toHaveLength(2);
+    expect(s.world.schedules.get('demo-coder-ws-down')?.ScheduleExpression).toBe('cron(30 18 ? * MON-FRI *)');
+  });
+
+  it('a dry run reports what would change and writes and deploys nothing', async () => {
+    const s = await scheduleSetup('2026-12-02T15:00:00Z');
+    const dry: PhaseRunner = (phase, svc, overrides) => s.run(phase, svc, { ...overrides, dryRun: true } as typeof overrides);
+    const out = await setSchedule(s.target, s.services, dry, { scaleDown: '18:30' });
+    expect(out).toMatchObject({ changed: ['schedule.scaleDown'], deployed: false });
+    expect(out.phase.status).toBe('planned');
+    expect(await readFile(s.file, 'utf8')).toBe(CONFIG);
+    expect(s.world.deploys).toHaveLength(0);
+  });
+
+  it('refuses off-hours above peak and peak above the group maximum, leaving the file and the stack alone', async () => {
+    const s = await scheduleSetup('2026-12-02T15:00:00Z');
+    const set = (changes: Parameters<typeof setSchedule>[3]) => setSchedule(s.target, s.services, s.run, changes);
+    const offAbovePeak = set({ nodeGroups: { 'coder-ws': { offHours: 12 } } });
+    await expect(offAbovePeak).rejects.toBeInstanceOf(ConfigError);
+    await expect(offAbovePeak).rejects.toMatchObject({ issues: [expect.objectContaining({ path: 'schedule.nodeGroups.coder-ws.offHours', message: 'offHours 12 is above peak 10' })] });
+    await expect(set({ nodeGroups: { 'coder-ws': { peak: 21 } } })).rejects.toMatchObject({ issues: [expect.objectContaining({ message: "peak 21 is above the group's maxSize 20" })] });
+    await expect(set({ timezone: 'Mars/Olympus' })).rejects.toBeInstanceOf(ConfigError);
+    await expect(set({ nodeGroups: { 'coder-system': { peak: 1, offHours: 1 } } })).rejects.toMatchObject({ issues: [expect.objectContaining({ message: expect.stringMatching(/control group is never scheduled/) })] });
+    expect(await readFile(s.file, 'utf8')).toBe(CONFIG);
+    expect(s.world.deploys).toHaveLength(0);
+    expect(s.world.mock.commandCalls(ListSchedulesCommand)).toHaveLength(0);
+  });
+});
+
 describe('scale-schedule suspend / resume / show', () => {
-  it('suspends every schedule keeping all its other fields, records --until, and show reports it', async () => {
+  it('suspends every schedule keeping all its other fields, records the suspension in the config file, and show reports it', async () => {
     const s = await scheduleSetup('2026-12-23T15:00:00Z');
     const until = parseUntil('2027-01-04', 'America/New_York', s.services.now());
     expect(until).toBe('2027-01-04T05:00:00.000Z');
@@ -119,23 +167,51 @@ describe('scale-schedule suspend / resume / show', () => {
     expect(result.status).toBe('succeeded');
     const up = s.world.mock.commandCalls(UpdateScheduleCommand).map((c) => c.args[0].input).find((i) => i.Name === 'demo-coder-ws-up');
     expect(up).toMatchObject({ State: 'DISABLED', GroupName: 'demo-schedules', ScheduleExpression: 'cron(45 6 ? * MON-FRI *)', ScheduleExpressionTimezone: 'America/New_York', Description: 'morning', FlexibleTimeWindow: { Mode: 'OFF' }, Target: { Arn: 'arn:aws:scheduler:::aws-sdk:eks:updateNodegroupConfig' } });
-    const view = await showSchedule(s.target, s.services, { userTimezone: 'Europe/London' });
-    expect(view).toMatchObject({ suspended: true, suspendedUntil: '2027-01-04T05:00:00.000Z', next: [] });
+    const text = await readFile(s.file, 'utf8');
+    expect(text).toContain('scaleUp: "06:45" # ready before 07:00');
+    expect(parseConfigText(text, s.file).schedule).toMatchObject({ enabled: false, suspension: { since: '2026-12-23T15:00:00.000Z', until: '2027-01-04T05:00:00.000Z' } });
+    const view = await showSchedule({ ...s.target, config: parseConfigText(text, s.file) }, s.services, { userTimezone: 'Europe/London' });
+    expect(view).toMatchObject({ enabled: true, suspended: true, suspendedUntil: '2027-01-04T05:00:00.000Z', next: [] });
     expect(view.schedules.map((x) => x.state)).toEqual(['DISABLED', 'DISABLED']);
   });
 
-  it('the first run after the --until date resumes the schedules; resume also works by hand', async () => {
+  it('a set (or day0) while suspended deploys the schedules disabled, because the suspension is in the config', async () => {
     const s = await scheduleSetup('2026-12-23T15:00:00Z');
     await suspendSchedules(s.target, s.services, s.run, '2027-01-04T05:00:00.000Z');
-    expect(await resumeIfExpired(s.target, s.services, s.run, s.host)).toBe(false);
+    const out = await setSchedule(s.target, s.services, s.run, { scaleUp: '07:00' });
+    expect(out.deployed).toBe(true);
+    expect(s.world.deploys[0]?.schedule.enabled).toBe(false);
+    expect(s.states()).toEqual(['DISABLED', 'DISABLED', 'DISABLED', 'DISABLED']);
+  });
+
+  it('the first scale-schedule command after the --until date resumes the schedules (show, set, suspend); resume also works by hand', async () => {
+    const s = await scheduleSetup('2026-12-23T15:00:00Z');
+    await suspendSchedules(s.target, s.services, s.run, '2027-01-04T05:00:00.000Z');
+    expect((await resumeIfExpired(s.target, s.services, s.run)).resumed).toBe(false);
     s.setNow('2027-01-04T06:00:00Z');
-    expect(await resumeIfExpired(s.target, s.services, s.run, s.host)).toBe(true);
-    expect([...s.world.schedules.values()].map((x) => x.State)).toEqual(['ENABLED', 'ENABLED']);
+    const shown = await resumeIfExpired(s.target, s.services, s.run);
+    expect(shown.resumed).toBe(true);
+    expect(shown.target.config.schedule).toMatchObject({ enabled: true });
+    expect(shown.target.config.schedule.suspension).toBeUndefined();
+    expect(s.states()).toEqual(['ENABLED', 'ENABLED']);
     expect(s.host.events.some((e) => e.code === 'SCHEDULE_AUTO_RESUMED')).toBe(true);
+    expect(await readFile(s.file, 'utf8')).not.toContain('suspension');
+
+    // set after the date: resumes first, then deploys enabled schedules
+    s.setNow('2027-01-10T12:00:00Z');
+    await suspendSchedules(s.target, s.services, s.run, '2027-01-11T05:00:00.000Z');
+    s.setNow('2027-01-11T06:00:00Z');
+    const out = await setSchedule(s.target, s.services, s.run, { scaleUp: '07:00' });
+    expect(out.schedule.enabled).toBe(true);
+    expect(s.states()).toEqual(['ENABLED', 'ENABLED', 'ENABLED', 'ENABLED']);
+
+    // no date: stays suspended until resume
     await suspendSchedules(s.target, s.services, s.run, null);
-    expect(await resumeIfExpired(s.target, s.services, s.run, s.host)).toBe(false); // no date: stays suspended
+    s.setNow('2030-01-01T00:00:00Z');
+    expect((await resumeIfExpired(s.target, s.services, s.run)).resumed).toBe(false);
     await resumeSchedules(s.target, s.services, s.run);
-    expect([...s.world.schedules.values()].map((x) => x.State)).toEqual(['ENABLED', 'ENABLED']);
+    expect(s.states()).toEqual(['ENABLED', 'ENABLED', 'ENABLED', 'ENABLED']);
+    expect(parseConfigText(await readFile(s.file, 'utf8'), s.file).schedule.enabled).toBe(true);
   });
 
   it('shows sizes, the next transitions in both zones, node-group sizes and warns about running workspaces', async () => {

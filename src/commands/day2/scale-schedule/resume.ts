@@ -1,4 +1,5 @@
 import { BaseCommand } from '../../../base-command.js';
+import { phaseFlags, phaseFlagValues } from '../../../phase-flags.js';
 import type { PhaseResult } from '../../../engine/types.js';
 
 /** The phase result; its `set-state` outputs list the schedules enabled again. */
@@ -8,16 +9,17 @@ export interface ScaleScheduleResumeResult {
 
 export default class ScaleScheduleResume extends BaseCommand<typeof ScaleScheduleResume> {
   static override summary = 'enable the scale schedules again';
-  static override description = 'Sets every schedule of the deployment\'s group back to ENABLED (all other fields kept) and clears a recorded --until date.';
+  static override description = 'Clears the suspension in coder-platform.yaml (schedule.enabled: true, schedule.suspension removed), then sets every schedule of the deployment\'s group back to ENABLED (all other fields kept).';
   static override examples = ['<%= config.bin %> day2 scale-schedule resume'];
+  static override flags = { ...phaseFlags };
 
   public async run(): Promise<ScaleScheduleResumeResult> {
     const { day2Command, createScheduleServices } = await import('../../../day2/command-services.js');
     const { resumeSchedules } = await import('../../../day2/scale-schedule.js');
     const c = await day2Command(this.globals);
     const { target, services } = await createScheduleServices(c);
-    const phase = await resumeSchedules(target, services, c.runner('coder-platform day2 scale-schedule resume'));
-    if (!this.globals.json) this.log('Scale schedules resumed.');
+    const phase = await resumeSchedules(target, services, c.runner('coder-platform day2 scale-schedule resume', { flags: phaseFlagValues(this.flags) }));
+    if (!this.globals.json && phase.status !== 'planned') this.log('Scale schedules resumed.');
     return { phase };
   }
 }

@@ -1,8 +1,9 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../../base-command.js';
+import { commandWithFlags, phaseFlags, phaseFlagValues } from '../../../phase-flags.js';
 import type { SetScheduleResult } from '../../../day2/schedule-config.js';
 
-/** The keys that changed, the resulting schedule, and whether the schedule stack was redeployed. */
+/** The phase result, the keys that changed, the resulting schedule, and whether the schedule stack was redeployed. */
 export type ScaleScheduleSetResult = SetScheduleResult;
 
 /** `coder-ws=15` → ['coder-ws', 15]. */
@@ -15,9 +16,10 @@ function groupSize(value: string, flag: string): [string, number] {
 export default class ScaleScheduleSet extends BaseCommand<typeof ScaleScheduleSet> {
   static override summary = 'change the scale schedule (times, weekdays, time zone, peak and off-hours sizes) and redeploy only the schedule stack';
   static override description =
-    'Edits the schedule section of coder-platform.yaml in place (comments and layout are kept), validates the whole configuration (off-hours ≤ peak ≤ the group maximum, a real time zone, distinct times), writes it, and redeploys the <name>-schedule stack only.';
+    'Edits the schedule section of coder-platform.yaml in place (comments and layout are kept), validates the whole configuration (off-hours ≤ peak ≤ the group maximum, a real time zone, distinct times), writes it, and redeploys the <name>-schedule stack only. A resumable phase: a re-run after a failed deploy deploys again, since the deploy step compares the live schedules with the file. An expired suspension is resumed first.';
   static override examples = ['<%= config.bin %> day2 scale-schedule set --scale-up 06:30 --scale-down 18:30', '<%= config.bin %> day2 scale-schedule set --peak coder-ws=15 --off-hours coder-ws=3', '<%= config.bin %> day2 scale-schedule set --weekdays MON,TUE,WED,THU --timezone America/Chicago'];
   static override flags = {
+    ...phaseFlags,
     'scale-up': Flags.string({ summary: 'Morning scale-up time, HH:MM in the schedule\'s time zone.', env: 'CODER_PLATFORM_SCHEDULE_SCALE_UP' }),
     'scale-down': Flags.string({ summary: 'Evening scale-down time, HH:MM.', env: 'CODER_PLATFORM_SCHEDULE_SCALE_DOWN' }),
     weekdays: Flags.string({ summary: 'Comma-separated days, e.g. MON,TUE,WED,THU,FRI.', env: 'CODER_PLATFORM_SCHEDULE_WEEKDAYS' }),
@@ -40,17 +42,12 @@ export default class ScaleScheduleSet extends BaseCommand<typeof ScaleScheduleSe
     if (Object.values(changes).every((v) => v === undefined) && Object.keys(nodeGroups).length === 0) {
       throw new UserError('Nothing to change.', { nextSteps: ['Pass at least one of --scale-up, --scale-down, --weekdays, --timezone, --peak, --off-hours.'] });
     }
-    const { day2Command } = await import('../../../day2/command-services.js');
-    const { deployScheduleStack } = await import('../../../day2/context.js');
-    const { setSchedule } = await import('../../../day2/schedule-config.js');
+    const { day2Command, createScheduleServices } = await import('../../../day2/command-services.js');
+    const { setSchedule } = await import('../../../day2/scale-schedule.js');
     const c = await day2Command(this.globals);
-    const host = c.host();
-    let result: SetScheduleResult;
-    try {
-      result = await setSchedule({ configPath: c.configPath, changes, deploy: (next) => deployScheduleStack({ config: next, stateDir: c.stateDir, awsProfile: this.globals.awsProfile, host }) });
-    } finally {
-      await host.close();
-    }
+    const { target, services } = await createScheduleServices(c);
+    const command = commandWithFlags('coder-platform day2 scale-schedule set', { 'scale-up': f['scale-up'], 'scale-down': f['scale-down'], weekdays: f.weekdays, timezone: f.timezone, peak: f.peak, 'off-hours': f['off-hours'] });
+    const result = await setSchedule(target, services, c.runner(command, { flags: phaseFlagValues(f) }), changes, c.runner('coder-platform day2 scale-schedule resume'));
     if (!this.globals.json) this.log((await import('../../../ui/day2-view.js')).renderScheduleChange(result));
     return result;
   }

@@ -25,11 +25,9 @@ export default class ScaleScheduleShow extends BaseCommand<typeof ScaleScheduleS
     const { resumeIfExpired, showSchedule } = await import('../../../day2/scale-schedule.js');
     const c = await day2Command(this.globals);
     // with the Coder API (when a token is stored) for the running-workspace warning
-    const { target, services } = await createScheduleServices(c, { coder: true });
-    const host = c.host();
+    const { target: loaded, services } = await createScheduleServices(c, { coder: true });
     // an expired suspension is resumed first, journaled as the resume command
-    const autoResumed = await resumeIfExpired(target, services, c.runner('coder-platform day2 scale-schedule resume', { host }), host);
-    if (!autoResumed) await host.close();
+    const { resumed: autoResumed, target } = await resumeIfExpired(loaded, services, c.runner('coder-platform day2 scale-schedule resume'));
     const view = await showSchedule(target, services, { userTimezone: this.flags.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, count: this.flags.count });
     if (!this.globals.json) this.log((await import('../../../ui/day2-view.js')).renderScheduleView(view));
     return { ...view, autoResumed };

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../../base-command.js';
+import { commandWithFlags, phaseFlags, phaseFlagValues } from '../../../phase-flags.js';
 import type { PhaseResult } from '../../../engine/types.js';
 
 /** The phase result; its `set-state` outputs hold the new state, `until` and the schedules changed. */
@@ -10,9 +11,10 @@ export interface ScaleScheduleSuspendResult {
 
 export default class ScaleScheduleSuspend extends BaseCommand<typeof ScaleScheduleSuspend> {
   static override summary = 'disable the scale schedules (holidays, incidents), optionally until a date';
-  static override description = 'Sets every schedule of the deployment\'s group to DISABLED (all other fields kept). With --until, the first scale-schedule command after that date resumes them; `show` reports the date.';
+  static override description = 'Records the suspension in coder-platform.yaml (schedule.enabled: false and schedule.suspension, so day0 and `set` keep the schedules off), then sets every schedule of the deployment\'s group to DISABLED (all other fields kept). With --until, the first scale-schedule command after that date resumes them; `show` reports the date.';
   static override examples = ['<%= config.bin %> day2 scale-schedule suspend --until 2027-01-04', '<%= config.bin %> day2 scale-schedule suspend'];
   static override flags = {
+    ...phaseFlags,
     until: Flags.string({ summary: 'Resume on this date (YYYY-MM-DD, start of day in the schedule\'s time zone) or ISO time.', env: 'CODER_PLATFORM_SCHEDULE_UNTIL' }),
   };
 
@@ -22,9 +24,9 @@ export default class ScaleScheduleSuspend extends BaseCommand<typeof ScaleSchedu
     const c = await day2Command(this.globals);
     const until = this.flags.until === undefined ? null : parseUntil(this.flags.until, c.config.schedule.timezone, new Date());
     const { target, services } = await createScheduleServices(c);
-    const command = `coder-platform day2 scale-schedule suspend${this.flags.until ? ` --until ${this.flags.until}` : ''}`;
-    const phase = await suspendSchedules(target, services, c.runner(command), until);
-    if (!this.globals.json) this.log(`Scale schedules suspended${until ? ` until ${until}` : ' until `day2 scale-schedule resume`'}.`);
+    const command = commandWithFlags('coder-platform day2 scale-schedule suspend', { until: this.flags.until });
+    const phase = await suspendSchedules(target, services, c.runner(command, { flags: phaseFlagValues(this.flags) }), until, c.runner('coder-platform day2 scale-schedule resume'));
+    if (!this.globals.json && phase.status !== 'planned') this.log(`Scale schedules suspended${until ? ` until ${until}` : ' until `day2 scale-schedule resume`'}.`);
     return { phase, until };
   }
 }
