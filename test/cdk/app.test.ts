@@ -275,6 +275,70 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
     }
   });
 
+  it('spreads the NLB over exactly the public subnets, one per AZ', () => {
+    const publicSubnets = resourcesOf(get(shape).json('network'), 'AWS::EC2::Subnet')
+      .filter(([, p]) => (p.Tags as { Key: string; Value: string }[]).some((t) => t.Key === 'aws-cdk:subnet-name' && t.Value === 'public'))
+      .map(([id]) => id);
+    expect(publicSubnets).toHaveLength(expected.azs.length);
+    const [lb] = resourcesOf(get(shape).json('edge'), 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const imports = (lb?.[1].Subnets as { 'Fn::ImportValue': string }[]).map((s) => s['Fn::ImportValue']);
+    expect(imports).toHaveLength(expected.azs.length);
+    for (const id of publicSubnets) expect(imports.filter((i) => i.includes(`ExportsOutputRef${id}`)), id).toHaveLength(1);
+  });
+
+  it('opens the node security group only to itself, coderd 8080 from the VPC and STUN 3478/udp from anywhere', () => {
+    const network = get(shape).json('network');
+    const [nodeSgId, nodeSg] = resourcesOf(network, 'AWS::EC2::SecurityGroup').find(([, p]) => String(p.GroupDescription).endsWith('EKS control plane and nodes')) ?? [];
+    expect(nodeSgId).toBeDefined();
+    const inline = ((nodeSg?.SecurityGroupIngress as Record<string, unknown>[] | undefined) ?? []).map((r) => ({ ...r, GroupId: { 'Fn::GetAtt': [nodeSgId, 'GroupId'] } }));
+    const separate = resourcesOf(network, 'AWS::EC2::SecurityGroupIngress')
+      .map(([, p]) => p)
+      .filter((p) => JSON.stringify(p.GroupId) === JSON.stringify({ 'Fn::GetAtt': [nodeSgId, 'GroupId'] }));
+    const rules = [...inline, ...separate].map((r) => ({
+      protocol: String(r.IpProtocol),
+      from: r.FromPort,
+      to: r.ToPort,
+      source: r.CidrIp ?? (JSON.stringify(r.SourceSecurityGroupId) === JSON.stringify({ 'Fn::GetAtt': [nodeSgId, 'GroupId'] }) ? 'self' : JSON.stringify(r.SourceSecurityGroupId)),
+    }));
+    expect(rules.sort((a, b) => String(a.from).localeCompare(String(b.from)))).toEqual(
+      [
+        { protocol: '-1', from: undefined, to: undefined, source: 'self' },
+        { protocol: 'tcp', from: 8080, to: 8080, source: '10.0.0.0/16' },
+        { protocol: 'udp', from: 3478, to: 3478, source: '0.0.0.0/0' },
+      ].sort((a, b) => String(a.from).localeCompare(String(b.from))),
+    );
+    expect(JSON.stringify(nodeSg?.SecurityGroupIngress ?? [])).not.toContain('0.0.0.0/0');
+  });
+
+  it('binds the EBS CSI controller to its role through the add-on pod identity association', () => {
+    const cluster = get(shape).json('cluster');
+    const [, ebs] = resourcesOf(cluster, 'AWS::EKS::Addon').find(([, p]) => p.AddonName === 'aws-ebs-csi-driver') ?? [];
+    const associations = ebs?.PodIdentityAssociations as { RoleArn: { 'Fn::GetAtt': [string, string] }; ServiceAccount: string }[];
+    expect(associations).toHaveLength(1);
+    expect(associations[0]?.ServiceAccount).toBe('ebs-csi-controller-sa');
+    const roleId = associations[0]?.RoleArn['Fn::GetAtt'][0] ?? '';
+    const role = cluster.Resources[roleId];
+    expect(role?.Type).toBe('AWS::IAM::Role');
+    expect(JSON.stringify(role?.Properties?.AssumeRolePolicyDocument)).toContain('pods.eks.amazonaws.com');
+    expect(JSON.stringify(role?.Properties?.ManagedPolicyArns)).toContain(':iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy');
+  });
+
+  it('tags every taggable resource of every stack with Project, Environment, ManagedBy and Shape', () => {
+    const want = { Project: 'coder', Environment: 'production', ManagedBy: 'coder-platform', Shape: shape };
+    const kinds: (StackKind | 'dr')[] = [...STACK_KINDS, ...(get(shape).built.drStack ? (['dr'] as const) : [])];
+    let checked = 0;
+    for (const kind of kinds) {
+      for (const [id, resource] of Object.entries(get(shape).json(kind).Resources)) {
+        const tags = resource.Properties?.Tags;
+        if (tags === undefined) continue;
+        const map = Array.isArray(tags) ? Object.fromEntries((tags as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value])) : (tags as Record<string, string>);
+        expect(map, `${kind}/${id} (${resource.Type})`).toMatchObject(want);
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+  });
+
   it('puts the NLB in the public subnets with TLS 443 (TLS13-1-2-Res-2021-06), UDP 3478 and the /healthz IP target group', () => {
     const t = get(shape).template('edge');
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
@@ -365,7 +429,7 @@ describe('database', () => {
       MasterUsername: Match.anyValue(),
     });
     t.hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: { 'rds.force_ssl': '1', log_connections: '1', log_disconnections: '1' } });
-    t.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Snapshot' });
+    t.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Snapshot', UpdateReplacePolicy: 'Snapshot', Properties: Match.objectLike({ PreferredBackupWindow: '03:00-04:00' }) });
     t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     t.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'coder/database/master', GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"coder"}' }) });
   });
@@ -382,6 +446,8 @@ describe('database', () => {
       DeletionProtection: true,
       EnableIAMDatabaseAuthentication: true,
     });
+    // Deleting the stack (day0 destroy) leaves a final cluster snapshot; backups run 03:00–04:00 UTC (seed-facts §6)
+    t.hasResource('AWS::RDS::DBCluster', { DeletionPolicy: 'Snapshot', UpdateReplacePolicy: 'Snapshot', Properties: Match.objectLike({ PreferredBackupWindow: '03:00-04:00' }) });
     t.resourceCountIs('AWS::RDS::DBInstance', 3);
     t.allResourcesProperties('AWS::RDS::DBInstance', { DBInstanceClass: 'db.serverless', Engine: 'aurora-postgresql', PubliclyAccessible: false });
     const placement = resourcesOf(get('scale-3000').json('data'), 'AWS::RDS::DBInstance').map(([, p]) => `${String(p.DBInstanceIdentifier)}@${String(p.AvailabilityZone)}`);

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { NetworkStack } from '../../assets/cdk/lib/network-stack.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCoderPlatformApp } from '../../assets/cdk/lib/app.js';
 import { parseConfigText } from '../../src/config/load.js';
@@ -29,6 +31,13 @@ describe('cdk-nag', () => {
     const rules = reportViolations(outdir).map((v) => v.ruleName);
     expect(rules).toContain('AwsSolutions-S1');
     expect(rules.some((r) => r.startsWith('NIST.800.53.R5-S3'))).toBe(true);
+  });
+
+  it('still reports a world-open TCP rule on the node security group (only the STUN rule is acknowledged)', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'cdk-nag-'));
+    const { app, stacks } = buildCoderPlatformApp(resolveConfig('mvp-500'), { outdir });
+    (stacks.network as NetworkStack).nodeSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(22), 'a world-open TCP rule');
+    expect(() => app.synth()).toThrow(/AwsSolutions-EC23/);
   });
 
   it('acknowledges findings on specific constructs with a reason, never app- or stack-wide', () => {
