@@ -290,7 +290,7 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
     const network = get(shape).json('network');
     const [nodeSgId, nodeSg] = resourcesOf(network, 'AWS::EC2::SecurityGroup').find(([, p]) => String(p.GroupDescription).endsWith('EKS control plane and nodes')) ?? [];
     expect(nodeSgId).toBeDefined();
-    const inline = ((nodeSg?.SecurityGroupIngress as Record<string, unknown>[] | undefined) ?? []).map((r) => ({ ...r, GroupId: { 'Fn::GetAtt': [nodeSgId, 'GroupId'] } }));
+    const inline = ((nodeSg?.SecurityGroupIngress as Record<string, unknown>[] | undefined) ?? []).map((r): Record<string, unknown> => ({ ...r, GroupId: { 'Fn::GetAtt': [nodeSgId, 'GroupId'] } }));
     const separate = resourcesOf(network, 'AWS::EC2::SecurityGroupIngress')
       .map(([, p]) => p)
       .filter((p) => JSON.stringify(p.GroupId) === JSON.stringify({ 'Fn::GetAtt': [nodeSgId, 'GroupId'] }));
