@@ -107,8 +107,6 @@ export class ClusterStack extends Stack {
           ],
         },
       });
-      // The cluster autoscaler manages the provisioner and workspace groups; the control group stays at its configured size.
-      const autoscaled = group.role !== 'control' && group.minSize !== group.maxSize;
       const subnets = (network.subnets[group.subnetTier] ?? []).map((s) => s.subnet);
       const maxUnavailable = typeof group.maxUnavailable === 'string' ? { maxUnavailablePercentage: Number.parseInt(group.maxUnavailable, 10) } : { maxUnavailable: group.maxUnavailable };
       this.nodegroups[groupName] = new eks.Nodegroup(this, `Nodegroup-${groupName}`, {
@@ -126,7 +124,8 @@ export class ClusterStack extends Stack {
         subnets: { subnets },
         launchTemplateSpec: { id: launchTemplate.ref, version: launchTemplate.attrLatestVersionNumber },
         ...maxUnavailable,
-        tags: autoscaled ? { 'k8s.io/cluster-autoscaler/enabled': 'true', [`k8s.io/cluster-autoscaler/${names.cluster}`]: 'owned' } : { 'k8s.io/cluster-autoscaler/enabled': 'false' },
+        // No cluster-autoscaler tags here: node-group tags never reach the Auto Scaling group
+        // (aws/containers-roadmap#608), and EKS itself tags every managed group's ASG for auto-discovery.
       });
     }
 
@@ -288,16 +287,29 @@ export class ClusterStack extends Stack {
         resources: ['*'],
       }),
     );
+    // EKS tags every managed node group's ASG for auto-discovery (k8s.io/cluster-autoscaler/enabled and
+    // k8s.io/cluster-autoscaler/<cluster>), the control group's too, and the chart's single
+    // --node-group-auto-discovery flag ANDs its tags, so discovery cannot leave the control group out. The
+    // role does: it may change only the ASGs EKS tagged with this cluster and a provisioner/workspace group name.
+    const autoscaledGroups = Object.entries(config.cluster.nodeGroups)
+      .filter(([, g]) => g.role !== 'control' && g.minSize !== g.maxSize)
+      .map(([groupName]) => groupName);
     casRoleStatements.push(
       new iam.PolicyStatement({
-        sid: 'ScaleOwnGroups',
+        sid: 'ScaleProvisionerAndWorkspaceGroups',
         actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
         resources: ['*'],
-        conditions: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${names.cluster}`]: 'owned' } },
+        conditions: {
+          StringEquals: {
+            [`aws:ResourceTag/k8s.io/cluster-autoscaler/${names.cluster}`]: 'owned',
+            'aws:ResourceTag/eks:cluster-name': names.cluster,
+            'aws:ResourceTag/eks:nodegroup-name': autoscaledGroups,
+          },
+        },
       }),
     );
     attachPolicy(casRole, casRoleStatements);
-    acknowledge(casRole, 'AwsSolutions-IAM5', 'Describe calls do not support resource-level permissions; SetDesiredCapacity and TerminateInstanceInAutoScalingGroup apply only to Auto Scaling groups tagged k8s.io/cluster-autoscaler/<cluster>=owned (the managed node groups of this cluster).', ['Resource::*']);
+    acknowledge(casRole, 'AwsSolutions-IAM5', `Describe calls do not support resource-level permissions; SetDesiredCapacity and TerminateInstanceInAutoScalingGroup apply only to Auto Scaling groups EKS tagged with this cluster and one of the node groups ${autoscaledGroups.join(', ')} (ASG names carry a generated suffix).`, ['Resource::*']);
     associate('ClusterAutoscalerPodIdentity', casRole, SERVICE_ACCOUNTS.clusterAutoscaler);
 
     // Add-ons. CoreDNS and the EBS CSI controller tolerate the control group's taint (seed-facts defect 9).
