@@ -148,5 +148,6 @@ export async function createRestoreTestServices(c: Day2Command, request: Restore
     targets: { rtoMinutes: config.backup.rtoMinutes, rpoMinutes: config.backup.rpoMinutes },
     upload: request.upload,
   };
-  return { options, deps: { rds: aws.get(RDSClient), kubectl: await ctx.kubectl(), databaseCredentials: () => ctx.databaseCredentials(), now: () => new Date(), s3: async () => aws.get(S3Client) } };
+  const coderVersion = async (): Promise<string> => (await (await ctx.coderAnonymous()).buildInfo()).version;
+  return { options, deps: { rds: aws.get(RDSClient), kubectl: await ctx.kubectl(), databaseCredentials: () => ctx.databaseCredentials(), now: () => new Date(), s3: async () => aws.get(S3Client), coderVersion } };
 }

@@ -15,9 +15,11 @@ export function renderRestoreTest(r: RestoreTestResult): string {
   const rep = r.report;
   const lines = [
     style.bold(`Restore test ${rep.passed ? style.green('passed') : style.red('failed')} — ${rep.deployment}`),
-    `  restore point   ${rep.restorePoint.time} (${rep.restorePoint.mode}${rep.restorePoint.snapshotIdentifier ? `, ${rep.restorePoint.snapshotIdentifier}` : ''})`,
-    `  RTO             ${rep.objectives.rto.achievedMinutes} min of ${rep.objectives.rto.targetMinutes}  ${ok(rep.objectives.rto.passed)}`,
-    `  RPO             ${rep.objectives.rpo.achievedMinutes} min of ${rep.objectives.rpo.targetMinutes}  ${ok(rep.objectives.rpo.passed)}`,
+    ...(rep.failure ? [`  stopped at      ${rep.failure.stepId}: ${rep.failure.error}`] : []),
+    `  restore point   ${rep.restorePoint.time ?? '-'} (${rep.restorePoint.mode ?? '-'}${rep.restorePoint.snapshotIdentifier ? `, ${rep.restorePoint.snapshotIdentifier}` : ''})`,
+    `  Coder           ${rep.versions.coder ?? 'unknown'}`,
+    `  RTO             ${rep.objectives.rto.achievedMinutes ?? '-'} min of ${rep.objectives.rto.targetMinutes}  ${ok(rep.objectives.rto.passed)}`,
+    `  RPO             ${rep.objectives.rpo.achievedMinutes ?? '-'} min of ${rep.objectives.rpo.targetMinutes}  ${ok(rep.objectives.rpo.passed)}`,
     `  migration       copy ${rep.versions.migrationRestored ?? '-'}, live ${rep.versions.migrationLive ?? '-'}`,
     '',
     ...rep.checks.map((c) => `  ${ok(c.passed)}  ${c.title}: ${c.detail}`),

@@ -6,12 +6,15 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateDBInstanceCommand, DeleteDBClusterCommand, RestoreDBClusterToPointInTimeCommand, RestoreDBInstanceFromDBSnapshotCommand, RestoreDBInstanceToPointInTimeCommand } from '@aws-sdk/client-rds';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CheckFailedError } from '../../src/errors.js';
 import { RecordingHost } from '../../src/engine/host.js';
 import { runPhase } from '../../src/engine/run-phase.js';
 import type { Phase } from '../../src/engine/types.js';
 import type { PhaseRunner } from '../../src/day2/phase-runner.js';
-import { computeObjectives, renderReportMarkdown } from '../../src/day2/restore-report.js';
+import { computeObjectives, renderReportMarkdown, type RestoreTestReport } from '../../src/day2/restore-report.js';
 import { runRestoreTest, type RestoreTestOptions } from '../../src/day2/restore-test.js';
 import type { RestoreSource } from '../../src/day2/restore-db.js';
 import type { JobKubectl } from '../../src/day2/validation-job.js';
@@ -224,6 +227,58 @@ describe('day2 restore-test on RDS and housekeeping', () => {
     expect(out.report?.checks.find((c) => c.id === 'migration-clean')?.passed).toBe(false);
     expect(out.report?.timings.deletedAt).not.toBeNull();
     expect(renderReportMarkdown(out.report as NonNullable<typeof out.report>)).toContain('| schema_migrations present and not dirty | FAIL |');
+  });
+});
+
+describe('day2 restore-test report after a failure', () => {
+  it('a failed validation Job still writes the Markdown + JSON report (failure, timings so far, Coder version) and uploads it', async () => {
+    const s = await setup('aurora-serverless-v2', { upload: 's3://ops-reports/restore-tests/' });
+    s.kubectl.waitForJob = async () => 'failed';
+    const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const s3Mock = mockClient(s3);
+    s3Mock.on(PutObjectCommand).resolves({});
+    const deps = { ...s.deps, s3: async () => s3, coderVersion: async () => 'v2.35.3+1a2b3c' };
+    const out = await runRestoreTest(s.options, deps, s.run);
+    expect(out.phase.status).toBe('failed');
+    expect(out.phase.failure?.stepId).toBe('validate');
+    const id = 'demo-restore-test-20261120120000';
+    expect(s.rds.clusters.has(id)).toBe(false); // cleanup still deleted the copy
+    const json = JSON.parse(await readFile(path.join(s.stateDir, 'reports', `${id}.json`), 'utf8')) as RestoreTestReport;
+    expect(json).toMatchObject({
+      passed: false, restoreId: id,
+      failure: { stepId: 'validate', error: expect.stringMatching(/./) },
+      versions: { coder: 'v2.35.3+1a2b3c', engine: '16.6' },
+      restorePoint: { mode: 'pitr', time: '2026-11-20T11:55:00.000Z' },
+      objectives: { rto: { achievedMinutes: null, passed: false }, rpo: { achievedMinutes: 6, passed: true } },
+      checks: [],
+    });
+    expect(json.timings).toMatchObject({ startedAt: '2026-11-20T12:00:00.000Z', restoreStartedAt: '2026-11-20T12:01:00.000Z', availableAt: expect.any(String), validatedAt: null });
+    expect(json.steps.map((st) => `${st.id}:${st.status}`)).toEqual(['sweep-leftovers:done', 'restore-point:done', 'restore:pending', 'validate:failed', 'delete-copy:pending']);
+    const md = await readFile(path.join(s.stateDir, 'reports', `${id}.md`), 'utf8');
+    expect(md).toContain('— FAILED');
+    expect(md).toContain('The run stopped at step `validate`');
+    expect(md).toContain('| Coder version | v2.35.3+1a2b3c |');
+    expect(s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).toEqual([`restore-tests/${id}.json`, `restore-tests/${id}.md`]);
+    expect(out.uploaded).toHaveLength(2);
+    expect(md).not.toContain(PASSWORD);
+  });
+
+  it('when the runner throws (executePhase), the report is written and the same error is thrown with the report path', async () => {
+    const s = await setup('aurora-serverless-v2');
+    s.rds.createInstanceFailures.push(Object.assign(new Error('no capacity'), { name: 'InsufficientDBInstanceCapacityFault' }));
+    const failure = new CheckFailedError('day2-restore-test failed at step "restore"');
+    const throwing: PhaseRunner = async (phase, services, overrides) => {
+      const result = await s.run(phase, services, overrides);
+      if (result.status === 'failed') throw failure;
+      return result;
+    };
+    const deps = { ...s.deps, coderVersion: async () => { throw new Error('connect ECONNREFUSED'); } };
+    await expect(runRestoreTest(s.options, deps, throwing)).rejects.toBe(failure);
+    const id = 'demo-restore-test-20261120120000';
+    expect(failure.exitCode).toBe(new CheckFailedError('x').exitCode);
+    expect(failure.nextSteps).toEqual([`Read the report: ${path.join(s.stateDir, 'reports', `${id}.md`)}`]);
+    const json = JSON.parse(await readFile(path.join(s.stateDir, 'reports', `${id}.json`), 'utf8')) as RestoreTestReport;
+    expect(json).toMatchObject({ passed: false, failure: { stepId: 'restore', error: expect.stringMatching(/no capacity/) }, versions: { coder: null }, timings: { restoreStartedAt: null, availableAt: null } });
   });
 });
 
