@@ -63,9 +63,17 @@ export function restoreIdentifier(deployment: string, at: Date): string {
   return `${deployment}-restore-test-${stamp}`;
 }
 
-/** The writer instance created in a restored Aurora cluster. */
+/** RDS DB identifiers are at most 63 characters. */
+export const RDS_IDENTIFIER_MAX = 63;
+
+/**
+ * The writer instance created in a restored Aurora cluster: `<restoreId>-writer`, or `<restoreId>-w` when
+ * that would pass the 63-character limit (deployment names of 29–32 characters). Always derived from the
+ * restore id, so a resumed run finds it; it carries the restore-id tags, so the sweep finds it too.
+ */
 export function auroraInstanceIdentifier(restoreId: string): string {
-  return `${restoreId}-writer`;
+  const full = `${restoreId}-writer`;
+  return full.length <= RDS_IDENTIFIER_MAX ? full : `${restoreId}-w`;
 }
 
 function tags(source: RestoreSource, restoreId: string): Tag[] {

@@ -61,7 +61,12 @@ export function fakeRds(clock: () => Date, seed: { clusters?: DBCluster[]; insta
   });
   mock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: seed.clusterSnapshots ?? [] });
   mock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: seed.snapshots ?? [] });
+  // RDS: 1–63 letters, digits or hyphens, starting with a letter, no trailing or double hyphen
+  const checkIdentifier = (id: string): void => {
+    if (!/^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}$/.test(id) || id.endsWith('-')) throw Object.assign(new Error(`The parameter DBInstanceIdentifier is not a valid identifier: ${id}`), { name: 'InvalidParameterValue' });
+  };
   const newCluster = (id: string, tags: Tag[] | undefined): object => {
+    checkIdentifier(id);
     log.push(`restore-cluster ${id}`);
     clusters.set(id, { DBClusterIdentifier: id, Status: 'creating', TagList: tags ?? [], ClusterCreateTime: clock(), Endpoint: `${id}.cluster-x.us-east-1.rds.amazonaws.com`, Port: 5432, DBClusterMembers: [] });
     return {};
@@ -69,6 +74,7 @@ export function fakeRds(clock: () => Date, seed: { clusters?: DBCluster[]; insta
   mock.on(RestoreDBClusterToPointInTimeCommand).callsFake((input: { DBClusterIdentifier: string; Tags?: Tag[] }) => newCluster(input.DBClusterIdentifier, input.Tags));
   mock.on(RestoreDBClusterFromSnapshotCommand).callsFake((input: { DBClusterIdentifier: string; Tags?: Tag[] }) => newCluster(input.DBClusterIdentifier, input.Tags));
   const newInstance = (id: string, tags: Tag[] | undefined, cluster?: string): object => {
+    checkIdentifier(id);
     log.push(`${cluster ? 'create-instance' : 'restore-instance'} ${id}`);
     instances.set(id, { DBInstanceIdentifier: id, DBInstanceStatus: 'creating', TagList: tags ?? [], InstanceCreateTime: clock(), ...(cluster ? { DBClusterIdentifier: cluster } : { Endpoint: { Address: `${id}.x.us-east-1.rds.amazonaws.com`, Port: 5432 } }) });
     const c = cluster ? clusters.get(cluster) : undefined;
@@ -77,6 +83,7 @@ export function fakeRds(clock: () => Date, seed: { clusters?: DBCluster[]; insta
   };
   const createInstanceFailures: Error[] = [];
   mock.on(CreateDBInstanceCommand).callsFake((input: { DBInstanceIdentifier: string; Tags?: Tag[]; DBClusterIdentifier?: string }) => {
+    checkIdentifier(input.DBInstanceIdentifier);
     const failure = createInstanceFailures.shift();
     if (failure) throw failure;
     return newInstance(input.DBInstanceIdentifier, input.Tags, input.DBClusterIdentifier);

@@ -16,7 +16,7 @@ import type { Phase } from '../../src/engine/types.js';
 import type { PhaseRunner } from '../../src/day2/phase-runner.js';
 import { computeObjectives, renderReportMarkdown, type RestoreTestReport } from '../../src/day2/restore-report.js';
 import { runRestoreTest, type RestoreTestOptions } from '../../src/day2/restore-test.js';
-import type { RestoreSource } from '../../src/day2/restore-db.js';
+import { auroraInstanceIdentifier, restoreIdentifier, type RestoreSource } from '../../src/day2/restore-db.js';
 import type { JobKubectl } from '../../src/day2/validation-job.js';
 import type { ValidationSnapshot } from '../../src/day2/validation-sql.js';
 import { fakeRds, type FakeRds } from './fake-rds.js';
@@ -227,6 +227,27 @@ describe('day2 restore-test on RDS and housekeeping', () => {
     expect(out.report?.checks.find((c) => c.id === 'migration-clean')?.passed).toBe(false);
     expect(out.report?.timings.deletedAt).not.toBeNull();
     expect(renderReportMarkdown(out.report as NonNullable<typeof out.report>)).toContain('| schema_migrations present and not dirty | FAIL |');
+  });
+});
+
+describe('day2 restore-test identifiers', () => {
+  it('a 32-character deployment name gets a writer id within the 63-character RDS limit, tagged and swept like any other', async () => {
+    const name = 'platform-engineering-prod-east-1';
+    expect(name).toHaveLength(32);
+    expect(auroraInstanceIdentifier(restoreIdentifier('demo', new Date('2026-11-20T12:00:00Z')))).toBe('demo-restore-test-20261120120000-writer');
+    const s = await setup('aurora-serverless-v2', { keep: true });
+    s.options.source = { ...s.options.source, deployment: name };
+    s.kubectl.waitForJob = async () => 'failed'; // the copy is kept (--keep) for the next run's sweep
+    expect((await runRestoreTest(s.options, s.deps, s.run)).phase.failure?.stepId).toBe('validate');
+    const id = `${name}-restore-test-20261120120000`;
+    const writer = calls(s.rds, CreateDBInstanceCommand)[0];
+    expect(writer).toMatchObject({ DBInstanceIdentifier: `${id}-w`, DBClusterIdentifier: id, Tags: expect.arrayContaining([{ Key: 'coder-platform:deployment', Value: name }, { Key: 'coder-platform:purpose', Value: 'restore-test' }, { Key: 'coder-platform:restore-test-id', Value: id }]) });
+    expect((writer?.DBInstanceIdentifier as string).length).toBeLessThanOrEqual(63);
+    // the next run's sweep finds the kept copy by its tags and deletes the writer, then the cluster
+    s.kubectl.waitForJob = async () => 'complete';
+    const next = await runRestoreTest({ ...s.options, keep: false }, s.deps, s.run);
+    expect(s.rds.log.slice(2, 4)).toEqual([`delete-instance ${id}-w`, `delete-cluster ${id}`]);
+    expect(next.phase.status).toBe('succeeded');
   });
 });
 
