@@ -240,6 +240,12 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
     expect(coderd).toContain('secret:coder/database/master-??????');
     expect(coderd).toContain('secret:coder/coder/*');
     expect(coderd).toContain('rds-db:connect');
+    // kms:Decrypt only on the database key (by alias) and only through Secrets Manager
+    const decrypt = policyStatements(cluster, 'secretsmanager:GetSecretValue').find((st) => actionsOf(st).includes('kms:Decrypt'));
+    expect(decrypt?.Resource).not.toBe('*');
+    expect(JSON.stringify(decrypt?.Resource)).toContain(':key/*');
+    expect(decrypt?.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' }, 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/coder/database' } });
+    get(shape).template('data').hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/coder/database' });
   });
 
   it('lets provisioners create exactly what the EC2 templates create, only with the tag key the templates set and under the deployment IAM path', () => {

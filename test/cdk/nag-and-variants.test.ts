@@ -2,7 +2,7 @@
  * cdk-nag: both packs run on every synth and any unacknowledged finding fails it; acknowledgements are
  * scoped to constructs, never to an app or a whole stack. Plus the config switches that change the templates.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
@@ -14,6 +14,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCoderPlatformApp } from '../../assets/cdk/lib/app.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { reportViolations, resolveConfig, resourcesOf, synthesize, type Synthesized } from './synth.js';
+
+const commandsDir = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'src', 'commands');
 
 describe('cdk-nag', () => {
   it.each(['mvp-500', 'scale-3000'] as const)('%s synthesizes with AwsSolutions and NIST 800-53 rev 5 and no unacknowledged finding', (shape) => {
@@ -40,8 +42,8 @@ describe('cdk-nag', () => {
     expect(() => app.synth()).toThrow(/AwsSolutions-EC23/);
   });
 
-  it('acknowledges findings on specific constructs with a reason, never app- or stack-wide', () => {
-    const { app } = buildCoderPlatformApp(resolveConfig('scale-3000'), { outdir: mkdtempSync(path.join(tmpdir(), 'cdk-nag-')) });
+  it.each(['mvp-500', 'scale-3000'] as const)('%s acknowledges findings on specific constructs with a true reason, never app- or stack-wide', (shape) => {
+    const { app } = buildCoderPlatformApp(resolveConfig(shape), { outdir: mkdtempSync(path.join(tmpdir(), 'cdk-nag-')) });
     app.synth();
     const ours = app.node.findAll().flatMap((construct) =>
       construct.node.metadata
@@ -55,6 +57,13 @@ describe('cdk-nag', () => {
       expect(ack.construct instanceof App || ack.construct instanceof Stack, `${ack.id} on ${ack.construct.node.path}`).toBe(false);
       expect(ack.reason.length, `${ack.id} needs a specific reason`).toBeGreaterThan(40);
       if (/IAM[45]$/.test(ack.id)) throw new Error(`${ack.id} on ${ack.construct.node.path} is not narrowed with appliesTo`);
+      // A reason that points at a CLI command points at one that exists
+      for (const [, command] of ack.reason.matchAll(/`coder-platform`?\s+([a-z0-9-]+)/g)) {
+        const exists = [path.join(commandsDir, `${command}.ts`), path.join(commandsDir, command ?? '')].some((f) => existsSync(f));
+        expect(exists, `${ack.id} on ${ack.construct.node.path} cites coder-platform ${command}, which is no command`).toBe(true);
+      }
+      // Coder's audit log is a Premium feature: a reason may not lean on it without saying so
+      if (/audit/i.test(ack.reason)) expect(ack.reason, ack.id).toMatch(/Premium/);
     }
   });
 });

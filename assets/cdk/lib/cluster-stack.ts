@@ -141,15 +141,24 @@ export class ClusterStack extends Stack {
     const secretArn = (nameOrPrefix: string) => this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: nameOrPrefix, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const cliSecretPrefix = secretNames(config.deployment.name).adminPassword.replace(/admin-password$/, '');
     coderdRoleStatements.push(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [secretArn(`${names.dbSecret}-??????`), secretArn(`${cliSecretPrefix}*`)] }));
-    coderdRoleStatements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: ['*'], conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } } }));
+    // The master secret is encrypted with the data stack's key, deployed concurrently: named by its alias, not its ARN.
+    const keysOfRegion = this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
+    coderdRoleStatements.push(
+      new iam.PolicyStatement({
+        sid: 'DecryptDatabaseSecret',
+        actions: ['kms:Decrypt'],
+        resources: [keysOfRegion],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` }, 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': names.databaseKeyAlias } },
+      }),
+    );
     const dbUserArn = this.formatArn({ service: 'rds-db', resource: 'dbuser', resourceName: `*/${config.database.masterUsername}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     coderdRoleStatements.push(new iam.PolicyStatement({ actions: ['rds-db:connect'], resources: [dbUserArn] }));
     attachPolicy(coderdRole, coderdRoleStatements);
-    acknowledge(coderdRole, 'AwsSolutions-IAM5', 'Secrets Manager appends a random 6-character suffix to secret ARNs; the CLI-owned secrets share the <name>/coder/ prefix; the database resource id is unknown until the concurrently deployed data stack exists, so the user name scopes rds-db:connect; kms:Decrypt is limited to calls via Secrets Manager.', [
+    acknowledge(coderdRole, 'AwsSolutions-IAM5', 'Secrets Manager appends a random 6-character suffix to secret ARNs; the CLI-owned secrets share the <name>/coder/ prefix; the database resource id is unknown until the concurrently deployed data stack exists, so the user name scopes rds-db:connect; kms:Decrypt is limited to the database key (by its alias, the key is in the concurrently deployed data stack) and to calls via Secrets Manager.', [
       `Resource::arn:<AWS::Partition>:secretsmanager:${this.region}:${this.account}:secret:${names.dbSecret}-??????`,
       `Resource::arn:<AWS::Partition>:secretsmanager:${this.region}:${this.account}:secret:${cliSecretPrefix}*`,
       `Resource::arn:<AWS::Partition>:rds-db:${this.region}:${this.account}:dbuser:*/${config.database.masterUsername}`,
-      'Resource::*',
+      `Resource::arn:<AWS::Partition>:kms:${this.region}:${this.account}:key/*`,
     ]);
     associate('CoderdPodIdentity', coderdRole, SERVICE_ACCOUNTS.coderd);
 

@@ -46,6 +46,7 @@ export function resourceNames(config: CoderPlatformConfig): {
   drVault: string;
   drStack: string;
   workspaceInstanceRole: string;
+  databaseKeyAlias: string;
 } {
   const name = config.deployment.name;
   // Target-group names are limited to 32 characters.
@@ -58,6 +59,8 @@ export function resourceNames(config: CoderPlatformConfig): {
     drVault: `${name}-dr`,
     drStack: `${name}-dr`,
     workspaceInstanceRole: `${name}-workspace-instance`,
+    // The data stack's KMS key (storage, master secret, backups); coderd may decrypt through it by this alias.
+    databaseKeyAlias: `alias/${name}/database`,
   };
 }
 

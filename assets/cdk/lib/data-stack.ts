@@ -12,7 +12,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
 import { availabilityZones, type CoderPlatformConfig } from '../../../src/config/schema.js';
 import { OUTPUT_KEYS } from '../../../src/deployment/outputs.js';
-import { acknowledge } from './common.js';
+import { acknowledge, resourceNames } from './common.js';
 import type { NetworkStack } from './network-stack.js';
 
 export interface DataStackProps extends StackProps {
@@ -37,7 +37,7 @@ export class DataStack extends Stack {
     const deletionProtection = db.deletionProtection || production;
 
     this.key = new kms.Key(this, 'DatabaseKey', {
-      alias: `alias/${name}/database`,
+      alias: resourceNames(config).databaseKeyAlias,
       description: `${name}: database storage, credentials and backups`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -205,7 +205,8 @@ export class DataStack extends Stack {
 }
 
 function acknowledgeSecretRotation(database: Construct): void {
-  const reason = 'Master credentials are rotated by the operator runbook (`coder-platform` rotate), which also rewrites the coderd connection secret; automatic rotation would break coderd connections between rotation and the rewrite.';
+  const reason =
+    'No rotation schedule: coderd reads the password from the coder-db-url Kubernetes secret that `coder-platform day1` builds from this secret, so a scheduled rotation would change the password under a running coderd. Rotate by hand: change the master password (RDS / Secrets Manager), then re-run `coder-platform day1` to rewrite coder-db-url and restart coderd.';
   acknowledge(database, 'AwsSolutions-SMG4', reason);
   acknowledge(database, 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason);
 }

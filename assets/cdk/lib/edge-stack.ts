@@ -48,8 +48,12 @@ export class EdgeStack extends Stack {
       crossZoneEnabled: true,
       deletionProtection: production,
     });
-    acknowledge(nlb, 'AwsSolutions-ELB2', 'TLS ends at the NLB and coderd records every request in its own audit and access logs; VPC flow logs (ALL) cover the connection metadata.');
-    acknowledge(nlb, 'NIST.800.53.R5-ELBLoggingEnabled', 'TLS ends at the NLB and coderd records every request in its own audit and access logs; VPC flow logs (ALL) cover the connection metadata.');
+    // NLB access logs would need an S3 bucket of their own (with its own logging, encryption and retention) and cover
+    // only the TLS listener; this is the trade-off, stated as it is.
+    const noAccessLogs =
+      'NLB access logs are not enabled: VPC flow logs (ALL) record every connection to the NLB (addresses, ports, bytes). Request-level records come from Coder only with a Premium license (audit log); without one, per-request history is not kept. Enable NLB access logs to an S3 bucket if that is required.';
+    acknowledge(nlb, 'AwsSolutions-ELB2', noAccessLogs);
+    acknowledge(nlb, 'NIST.800.53.R5-ELBLoggingEnabled', noAccessLogs);
     if (!production) acknowledge(nlb, 'NIST.800.53.R5-ELBDeletionProtectionEnabled', `Deletion protection is on for production only; this is a ${config.deployment.environment} deployment that day0 destroy must be able to remove.`);
 
     const healthCheck: elbv2.HealthCheck = {
