@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   DescribeAddonCommand, DescribeAddonVersionsCommand, DescribeClusterCommand, DescribeInsightCommand, DescribeNodegroupCommand, DescribeUpdateCommand,
-  EKSClient, ListAddonsCommand, ListInsightsCommand, UpdateAddonCommand, UpdateClusterVersionCommand, UpdateNodegroupVersionCommand,
+  EKSClient, ListAddonsCommand, ListInsightsCommand, ListUpdatesCommand, UpdateAddonCommand, UpdateClusterVersionCommand, UpdateNodegroupVersionCommand,
 } from '@aws-sdk/client-eks';
 import { CreateDBClusterSnapshotCommand, DescribeDBClusterSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -94,8 +94,10 @@ async function setup(opts: Partial<UpgradeOptions>) {
     cluster.version = i.version;
     return { update: { id: 'u-cp' } };
   });
-  eksMock.on(DescribeNodegroupCommand).callsFake((i: { nodegroupName: string }) => ({ nodegroup: { version: groups[i.nodegroupName], status: 'ACTIVE' } }));
+  const groupStatus: Record<string, string> = {};
+  eksMock.on(DescribeNodegroupCommand).callsFake((i: { nodegroupName: string }) => ({ nodegroup: { version: groups[i.nodegroupName], status: groupStatus[i.nodegroupName] ?? 'ACTIVE' } }));
   eksMock.on(UpdateNodegroupVersionCommand).callsFake((i: { nodegroupName: string; version: string }) => {
+    if (groupStatus[i.nodegroupName] === 'UPDATING') throw Object.assign(new Error('Nodegroup cannot be updated as it is currently not in Active State'), { name: 'ResourceInUseException' });
     log.push(`eks nodegroup ${i.nodegroupName} ${i.version}`);
     groups[i.nodegroupName] = i.version;
     return { update: { id: `u-${i.nodegroupName}` } };
@@ -144,7 +146,7 @@ async function setup(opts: Partial<UpgradeOptions>) {
   const kubectl = { apply: async (manifests: object[]) => void log.push(...manifests.map((m) => `scale ${JSON.stringify(m)}`)) };
   const services = { eks, rds, helm, coder, kubectl, now: () => new Date((now += 1000)) };
   const run: PhaseRunner = (phase, s, overrides) => runPhase(phase as Phase<typeof s>, s, { deployment: 'demo', stateDir, command: 'coder-platform day2 upgrade', host, ...overrides });
-  return { log, helm, coder, host, options, services, run, eksMock, stateDir, configPath };
+  return { log, helm, coder, host, options, services, run, eksMock, stateDir, configPath, groups, groupStatus };
 }
 
 describe('day2 upgrade gate', () => {
@@ -258,9 +260,31 @@ describe('day2 upgrade', () => {
     expect(out.addons).toEqual(['coredns=v1.12.1-eksbuild.1']);
     expect(await readFile(s.configPath, 'utf8')).toContain('kubernetesVersion: "1.34" # EKS standard support');
     expect(out.phase.outputs['config-kubernetes-version']).toMatchObject({ key: 'cluster.kubernetesVersion', value: '1.34', changed: true });
+    expect(s.eksMock.commandCalls(ListUpdatesCommand)).toHaveLength(0);
     // a second run finds everything done (isDone probes) and changes nothing
     const again = await runUpgrade(s.options, s.services, s.run);
     expect(again.phase.status).toBe('succeeded');
     expect(s.log).toHaveLength(5);
+  });
+
+  it('on resume, a node group already UPDATING is waited for (ListUpdates) instead of a second UpdateNodegroupVersion', async () => {
+    const s = await setup({ kubernetesVersion: '1.34' });
+    // the crashed run had started the provisioner group's version update
+    s.groupStatus['demo-prov'] = 'UPDATING';
+    s.eksMock.on(ListUpdatesCommand).callsFake((i: { nodegroupName?: string }) => ({ updateIds: i.nodegroupName === 'demo-prov' ? ['u-old-config', 'u-prov-inflight'] : [] }));
+    let polls = 0;
+    s.eksMock.on(DescribeUpdateCommand).callsFake((i: { updateId: string }) => {
+      if (i.updateId !== 'u-prov-inflight') return { update: { id: i.updateId, status: 'Successful' } };
+      polls += 1;
+      if (polls < 3) return { update: { id: i.updateId, status: 'InProgress' } };
+      s.groups['demo-prov'] = '1.34';
+      delete s.groupStatus['demo-prov'];
+      return { update: { id: i.updateId, status: 'Successful' } };
+    });
+    const out = await runUpgrade(s.options, s.services, s.run);
+    expect(out.phase.status).toBe('succeeded');
+    expect(s.log).toEqual(['eks control-plane 1.34', 'eks nodegroup demo-control 1.34', 'eks nodegroup demo-ws 1.34', 'eks addon coredns v1.12.1-eksbuild.1']);
+    expect(s.eksMock.commandCalls(UpdateNodegroupVersionCommand).map((c) => c.args[0].input.nodegroupName)).toEqual(['demo-control', 'demo-ws']);
+    expect(s.host.events.some((e) => e.code === 'UPGRADE_UPDATE_IN_PROGRESS' && /u-prov-inflight/.test(e.message))).toBe(true);
   });
 });

@@ -116,6 +116,17 @@ function recordVersionStep(o: UpgradePhaseOptions, id: string, dependsOn: string
   };
 }
 
+/** The node group's update that is still InProgress (ListUpdates, newest first), if any. */
+async function inProgressUpdate(eks: EKSClient, clusterName: string, nodegroupName: string): Promise<string | undefined> {
+  const sdk = await import('@aws-sdk/client-eks');
+  const ids = (await awsCall('eks:ListUpdates', () => eks.send(new sdk.ListUpdatesCommand({ name: clusterName, nodegroupName })), nodegroupName)).updateIds ?? [];
+  for (const updateId of [...ids].reverse()) {
+    const update = (await awsCall('eks:DescribeUpdate', () => eks.send(new sdk.DescribeUpdateCommand({ name: clusterName, nodegroupName, updateId })), nodegroupName)).update;
+    if (update?.status === 'InProgress') return updateId;
+  }
+  return undefined;
+}
+
 export function upgradePhase(o: UpgradePhaseOptions): Phase<UpgradeServices> {
   const coderOn = o.coderVersion !== undefined;
   const k8sOn = o.kubernetesVersion !== undefined;
@@ -286,11 +297,34 @@ export function upgradePhase(o: UpgradePhaseOptions): Phase<UpgradeServices> {
       const group = (await awsCall('eks:DescribeNodegroup', () => services.eks.send(new DescribeNodegroupCommand({ clusterName: o.clusterName, nodegroupName: ng.eksName })), ng.eksName)).nodegroup;
       return group?.version === outputs.gate?.kubernetesTo && group?.status === 'ACTIVE' ? { version: group.version as string } : undefined;
     },
-    async run({ services, outputs, signal }) {
+    async run({ services, outputs, signal, host }) {
       const version = outputs.gate?.kubernetesTo as string;
       const sdk = await import('@aws-sdk/client-eks');
-      const update = await awsCall('eks:UpdateNodegroupVersion', () => services.eks.send(new sdk.UpdateNodegroupVersionCommand({ clusterName: o.clusterName, nodegroupName: ng.eksName, version })), ng.eksName);
-      if (update.update?.id) await waitForEksUpdate(services.eks, { name: o.clusterName, nodegroupName: ng.eksName, updateId: update.update.id }, signal, interval, `node group ${ng.eksName} ${version}`);
+      const what = `node group ${ng.eksName} ${version}`;
+      const describe = async () => (await awsCall('eks:DescribeNodegroup', () => services.eks.send(new sdk.DescribeNodegroupCommand({ clusterName: o.clusterName, nodegroupName: ng.eksName })), ng.eksName)).nodegroup;
+      // an update already running (this upgrade before a crash, or anyone's): wait for it instead of a second
+      // UpdateNodegroupVersion, which EKS refuses with ResourceInUseException
+      const waitForRunning = async (): Promise<boolean> => {
+        const updateId = await inProgressUpdate(services.eks, o.clusterName, ng.eksName);
+        if (updateId === undefined) return false;
+        host.emit({ level: 'info', code: 'UPGRADE_UPDATE_IN_PROGRESS', message: `Node group ${ng.eksName} is already updating (${updateId}): waiting for that update.` });
+        await waitForEksUpdate(services.eks, { name: o.clusterName, nodegroupName: ng.eksName, updateId }, signal, interval, what);
+        return true;
+      };
+      let group = await describe();
+      if (group?.status === 'UPDATING' && (await waitForRunning())) group = await describe();
+      if (group?.version === version) return { version };
+      let updateId: string | undefined;
+      try {
+        updateId = (await services.eks.send(new sdk.UpdateNodegroupVersionCommand({ clusterName: o.clusterName, nodegroupName: ng.eksName, version }))).update?.id;
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'ResourceInUseException' || !(await waitForRunning())) {
+          await awsCall('eks:UpdateNodegroupVersion', () => Promise.reject(error), ng.eksName); // throws, wrapped
+        }
+        if ((await describe())?.version === version) return { version };
+        updateId = (await awsCall('eks:UpdateNodegroupVersion', () => services.eks.send(new sdk.UpdateNodegroupVersionCommand({ clusterName: o.clusterName, nodegroupName: ng.eksName, version })), ng.eksName)).update?.id;
+      }
+      if (updateId) await waitForEksUpdate(services.eks, { name: o.clusterName, nodegroupName: ng.eksName, updateId }, signal, interval, what);
       return { version };
     },
   }));
