@@ -2,7 +2,7 @@
  * Business-hours schedule arithmetic (seed-facts §7, defect 23): EventBridge Scheduler cron expressions
  * for the scale-up / scale-down times, and the next transitions in the schedule's time zone and the
  * operator's. Pure functions; luxon does the time-zone and daylight-saving work (06:45 local stays 06:45
- * local when the UTC offset changes).
+ * local when the UTC offset changes; times inside a change follow EventBridge Scheduler, see nextTransitions).
  */
 import { DateTime } from 'luxon';
 import { WEEKDAYS } from '../config/schema.js';
@@ -33,6 +33,8 @@ export interface Transition {
   at: string;
   schedule: ZonedTime;
   user: ZonedTime;
+  /** The local time occurs twice that day (fall-back change); EventBridge Scheduler runs it once. */
+  repeatedHour?: true;
 }
 
 function hourMinute(value: string): { hour: number; minute: number } {
@@ -88,8 +90,27 @@ function zoned(instant: DateTime, zone: string): ZonedTime {
 }
 
 /**
- * The next `count` transitions strictly after `from`. A local time that does not exist on a
- * spring-forward day moves forward with the clock, as EventBridge Scheduler does.
+ * The instant EventBridge Scheduler runs `hour:minute` local time on `date`, or undefined when it does not
+ * run that day. AWS: "When the time shifts forward in Spring, your schedule invocation gets skipped if the
+ * cron expression falls on a non-existent date and time. When the time shifts back in the Fall, your
+ * schedule runs only once and doesn't repeat its invocation"
+ * (https://repost.aws/knowledge-center/eventbridge-scheduler-adjust-dst). AWS does not say which of the two
+ * instants of a repeated time it uses; we show the first (the earlier offset) and mark it `repeatedHour`.
+ */
+function scheduledInstant(date: DateTime, hour: number, minute: number, zone: string): { at: DateTime; repeatedHour: boolean } | undefined {
+  const at = DateTime.fromObject({ year: date.year, month: date.month, day: date.day, hour, minute }, { zone });
+  if (at.hour !== hour || at.minute !== minute) return undefined; // skipped by the spring-forward change
+  for (const back of [60, 30]) {
+    const earlier = at.minus({ minutes: back });
+    if (earlier.hour === hour && earlier.minute === minute && earlier.day === date.day) return { at: earlier, repeatedHour: true };
+  }
+  const later = at.plus({ minutes: 60 });
+  return { at, repeatedHour: later.hour === hour && later.minute === minute && later.day === date.day };
+}
+
+/**
+ * The next `count` transitions strictly after `from`, as EventBridge Scheduler runs them: a local time the
+ * spring-forward change skips does not run that day; a time repeated by the fall-back change runs once.
  */
 export function nextTransitions(schedule: ScheduleTimes, from: Date, count = 5, userZone = Intl.DateTimeFormat().resolvedOptions().timeZone): Transition[] {
   const start = DateTime.fromJSDate(from, { zone: schedule.timezone });
@@ -104,12 +125,15 @@ export function nextTransitions(schedule: ScheduleTimes, from: Date, count = 5, 
     const weekday = WEEKDAYS[date.weekday - 1] as Weekday;
     if (!schedule.weekdays.includes(weekday)) continue;
     const today = times
-      .map(([kind, t]) => ({ kind, at: DateTime.fromObject({ year: date.year, month: date.month, day: date.day, hour: t.hour, minute: t.minute }, { zone: schedule.timezone }) }))
+      .flatMap(([kind, t]) => {
+        const run = scheduledInstant(date, t.hour, t.minute, schedule.timezone);
+        return run === undefined ? [] : [{ kind, ...run }];
+      })
       .filter((t) => t.at.toMillis() > from.getTime())
       .sort((a, b) => a.at.toMillis() - b.at.toMillis());
     for (const t of today) {
       if (out.length === count) break;
-      out.push({ kind: t.kind, at: t.at.toUTC().toISO({ suppressMilliseconds: true }) as string, schedule: zoned(t.at, schedule.timezone), user: zoned(t.at, userZone) });
+      out.push({ kind: t.kind, at: t.at.toUTC().toISO({ suppressMilliseconds: true }) as string, schedule: zoned(t.at, schedule.timezone), user: zoned(t.at, userZone), ...(t.repeatedHour ? { repeatedHour: true } : {}) });
     }
   }
   return out;

@@ -52,7 +52,7 @@ export function renderScheduleView(v: ScheduleView): string {
     ...v.nodeGroups.map((g) => `    ${g.configName.padEnd(20)} ${String(g.minSize ?? '-').padStart(3)}  ${String(g.desiredSize ?? '-').padStart(7)}  ${String(g.maxSize ?? '-').padStart(3)}   ${String(g.peak ?? '-').padStart(4)}  ${String(g.offHours ?? '-').padStart(9)}`),
     '',
     `  Next transitions (${v.timezone} | ${v.userTimezone})`,
-    ...(v.next.length === 0 ? ['    none while suspended or disabled'] : v.next.map((t) => `    ${t.kind.padEnd(10)} ${t.schedule.local} ${t.schedule.offset.padEnd(7)} | ${t.user.local} ${t.user.offset}`)),
+    ...(v.next.length === 0 ? ['    none while suspended or disabled'] : v.next.map((t) => `    ${t.kind.padEnd(10)} ${t.schedule.local} ${t.schedule.offset.padEnd(7)} | ${t.user.local} ${t.user.offset}${t.repeatedHour ? '  (this local time occurs twice today; it runs once)' : ''}`)),
   ];
   if (v.runningWorkspaces !== null) lines.push('', `  Running workspaces: ${v.runningWorkspaces}`);
   for (const w of v.warnings) lines.push(style.yellow(`  ! ${w}`));

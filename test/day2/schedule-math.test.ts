@@ -29,9 +29,21 @@ describe('next schedule transitions', () => {
     expect(t[1]?.user).toEqual({ zone: 'UTC', local: 'Mon 2026-11-02 11:45', offset: 'UTC' });
   });
 
-  it('moves a time that does not exist on the spring-forward day forward with the clock', () => {
-    const t = nextTransitions({ scaleUp: '02:30', scaleDown: '18:00', weekdays: ['SUN'], timezone: 'America/New_York' }, new Date('2026-03-08T00:00:00Z'), 1, 'UTC');
-    expect(t[0]).toMatchObject({ kind: 'scale-up', at: '2026-03-08T07:30:00Z', schedule: { local: 'Sun 2026-03-08 03:30', offset: 'UTC-4' } });
+  it('skips a time that does not exist on the spring-forward day, as EventBridge Scheduler does', () => {
+    // 02:30 does not exist in New York on Sunday 2026-03-08 (02:00 EST → 03:00 EDT): no scale-up that day
+    const t = nextTransitions({ scaleUp: '02:30', scaleDown: '18:00', weekdays: ['SUN'], timezone: 'America/New_York' }, new Date('2026-03-08T00:00:00Z'), 2, 'UTC');
+    expect(t.map((x) => [x.kind, x.at])).toEqual([['scale-down', '2026-03-08T22:00:00Z'], ['scale-up', '2026-03-15T06:30:00Z']]);
+    expect(t[1]?.schedule).toEqual({ zone: 'America/New_York', local: 'Sun 2026-03-15 02:30', offset: 'UTC-4' });
+  });
+
+  it('runs a time repeated by the November fall-back change once, at its first occurrence', () => {
+    // 01:30 happens twice in New York on Sunday 2026-11-01 (01:30 EDT = 05:30Z, then 01:30 EST = 06:30Z)
+    const t = nextTransitions({ scaleUp: '01:30', scaleDown: '18:00', weekdays: ['SUN'], timezone: 'America/New_York' }, new Date('2026-11-01T00:00:00Z'), 3, 'UTC');
+    expect(t.map((x) => [x.kind, x.at])).toEqual([['scale-up', '2026-11-01T05:30:00Z'], ['scale-down', '2026-11-01T23:00:00Z'], ['scale-up', '2026-11-08T06:30:00Z']]);
+    expect(t[0]).toMatchObject({ repeatedHour: true, schedule: { local: 'Sun 2026-11-01 01:30', offset: 'UTC-4' } });
+    expect(t[2]?.repeatedHour).toBeUndefined();
+    // already past the first 01:30: the second one does not run
+    expect(nextTransitions({ scaleUp: '01:30', scaleDown: '18:00', weekdays: ['SUN'], timezone: 'America/New_York' }, new Date('2026-11-01T06:00:00Z'), 1, 'UTC')[0]?.kind).toBe('scale-down');
   });
 });
 
