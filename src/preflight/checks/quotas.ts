@@ -27,12 +27,18 @@ interface QuotaValue {
 
 const SUPPORT_CASE_URL = 'https://console.aws.amazon.com/support/home#/case/create?issueType=service-limit-increase';
 const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
-const normaliseName = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '');
-/** Names match ignoring case and punctuation (some tools strip the EC2 commas); a qualifier such as "per Region" may be added or left out. */
+/** Scope qualifiers AWS adds to some names and not others ("Secrets" vs "Secrets per Region"). */
+const QUALIFIERS = /\b(?:per (?:region|account)|in (?:this|the) (?:region|account))\b/g;
+/** Lower-case words, punctuation dropped (some tools strip the EC2 commas), scope qualifiers removed. */
+const nameWords = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, ' ').replace(QUALIFIERS, ' ').replace(/\s+/g, ' ').trim();
+/**
+ * Names match ignoring case, punctuation and a "per Region" / "per account" qualifier, and nothing else:
+ * every remaining word must match, in order, on both sides ("DB instance snapshots" is not "DB instances",
+ * "Clusters per node group" is not "Clusters").
+ */
 export function sameQuota(returned: string, expected: string): boolean {
-  const a = normaliseName(returned);
-  const b = normaliseName(expected);
-  return a.length > 0 && (a.startsWith(b) || b.startsWith(a));
+  const a = nameWords(returned);
+  return a.length > 0 && a === nameWords(expected);
 }
 
 export async function checkQuotas(services: PreflightServices): Promise<CheckOutcome> {
