@@ -68,3 +68,52 @@ describe('computeCapacityFit', () => {
     expect(fit.findings.find((f) => f.id === 'capacity-overcommit')).toMatchObject({ status: 'warn', current: '2.77× CPU, 1.52× memory' });
   });
 });
+
+describe('pods and EBS attachment slots per node', () => {
+  const finding = (fit: ReturnType<typeof computeCapacityFit>, id: string) => fit.findings.find((f) => f.id === id)!;
+  const onT3 = (concurrent: number) => profileConfig('mvp-500', { workspaces: { concurrent }, cluster: { nodeGroups: { 'coder-ws': { instanceTypes: ['t3.medium'] } } } });
+
+  it('fails pods per node when small workspaces crowd a t3.medium past its 17 max pods, volumes still fit', () => {
+    // t3.medium: 3 ENIs × (6 − 1) + 2 = 17 max pods; 28 shared slots − 1 root − 3 ENIs = 24 volume slots
+    // 240 workspaces (60 + 144 + 36) / 20 nodes = 12 + 5 DaemonSets = 17 ≤ 17: fits exactly
+    const edge = computeCapacityFit(onT3(240));
+    expect(edge.perNode).toEqual({ workspaces: 12, pods: 17, maxPods: 17, volumeSlots: 24 });
+    expect(finding(edge, 'capacity-pods-per-node').status).toBe('pass');
+    // 241 → 61 + 145 + 37 = 243 workspaces; ceil(243 / 20) = 13 + 5 = 18 > 17
+    const over = computeCapacityFit(onT3(241));
+    expect(over.podWorkspaces).toBe(243);
+    expect(over.perNode).toEqual({ workspaces: 13, pods: 18, maxPods: 17, volumeSlots: 24 });
+    expect(finding(over, 'capacity-pods-per-node')).toMatchObject({
+      status: 'fail', critical: true, required: '18 pods', current: '17 max pods',
+      message: '243 workspaces over 20 nodes = 13 per node + 5 DaemonSet pods = 18 of 17 max pods',
+      fix: expect.stringContaining('prefix delegation'),
+    });
+    expect(finding(over, 'capacity-volume-slots').status).toBe('pass');
+  });
+
+  it('fails EBS attachment slots when more volumes than 31 land on one m7i.12xlarge, pods still fit', () => {
+    // m7i.12xlarge: 32 dedicated EBS slots − 1 root = 31; 620 workspaces / 20 nodes = 31 volumes: fits exactly
+    const edge = computeCapacityFit(profileConfig('mvp-500', { workspaces: { concurrent: 620 } }));
+    expect(edge.perNode).toEqual({ workspaces: 31, pods: 36, maxPods: 234, volumeSlots: 31 });
+    expect(finding(edge, 'capacity-volume-slots').status).toBe('pass');
+    // 1,000 workspaces (250 + 600 + 150) / 20 = 50 volumes per node > 31 slots; 55 pods ≤ 234
+    const over = computeCapacityFit(profileConfig('mvp-500', { workspaces: { concurrent: 1000 } }));
+    expect(over.perNode).toEqual({ workspaces: 50, pods: 55, maxPods: 234, volumeSlots: 31 });
+    expect(finding(over, 'capacity-volume-slots')).toMatchObject({
+      status: 'fail', critical: true, required: '50 volumes per node', current: '31 EBS slots',
+      message: '50 workspace volumes per node against 31 EBS attachment slots (m7i.12xlarge)',
+    });
+    expect(finding(over, 'capacity-pods-per-node').status).toBe('pass');
+  });
+
+  it('shared Nitro slots: m5.2xlarge loses the root and its 4 ENIs, 24 volumes per node fail', () => {
+    // scale-3000 at 4,400 concurrent: pod sizes are 90 % → 1,100 + 1,980 + 440 + 440 = 3,960 over 200 nodes = 19.8 → 20 ≤ 23
+    const fits = computeCapacityFit(profileConfig('scale-3000', { workspaces: { concurrent: 4400 } }));
+    expect(fits.perNode).toMatchObject({ workspaces: 20, volumeSlots: 23 });
+    expect(finding(fits, 'capacity-volume-slots').status).toBe('pass');
+    // 5,200 concurrent → 1,300 + 2,340 + 520 + 520 = 4,680 / 200 = 23.4 → 24 > 28 − 1 − 4 = 23
+    const over = computeCapacityFit(profileConfig('scale-3000', { workspaces: { concurrent: 5200 } }));
+    expect(over.perNode).toEqual({ workspaces: 24, pods: 29, maxPods: 58, volumeSlots: 23 });
+    expect(finding(over, 'capacity-volume-slots')).toMatchObject({ status: 'fail', current: '23 EBS slots', message: expect.stringContaining('(m5.2xlarge)') });
+  });
+});
