@@ -260,6 +260,14 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
     expect(sid('CreateTagged')?.Condition).toEqual(requestTag);
     expect(actionsOf(sid('CreateWorkspaceRole'))).toEqual(['iam:CreateInstanceProfile', 'iam:CreateRole']);
     expect(sid('CreateWorkspaceRole')?.Condition).toEqual(requestTag);
+    // No other statement lets them create instances, volumes, security groups or roles without that tag
+    const createdKinds = /:(instance|volume|security-group|role|instance-profile)\//;
+    for (const st of statements.filter((x) => !['CreateTagged', 'CreateWorkspaceRole'].includes(x.Sid ?? ''))) {
+      if (!actionsOf(st).some((a) => ['ec2:RunInstances', 'ec2:CreateVolume', 'ec2:CreateSecurityGroup', 'iam:CreateRole', 'iam:CreateInstanceProfile'].includes(a))) continue;
+      const resources = JSON.stringify(st.Resource);
+      if (createdKinds.test(resources) || resources === '"*"') expect(JSON.stringify(st.Condition), st.Sid).toContain(`Tag/${key}`);
+    }
+    expect(JSON.stringify(sid('RunInstancesInVpc')?.Condition)).toContain('ec2:Vpc');
     // Changes and deletions need it on the resource
     expect(actionsOf(sid('ManageOwned'))).toEqual(
       ['ec2:AttachVolume', 'ec2:AuthorizeSecurityGroupEgress', 'ec2:DeleteSecurityGroup', 'ec2:DeleteVolume', 'ec2:DetachVolume', 'ec2:ModifyInstanceAttribute', 'ec2:RevokeSecurityGroupEgress', 'ec2:StartInstances', 'ec2:StopInstances', 'ec2:TerminateInstances'].sort(),

@@ -184,11 +184,10 @@ export class ClusterStack extends Stack {
     const vpcArn = this.formatArn({ service: 'ec2', resource: 'vpc', resourceName: network.vpc.vpcId });
     provisionerRoleStatements.push(
       new iam.PolicyStatement({ sid: 'CreateTagged', actions: ['ec2:RunInstances', 'ec2:CreateVolume', 'ec2:CreateSecurityGroup'], resources: [ec2Arn('instance'), ec2Arn('volume'), ec2Arn('security-group')], conditions: tagged }),
-      new iam.PolicyStatement({
-        sid: 'CreateFrom',
-        actions: ['ec2:RunInstances', 'ec2:CreateSecurityGroup'],
-        resources: [`arn:${this.partition}:ec2:${this.region}::image/*`, ec2Arn('subnet'), ec2Arn('network-interface'), ec2Arn('security-group'), vpcArn],
-      }),
+      new iam.PolicyStatement({ sid: 'RunInstancesFromImages', actions: ['ec2:RunInstances'], resources: [`arn:${this.partition}:ec2:${this.region}::image/*`] }),
+      new iam.PolicyStatement({ sid: 'RunInstancesInVpc', actions: ['ec2:RunInstances'], resources: [ec2Arn('subnet'), ec2Arn('network-interface')], conditions: { ArnEquals: { 'ec2:Vpc': vpcArn } } }),
+      new iam.PolicyStatement({ sid: 'RunInstancesWithOwnedGroups', actions: ['ec2:RunInstances'], resources: [ec2Arn('security-group')], conditions: owned }),
+      new iam.PolicyStatement({ sid: 'CreateSecurityGroupInVpc', actions: ['ec2:CreateSecurityGroup'], resources: [vpcArn] }),
       new iam.PolicyStatement({
         sid: 'TagOnCreate',
         actions: ['ec2:CreateTags'],
@@ -249,7 +248,7 @@ export class ClusterStack extends Stack {
       new iam.PolicyStatement({ sid: 'PassWorkspaceRole', actions: ['iam:PassRole'], resources: [workspaceRoles, workspaceInstanceRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } }),
     );
     attachPolicy(provisionerRole, provisionerRoleStatements);
-    acknowledge(provisionerRole, 'AwsSolutions-IAM5', `EC2 workspaces get new ids: creation requires the ${DEPLOYMENT_TAG} request tag and every change or deletion the same resource tag; images, subnets, network interfaces and the VPC are inputs of RunInstances / CreateSecurityGroup; rules exist only inside the (tag-scoped) groups; workspace roles and profiles are limited to the IAM path ${iamPath} and may carry only AmazonSSMManagedInstanceCore; EC2 Describe* calls do not support resource-level permissions.`, [
+    acknowledge(provisionerRole, 'AwsSolutions-IAM5', `EC2 workspaces get new ids: creation requires the ${DEPLOYMENT_TAG} request tag and every change or deletion the same resource tag; images are inputs of RunInstances, subnets and network interfaces only in the deployment VPC, security groups only the tagged ones, and CreateSecurityGroup only in the deployment VPC; rules exist only inside the (tag-scoped) groups; workspace roles and profiles are limited to the IAM path ${iamPath} and may carry only AmazonSSMManagedInstanceCore; EC2 Describe* calls do not support resource-level permissions.`, [
       'Action::ec2:Describe*',
       'Resource::*',
       ...['instance', 'volume', 'network-interface', 'subnet', 'security-group', 'security-group-rule'].map((r) => `Resource::arn:<AWS::Partition>:ec2:${this.region}:${this.account}:${r}/*`),
