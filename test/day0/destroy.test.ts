@@ -157,7 +157,7 @@ describe('destroy order', () => {
     expect(ec2.commandCalls(DescribeInstancesCommand)[0]?.args[0].input.Filters).toContainEqual({ Name: 'vpc-id', Values: ['vpc-0abc'] });
   });
 
-  it('finds the NLB among the edge stack resources when the output is missing, and lifts its protection before a retried delete', async () => {
+  it('finds the NLB among the edge stack resources when the output is missing, and lifts its protection', async () => {
     const config = testConfig('mvp-500');
     const names = stackNames('acme');
     const toolkit = new FakeToolkit();
