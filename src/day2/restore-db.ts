@@ -42,6 +42,9 @@ export interface RestorePoint {
   snapshotIdentifier: string | null;
   engineVersion: string;
   masterUsername: string;
+  /** The live database's parameter groups (rds.force_ssl and the rest), so the copy behaves like production. */
+  clusterParameterGroup: string | null;
+  instanceParameterGroup: string | null;
 }
 
 /** The restored copy as AWS reports it. */
@@ -128,6 +131,12 @@ export async function resolveRestorePoint(rds: RDSClient, source: RestoreSource,
   if (live === undefined) throw new UserError(`The live database ${sourceId} was not found.`, { nextSteps: ['Check --region and that Day 0 completed (coder-platform status).'] });
   const engineVersion = live.EngineVersion ?? '';
   const masterUsername = live.MasterUsername ?? '';
+  // Aurora: the cluster's group, and the writer instance's; RDS: the instance's
+  const writer = aurora ? await describeInstance(rds, source.instanceIdentifier) : (live as DBInstance);
+  const groups = {
+    clusterParameterGroup: aurora ? ((live as DBCluster).DBClusterParameterGroup ?? null) : null,
+    instanceParameterGroup: writer?.DBParameterGroups?.[0]?.DBParameterGroupName ?? null,
+  };
   if (mode === 'snapshot') {
     const snapshots = aurora
       ? ((await awsCall('rds:DescribeDBClusterSnapshots', async () => {
@@ -142,7 +151,7 @@ export async function resolveRestorePoint(rds: RDSClient, source: RestoreSource,
       .filter((s) => s.status === 'available' && s.created !== undefined && s.id !== undefined)
       .sort((a, b) => new Date(b.created as Date).getTime() - new Date(a.created as Date).getTime())[0];
     if (newest === undefined) throw new UserError(`No available snapshot of ${sourceId} exists.`, { nextSteps: ['Restore to a point in time instead (omit --from snapshot).'] });
-    return { mode, restorePoint: iso(newest.created) as string, snapshotIdentifier: newest.id as string, engineVersion: newest.version ?? engineVersion, masterUsername };
+    return { mode, restorePoint: iso(newest.created) as string, snapshotIdentifier: newest.id as string, engineVersion: newest.version ?? engineVersion, masterUsername, ...groups };
   }
   const latest = iso(live.LatestRestorableTime);
   const earliest = iso('EarliestRestorableTime' in live ? live.EarliestRestorableTime : undefined);
@@ -153,9 +162,9 @@ export async function resolveRestorePoint(rds: RDSClient, source: RestoreSource,
     if (at > Date.parse(latest) || (earliest !== undefined && at < Date.parse(earliest))) {
       throw new UserError(`--time ${new Date(at).toISOString()} is outside the restorable window ${earliest ?? '?'} … ${latest}.`, { nextSteps: ['Pick a time inside the window, or omit --time for the latest restorable time.'] });
     }
-    return { mode, restorePoint: new Date(at).toISOString(), snapshotIdentifier: null, engineVersion, masterUsername };
+    return { mode, restorePoint: new Date(at).toISOString(), snapshotIdentifier: null, engineVersion, masterUsername, ...groups };
   }
-  return { mode, restorePoint: latest, snapshotIdentifier: null, engineVersion, masterUsername };
+  return { mode, restorePoint: latest, snapshotIdentifier: null, engineVersion, masterUsername, ...groups };
 }
 
 /** The copy named `restoreId`, as it stands now, or undefined when nothing by that name exists. */
@@ -200,6 +209,7 @@ export async function startRestore(rds: RDSClient, source: RestoreSource, point:
       DBClusterIdentifier: restoreId,
       ServerlessV2ScalingConfiguration: { MinCapacity: source.minAcu, MaxCapacity: source.maxAcu },
       ...(source.kmsKeyArn ? { KmsKeyId: source.kmsKeyArn } : {}),
+      ...(point.clusterParameterGroup ? { DBClusterParameterGroupName: point.clusterParameterGroup } : {}),
     };
     if (point.snapshotIdentifier !== null) {
       await awsCall('rds:RestoreDBClusterFromSnapshot', () =>
@@ -210,7 +220,7 @@ export async function startRestore(rds: RDSClient, source: RestoreSource, point:
     }
     return;
   }
-  const rdsCommon = { ...common, MultiAZ: false, PubliclyAccessible: false };
+  const rdsCommon = { ...common, MultiAZ: false, PubliclyAccessible: false, ...(point.instanceParameterGroup ? { DBParameterGroupName: point.instanceParameterGroup } : {}) };
   if (point.snapshotIdentifier !== null) {
     await awsCall('rds:RestoreDBInstanceFromDBSnapshot', () =>
       rds.send(new sdk.RestoreDBInstanceFromDBSnapshotCommand({ ...rdsCommon, DBInstanceIdentifier: restoreId, DBSnapshotIdentifier: point.snapshotIdentifier as string })), restoreId);
@@ -221,11 +231,11 @@ export async function startRestore(rds: RDSClient, source: RestoreSource, point:
 }
 
 /** The db.serverless writer in a restored Aurora cluster (a cluster restore creates no instance). */
-export async function createAuroraWriter(rds: RDSClient, source: RestoreSource, restoreId: string): Promise<void> {
+export async function createAuroraWriter(rds: RDSClient, source: RestoreSource, restoreId: string, parameterGroup: string | null): Promise<void> {
   const { CreateDBInstanceCommand } = await import('@aws-sdk/client-rds');
   const id = auroraInstanceIdentifier(restoreId);
   await awsCall('rds:CreateDBInstance', () =>
-    rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: id, DBClusterIdentifier: restoreId, Engine: 'aurora-postgresql', DBInstanceClass: 'db.serverless', PubliclyAccessible: false, Tags: tags(source, restoreId) })), id);
+    rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: id, DBClusterIdentifier: restoreId, Engine: 'aurora-postgresql', DBInstanceClass: 'db.serverless', PubliclyAccessible: false, Tags: tags(source, restoreId), ...(parameterGroup ? { DBParameterGroupName: parameterGroup } : {}) })), id);
 }
 
 export interface WaitOptions {
@@ -250,7 +260,7 @@ export async function ensureRestored(rds: RDSClient, source: RestoreSource, poin
       check(r?.clusterStatus ?? null, 'cluster');
       return r?.clusterStatus === 'available' ? { done: true, value: r } : { done: false, state: r?.clusterStatus ?? 'not found' };
     }, { ...poll, operation: 'rds:DescribeDBClusters', what: `cluster ${restoreId} available` });
-    if ((await describeInstance(rds, auroraInstanceIdentifier(restoreId))) === undefined) await createAuroraWriter(rds, source, restoreId);
+    if ((await describeInstance(rds, auroraInstanceIdentifier(restoreId))) === undefined) await createAuroraWriter(rds, source, restoreId, point.instanceParameterGroup);
   }
   return pollUntil(async () => {
     const r = await findRestore(rds, source, restoreId);

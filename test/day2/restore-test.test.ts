@@ -79,9 +79,12 @@ async function setup(engine: RestoreSource['engine'], opts: Partial<RestoreTestO
   const now = clock();
   const aurora = engine === 'aurora-serverless-v2';
   const live = aurora
-    ? { clusters: [{ DBClusterIdentifier: 'demo-db', Status: 'available', EngineVersion: '16.6', MasterUsername: 'coder_admin', LatestRestorableTime: new Date('2026-11-20T11:55:00Z'), EarliestRestorableTime: new Date('2026-11-01T00:00:00Z'), TagList: [] }] }
-    : { instances: [{ DBInstanceIdentifier: 'demo-db', DBInstanceStatus: 'available', EngineVersion: '16.6', MasterUsername: 'coder', LatestRestorableTime: new Date('2026-11-20T11:55:00Z'), TagList: [], Endpoint: { Address: 'demo-db.x', Port: 5432 } }] };
-  const rds = fakeRds(now, { ...live, ...seed, clusters: [...(live.clusters ?? []), ...(seed.clusters ?? [])], instances: [...(live.instances ?? []), ...(seed.instances ?? [])] });
+    ? {
+        clusters: [{ DBClusterIdentifier: 'demo-db', Status: 'available', EngineVersion: '16.6', MasterUsername: 'coder_admin', LatestRestorableTime: new Date('2026-11-20T11:55:00Z'), EarliestRestorableTime: new Date('2026-11-01T00:00:00Z'), TagList: [], DBClusterParameterGroup: 'demo-db-cluster-params', DBClusterMembers: [{ DBInstanceIdentifier: 'demo-db-writer', IsClusterWriter: true }] }],
+        instances: [{ DBInstanceIdentifier: 'demo-db-writer', DBInstanceStatus: 'available', DBClusterIdentifier: 'demo-db', TagList: [], DBParameterGroups: [{ DBParameterGroupName: 'demo-db-instance-params', ParameterApplyStatus: 'in-sync' }] }],
+      }
+    : { instances: [{ DBInstanceIdentifier: 'demo-db', DBInstanceStatus: 'available', EngineVersion: '16.6', MasterUsername: 'coder', LatestRestorableTime: new Date('2026-11-20T11:55:00Z'), TagList: [], Endpoint: { Address: 'demo-db.x', Port: 5432 }, DBParameterGroups: [{ DBParameterGroupName: 'demo-db-params', ParameterApplyStatus: 'in-sync' }] }] };
+  const rds = fakeRds(now, { ...seed, clusters: [...(('clusters' in live ? live.clusters : undefined) ?? []), ...(seed.clusters ?? [])], instances: [...live.instances, ...(seed.instances ?? [])] });
   const source: RestoreSource = { deployment: 'demo', engine, clusterIdentifier: aurora ? 'demo-db' : undefined, instanceIdentifier: aurora ? 'demo-db-writer' : 'demo-db', subnetGroupName: 'demo-db-subnets', securityGroupId: 'sg-db', kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/k', minAcu: 0.5, maxAcu: 4 };
   const options: RestoreTestOptions = {
     source, live: { host: 'demo-db.cluster-x.us-east-1.rds.amazonaws.com', port: 5432, database: 'coder' }, mode: 'pitr', keep: false,
@@ -109,8 +112,10 @@ describe('day2 restore-test orchestration', () => {
       DBClusterIdentifier: id, SourceDBClusterIdentifier: 'demo-db', RestoreToTime: new Date('2026-11-20T11:55:00Z'),
       DBSubnetGroupName: 'demo-db-subnets', VpcSecurityGroupIds: ['sg-db'], DeletionProtection: false,
       ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 4 }, Tags: expect.arrayContaining(TAGS),
+      // the live database's parameter groups (rds.force_ssl …), so the copy behaves like production
+      DBClusterParameterGroupName: 'demo-db-cluster-params',
     });
-    expect(calls(s.rds, CreateDBInstanceCommand)[0]).toMatchObject({ DBClusterIdentifier: id, DBInstanceClass: 'db.serverless', Engine: 'aurora-postgresql' });
+    expect(calls(s.rds, CreateDBInstanceCommand)[0]).toMatchObject({ DBClusterIdentifier: id, DBInstanceClass: 'db.serverless', Engine: 'aurora-postgresql', DBParameterGroupName: 'demo-db-instance-params' });
     // the Job got the restored writer and the live writer; credentials only through the Secret
     const job = JSON.stringify(s.kubectl.applied);
     expect(job).toContain(`${id}.cluster-x.us-east-1.rds.amazonaws.com`);
@@ -184,7 +189,7 @@ describe('day2 restore-test on RDS and housekeeping', () => {
     const out = await runRestoreTest(s.options, s.deps, s.run);
     const id = 'demo-restore-test-20261120120000';
     expect(s.rds.log).toEqual([`restore-instance ${id}`, `delete-instance ${id}`]);
-    expect(calls(s.rds, RestoreDBInstanceToPointInTimeCommand)[0]).toMatchObject({ SourceDBInstanceIdentifier: 'demo-db', TargetDBInstanceIdentifier: id, RestoreTime: new Date('2026-11-20T11:55:00Z'), DBSubnetGroupName: 'demo-db-subnets', VpcSecurityGroupIds: ['sg-db'], MultiAZ: false });
+    expect(calls(s.rds, RestoreDBInstanceToPointInTimeCommand)[0]).toMatchObject({ SourceDBInstanceIdentifier: 'demo-db', TargetDBInstanceIdentifier: id, RestoreTime: new Date('2026-11-20T11:55:00Z'), DBSubnetGroupName: 'demo-db-subnets', VpcSecurityGroupIds: ['sg-db'], MultiAZ: false, DBParameterGroupName: 'demo-db-params' });
     expect(calls(s.rds, CreateDBInstanceCommand)).toHaveLength(0);
     expect(out.report?.passed).toBe(true);
   });
@@ -197,7 +202,7 @@ describe('day2 restore-test on RDS and housekeeping', () => {
     ];
     const s = await setup('rds-postgres', { mode: 'snapshot' }, { snapshots });
     const out = await runRestoreTest(s.options, s.deps, s.run);
-    expect(calls(s.rds, RestoreDBInstanceFromDBSnapshotCommand)[0]).toMatchObject({ DBSnapshotIdentifier: 'rds:demo-db-2026-11-20' });
+    expect(calls(s.rds, RestoreDBInstanceFromDBSnapshotCommand)[0]).toMatchObject({ DBSnapshotIdentifier: 'rds:demo-db-2026-11-20', DBParameterGroupName: 'demo-db-params' });
     // 03:05 → restore started 12:01: 536 min, far beyond the 15 min RPO
     expect(out.report?.objectives.rpo).toEqual({ targetMinutes: 15, achievedMinutes: 536, passed: false });
     expect(out.report?.passed).toBe(false);

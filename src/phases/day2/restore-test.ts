@@ -51,6 +51,8 @@ function pointOf(o: StepOutputs): RestorePoint & { restoreId: string } {
     snapshotIdentifier: (o.snapshotIdentifier as string | null) ?? null,
     engineVersion: o.engineVersion as string,
     masterUsername: o.masterUsername as string,
+    clusterParameterGroup: typeof o.clusterParameterGroup === 'string' ? o.clusterParameterGroup : null,
+    instanceParameterGroup: typeof o.instanceParameterGroup === 'string' ? o.instanceParameterGroup : null,
     restoreId: o.restoreId as string,
   };
 }
