@@ -59,9 +59,12 @@ export async function setState(scheduler: SchedulerClient, group: string, state:
   return changed;
 }
 
-/** The schedule state every deploy of the schedule stack sets: DISABLED while suspended or turned off. */
+/**
+ * The schedule state every deploy of the schedule stack sets (assets/cdk/lib/schedule-stack.ts: from
+ * schedule.enabled, which suspend sets to false).
+ */
 export function configuredState(schedule: CoderPlatformConfig['schedule']): 'ENABLED' | 'DISABLED' {
-  return schedule.enabled && schedule.suspension === undefined ? 'ENABLED' : 'DISABLED';
+  return schedule.enabled ? 'ENABLED' : 'DISABLED';
 }
 
 /**

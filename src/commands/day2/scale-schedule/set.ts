@@ -47,7 +47,10 @@ export default class ScaleScheduleSet extends BaseCommand<typeof ScaleScheduleSe
     const c = await day2Command(this.globals);
     const { target, services } = await createScheduleServices(c);
     const command = commandWithFlags('coder-platform day2 scale-schedule set', { 'scale-up': f['scale-up'], 'scale-down': f['scale-down'], weekdays: f.weekdays, timezone: f.timezone, peak: f.peak, 'off-hours': f['off-hours'] });
-    const result = await setSchedule(target, services, c.runner(command, { flags: phaseFlagValues(f) }), changes, c.runner('coder-platform day2 scale-schedule resume'));
+    const flags = phaseFlagValues(f);
+    // an expired suspension is resumed first, as the resume command (a dry run only plans it)
+    const resume = c.runner('coder-platform day2 scale-schedule resume', { flags: { ...phaseFlagValues({}), dryRun: flags.dryRun, breakLock: flags.breakLock } });
+    const result = await setSchedule(target, services, c.runner(command, { flags }), changes, resume);
     if (!this.globals.json) this.log((await import('../../../ui/day2-view.js')).renderScheduleChange(result));
     return result;
   }

@@ -25,7 +25,9 @@ export default class ScaleScheduleSuspend extends BaseCommand<typeof ScaleSchedu
     const until = this.flags.until === undefined ? null : parseUntil(this.flags.until, c.config.schedule.timezone, new Date());
     const { target, services } = await createScheduleServices(c);
     const command = commandWithFlags('coder-platform day2 scale-schedule suspend', { until: this.flags.until });
-    const phase = await suspendSchedules(target, services, c.runner(command, { flags: phaseFlagValues(this.flags) }), until, c.runner('coder-platform day2 scale-schedule resume'));
+    const flags = phaseFlagValues(this.flags);
+    const resume = c.runner('coder-platform day2 scale-schedule resume', { flags: { ...phaseFlagValues({}), dryRun: flags.dryRun, breakLock: flags.breakLock } });
+    const phase = await suspendSchedules(target, services, c.runner(command, { flags }), until, resume);
     if (!this.globals.json && phase.status !== 'planned') this.log(`Scale schedules suspended${until ? ` until ${until}` : ' until `day2 scale-schedule resume`'}.`);
     return { phase, until };
   }
