@@ -54,36 +54,45 @@ export function fakeAccount(fake: QuotaFake = {}) {
   const sq = mockClient(ServiceQuotasClient);
   const cw = mockClient(CloudWatchClient);
 
-  sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/deployer/session`, UserId: 'AROAEXAMPLE:session' });
-  ec2.on(DescribeAvailabilityZonesCommand).resolves({
-    AvailabilityZones: 'abcdef'.split('').map((l) => ({ ZoneName: `us-east-1${l}`, State: 'available', ZoneType: 'availability-zone' })),
-  });
+  const all = Object.values(QUOTAS);
+  // The healthy answers, by command, so a test can put one back after a single failure (rejectsOnce(…).callsFake(answers.X)).
+  const answers = {
+    GetCallerIdentity: () => ({ Account: ACCOUNT, Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/deployer/session`, UserId: 'AROAEXAMPLE:session' }),
+    DescribeAvailabilityZones: () => ({ AvailabilityZones: 'abcdef'.split('').map((l) => ({ ZoneName: `us-east-1${l}`, State: 'available' as const, ZoneType: 'availability-zone' })) }),
+    DescribeVpcs: () => ({ Vpcs: [{ VpcId: 'vpc-default', CidrBlock: '172.31.0.0/16', CidrBlockAssociationSet: [{ CidrBlock: '172.31.0.0/16', CidrBlockState: { State: 'associated' as const } }] }] }),
+    DescribeClusterVersions: () => ({
+      clusterVersions: [
+        { clusterVersion: '1.31', versionStatus: 'EXTENDED_SUPPORT' as const, endOfStandardSupportDate: new Date('2025-11-26'), endOfExtendedSupportDate: new Date('2026-11-26') },
+        { clusterVersion: '1.33', versionStatus: 'STANDARD_SUPPORT' as const, endOfStandardSupportDate: new Date('2026-07-29') },
+        { clusterVersion: '1.34', versionStatus: 'STANDARD_SUPPORT' as const, endOfStandardSupportDate: new Date('2026-12-02') },
+      ],
+    }),
+    ListHostedZonesByName: () => ({ HostedZones: [{ Id: '/hostedzone/Z0123456789ABCDEFGHIJ', Name: 'example.com.', CallerReference: 'x', Config: { PrivateZone: false }, ResourceRecordSetCount: 4 }] }),
+    DescribeCertificate: () => ({ Certificate: { Status: 'ISSUED' as const, DomainName: 'coder.example.com', SubjectAlternativeNames: ['coder.example.com', '*.coder.example.com'] } }),
+    DescribeStacks: () => ({ Stacks: [{ StackName: 'CDKToolkit', StackStatus: 'UPDATE_COMPLETE' as const, CreationTime: new Date(), Outputs: [{ OutputKey: 'BootstrapVersion', OutputValue: '28' }] }] }),
+    ListServiceQuotas: (input: { ServiceCode: string }) => ({
+      Quotas: all.filter((q) => q.serviceCode === input.ServiceCode && (fake.applied ? fake.applied[q.quotaCode] !== undefined : true)).map((q) => quota(q.serviceCode, q.quotaCode, fake.applied?.[q.quotaCode] ?? 100_000, fake)),
+    }),
+  };
+  sts.on(GetCallerIdentityCommand).callsFake(answers.GetCallerIdentity);
+  ec2.on(DescribeAvailabilityZonesCommand).callsFake(answers.DescribeAvailabilityZones);
   // Every requested type is offered in every requested AZ.
   ec2.on(DescribeInstanceTypeOfferingsCommand).callsFake((input: { Filters?: { Name: string; Values: string[] }[] }) => {
     const types = input.Filters?.find((f) => f.Name === 'instance-type')?.Values ?? [];
     const zones = input.Filters?.find((f) => f.Name === 'location')?.Values ?? [];
     return { InstanceTypeOfferings: types.flatMap((t) => zones.map((z) => ({ InstanceType: t, Location: z, LocationType: 'availability-zone' }))) };
   });
-  ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-default', CidrBlock: '172.31.0.0/16', CidrBlockAssociationSet: [{ CidrBlock: '172.31.0.0/16', CidrBlockState: { State: 'associated' } }] }] });
+  ec2.on(DescribeVpcsCommand).callsFake(answers.DescribeVpcs);
   ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [{ InternetGatewayId: 'igw-1' }] });
   ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
   ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [] });
   eks.on(ListClustersCommand).resolves({ clusters: [] });
-  eks.on(DescribeClusterVersionsCommand).resolves({
-    clusterVersions: [
-      { clusterVersion: '1.31', versionStatus: 'EXTENDED_SUPPORT', endOfStandardSupportDate: new Date('2025-11-26'), endOfExtendedSupportDate: new Date('2026-11-26') },
-      { clusterVersion: '1.33', versionStatus: 'STANDARD_SUPPORT', endOfStandardSupportDate: new Date('2026-07-29') },
-      { clusterVersion: '1.34', versionStatus: 'STANDARD_SUPPORT', endOfStandardSupportDate: new Date('2026-12-02') },
-    ],
-  });
-  r53.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [{ Id: '/hostedzone/Z0123456789ABCDEFGHIJ', Name: 'example.com.', CallerReference: 'x', Config: { PrivateZone: false }, ResourceRecordSetCount: 4 }] });
-  acm.on(DescribeCertificateCommand).resolves({ Certificate: { Status: 'ISSUED', DomainName: 'coder.example.com', SubjectAlternativeNames: ['coder.example.com', '*.coder.example.com'] } });
-  cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'CDKToolkit', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Outputs: [{ OutputKey: 'BootstrapVersion', OutputValue: '28' }] }] });
+  eks.on(DescribeClusterVersionsCommand).callsFake(answers.DescribeClusterVersions);
+  r53.on(ListHostedZonesByNameCommand).callsFake(answers.ListHostedZonesByName);
+  acm.on(DescribeCertificateCommand).callsFake(answers.DescribeCertificate);
+  cfn.on(DescribeStacksCommand).callsFake(answers.DescribeStacks);
 
-  const all = Object.values(QUOTAS);
-  sq.on(ListServiceQuotasCommand).callsFake((input: { ServiceCode: string }) => ({
-    Quotas: all.filter((q) => q.serviceCode === input.ServiceCode && (fake.applied ? fake.applied[q.quotaCode] !== undefined : true)).map((q) => quota(q.serviceCode, q.quotaCode, fake.applied?.[q.quotaCode] ?? 100_000, fake)),
-  }));
+  sq.on(ListServiceQuotasCommand).callsFake(answers.ListServiceQuotas);
   sq.on(ListAWSDefaultServiceQuotasCommand).callsFake((input: { ServiceCode: string }) => ({
     Quotas: all.filter((q) => q.serviceCode === input.ServiceCode).map((q) => quota(q.serviceCode, q.quotaCode, fake.defaults?.[q.quotaCode] ?? 5, fake)),
   }));
@@ -95,7 +104,7 @@ export function fakeAccount(fake: QuotaFake = {}) {
       return { Id: q.Id, Values: value === undefined ? [] : [value, value / 2], StatusCode: 'Complete' };
     }),
   }));
-  return { sts, ec2, eks, r53, acm, cfn, sq, cw, commands: { ListRequestedServiceQuotaChangeHistoryByQuotaCommand, RequestServiceQuotaIncreaseCommand } };
+  return { sts, ec2, eks, r53, acm, cfn, sq, cw, answers, commands: { ListRequestedServiceQuotaChangeHistoryByQuotaCommand, RequestServiceQuotaIncreaseCommand } };
 }
 
 /** A tool runner with helm 3, kubectl 1.34 and AWS CLI v2 installed, unless overridden (undefined = not on PATH). */
