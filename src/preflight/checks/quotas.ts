@@ -67,7 +67,9 @@ export async function checkQuotas(services: PreflightServices): Promise<CheckOut
     const q = values.get(line.serviceCode)?.get(line.quotaCode);
     const base = { id: `quota-${line.id}`, area: 'quotas' as const, critical: line.critical, quotaCode: code, required: `${fmt(line.required)}${line.unit === 'count' ? '' : ` ${line.unit}`}${line.perAz ? ' per AZ' : ''}` };
     if (!q) {
-      results.push({ ...base, status: 'warn', current: 'unknown', message: `${line.name}: Service Quotas returned neither an applied nor a default value`, fix: `Check ${code} in the Service Quotas console (${quotaRegion(aws, [line])}).` });
+      // UNKNOWN, never a pass: a warning, and for a critical quota also "could not check" (exit 3), since
+      // nothing then says Day 0 fits.
+      results.push({ ...base, status: 'warn', current: 'unknown', ...(line.critical ? { unchecked: true } : {}), message: `${line.name}: Service Quotas returned neither an applied nor a default value`, fix: `Check ${code} in the Service Quotas console (${quotaRegion(aws, [line])}).` });
       continue;
     }
     if (!sameQuota(q.name, line.name)) {
