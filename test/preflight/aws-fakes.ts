@@ -5,7 +5,9 @@
 import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeInstanceTypeOfferingsCommand, DescribeInternetGatewaysCommand, DescribeNatGatewaysCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeInstanceTypeOfferingsCommand, DescribeInternetGatewaysCommand, DescribeNatGatewaysCommand, DescribeVolumesCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeClusterVersionsCommand, EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ListAWSDefaultServiceQuotasCommand, ListRequestedServiceQuotaChangeHistoryByQuotaCommand, ListServiceQuotasCommand, RequestServiceQuotaIncreaseCommand, ServiceQuotasClient, type ServiceQuota } from '@aws-sdk/client-service-quotas';
@@ -53,6 +55,8 @@ export function fakeAccount(fake: QuotaFake = {}) {
   const cfn = mockClient(CloudFormationClient);
   const sq = mockClient(ServiceQuotasClient);
   const cw = mockClient(CloudWatchClient);
+  const elb = mockClient(ElasticLoadBalancingV2Client);
+  const rds = mockClient(RDSClient);
 
   const all = Object.values(QUOTAS);
   // The healthy answers, by command, so a test can put one back after a single failure (rejectsOnce(…).callsFake(answers.X)).
@@ -86,6 +90,11 @@ export function fakeAccount(fake: QuotaFake = {}) {
   ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [{ InternetGatewayId: 'igw-1' }] });
   ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
   ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [] });
+  ec2.on(DescribeVolumesCommand).resolves({ Volumes: [] });
+  elb.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [] });
+  elb.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [] });
+  rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
+  rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
   eks.on(ListClustersCommand).resolves({ clusters: [] });
   eks.on(DescribeClusterVersionsCommand).callsFake(answers.DescribeClusterVersions);
   r53.on(ListHostedZonesByNameCommand).callsFake(answers.ListHostedZonesByName);
@@ -104,7 +113,7 @@ export function fakeAccount(fake: QuotaFake = {}) {
       return { Id: q.Id, Values: value === undefined ? [] : [value, value / 2], StatusCode: 'Complete' };
     }),
   }));
-  return { sts, ec2, eks, r53, acm, cfn, sq, cw, answers, commands: { ListRequestedServiceQuotaChangeHistoryByQuotaCommand, RequestServiceQuotaIncreaseCommand } };
+  return { sts, ec2, eks, r53, acm, cfn, sq, cw, elb, rds, answers, commands: { ListRequestedServiceQuotaChangeHistoryByQuotaCommand, RequestServiceQuotaIncreaseCommand } };
 }
 
 /** A tool runner with helm 3, kubectl 1.34 and AWS CLI v2 installed, unless overridden (undefined = not on PATH). */

@@ -3,7 +3,8 @@
  * paginated ListServiceQuotas (applied values), then ListAWSDefaultServiceQuotas for the codes with no
  * applied value; global codes in us-east-1. Current usage comes from the quota's own UsageMetric
  * (CloudWatch AWS/Usage, GetMetricData, its recommended statistic — Maximum for vCPU) or, for VPCs,
- * internet gateways, Elastic IPs, EKS clusters and NAT gateways per AZ, from counting them. Each name is asserted against
+ * internet gateways, Elastic IPs, EKS clusters and NAT gateways per AZ, from counting them; NLBs, target groups, gp3
+ * TiB and RDS clusters/instances are counted (elbv2, ec2:DescribeVolumes, rds:Describe*) when no UsageMetric answers. Each name is asserted against
  * the verified table so a wrong code fails loudly (aws-quotas.md §4).
  */
 import type { _InstanceType } from '@aws-sdk/client-ec2';
@@ -59,6 +60,8 @@ export async function checkQuotas(services: PreflightServices): Promise<CheckOut
     })).then((e) => new Map(e)),
     countUsage(services),
   ]);
+  // Quotas whose usage AWS publishes no UsageMetric for here: count the resources instead.
+  for (const [code, used] of await countWithoutMetric(services, bill.lines, values, metricUsage)) counted.set(code, used);
 
   const results: CheckResult[] = [];
   const short: ShortQuota[] = [];
@@ -213,6 +216,45 @@ async function countUsage(services: PreflightServices): Promise<Map<string, numb
     [code(QUOTAS.eksClusters), clusters.length],
     [code(QUOTAS.natPerAz), natPerAz],
   ]);
+}
+
+const usageCode = (q: { serviceCode: string; quotaCode: string }): string => `${q.serviceCode}/${q.quotaCode}`;
+
+/** Direct counts for quotas that may come without a UsageMetric, each run only when needed. */
+const METRICLESS_COUNTERS: Record<string, (aws: PreflightAws) => Promise<number>> = {
+  [usageCode(QUOTAS.nlbs)]: async (aws) => {
+    const elb = await import('@aws-sdk/client-elastic-load-balancing-v2');
+    const lbs = await aws.paginate('elasticloadbalancing:DescribeLoadBalancers', (token) => aws.client(elb.ElasticLoadBalancingV2Client).send(new elb.DescribeLoadBalancersCommand({ PageSize: 400, ...(token ? { Marker: token } : {}) })), (p) => p.LoadBalancers, (p) => p.NextMarker);
+    return lbs.filter((lb) => lb.Type === 'network').length;
+  },
+  [usageCode(QUOTAS.targetGroups)]: async (aws) => {
+    const elb = await import('@aws-sdk/client-elastic-load-balancing-v2');
+    const groups = await aws.paginate('elasticloadbalancing:DescribeTargetGroups', (token) => aws.client(elb.ElasticLoadBalancingV2Client).send(new elb.DescribeTargetGroupsCommand({ PageSize: 400, ...(token ? { Marker: token } : {}) })), (p) => p.TargetGroups, (p) => p.NextMarker);
+    return groups.length;
+  },
+  // gp3 TiB in use: the size of every gp3 volume in the region, attached or not.
+  [usageCode(QUOTAS.gp3)]: async (aws) => {
+    const ec2 = await import('@aws-sdk/client-ec2');
+    const volumes = await aws.paginate('ec2:DescribeVolumes', (token) => aws.client(ec2.EC2Client).send(new ec2.DescribeVolumesCommand({ Filters: [{ Name: 'volume-type', Values: ['gp3'] }], MaxResults: 500, ...(token ? { NextToken: token } : {}) })), (p) => p.Volumes, (p) => p.NextToken);
+    return Math.round((volumes.reduce((n, v) => n + (v.Size ?? 0), 0) / 1024) * 100) / 100;
+  },
+  [usageCode(QUOTAS.dbClusters)]: async (aws) => {
+    const rds = await import('@aws-sdk/client-rds');
+    const clusters = await aws.paginate('rds:DescribeDBClusters', (token) => aws.client(rds.RDSClient).send(new rds.DescribeDBClustersCommand({ MaxRecords: 100, ...(token ? { Marker: token } : {}) })), (p) => p.DBClusters, (p) => p.Marker);
+    return clusters.length;
+  },
+  // DB instances counts RDS and Aurora instances alike (aws-quotas.md §1).
+  [usageCode(QUOTAS.dbInstances)]: async (aws) => {
+    const rds = await import('@aws-sdk/client-rds');
+    const instances = await aws.paginate('rds:DescribeDBInstances', (token) => aws.client(rds.RDSClient).send(new rds.DescribeDBInstancesCommand({ MaxRecords: 100, ...(token ? { Marker: token } : {}) })), (p) => p.DBInstances, (p) => p.Marker);
+    return instances.length;
+  },
+};
+
+/** Usage by counting, for the billed quotas that have a counter, a value, and no UsageMetric reading. */
+async function countWithoutMetric(services: PreflightServices, lines: QuotaLine[], values: Map<string, Map<string, QuotaValue>>, metricUsage: Map<string, number>): Promise<Map<string, number>> {
+  const wanted = lines.map(usageCode).filter((code) => METRICLESS_COUNTERS[code] && !metricUsage.has(code) && values.get(code.split('/')[0]!)?.has(code.split('/')[1]!));
+  return new Map(await Promise.all(wanted.map(async (code) => [code, await METRICLESS_COUNTERS[code]!(services.aws)] as const)));
 }
 
 /** NAT gateways already in the busiest of the chosen AZs (ec2:DescribeNatGateways, then their subnets' AZs). */
