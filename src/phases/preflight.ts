@@ -11,13 +11,21 @@ import type { CoderPlatformConfig } from '../config/schema.js';
 import type { EventHost } from '../engine/host.js';
 import type { Phase, PhaseResult, Step, StepOutputs } from '../engine/types.js';
 import { PREFLIGHT_CHECKS, runCheck } from '../preflight/checks/index.js';
-import { requestQuotaIncreases } from '../preflight/increases.js';
+import { readJournal } from '../engine/journal.js';
+import { latestQuotaRequests, requestQuotaIncreases, trackQuotaRequests } from '../preflight/increases.js';
 import { summarize, type CheckResult, type IncreaseOutcome, type PreflightReport, type PreflightServices, type ShortQuota } from '../preflight/types.js';
 
 export const PREFLIGHT_PHASE_NAME = 'preflight';
 export const REQUEST_INCREASES_STEP = 'request-increases';
 
-export function buildPreflightPhase(options: { requestIncreases: boolean }): Phase<PreflightServices> {
+export interface PreflightPhaseOptions {
+  requestIncreases: boolean;
+  /** Increase requests journaled by earlier runs (journaledIncreaseRequests): their status is read back on every run. */
+  previousRequests?: IncreaseOutcome[];
+}
+
+export function buildPreflightPhase(options: PreflightPhaseOptions): Phase<PreflightServices> {
+  const previous = options.previousRequests ?? [];
   const steps: Step<PreflightServices>[] = PREFLIGHT_CHECKS.map((check) => ({
     id: check.id,
     title: check.title,
@@ -31,12 +39,18 @@ export function buildPreflightPhase(options: { requestIncreases: boolean }): Pha
   }));
   steps.push({
     id: REQUEST_INCREASES_STEP,
-    title: 'Request quota increases for short, adjustable quotas',
+    title: options.requestIncreases ? 'Request quota increases for short, adjustable quotas' : 'Status of quota increase requests',
     dependsOn: ['quotas'],
-    enabled: options.requestIncreases,
+    // Every run reports where earlier requests stand; only --request-increases files new ones.
     run: async (ctx) => {
       const short = parseJson<ShortQuota[]>(ctx.outputs.quotas?.short) ?? [];
-      const outcomes = await requestQuotaIncreases(short, ctx.services.aws, ctx.host);
+      const { aws } = ctx.services;
+      const tracked = await trackQuotaRequests(previous, aws);
+      const isTracked = (o: IncreaseOutcome): boolean => tracked.some((t) => t.serviceCode === o.serviceCode && t.quotaCode === o.quotaCode);
+      const current = options.requestIncreases ? await requestQuotaIncreases(short, aws, ctx.host, tracked) : await latestQuotaRequests(short, aws);
+      // A quota tracked by its journaled id is reported once, by that id, unless a new request was filed for it.
+      const outcomes = [...tracked, ...current.filter((o) => o.action === 'filed' || !isTracked(o))];
+      for (const o of tracked) ctx.host.emit({ level: o.action === 'refused' || o.action === 'failed' ? 'warn' : 'info', code: 'PREFLIGHT_QUOTA_REQUEST_STATUS', message: o.message, data: { requestId: o.requestId, caseId: o.caseId, status: o.status } });
       return {
         requests: JSON.stringify(outcomes),
         requestIds: outcomes.flatMap((o) => (o.requestId ? [`${o.serviceCode}/${o.quotaCode}=${o.requestId}`] : [])),
@@ -65,6 +79,17 @@ export async function runPreflightChecks(config: CoderPlatformConfig, services: 
   const short = outcomes.flatMap((o) => o.short ?? []);
   const increases = scoped.options.requestIncreases && short.length > 0 ? await requestQuotaIncreases(short, scoped.aws, host) : [];
   return { checks, summary: summarize(checks), increases };
+}
+
+/**
+ * The increase requests a previous preflight run journaled in this state directory (with their ids and
+ * case ids), to pass as PreflightPhaseOptions.previousRequests. Read before the run: a re-run restarts
+ * the phase's records.
+ */
+export async function journaledIncreaseRequests(stateDir: string): Promise<IncreaseOutcome[]> {
+  const journal = await readJournal(stateDir);
+  const outputs = journal?.phases[PREFLIGHT_PHASE_NAME]?.steps[REQUEST_INCREASES_STEP]?.outputs;
+  return (parseJson<IncreaseOutcome[]>(outputs?.requests) ?? []).filter((o) => o.requestId);
 }
 
 /** What Day 0's gate needs: the critical checks that failed. */

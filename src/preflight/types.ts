@@ -81,7 +81,8 @@ export interface PreflightCheck {
   run(services: PreflightServices, host: EventHost): Promise<CheckOutcome>;
 }
 
-export type IncreaseAction = 'filed' | 'pending' | 'not-adjustable' | 'declined' | 'failed';
+/** `tracked`: a request from an earlier run, with its current status; `refused`: AWS denied or closed it, and it is not re-filed. */
+export type IncreaseAction = 'filed' | 'pending' | 'tracked' | 'refused' | 'not-adjustable' | 'declined' | 'failed';
 
 export interface IncreaseOutcome {
   serviceCode: string;

@@ -10,7 +10,7 @@ import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, ElasticLoadB
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeClusterVersionsCommand, EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { ListAWSDefaultServiceQuotasCommand, ListRequestedServiceQuotaChangeHistoryByQuotaCommand, ListServiceQuotasCommand, RequestServiceQuotaIncreaseCommand, ServiceQuotasClient, type ServiceQuota } from '@aws-sdk/client-service-quotas';
+import { GetRequestedServiceQuotaChangeCommand, ListAWSDefaultServiceQuotasCommand, ListRequestedServiceQuotaChangeHistoryByQuotaCommand, ListServiceQuotasCommand, RequestServiceQuotaIncreaseCommand, ServiceQuotasClient, type ServiceQuota } from '@aws-sdk/client-service-quotas';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CoderPlatformConfig } from '../../src/config/schema.js';
@@ -102,6 +102,8 @@ export function fakeAccount(fake: QuotaFake = {}) {
   cfn.on(DescribeStacksCommand).callsFake(answers.DescribeStacks);
 
   sq.on(ListServiceQuotasCommand).callsFake(answers.ListServiceQuotas);
+  sq.on(ListRequestedServiceQuotaChangeHistoryByQuotaCommand).resolves({ RequestedQuotas: [] });
+  sq.on(GetRequestedServiceQuotaChangeCommand).rejects(Object.assign(new Error('no such request'), { name: 'NoSuchResourceException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
   sq.on(ListAWSDefaultServiceQuotasCommand).callsFake((input: { ServiceCode: string }) => ({
     Quotas: all.filter((q) => q.serviceCode === input.ServiceCode).map((q) => quota(q.serviceCode, q.quotaCode, fake.defaults?.[q.quotaCode] ?? 5, fake)),
   }));
