@@ -35,6 +35,11 @@ export interface QuotaBill {
   /** Fractional headroom on lines that scale with load (vCPU, ENIs, gp3). */
   buffer: number;
   lines: QuotaLine[];
+  /**
+   * Enabled EC2 templates no workspace size uses: their instances are in no line, since neither the config
+   * nor aws-quotas.md §2.3 gives their count (it gives only "+ Σ count × vCPU, On-Demand Standard").
+   */
+  unbilledTemplates: string[];
 }
 
 export interface QuotaBillOptions {
@@ -265,5 +270,7 @@ export function computeQuotaBill(config: CoderPlatformConfig, options: QuotaBill
   const stacks = STACK_KINDS.length + 1;
   add('cloudformation-stacks', QUOTAS.stacks, { base: stacks, required: stacks, unit: 'count', critical: false, arithmetic: `${STACK_KINDS.length} platform stacks + CDKToolkit = ${stacks}` });
 
-  return { buffer, lines };
+  const sized = new Set<string>(sizes.map(([, sz]) => sz.template));
+  const unbilledTemplates = [...templates].filter((t) => t !== 'pod-swdev' && !sized.has(t));
+  return { buffer, lines, unbilledTemplates };
 }

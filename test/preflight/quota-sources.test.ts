@@ -37,6 +37,28 @@ describe('GPU buckets follow the GPU template', () => {
   });
 });
 
+describe('EC2 Windows workspaces (ec2-windev-gui)', () => {
+  it('scale-3000 enables the template with no size: the bill names it as unbilled and the preflight warns', async () => {
+    expect(computeQuotaBill(profileConfig('scale-3000')).unbilledTemplates).toEqual(['ec2-windev-gui']);
+    expect(computeQuotaBill(profileConfig('mvp-500')).unbilledTemplates).toEqual([]);
+    fake = fakeAccount();
+    const config = profileConfig('scale-3000');
+    const report = await runPreflightChecks(config, servicesFor(config), new RecordingHost());
+    expect(byId(report, 'quota-unbilled-template-ec2-windev-gui')).toMatchObject({ status: 'warn', critical: false, quotaCode: 'ec2/L-1216C47A', fix: expect.stringContaining('template: ec2-windev-gui') });
+    expect(report.summary.exitCode).toBe(0);
+  });
+
+  it('a windev size is billed On-Demand Standard at its count × vCPU (aws-quotas.md §2.3)', () => {
+    const config = profileConfig('scale-3000', { workspaces: { sizes: { 'sw-dev-small': { share: 20 }, 'windev-medium': { cpu: 4, memoryGiB: 16, storageGiB: 100, share: 5, template: 'ec2-windev-gui', instanceType: 'm5.xlarge' } } } });
+    const bill = computeQuotaBill(config);
+    expect(bill.unbilledTemplates).toEqual([]);
+    const od = bill.lines.find((l) => l.id === 'ec2-ondemand-standard-vcpu')!;
+    // 1,846 before + 3,000 × 5 % = 150 × m5.xlarge 4 = 600 → 2,446; × 1.2 = 2,935.2 → 2,936
+    expect(od).toMatchObject({ base: 2446, required: 2936 });
+    expect(od.arithmetic).toContain('EC2 workspaces windev-medium 3000 × 5 % = 150 × m5.xlarge 4');
+  });
+});
+
 describe('applied value, AWS default, or UNKNOWN', () => {
   it('maps NoSuchResourceException on the applied listing to the AWS default, and says so', async () => {
     fake = fakeAccount({ defaults: { 'L-1216C47A': 5000 } });

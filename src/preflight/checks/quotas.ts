@@ -99,6 +99,15 @@ export async function checkQuotas(services: PreflightServices): Promise<CheckOut
         : `${code} is not adjustable through Service Quotas: open a support case (${SUPPORT_CASE_URL}), or reduce what the config needs.`,
     });
   }
+  // An enabled EC2 template with no size is a vCPU demand the bill cannot size: say so rather than pass it silently.
+  for (const template of bill.unbilledTemplates) {
+    results.push({
+      id: `quota-unbilled-template-${template}`, area: 'quotas', status: 'warn', critical: false, quotaCode: `${QUOTAS.odStandard.serviceCode}/${QUOTAS.odStandard.quotaCode}`,
+      required: 'unknown', current: 'not billed',
+      message: `template ${template} is enabled but no workspaces.sizes entry uses it, so its EC2 instances are not counted in the vCPU, ENI or gp3 quotas`,
+      fix: `Add a workspaces.sizes entry with template: ${template}, its instanceType and its share of the concurrent workspaces, or disable the template.`,
+    });
+  }
   return { results, short };
 }
 
