@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeInstanceTypeOfferingsCommand, DescribeInternetGatewaysCommand, DescribeNatGatewaysCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeInstanceTypeOfferingsCommand, DescribeInternetGatewaysCommand, DescribeNatGatewaysCommand, DescribeSubnetsCommand, DescribeVolumesCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeClusterVersionsCommand, EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ListAWSDefaultServiceQuotasCommand, ListServiceQuotasCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
@@ -49,6 +51,14 @@ ec2.on(DescribeInternetGatewaysCommand).callsFake(slow(() => ({ InternetGateways
 ec2.on(DescribeAddressesCommand).callsFake(slow(() => ({ Addresses: [] })));
 ec2.on(DescribeNatGatewaysCommand).callsFake(slow(() => ({ NatGateways: [{ NatGatewayId: 'nat-1', SubnetId: 'subnet-1' }] })));
 ec2.on(DescribeSubnetsCommand).callsFake(slow(() => ({ Subnets: [{ SubnetId: 'subnet-1', AvailabilityZone: 'us-east-1a' }] })));
+// Quotas without a usage metric are counted from what exists.
+ec2.on(DescribeVolumesCommand).callsFake(slow(() => ({ Volumes: [{ VolumeId: 'vol-1', Size: 100, VolumeType: 'gp3' }] })));
+const elb = mockClient(ElasticLoadBalancingV2Client);
+elb.on(DescribeLoadBalancersCommand).callsFake(slow(() => ({ LoadBalancers: [] })));
+elb.on(DescribeTargetGroupsCommand).callsFake(slow(() => ({ TargetGroups: [] })));
+const rds = mockClient(RDSClient);
+rds.on(DescribeDBClustersCommand).callsFake(slow(() => ({ DBClusters: [] })));
+rds.on(DescribeDBInstancesCommand).callsFake(slow(() => ({ DBInstances: [] })));
 const eks = mockClient(EKSClient);
 eks.on(ListClustersCommand).callsFake(slow(() => ({ clusters: [] })));
 eks.on(DescribeClusterVersionsCommand).callsFake(slow(() => ({ clusterVersions: [{ clusterVersion: '1.34', versionStatus: 'STANDARD_SUPPORT', endOfStandardSupportDate: new Date('2026-12-02') }] })));

@@ -33,9 +33,11 @@ export default class Preflight extends BaseCommand<typeof Preflight> {
     // Credentials first: expired or missing credentials answer nothing (exit 3).
     await services.identity();
 
-    const [{ createHost }, { executePhase }, { buildPreflightPhase, reportFromPhase }] = await Promise.all([import('../ui/host.js'), import('../engine/execute.js'), import('../phases/preflight.js')]);
+    const [{ createHost }, { executePhase }, { buildPreflightPhase, journaledIncreaseRequests, reportFromPhase }, { stateDirFor }] = await Promise.all([import('../ui/host.js'), import('../engine/execute.js'), import('../phases/preflight.js'), import('../state/state-dir.js')]);
     const host = createHost(this.globals);
-    const phase = buildPreflightPhase({ requestIncreases: this.flags['request-increases'] });
+    // Requests filed by earlier runs: every run reads their status back instead of filing again.
+    const previousRequests = await journaledIncreaseRequests(stateDirFor(this.globals.stateDir, config.deployment.name));
+    const phase = buildPreflightPhase({ requestIncreases: this.flags['request-increases'], previousRequests });
     const flags = phaseFlagValues(this.flags);
     // Checks observe the present: every run re-checks unless one step is picked with --from / --only.
     const restart = flags.from === undefined && flags.only === undefined;

@@ -60,6 +60,18 @@ describe('coder-platform preflight', () => {
     });
   }, 120_000);
 
+  it('files a short quota once with --request-increases --yes; a plain re-run shows the journaled request\'s status and files nothing', () => {
+    const ws = workspace(MVP);
+    const state = join(ws.dir, 'state');
+    const first = run(['--config', ws.config, '--state-dir', state, '--request-increases', '--yes', '--json'], { PF_FAKE: 'short', PF_REQUEST_STATUS: 'CASE_OPENED' }, ws.bin);
+    const filed = (JSON.parse(first.stdout) as PreflightResult).increases.find((i) => i.quotaCode === 'L-1216C47A');
+    expect(filed, first.stderr).toMatchObject({ action: 'filed', requestId: 'req-1' });
+    const again = run(['--config', ws.config, '--state-dir', state, '--json'], { PF_FAKE: 'short', PF_REQUEST_STATUS: 'CASE_OPENED' }, ws.bin);
+    expect(again.status, again.stderr).toBe(1); // still short until AWS approves
+    const tracked = (JSON.parse(again.stdout) as PreflightResult).increases.find((i) => i.quotaCode === 'L-1216C47A');
+    expect(tracked).toMatchObject({ action: 'tracked', requestId: 'req-1', status: 'CASE_OPENED' });
+  }, 180_000);
+
   it('exits 3 with a clear message when there are no AWS credentials', () => {
     const ws = workspace(MVP);
     const out = run(['--config', ws.config, '--state-dir', join(ws.dir, 'state')], {}, ws.bin);
