@@ -58,6 +58,30 @@ async function start() {
   return { fake, secrets, arm: () => (controller = new AbortController()).signal };
 }
 
+/**
+ * Run day1 in a child process (fixtures/day1-child.ts) and SIGKILL it at the first template-version
+ * creation, `beforeAnswer` (the version exists, the child never hears of it) or `onAnswered` (it has).
+ */
+async function runChildKilledAt(f: FakeCoder, secrets: Awaited<ReturnType<typeof start>>['secrets'], hook: 'beforeAnswer' | 'onAnswered', env: Record<string, string> = {}): Promise<{ exit: NodeJS.Signals | number | null; output: string }> {
+  const script = fileURLToPath(new URL('./fixtures/day1-child.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, CODER_URL: f.baseUrl, STATE_DIR: stateDir, CODER_TOKEN: secrets.values.get(secretNames('acme').sessionToken), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let killed = false;
+  f.options[hook] = (route) => {
+    if (route === CREATE_VERSION && !killed) {
+      killed = true;
+      child.kill('SIGKILL');
+    }
+  };
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const exit = await new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+  return { exit, output };
+}
+
 describe('day1 template push interrupted and resumed (runPhase)', () => {
   it('a new template: the interrupted run and the resumed run leave exactly one version per template', async () => {
     const { fake: f, secrets, arm } = await start();
@@ -111,25 +135,10 @@ describe('day1 template push interrupted and resumed (runPhase)', () => {
   });
 
   it('a FRESH template SIGKILLed in a child process between creating its first version and creating the template: the resumed run reuses that version', { timeout: 120_000 }, async () => {
-    let killed = false;
     const { fake: f, secrets } = await start();
-    const script = fileURLToPath(new URL('./fixtures/day1-child.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      env: { ...process.env, CODER_URL: f.baseUrl, STATE_DIR: stateDir, CODER_TOKEN: secrets.values.get(secretNames('acme').sessionToken) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     // Killed once Coder created the first version, before its answer reaches the child: the template
     // creation that would follow never happens (after the answer, the next request can already be in flight).
-    f.options.beforeAnswer = (route) => {
-      if (route === CREATE_VERSION && !killed) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
-    };
-    let output = '';
-    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    const exit = await new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+    const { exit, output } = await runChildKilledAt(f, secrets, 'beforeAnswer');
     expect(exit, output).toBe('SIGKILL');
     expect(f.templates).toEqual([]);
     expect(f.versions).toHaveLength(1);
@@ -149,28 +158,13 @@ describe('day1 template push interrupted and resumed (runPhase)', () => {
   });
 
   it('SIGKILLed in a child process right after the new version was created: the resumed run reuses and promotes it', { timeout: 120_000 }, async () => {
-    let killed = false;
     const { fake: f, secrets } = await start();
     // First a complete run, so the templates exist.
     expect((await run(testConfig(), servicesFor(f, testConfig(), secrets.store))).status).toBe('succeeded');
     const pod = f.templates.find((t) => t.name === 'pod-swdev')!;
     const original = pod.active_version_id;
     f.options.pollsToStart = 1_000_000; // the new job stays pending in the child: it dies mid-push
-    const script = fileURLToPath(new URL('./fixtures/day1-child.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      env: { ...process.env, CODER_URL: f.baseUrl, STATE_DIR: stateDir, CODER_TOKEN: secrets.values.get(secretNames('acme').sessionToken), CPU_RATIO: '0.5', VERIFY: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    f.options.onAnswered = (route) => {
-      if (route === CREATE_VERSION && !killed) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
-    };
-    let output = '';
-    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    const exit = await new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+    const { exit, output } = await runChildKilledAt(f, secrets, 'onAnswered', { CPU_RATIO: '0.5', VERIFY: '1' });
     expect(exit, output).toBe('SIGKILL');
     expect(f.versions).toHaveLength(5);
     expect(pod.active_version_id).toBe(original);
