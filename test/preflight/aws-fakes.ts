@@ -16,6 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { CoderPlatformConfig } from '../../src/config/schema.js';
 import { createPreflightServices } from '../../src/preflight/services.js';
 import type { CommandRunner } from '../../src/preflight/runner.js';
+import type { CheckResult, PreflightReport } from '../../src/preflight/types.js';
 import { QUOTAS } from '../../src/sizing/quota-bill.js';
 
 export const ACCOUNT = '123456789012';
@@ -134,4 +135,16 @@ export function fakeRunner(overrides: Partial<Record<'helm' | 'kubectl' | 'aws',
 
 export function servicesFor(config: CoderPlatformConfig, options: { runner?: CommandRunner; requestIncreases?: boolean } = {}) {
   return createPreflightServices(config, { runner: options.runner ?? fakeRunner(), requestIncreases: options.requestIncreases ?? false, aws: { sleep: async () => undefined, backoffMs: 1 } });
+}
+
+/** Undo every client mock of a fakeAccount() (for afterEach, or to let a test start over). */
+export function restoreFake(fake: ReturnType<typeof fakeAccount> | undefined): void {
+  for (const m of Object.values(fake ?? {})) if (typeof m === 'object' && 'restore' in m) (m as { restore(): void }).restore();
+}
+
+/** The check with this id, or an error naming the ids the report has. */
+export function checkById(report: PreflightReport, id: string): CheckResult {
+  const found = report.checks.find((c) => c.id === id);
+  if (!found) throw new Error(`no check ${id} in ${report.checks.map((c) => c.id).join(', ')}`);
+  return found;
 }

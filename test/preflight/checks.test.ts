@@ -9,14 +9,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
 import { ExternalError } from '../../src/errors.js';
 import { runPreflightChecks } from '../../src/phases/preflight.js';
-import type { CheckResult, PreflightReport } from '../../src/preflight/types.js';
-import { ACCOUNT, awsError, fakeAccount, fakeRunner, servicesFor } from './aws-fakes.js';
+import type { PreflightReport } from '../../src/preflight/types.js';
+import { ACCOUNT, awsError, checkById, fakeAccount, fakeRunner, restoreFake, servicesFor } from './aws-fakes.js';
 import { profileConfig } from './fixtures.js';
 
 type Fake = ReturnType<typeof fakeAccount>;
 let fake: Fake | undefined;
 afterEach(() => {
-  for (const m of Object.values(fake ?? {})) if (typeof m === 'object' && 'restore' in m) (m as { restore(): void }).restore();
+  restoreFake(fake);
   fake = undefined;
 });
 
@@ -27,11 +27,7 @@ async function preflight(profile: 'mvp-500' | 'scale-3000', overrides = {}, setu
   return runPreflightChecks(config, servicesFor(config, { runner }), new RecordingHost());
 }
 
-const byId = (report: PreflightReport, id: string): CheckResult => {
-  const found = report.checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id} in ${report.checks.map((c) => c.id).join(', ')}`);
-  return found;
-};
+const byId = checkById;
 
 describe('preflight checks against a healthy account', () => {
   it('passes every check for scale-3000 (exit 0)', async () => {

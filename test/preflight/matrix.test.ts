@@ -14,14 +14,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
 import { ExternalError } from '../../src/errors.js';
 import { runPreflightChecks } from '../../src/phases/preflight.js';
-import type { CheckResult, PreflightReport } from '../../src/preflight/types.js';
-import { ACCOUNT, awsError, fakeAccount, fakeRunner, servicesFor } from './aws-fakes.js';
+import type { PreflightReport } from '../../src/preflight/types.js';
+import { ACCOUNT, awsError, checkById, fakeAccount, fakeRunner, restoreFake, servicesFor } from './aws-fakes.js';
 import { profileConfig } from './fixtures.js';
 
 type Fake = ReturnType<typeof fakeAccount>;
 let fake: Fake | undefined;
 afterEach(() => {
-  for (const m of Object.values(fake ?? {})) if (typeof m === 'object' && 'restore' in m) (m as { restore(): void }).restore();
+  restoreFake(fake);
   fake = undefined;
 });
 
@@ -34,11 +34,7 @@ async function preflight(overrides = {}, setup: (f: Fake) => void = () => undefi
   const config = profileConfig(profile, overrides);
   return runPreflightChecks(config, servicesFor(config, { runner }), new RecordingHost());
 }
-const byId = (report: PreflightReport, id: string): CheckResult => {
-  const found = report.checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id} in ${report.checks.map((c) => c.id).join(', ')}`);
-  return found;
-};
+const byId = checkById;
 
 /** Each AWS-calling check, its first call and the IAM action that call needs. */
 type Answer = (input: never) => unknown;
@@ -72,7 +68,7 @@ describe.each(FIRST_CALLS)('$check', ({ check, action, throttle, stub, answer, c
   it(`retries a ${throttle} on ${action} and then passes`, async () => {
     const healthy = await preflight(overrides);
     const baseline = calls(fake!);
-    for (const m of Object.values(fake!)) if (typeof m === 'object' && 'restore' in m) (m as { restore(): void }).restore();
+    restoreFake(fake);
     const report = await preflight(overrides, (f) => stub(f).rejectsOnce(awsError(throttle, 'Rate exceeded')).callsFake(answer(f)));
     expect(calls(fake!)).toBe(baseline + 1);
     for (const id of passIds) expect(byId(report, id).status).toBe('pass');

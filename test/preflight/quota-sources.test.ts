@@ -2,21 +2,16 @@ import { ListAWSDefaultServiceQuotasCommand, ListServiceQuotasCommand } from '@a
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
 import { runPreflightChecks } from '../../src/phases/preflight.js';
-import type { CheckResult, PreflightReport } from '../../src/preflight/types.js';
 import { computeQuotaBill } from '../../src/sizing/quota-bill.js';
-import { awsError, fakeAccount, servicesFor } from './aws-fakes.js';
+import { awsError, checkById, fakeAccount, restoreFake, servicesFor } from './aws-fakes.js';
 import { profileConfig } from './fixtures.js';
 
 let fake: ReturnType<typeof fakeAccount> | undefined;
 afterEach(() => {
-  for (const m of Object.values(fake ?? {})) if (typeof m === 'object' && 'restore' in m) (m as { restore(): void }).restore();
+  restoreFake(fake);
   fake = undefined;
 });
-const byId = (report: PreflightReport, id: string): CheckResult => {
-  const found = report.checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id} in ${report.checks.map((c) => c.id).join(', ')}`);
-  return found;
-};
+const byId = checkById;
 
 describe('GPU buckets follow the GPU template', () => {
   it('scale-3000 without ec2-datasci-gpu bills no G and VT vCPU, nor the GPU workspaces\' ENIs and volumes', () => {

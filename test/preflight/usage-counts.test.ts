@@ -5,20 +5,16 @@ import { ListServiceQuotasCommand } from '@aws-sdk/client-service-quotas';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
 import { runPreflightChecks } from '../../src/phases/preflight.js';
-import type { CheckResult, PreflightReport } from '../../src/preflight/types.js';
-import { fakeAccount, servicesFor, type QuotaFake } from './aws-fakes.js';
+import type { PreflightReport } from '../../src/preflight/types.js';
+import { checkById, fakeAccount, type QuotaFake, restoreFake, servicesFor } from './aws-fakes.js';
 import { profileConfig } from './fixtures.js';
 
 let fake: ReturnType<typeof fakeAccount> | undefined;
 afterEach(() => {
-  for (const m of Object.values(fake ?? {})) if (typeof m === 'object' && 'restore' in m) (m as { restore(): void }).restore();
+  restoreFake(fake);
   fake = undefined;
 });
-const byId = (report: PreflightReport, id: string): CheckResult => {
-  const found = report.checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id} in ${report.checks.map((c) => c.id).join(', ')}`);
-  return found;
-};
+const byId = checkById;
 async function run(profile: 'mvp-500' | 'scale-3000', quotas: QuotaFake, setup: (f: ReturnType<typeof fakeAccount>) => void): Promise<PreflightReport> {
   fake = fakeAccount(quotas);
   setup(fake);
