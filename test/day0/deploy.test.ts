@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RecordingHost, type EventHost } from '../../src/engine/host.js';
 import { runPhase } from '../../src/engine/run-phase.js';
 import { AssemblyCache, day0DeployPhase, principalArnOf, type Day0DeployServices } from '../../src/phases/day0-deploy.js';
-import { FakeToolkit, notFound, testConfig } from './fakes.js';
+import { FakeToolkit, commonServices, notFound, testConfig } from './fakes.js';
 
 const cfn = mockClient(CloudFormationClient);
 const sts = mockClient(STSClient);
@@ -31,12 +31,7 @@ afterEach(async () => {
 async function deploy(toolkit: FakeToolkit, host: EventHost, extra: Partial<Day0DeployServices> = {}) {
   const config = testConfig('mvp-500');
   const services: Day0DeployServices = {
-    config,
-    stateDir,
-    cdk: toolkit,
-    aws: { region: 'us-east-1' },
-    cloudFormation: (region) => new CloudFormationClient({ region }),
-    sts: new STSClient({ region: 'us-east-1' }),
+    ...commonServices(config, stateDir, toolkit),
     preflight: async () => ({ criticalFailures: [] }),
     pollMs: 1,
     ...extra,

@@ -15,7 +15,7 @@ import { runPhase } from '../../src/engine/run-phase.js';
 import { CancelledError, UserError } from '../../src/errors.js';
 import { AssemblyCache } from '../../src/phases/day0-deploy.js';
 import { confirmDestroy, day0DestroyPhase, type Day0DestroyServices } from '../../src/phases/day0-destroy.js';
-import { FakeToolkit, ScriptedHost, notFound, testConfig } from './fakes.js';
+import { FakeToolkit, commonServices, ScriptedHost, notFound, testConfig } from './fakes.js';
 
 const cfn = mockClient(CloudFormationClient);
 const sts = mockClient(STSClient);
@@ -28,12 +28,7 @@ const LB_ARN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer
 
 function destroyServices(config: ReturnType<typeof testConfig>, toolkit: FakeToolkit): Day0DestroyServices {
   return {
-    config,
-    stateDir,
-    cdk: toolkit,
-    aws: { region: 'us-east-1' },
-    cloudFormation: (region) => new CloudFormationClient({ region }),
-    sts: new STSClient({ region: 'us-east-1' }),
+    ...commonServices(config, stateDir, toolkit),
     rds: new RDSClient({ region: 'us-east-1' }),
     elbv2: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }),
     ec2: new EC2Client({ region: 'us-east-1' }),

@@ -1,4 +1,6 @@
 /** Test doubles for Day 0: a toolkit adapter whose stacks take known times, and configs of both profiles. */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { STSClient } from '@aws-sdk/client-sts';
 import { parseConfigText } from '../../src/config/load.js';
 import type { CoderPlatformConfig } from '../../src/config/schema.js';
 import { ToolkitIoBridge, type ToolkitIoRequest } from '../../src/cdk/io-bridge.js';
@@ -6,9 +8,22 @@ import type { CdkAssembly, CdkToolkit, DeployedStack, SynthesizeOptions, Synthes
 import { stackNames } from '../../src/deployment/outputs.js';
 import type { ConfirmRequest, EventHost, PlatformEvent } from '../../src/engine/host.js';
 import { CancelledError } from '../../src/errors.js';
+import type { Day0CommonServices } from '../../src/phases/day0-services.js';
 
 export function testConfig(profile: 'mvp-500' | 'scale-3000', extra = ''): CoderPlatformConfig {
   return parseConfigText(`profile: ${profile}\ndeployment: {name: acme, environment: production}\ndns: {domain: example.com}\ncoder: {admin: {email: admin@example.com}}\n${extra}`, 'test.yaml');
+}
+
+/** What deploy and destroy share: the config, the state directory, the toolkit and real (mocked) SDK clients in us-east-1. */
+export function commonServices(config: CoderPlatformConfig, stateDir: string, toolkit: CdkToolkit): Day0CommonServices {
+  return {
+    config,
+    stateDir,
+    cdk: toolkit,
+    aws: { region: 'us-east-1' },
+    cloudFormation: (region) => new CloudFormationClient({ region }),
+    sts: new STSClient({ region: 'us-east-1' }),
+  };
 }
 
 export interface ActionRecord {
