@@ -134,7 +134,6 @@ function toStepResult<S>(step: Step<S>, rec: StepRecord | undefined, plan?: Step
   return r;
 }
 
-/** Run (or, with dryRun, plan) a phase. Throws UserError for lock/journal/selection problems before any step runs. */
 /**
  * Every step of the phase has a record from the start (pending until it runs), in the phase's order and
  * with its title, so the journal and `status` show what is still to come; records of steps the phase no
@@ -147,6 +146,7 @@ function stepRecordsInOrder<S>(phase: Phase<S>, previous: Record<string, StepRec
   return steps;
 }
 
+/** Run (or, with dryRun, plan) a phase. Throws UserError for lock/journal/selection problems before any step runs. */
 export async function runPhase<S>(phase: Phase<S>, services: S, options: RunPhaseOptions): Promise<PhaseResult> {
   validatePhase(phase);
   checkSelection(phase, options);
