@@ -111,6 +111,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     };
   }
 
+  /**
+   * The `--json` document, as plain `JSON.stringify` output. oclif's default colorizes it with regular
+   * expressions that overflow the stack on very long strings, which would leave no JSON at all.
+   */
+  public override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  }
+
   protected override async catch(err: Error & { exitCode?: number }): Promise<never> {
     if (err instanceof Errors.ExitError) throw err;
     const error = fromOclifError(err);

@@ -3,6 +3,7 @@
  * (src/ui/render-error.ts) and maps them to an exit code. Type guards use Symbol.for brands so they work
  * even when two copies of this module are loaded (the CDK app and the CLI).
  */
+import { redactCredentials } from './config/secret-reference.js';
 
 /** Documented exit codes (README "Exit codes"). */
 export const ExitCode = {
@@ -67,32 +68,71 @@ export interface ConfigIssue {
   example?: string;
 }
 
-/** The configuration is invalid. Carries every issue found, not just the first. */
+/** At most this many problems are shown (text and `--json`); the rest are counted ("and N more"). */
+export const MAX_CONFIG_ISSUES = 50;
+/** Longest message, path or example of one problem, in characters; longer ones are cut with "…". */
+export const MAX_ISSUE_TEXT = 400;
+
+/** The configuration is invalid. Carries the first MAX_CONFIG_ISSUES issues and how many more there were. */
 export class ConfigError extends CoderPlatformError {
   readonly kind = 'config' as const;
   readonly exitCode = ExitCode.Usage;
   readonly file: string | undefined;
+  /** The problems shown: safe to print (no control characters, no credentials, bounded length). */
   readonly issues: ConfigIssue[];
+  /** How many further problems were found but are not listed. */
+  readonly omittedIssues: number;
 
   constructor(file: string | undefined, issues: ConfigIssue[], options: { nextSteps?: string[] } = {}) {
-    super(ConfigError.summarize(file, issues), { nextSteps: options.nextSteps ?? ['Fix the keys above, then run `coder-platform config validate`.'] });
-    this.file = file;
-    this.issues = issues;
+    const shown = issues.slice(0, MAX_CONFIG_ISSUES).map(safeIssue);
+    const safeFile = file === undefined ? undefined : safeText(file);
+    const omitted = issues.length - shown.length;
+    super(ConfigError.summarize(safeFile, shown, omitted), { nextSteps: options.nextSteps ?? ['Fix the keys above, then run `coder-platform config validate`.'] });
+    this.file = safeFile;
+    this.issues = shown;
+    this.omittedIssues = omitted;
   }
 
-  static summarize(file: string | undefined, issues: ConfigIssue[]): string {
+  static summarize(file: string | undefined, issues: ConfigIssue[], omitted = 0): string {
     const where = file ?? 'configuration';
     const lines = issues.map((i) => {
       const loc = i.line === undefined ? '' : `:${i.line}${i.column === undefined ? '' : `:${i.column}`}`;
       const example = i.example === undefined ? '' : ` (for example: ${i.example})`;
       return `  ${where}${loc} ${i.path}: ${i.message}${example}`;
     });
-    return `${issues.length} problem${issues.length === 1 ? '' : 's'} in ${where}:\n${lines.join('\n')}`;
+    if (omitted > 0) lines.push(`  … and ${omitted} more problem${omitted === 1 ? '' : 's'} (fix these first, then validate again)`);
+    const total = issues.length + omitted;
+    return `${total} problem${total === 1 ? '' : 's'} in ${where}:\n${lines.join('\n')}`;
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), file: this.file, issues: this.issues };
+    return { ...super.toJSON(), file: this.file, issues: this.issues, omittedIssues: this.omittedIssues };
   }
+}
+
+/** One issue made safe to print: control and invisible characters escaped, credentials described, length bounded. */
+function safeIssue(issue: ConfigIssue): ConfigIssue {
+  return {
+    ...issue,
+    path: safeText(issue.path),
+    message: safeText(issue.message),
+    ...(issue.example === undefined ? {} : { example: safeText(issue.example) }),
+  };
+}
+
+/** Escape what a terminal would interpret or hide, describe credentials, and cut long text. */
+export function safeText(text: string): string {
+  const redacted = redactCredentials(text);
+  const escaped = escapeInvisible(redacted.length > MAX_ISSUE_TEXT * 2 ? redacted.slice(0, MAX_ISSUE_TEXT * 2) : redacted);
+  return escaped.length > MAX_ISSUE_TEXT ? `${escaped.slice(0, MAX_ISSUE_TEXT - 1)}…` : escaped;
+}
+
+/**
+ * C0/C1 control characters, zero-width and other format characters, the BOM and lone surrogates become
+ * `\u{…}` escapes, so a message never moves the cursor, rings the bell, or hides a character.
+ */
+export function escapeInvisible(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}\p{Co}\p{Cs}\u2028\u2029]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}`);
 }
 
 /** A check or objective failed: the run worked, the answer is "no". */

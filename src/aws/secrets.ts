@@ -5,7 +5,7 @@
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { UserError } from '../errors.js';
-import { SECRET_REFERENCE } from '../config/schema.js';
+import { checkSecretReference, SECRET_REFERENCE_FORMS } from '../config/secret-reference.js';
 import { awsCall, classifyAwsError, wrapAwsError } from './clients.js';
 
 export interface PutSecretOptions {
@@ -17,11 +17,16 @@ export interface PutSecretOptions {
 /** What a secret reference points at. */
 export type SecretReference = { kind: 'env'; name: string } | { kind: 'secretsmanager'; id: string };
 
-/** Parse a reference (see SECRET_REFERENCE): an ARN, `secretsmanager:NAME`, a path-like name, or `env:NAME`. */
+/**
+ * Parse a reference (see ../config/secret-reference.ts): an ARN, `secretsmanager:NAME`, a path of plain
+ * name segments, or `env:NAME`. A value that is not one, or that looks like a credential, is refused
+ * naming its kind and length only: the message never carries any part of it.
+ */
 export function parseSecretReference(reference: string): SecretReference {
-  if (!SECRET_REFERENCE.test(reference)) {
-    throw new UserError(`"${reference.length > 12 ? `${reference.slice(0, 4)}…` : reference}" is not a secret reference`, {
-      nextSteps: ['Use a Secrets Manager ARN, secretsmanager:NAME, a path-like name such as coder/oidc-client-secret, or env:NAME.'],
+  const check = checkSecretReference(reference);
+  if (!check.ok) {
+    throw new UserError(`The secret reference is not valid: found ${check.reason}.`, {
+      nextSteps: [`Store the secret in Secrets Manager or an environment variable and use ${SECRET_REFERENCE_FORMS}.`],
     });
   }
   if (reference.startsWith('env:')) return { kind: 'env', name: reference.slice(4) };

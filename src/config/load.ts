@@ -3,13 +3,20 @@
  * with the zod schema and the cross-field rules, and report every problem with its key path, line and
  * column. Nothing here touches AWS or the network.
  */
-import { readFile } from 'node:fs/promises';
-import { isMap, isSeq, LineCounter, parseDocument, stringify, type Document } from 'yaml';
+import { open } from 'node:fs/promises';
+import { stringify } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import { decodeConfigBytes, describeUnusualCharacters, MAX_CONFIG_BYTES, tooLargeError } from './input-checks.js';
+import { partialConfig } from './partial.js';
 import { PROFILES, profileDefaults, type ConfigLayer } from './profiles.js';
 import { API_VERSION, configSchema, nodeGroupSchema, PROFILE_NAMES, type CoderPlatformConfig, type ProfileName } from './schema.js';
-import { validateNodeGroupBounds, validateSections, validateSemantics, type ValidSections } from './validate.js';
+import { credentialKind, describeSecretValue } from './secret-reference.js';
+import { validateNodeGroupBounds, validateSections, validateSemantics } from './validate.js';
+import { parseYaml, type ParsedYaml, type PositionFinder } from './yaml-doc.js';
+
+export { MAX_CONFIG_BYTES } from './input-checks.js';
+export { MAX_CONFIG_ISSUES } from '../errors.js';
 
 export interface LoadConfigOptions {
   /** Path of the YAML file. */
@@ -24,68 +31,71 @@ export interface LoadedConfig {
   path: string;
 }
 
-/** Read, merge and validate a config file. Throws ConfigError (exit 2) listing every problem. */
+/** Keys whose values are secret references: what is found there is described, never shown. */
+export const SECRET_PATHS: readonly string[] = ['coder.oidc.clientSecret', 'coder.license'];
+
+/**
+ * Read, merge and validate a config file. Throws ConfigError (exit 2) listing the problems. A file over
+ * MAX_CONFIG_BYTES is refused before it is read in full; the encoding is checked before YAML sees it.
+ */
 export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(options.path, 'utf8');
+    const handle = await open(options.path, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size > MAX_CONFIG_BYTES) {
+        const head = Buffer.alloc(MAX_CONFIG_BYTES);
+        const { bytesRead } = await handle.read(head, 0, MAX_CONFIG_BYTES, 0);
+        throw tooLargeError(options.path, size, head.subarray(0, bytesRead));
+      }
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(options.path, [{ path: '(file)', message: code === 'ENOENT' ? 'the file does not exist' : `cannot be read (${code ?? String(error)})`, example: 'coder-platform init --shape mvp-500 --domain example.com' }], {
+    const message = code === 'ENOENT' ? 'the file does not exist' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? String(error)})`;
+    throw new ConfigError(options.path, [{ path: '(file)', message, example: 'coder-platform init --shape mvp-500 --domain example.com' }], {
       nextSteps: ['Create one with `coder-platform init`, or pass --config PATH.'],
     });
   }
-  return { config: parseConfigText(text, options.path, options.overrides), path: options.path };
+  return { config: parseConfigText(decodeConfigBytes(bytes, options.path), options.path, options.overrides), path: options.path };
 }
 
 /** Parse and resolve YAML text (the file layer) into a validated config. */
 export function parseConfigText(text: string, file: string | undefined, overrides: ConfigLayer = {}): CoderPlatformConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => {
-        const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
-        return { path: '(yaml)', message: e.message.split('\n')[0] ?? e.message, line: pos.line, column: pos.col, example: 'key: value, indented with spaces' };
-      }),
-    );
-  }
-  const raw: unknown = doc.toJS() ?? {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ConfigError(file, [{ path: '(root)', message: 'the file must be a YAML mapping', line: 1, column: 1, example: `apiVersion: ${API_VERSION}` }]);
-  }
-  const position = positionFinder(doc, lineCounter);
-  return resolveLayers(raw as ConfigLayer, overrides, file, position);
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > MAX_CONFIG_BYTES) throw tooLargeError(file, size, text);
+  const yaml = parseYaml(text, file);
+  return resolveLayers(yaml.value as ConfigLayer, overrides, file, yaml.position, yaml.source);
 }
 
-type PositionFinder = (path: (string | number)[]) => { line?: number; column?: number };
-
 /** Merge and validate already-parsed layers. */
-export function resolveLayers(fileLayer: ConfigLayer, overrides: ConfigLayer, file: string | undefined, position: PositionFinder = () => ({})): CoderPlatformConfig {
+export function resolveLayers(fileLayer: ConfigLayer, overrides: ConfigLayer, file: string | undefined, position: PositionFinder = () => ({}), source: ParsedYaml['source'] = () => undefined): CoderPlatformConfig {
   const profile = (overrides.profile ?? fileLayer.profile) as unknown;
   if (typeof profile !== 'string' || !(PROFILE_NAMES as readonly string[]).includes(profile)) {
-    throw new ConfigError(file, [{ path: 'profile', ...position(['profile']), message: profile === undefined ? 'is required' : `unknown profile ${JSON.stringify(profile)}; one of ${PROFILE_NAMES.join(', ')}`, example: 'profile: mvp-500' }]);
+    const found = typeof profile === 'string' ? `unknown profile ${JSON.stringify(profile)}${describeUnusualCharacters(profile)}` : `expected a profile name, found ${describeValue(profile)}`;
+    throw new ConfigError(file, [{ path: 'profile', ...position(['profile']), message: profile === undefined ? 'is required' : `${found}; one of ${PROFILE_NAMES.join(', ')}`, example: 'profile: mvp-500' }]);
   }
-  const merged = deepMerge(deepMerge(profileDefaults(profile as ProfileName), fileLayer), overrides);
+  const defaults = profileDefaults(profile as ProfileName);
+  const merged = deepMerge(deepMerge(defaults, fileLayer), overrides);
   merged.apiVersion ??= API_VERSION;
 
   // reportInput: zod 4 leaves the offending value out of its issues unless asked, and the message says what was found.
   const parsed = configSchema.safeParse(merged, { reportInput: true });
+  const place = (issue: ConfigIssue) => locate(issue, position, profile as ProfileName, overrides);
   if (parsed.success) {
     const semantic = validateSemantics(parsed.data);
-    if (semantic.length > 0) throw new ConfigError(file, semantic.map((issue) => locate(issue, position, profile as ProfileName, overrides)));
+    if (semantic.length > 0) throw new ConfigError(file, semantic.map(place));
     return parsed.data;
   }
-  // Report everything at once: the schema's issues, plus the cross-field rules of every section that is valid on its own.
-  const sections: ValidSections = {};
-  for (const [key, schema] of Object.entries(configSchema.shape)) {
-    const section = schema.safeParse(merged[key]);
-    if (section.success) (sections as Record<string, unknown>)[key] = section.data;
-  }
-  const issues = [...zodIssues(parsed.error, position), ...validateSections(sections)];
-  if (sections.cluster === undefined) {
-    // The cluster section failed somewhere; still check the bounds of every node group that is valid on its own.
+  // Report everything at once: the schema's issues, plus every cross-field rule whose parts parsed (./partial.ts).
+  const { sections, invalid } = partialConfig(merged, parsed.error, defaults);
+  const issues = [...zodIssues(parsed.error, position, source, profile as ProfileName), ...validateSections(sections, invalid)];
+  if (invalid.has('cluster') || invalid.has('cluster.nodeGroups')) {
+    // The node groups failed somewhere; still check the bounds of every node group that is valid on its own.
     const groups = (merged.cluster as { nodeGroups?: unknown } | undefined)?.nodeGroups;
     for (const [name, raw] of Object.entries(groups !== null && typeof groups === 'object' ? groups : {})) {
       const group = nodeGroupSchema.safeParse(raw);
@@ -93,17 +103,13 @@ export function resolveLayers(fileLayer: ConfigLayer, overrides: ConfigLayer, fi
     }
   }
   const seen = new Set<string>();
-  throw new ConfigError(
-    file,
-    issues
-      .map((issue) => locate(issue, position, profile as ProfileName, overrides))
-      .filter((issue) => {
-        const key = `${issue.path}\u0000${issue.message}`;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      }),
-  );
+  const unique = issues.filter((issue) => {
+    const key = `${issue.path}\u0000${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  throw new ConfigError(file, unique.map(place));
 }
 
 /** Add the YAML position and, when a rule gave none, a valid example (the profile's own value for that key). */
@@ -145,23 +151,44 @@ function isPlainObject(value: unknown): value is ConfigLayer {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function zodIssues(error: z.ZodError, position: PositionFinder): ConfigIssue[] {
+function zodIssues(error: z.ZodError, position: PositionFinder, source: ParsedYaml['source'], profile: ProfileName): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   for (const issue of error.issues) {
     const basePath = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const path = [...basePath, key];
-        issues.push({ path: formatPath(path), ...position(path), message: `unknown key "${key}"`, example: exampleFor(formatPath(basePath)) ?? 'remove it, or check the spelling against the JSON Schema' });
+        const suggestion = suggestKey(key, basePath, profile);
+        const message = `unknown key ${JSON.stringify(key)}${describeUnusualCharacters(key)}${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
+        issues.push({ path: formatPath(path), ...position(path), message, example: exampleFor(formatPath(basePath)) ?? 'remove it, or check the spelling against the JSON Schema' });
       }
       continue;
     }
     const path = formatPath(basePath);
-    const found = describeFound(issue);
+    const found = describeFound(issue, path, source(basePath));
     const example = exampleFor(path);
     issues.push({ path, ...position(basePath), message: `${issue.message}${found}`, ...(example ? { example } : {}) });
   }
   return issues;
+}
+
+/** The known key (from the profile) an unknown one is probably meant to be: same letters, or one edit away. */
+function suggestKey(key: string, parent: (string | number)[], profile: ProfileName): string | undefined {
+  let node: unknown = PROFILES[profile];
+  for (const part of parent) node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[part] : undefined;
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
+  const plain = key.normalize('NFKC').replace(/[^\x20-\x7e]/g, '').toLowerCase();
+  return Object.keys(node).find((known) => known.toLowerCase() === plain || (Math.abs(known.length - key.length) <= 1 && editDistance(known.toLowerCase(), key.toLowerCase()) <= 1));
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /** `key: value` from the named profile (or the other one) for a path, as a valid example. */
@@ -179,11 +206,34 @@ export function profileExample(path: string, profile: ProfileName): string {
   return 'see schema/coder-platform.schema.json for the allowed values';
 }
 
-function describeFound(issue: z.core.$ZodIssue): string {
+/** Longest found value shown in a message, in characters. */
+const MAX_FOUND = 80;
+
+/**
+ * ` (found "spot")`. A secret field's value, and any value that looks like a credential, is described by
+ * kind and length only; a number is shown as written (a number above 2^53 would print as another one);
+ * long text is cut.
+ */
+function describeFound(issue: z.core.$ZodIssue, path: string, written: string | undefined): string {
   const input = (issue as { input?: unknown }).input;
   if (input === undefined) return issue.code === 'invalid_type' ? ' (missing)' : '';
-  const shown = typeof input === 'string' ? JSON.stringify(input) : typeof input === 'object' ? '' : String(input);
+  if (SECRET_PATHS.includes(path) || (typeof input === 'string' && credentialKind(input) !== undefined)) {
+    return issue.message.includes('found a ') ? '' : ` (found ${typeof input === 'string' ? describeSecretValue(input) : describeValue(input)})`;
+  }
+  const shown = typeof input === 'number' && written !== undefined && /^[-+]?[\d._]+(e[-+]?\d+)?$/i.test(written) ? written : describeValue(input);
   return shown && !issue.message.includes(shown) ? ` (found ${shown})` : '';
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    const chars = [...value];
+    const text = chars.length > MAX_FOUND ? `${JSON.stringify(chars.slice(0, MAX_FOUND).join(''))}… (${chars.length} characters)` : JSON.stringify(value);
+    return `${text}${describeUnusualCharacters(value)}`;
+  }
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'a mapping';
+  return String(value);
 }
 
 /** `['network','subnets','private',1]` → `network.subnets.private[1]`. */
@@ -205,28 +255,6 @@ export function splitPath(path: string): (string | number)[] {
   return parts;
 }
 
-/** Find the deepest node of `path` present in the document, so a value from the profile still points near its override. */
-function positionFinder(doc: Document, lineCounter: LineCounter): PositionFinder {
-  return (path) => {
-    for (let depth = path.length; depth > 0; depth -= 1) {
-      const parent = depth === 1 ? doc.contents : doc.getIn(path.slice(0, depth - 1), true);
-      const key = path[depth - 1];
-      let range: [number, number, number] | null | undefined;
-      if (isMap(parent)) {
-        const pair = parent.items.find((item) => (item.key as { value?: unknown } | null)?.value === key);
-        range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
-      } else if (isSeq(parent) && typeof key === 'number') {
-        range = (parent.items[key] as { range?: [number, number, number] } | undefined)?.range;
-      }
-      if (range) {
-        const pos = lineCounter.linePos(range[0]);
-        return { line: pos.line, column: pos.col };
-      }
-    }
-    return {};
-  };
-}
-
 /** Valid examples for the keys people most often get wrong. */
 const EXAMPLES: [RegExp, string][] = [
   [/^apiVersion$/, `apiVersion: ${API_VERSION}`],
@@ -234,6 +262,7 @@ const EXAMPLES: [RegExp, string][] = [
   [/^deployment\.environment$/, 'environment: production'],
   [/^aws\.region$/, 'region: us-east-1'],
   [/^aws\.accountId$/, 'accountId: "123456789012"'],
+  [/^aws\.availabilityZones/, 'availabilityZones: [us-east-1a, us-east-1b] (zones of aws.region)'],
   [/^network\.vpcCidr$/, 'vpcCidr: 10.0.0.0/16'],
   [/^network\.subnets\./, '10.0.32.0/20'],
   [/^network\.azCount$/, 'azCount: 3'],
@@ -256,7 +285,8 @@ const EXAMPLES: [RegExp, string][] = [
   [/^coder\.oidc\.clientSecret$/, 'clientSecret: env:CODER_OIDC_CLIENT_SECRET'],
   [/^coder\.license$/, 'license: arn:aws:secretsmanager:us-east-1:123456789012:secret:coder/license-AbCdEf'],
   [/^coder\.oidc\.issuerUrl$/, 'issuerUrl: https://login.example.com/'],
-  [/^schedule\.(scaleUp|scaleDown)$/, 'scaleUp: "06:45"'],
+  [/^schedule\.scaleUp$/, 'scaleUp: "06:45"'],
+  [/^schedule\.scaleDown$/, 'scaleDown: "18:15"'],
   [/^schedule\.timezone$/, 'timezone: America/New_York'],
   [/^schedule\.weekdays/, 'weekdays: [MON, TUE, WED, THU, FRI]'],
   [/^workspaces\.templates/, 'templates: [pod-swdev]'],

@@ -4,6 +4,7 @@
  * must fit, schedules within node-group bounds) live in ./validate.ts so all problems are reported together.
  */
 import { z } from 'zod';
+import { checkSecretReference, SECRET_REFERENCE, SECRET_REFERENCE_FORMS } from './secret-reference.js';
 
 export const API_VERSION = 'coder-platform/v1';
 export const PROFILE_NAMES = ['mvp-500', 'scale-3000'] as const;
@@ -25,13 +26,20 @@ const semver = z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { message: 
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|Mi|Gi|Ki|Ti)?$/, { message: 'must be a Kubernetes quantity such as 500m or 2Gi' });
 
 /**
- * A reference to a secret, never the secret: a Secrets Manager ARN, `secretsmanager:NAME`, a hierarchical
- * Secrets Manager name (`coder/oidc-client-secret`), or `env:NAME`. Literal values are rejected.
+ * A reference to a secret, never the secret (./secret-reference.ts): a Secrets Manager ARN,
+ * `secretsmanager:NAME`, a path of plain name segments (`coder/oidc-client-secret`), or `env:NAME`.
+ * Literal values, and anything that looks like a credential whatever form it matches, are rejected; the
+ * message names the kind and length of what was found, never the value.
  */
-export const SECRET_REFERENCE = /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|secretsmanager:[A-Za-z0-9/_+=.@-]{1,512}|env:[A-Za-z_][A-Za-z0-9_]*|[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)+)$/;
-export const secretReference = z.string().regex(SECRET_REFERENCE, {
-  message: 'must be a secret reference (Secrets Manager ARN, secretsmanager:NAME, a path-like name such as coder/oidc-client-secret, or env:NAME), not the secret itself',
-});
+export { SECRET_REFERENCE } from './secret-reference.js';
+export const secretReference = z
+  .string()
+  .regex(SECRET_REFERENCE, { message: `must be a secret reference (${SECRET_REFERENCE_FORMS}), not the secret itself` })
+  .superRefine((value, ctx) => {
+    // The form matched; refuse it still when the value itself looks like a credential.
+    const check = checkSecretReference(value);
+    if (SECRET_REFERENCE.test(value) && !check.ok) ctx.addIssue({ code: 'custom', message: `must be a secret reference, not the secret itself: found ${check.reason}` });
+  });
 
 const taint = z.strictObject({
   key: z.string().min(1).max(63),

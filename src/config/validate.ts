@@ -18,22 +18,34 @@ const PRIVATE_TIERS_FORBIDDEN_FOR_NODES = new Set(['public', 'database']);
  */
 export type ValidSections = Partial<CoderPlatformConfig>;
 
-interface Rule<K extends Section> {
-  needs: readonly K[];
-  run: (config: Pick<CoderPlatformConfig, K>) => Issue[];
+/**
+ * A rule and the parts it reads: `section` (all of it) or `section.key`. When the schema failed, a rule
+ * runs on the repaired sections (./partial.ts) unless one of the parts it reads failed.
+ */
+interface Rule {
+  needs: readonly string[];
+  run: (config: CoderPlatformConfig) => Issue[];
 }
-const rule = <K extends Section>(needs: readonly K[], run: (config: Pick<CoderPlatformConfig, K>) => Issue[]): Rule<Section> => ({ needs, run } as unknown as Rule<Section>);
+const rule = <K extends Section>(needs: readonly string[], run: (config: Pick<CoderPlatformConfig, K>) => Issue[]): Rule => ({ needs, run: run as Rule['run'] });
 
-const RULES: Rule<Section>[] = [
-  rule(['aws', 'network'], validateNetworkLayout),
-  rule(['network', 'cluster'], validateSubnetCapacity),
-  rule(['cluster'], validateNodeGroups),
-  rule(['cluster', 'network'], validateNodeGroupTiers),
-  rule(['database', 'aws'], validateDatabase),
-  rule(['dns', 'aws'], validateDns),
-  rule(['workspaces', 'cluster'], validateWorkspaces),
-  rule(['schedule'], validateScheduleOwn),
-  rule(['schedule', 'cluster'], validateScheduleGroups),
+const RULES: Rule[] = [
+  rule(['network.vpcCidr'], validateVpcCidr),
+  rule(['network.natGateways', 'network.azCount'], validateNatGateways),
+  rule(['aws.availabilityZones', 'aws.region', 'network.azCount'], validateAvailabilityZones),
+  rule(['network.subnets', 'network.azCount'], validateTiers),
+  rule(['network.subnets', 'network.vpcCidr'], validateSubnets),
+  rule(['network.subnets', 'network.azCount', 'cluster.nodeGroups'], validateSubnetCapacity),
+  rule(['cluster.nodeGroups', 'cluster.confirmedInstanceTypes'], validateNodeGroups),
+  rule(['cluster.nodeGroups', 'network.subnets'], validateNodeGroupTiers),
+  rule(['database', 'aws.region'], validateDatabase),
+  rule(['dns.domain', 'dns.subdomain'], validateDnsNames),
+  rule(['dns.certificateArn', 'aws.region'], validateCertificateRegion),
+  rule(['workspaces.sizes', 'workspaces.templates', 'cluster.confirmedInstanceTypes'], validateWorkspaces),
+  rule(['schedule.timezone'], (c: Pick<CoderPlatformConfig, 'schedule'>) => validateTimezone(c.schedule.timezone)),
+  rule(['schedule.scaleUp', 'schedule.scaleDown'], validateScheduleTimes),
+  rule(['schedule.weekdays'], validateWeekdays),
+  rule(['schedule.nodeGroups'], validateOffHours),
+  rule(['schedule.nodeGroups', 'cluster.nodeGroups'], validateScheduleGroups),
 ];
 
 /** Every cross-field rule, on a config that passed the schema. */
@@ -41,37 +53,74 @@ export function validateSemantics(config: CoderPlatformConfig): Issue[] {
   return validateSections(config);
 }
 
-/** The cross-field rules whose sections passed the schema; the others are skipped. */
-export function validateSections(sections: ValidSections): Issue[] {
+/**
+ * The cross-field rules on the sections that parsed, skipping a rule when a part it reads is missing or
+ * listed in `failed` (`section` or `section.key`, see ./partial.ts).
+ */
+export function validateSections(sections: ValidSections, failed: ReadonlySet<string> = new Set()): Issue[] {
+  const blocked = (need: string) => {
+    const [section] = need.split('.');
+    if (sections[section as Section] === undefined || failed.has(section!) || failed.has(need)) return true;
+    return need === section && [...failed].some((part) => part.startsWith(`${section}.`));
+  };
   const issues: Issue[] = [];
   for (const r of RULES) {
-    if (r.needs.every((key) => sections[key] !== undefined)) issues.push(...r.run(sections as CoderPlatformConfig));
+    if (!r.needs.some(blocked)) issues.push(...r.run(sections as CoderPlatformConfig));
   }
   return issues;
 }
 
-function validateNetworkLayout(config: Pick<CoderPlatformConfig, 'aws' | 'network'>): Issue[] {
-  const issues: Issue[] = [];
-  const { network } = config;
-  const vpc = parseCidr(network.vpcCidr);
-  if (!vpc.ok) issues.push({ path: 'network.vpcCidr', message: vpc.reason, example: '10.0.0.0/16' });
-  else if (vpc.cidr.prefix < 16 || vpc.cidr.prefix > 28) issues.push({ path: 'network.vpcCidr', message: `a VPC CIDR must be between /16 and /28, found /${vpc.cidr.prefix}`, example: '10.0.0.0/16' });
+function validateVpcCidr(config: Pick<CoderPlatformConfig, 'network'>): Issue[] {
+  const vpc = parseCidr(config.network.vpcCidr);
+  if (!vpc.ok) return [{ path: 'network.vpcCidr', message: vpc.reason, example: '10.0.0.0/16' }];
+  if (vpc.cidr.prefix < 16 || vpc.cidr.prefix > 28) return [{ path: 'network.vpcCidr', message: `a VPC CIDR must be between /16 and /28, found /${vpc.cidr.prefix}`, example: '10.0.0.0/16' }];
+  return [];
+}
 
-  if (network.natGateways > network.azCount) {
-    issues.push({ path: 'network.natGateways', message: `${network.natGateways} NAT gateways for ${network.azCount} AZs: at most one per AZ`, example: `natGateways: ${network.azCount}` });
+function validateNatGateways({ network }: Pick<CoderPlatformConfig, 'network'>): Issue[] {
+  if (network.natGateways <= network.azCount) return [];
+  return [{ path: 'network.natGateways', message: `${network.natGateways} NAT gateways for ${network.azCount} AZs: at most one per AZ`, example: `natGateways: ${network.azCount}` }];
+}
+
+/** AZ names belong to the deployment region (us-east-1a for us-east-1), each once, one per azCount. */
+function validateAvailabilityZones(config: Pick<CoderPlatformConfig, 'aws' | 'network'>): Issue[] {
+  const zones = config.aws.availabilityZones;
+  if (zones === undefined) return [];
+  const { region } = config.aws;
+  const example = `availabilityZones: [${'abcdef'.slice(0, config.network.azCount).split('').map((l) => `${region}${l}`).join(', ')}]`;
+  const issues: Issue[] = [];
+  if (zones.length < config.network.azCount) {
+    issues.push({ path: 'aws.availabilityZones', message: `lists ${zones.length} zones but network.azCount is ${config.network.azCount}`, example });
   }
-  if (config.aws.availabilityZones && config.aws.availabilityZones.length < network.azCount) {
-    issues.push({ path: 'aws.availabilityZones', message: `lists ${config.aws.availabilityZones.length} zones but network.azCount is ${network.azCount}`, example: `[${['a', 'b', 'c'].slice(0, network.azCount).map((l) => `${config.aws.region}${l}`).join(', ')}]` });
-  }
+  zones.forEach((zone, index) => {
+    const path = `aws.availabilityZones[${index}]`;
+    if (!/^[a-z]$/.test(zone.slice(region.length)) || !zone.startsWith(region)) {
+      issues.push({ path, message: `${zone} is not an availability zone of the deployment region ${region}`, example });
+    } else if (zones.indexOf(zone) !== index) {
+      issues.push({ path, message: `${zone} is listed twice`, example });
+    }
+  });
+  return issues;
+}
+
+function validateTiers({ network }: Pick<CoderPlatformConfig, 'network'>): Issue[] {
+  const issues: Issue[] = [];
   for (const required of ['public', 'database']) {
     if (!(required in network.subnets)) issues.push({ path: `network.subnets.${required}`, message: `the ${required} tier is required`, example: `${required}: [10.0.0.0/20, 10.0.16.0/20]` });
   }
-
-  const parsed: { path: string; cidr: Cidr }[] = [];
   for (const [tier, cidrs] of Object.entries(network.subnets)) {
     if (cidrs.length !== network.azCount) {
       issues.push({ path: `network.subnets.${tier}`, message: `has ${cidrs.length} CIDR${cidrs.length === 1 ? '' : 's'}; each tier needs exactly one per AZ (${network.azCount})`, example: exampleTier(network.azCount) });
     }
+  }
+  return issues;
+}
+
+function validateSubnets({ network }: Pick<CoderPlatformConfig, 'network'>): Issue[] {
+  const issues: Issue[] = [];
+  const vpc = parseCidr(network.vpcCidr);
+  const parsed: { path: string; cidr: Cidr }[] = [];
+  for (const [tier, cidrs] of Object.entries(network.subnets)) {
     cidrs.forEach((text, index) => {
       const path = `network.subnets.${tier}[${index}]`;
       const result = parseCidr(text);
@@ -203,14 +252,16 @@ export function isValidDomain(domain: string): boolean {
   return /^[a-z]{2,63}$|^xn--[a-z0-9-]{1,59}$/.test(labels.at(-1)!);
 }
 
-function validateDns(config: Pick<CoderPlatformConfig, 'dns' | 'aws'>): Issue[] {
+function validateDnsNames({ dns }: Pick<CoderPlatformConfig, 'dns'>): Issue[] {
   const issues: Issue[] = [];
-  if (!isValidDomain(config.dns.domain)) issues.push({ path: 'dns.domain', message: `"${config.dns.domain}" is not a valid lower-case domain name`, example: 'example.com or dev.example.co.uk' });
-  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(config.dns.subdomain)) issues.push({ path: 'dns.subdomain', message: `"${config.dns.subdomain}" is not a single DNS label`, example: 'coder' });
-  if (config.dns.certificateArn && !config.dns.certificateArn.includes(`:acm:${config.aws.region}:`)) {
-    issues.push({ path: 'dns.certificateArn', message: `the certificate must be in the deployment region ${config.aws.region} for the NLB`, example: `arn:aws:acm:${config.aws.region}:123456789012:certificate/…` });
-  }
+  if (!isValidDomain(dns.domain)) issues.push({ path: 'dns.domain', message: `"${dns.domain}" is not a valid lower-case domain name`, example: 'example.com or dev.example.co.uk' });
+  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(dns.subdomain)) issues.push({ path: 'dns.subdomain', message: `"${dns.subdomain}" is not a single DNS label`, example: 'coder' });
   return issues;
+}
+
+function validateCertificateRegion(config: Pick<CoderPlatformConfig, 'dns' | 'aws'>): Issue[] {
+  if (!config.dns.certificateArn || config.dns.certificateArn.includes(`:acm:${config.aws.region}:`)) return [];
+  return [{ path: 'dns.certificateArn', message: `the certificate must be in the deployment region ${config.aws.region} for the NLB`, example: `arn:aws:acm:${config.aws.region}:123456789012:certificate/…` }];
 }
 
 function validateWorkspaces(config: Pick<CoderPlatformConfig, 'workspaces' | 'cluster'>): Issue[] {
@@ -232,13 +283,21 @@ function validateWorkspaces(config: Pick<CoderPlatformConfig, 'workspaces' | 'cl
   return issues;
 }
 
-function validateScheduleOwn(config: Pick<CoderPlatformConfig, 'schedule'>): Issue[] {
+function validateTimezone(timezone: string): Issue[] {
+  return isIanaTimeZone(timezone) ? [] : [{ path: 'schedule.timezone', message: `"${timezone}" is not an IANA time zone`, example: 'timezone: America/New_York' }];
+}
+
+function validateScheduleTimes({ schedule }: Pick<CoderPlatformConfig, 'schedule'>): Issue[] {
+  return schedule.scaleUp === schedule.scaleDown ? [{ path: 'schedule.scaleDown', message: 'scale-down must differ from scale-up', example: 'scaleDown: "18:15"' }] : [];
+}
+
+function validateWeekdays({ schedule }: Pick<CoderPlatformConfig, 'schedule'>): Issue[] {
+  return new Set(schedule.weekdays).size === schedule.weekdays.length ? [] : [{ path: 'schedule.weekdays', message: 'lists a day twice', example: '[MON, TUE, WED, THU, FRI]' }];
+}
+
+function validateOffHours({ schedule }: Pick<CoderPlatformConfig, 'schedule'>): Issue[] {
   const issues: Issue[] = [];
-  const s = config.schedule;
-  if (!isIanaTimeZone(s.timezone)) issues.push({ path: 'schedule.timezone', message: `"${s.timezone}" is not an IANA time zone`, example: 'timezone: America/New_York' });
-  if (s.scaleUp === s.scaleDown) issues.push({ path: 'schedule.scaleDown', message: 'scale-down must differ from scale-up', example: 'scaleDown: "18:15"' });
-  if (new Set(s.weekdays).size !== s.weekdays.length) issues.push({ path: 'schedule.weekdays', message: 'lists a day twice', example: '[MON, TUE, WED, THU, FRI]' });
-  for (const [name, sizes] of Object.entries(s.nodeGroups)) {
+  for (const [name, sizes] of Object.entries(schedule.nodeGroups)) {
     if (sizes.offHours > sizes.peak) issues.push({ path: `schedule.nodeGroups.${name}.offHours`, message: `offHours ${sizes.offHours} is above peak ${sizes.peak}`, example: `offHours: ${sizes.peak}` });
   }
   return issues;

@@ -4,7 +4,8 @@
  * non-interactive path read the same list, so every question can be answered without a terminal.
  */
 import { profileDefaults } from '../config/profiles.js';
-import { PROFILE_NAMES, SECRET_REFERENCE, TEMPLATE_NAMES, type ProfileName } from '../config/schema.js';
+import { PROFILE_NAMES, TEMPLATE_NAMES, type ProfileName } from '../config/schema.js';
+import { isSecretReference } from '../config/secret-reference.js';
 import { isIanaTimeZone, isValidDomain } from '../config/validate.js';
 import { baseProfileFor, formatMix, maxWorkspaceNodesThatFit, parseMix, suggestWorkspaceNodes } from './custom-sizing.js';
 
@@ -159,7 +160,7 @@ export const QUESTIONS: readonly Question[] = [
   }),
   q({ id: 'oidcIssuer', flag: 'oidc-issuer', kind: 'text', required: true, when: (a) => a.oidc === 'configure', message: 'OIDC issuer URL', help: 'The https:// issuer, e.g. https://login.microsoftonline.com/<tenant>/v2.0.', validate: (v) => (typeof v === 'string' && /^https:\/\/[^\s/]+(\/\S*)?$/.test(v)) || 'an https:// URL' }),
   q({ id: 'oidcClientId', flag: 'oidc-client-id', kind: 'text', required: true, when: (a) => a.oidc === 'configure', message: 'OIDC client id', help: 'The application (client) id registered for Coder.', validate: (v) => (typeof v === 'string' && v.trim().length > 0) || 'the client id' }),
-  q({ id: 'oidcClientSecretRef', flag: 'oidc-client-secret-ref', kind: 'secret-ref', required: true, when: (a) => a.oidc === 'configure', message: 'OIDC client secret reference', help: 'Where the secret lives, not the secret: a Secrets Manager ARN or name (coder/oidc-client-secret) or env:NAME.', validate: (v) => (typeof v === 'string' && SECRET_REFERENCE.test(v)) || 'a reference such as env:CODER_OIDC_CLIENT_SECRET or coder/oidc-client-secret, never the secret itself' }),
+  q({ id: 'oidcClientSecretRef', flag: 'oidc-client-secret-ref', kind: 'secret-ref', required: true, when: (a) => a.oidc === 'configure', message: 'OIDC client secret reference', help: 'Where the secret lives, not the secret: a Secrets Manager ARN or name (coder/oidc-client-secret) or env:NAME.', validate: (v) => (typeof v === 'string' && isSecretReference(v)) || 'a reference such as env:CODER_OIDC_CLIENT_SECRET or coder/oidc-client-secret, never the secret itself' }),
   q({ id: 'coderVersion', flag: 'coder-version', kind: 'text', message: 'Coder version', help: 'The Helm chart and image version to install (semantic version, no leading v).', default: (a) => profileOf(a).coder.version, validate: (v) => (typeof v === 'string' && /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(v)) || 'a version such as 2.35.3' }),
   q({
     id: 'templates', flag: 'templates', kind: 'checkbox', message: 'Templates to publish', help: 'Published on Day 1; the shape\'s workspace sizes need their own templates.',
