@@ -77,7 +77,8 @@ export function resolveLayers(fileLayer: ConfigLayer, overrides: ConfigLayer, fi
   const profile = (overrides.profile ?? fileLayer.profile) as unknown;
   if (typeof profile !== 'string' || !(PROFILE_NAMES as readonly string[]).includes(profile)) {
     const found = typeof profile === 'string' ? `unknown profile ${JSON.stringify(profile)}${describeUnusualCharacters(profile)}` : `expected a profile name, found ${describeValue(profile)}`;
-    throw new ConfigError(file, [{ path: 'profile', ...position(['profile']), message: profile === undefined ? 'is required' : `${found}; one of ${PROFILE_NAMES.join(', ')}`, example: 'profile: mvp-500' }]);
+    const where = position(['profile']);
+    throw new ConfigError(file, [{ path: 'profile', line: where.line ?? 1, column: where.column ?? 1, message: profile === undefined ? 'is required' : `${found}; one of ${PROFILE_NAMES.join(', ')}`, example: 'profile: mvp-500' }]);
   }
   const defaults = profileDefaults(profile as ProfileName);
   const merged = deepMerge(deepMerge(defaults, fileLayer), overrides);
@@ -160,7 +161,8 @@ function zodIssues(error: z.ZodError, position: PositionFinder, source: ParsedYa
         const path = [...basePath, key];
         const suggestion = suggestKey(key, basePath, profile);
         const message = `unknown key ${JSON.stringify(key)}${describeUnusualCharacters(key)}${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
-        issues.push({ path: formatPath(path), ...position(path), message, example: exampleFor(formatPath(basePath)) ?? 'remove it, or check the spelling against the JSON Schema' });
+        const example = suggestion ? profileExample(formatPath([...basePath, suggestion]), profile) : exampleFor(formatPath(basePath));
+        issues.push({ path: formatPath(path), ...position(path), message, example: example ?? 'remove it, or check the spelling against the JSON Schema' });
       }
       continue;
     }
@@ -178,7 +180,10 @@ function suggestKey(key: string, parent: (string | number)[], profile: ProfileNa
   for (const part of parent) node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[part] : undefined;
   if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
   const plain = key.normalize('NFKC').replace(/[^\x20-\x7e]/g, '').toLowerCase();
-  return Object.keys(node).find((known) => known.toLowerCase() === plain || (Math.abs(known.length - key.length) <= 1 && editDistance(known.toLowerCase(), key.toLowerCase()) <= 1));
+  const letters = (text: string) => [...text.toLowerCase()].sort().join('');
+  return Object.keys(node).find(
+    (known) => known.toLowerCase() === plain || letters(known) === letters(plain) || (Math.abs(known.length - key.length) <= 1 && editDistance(known.toLowerCase(), key.toLowerCase()) <= 1),
+  );
 }
 
 function editDistance(a: string, b: string): number {
@@ -218,7 +223,8 @@ function describeFound(issue: z.core.$ZodIssue, path: string, written: string | 
   const input = (issue as { input?: unknown }).input;
   if (input === undefined) return issue.code === 'invalid_type' ? ' (missing)' : '';
   if (SECRET_PATHS.includes(path) || (typeof input === 'string' && credentialKind(input) !== undefined)) {
-    return issue.message.includes('found a ') ? '' : ` (found ${typeof input === 'string' ? describeSecretValue(input) : describeValue(input)})`;
+    if (issue.message.includes('found a ')) return '';
+    return ` (found ${typeof input === 'string' ? describeSecretValue(input) : Array.isArray(input) ? 'a list' : `a ${input === null ? 'null' : typeof input}`})`;
   }
   const shown = typeof input === 'number' && written !== undefined && /^[-+]?[\d._]+(e[-+]?\d+)?$/i.test(written) ? written : describeValue(input);
   return shown && !issue.message.includes(shown) ? ` (found ${shown})` : '';
@@ -285,6 +291,9 @@ const EXAMPLES: [RegExp, string][] = [
   [/^coder\.oidc\.clientSecret$/, 'clientSecret: env:CODER_OIDC_CLIENT_SECRET'],
   [/^coder\.license$/, 'license: arn:aws:secretsmanager:us-east-1:123456789012:secret:coder/license-AbCdEf'],
   [/^coder\.oidc\.issuerUrl$/, 'issuerUrl: https://login.example.com/'],
+  [/^coder\.oidc\.clientId$/, 'clientId: coder'],
+  [/^coder\.oidc\.roleField$/, 'roleField: roles'],
+  [/^coder\.oidc\.(groupField|groupRegexFilter|emailDomains|allowSignups)$/, 'oidc: { groupField: groups, groupRegexFilter: "^coder-.*", emailDomains: [example.com], allowSignups: true }'],
   [/^schedule\.scaleUp$/, 'scaleUp: "06:45"'],
   [/^schedule\.scaleDown$/, 'scaleDown: "18:15"'],
   [/^schedule\.timezone$/, 'timezone: America/New_York'],

@@ -268,7 +268,7 @@ function validateWorkspaces(config: Pick<CoderPlatformConfig, 'workspaces' | 'cl
   const issues: Issue[] = [];
   const ws = config.workspaces;
   const total = Object.values(ws.sizes).reduce((sum, s) => sum + s.share, 0);
-  if (Math.abs(total - 100) > 0.001) issues.push({ path: 'workspaces.sizes', message: `the shares add up to ${total}%, not 100%`, example: 's: {share: 25}, m: {share: 60}, l: {share: 15}' });
+  if (Math.abs(total - 100) > 0.001) issues.push({ path: 'workspaces.sizes', message: `the shares add up to ${total}%, not 100%`, example: 'sizes: { s: {share: 25}, m: {share: 60}, l: {share: 15} }' });
   for (const [name, size] of Object.entries(ws.sizes)) {
     const path = `workspaces.sizes.${name}`;
     if (!ws.templates.includes(size.template)) issues.push({ path: `${path}.template`, message: `template ${size.template} is not in workspaces.templates (${ws.templates.join(', ')})`, example: `templates: [${[...ws.templates, size.template].join(', ')}]` });

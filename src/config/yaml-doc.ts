@@ -32,7 +32,10 @@ export function parseYaml(text: string, file: string | undefined): ParsedYaml {
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, column: pos.col };
   };
-  const issues: ConfigIssue[] = doc.errors.map((e) => ({ path: '(yaml)', ...at(e.pos[0]), message: e.message.split('\n')[0] ?? e.message, example: 'key: value, indented with spaces' }));
+  // Warnings are unresolved tags (`!!python/object`, `!!js/function`): refused like errors, not guessed at.
+  const issues: ConfigIssue[] = [...doc.errors, ...doc.warnings].map((e) => ({ path: '(yaml)', ...at(e.pos[0]), ...explain(e.code, e.message.split('\n')[0] ?? e.message) }));
+  const conflict = /^(<{7}|={7}|>{7})( |$)/m.exec(text);
+  if (conflict) issues.unshift({ path: '(yaml)', ...at(conflict.index), message: 'a merge-conflict marker: the file still holds both sides of a git conflict', example: 'keep one side and delete the <<<<<<<, ======= and >>>>>>> lines' });
   issues.push(...duplicateKeys(doc, at));
   if (issues.length > 0) throw new ConfigError(file, issues);
 
@@ -50,11 +53,24 @@ export function parseYaml(text: string, file: string | undefined): ParsedYaml {
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
-    if (!(error instanceof ReferenceError) || !/alias/i.test(error.message)) throw error;
+    if (!(error instanceof ReferenceError)) throw error;
+    if (!/excessive alias count/i.test(error.message)) {
+      throw new ConfigError(file, [{ path: '(yaml)', ...at(firstAlias(doc)), message: `an alias (*name) refers to no anchor (&name) before it: ${error.message.split('\n')[0]}`, example: 'write the value out, or define the anchor first: key: &name value' }]);
+    }
     throw new ConfigError(file, [{ path: '(yaml)', ...at(firstAlias(doc)), message: `refused: its aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies of a collection, a pattern used to exhaust memory ("billion laughs")`, example: 'write the values out; anchors and aliases are not needed in coder-platform.yaml' }]);
   }
   const index = new KeyIndex();
   return { value: value as Record<string, unknown>, position: positionFinder(doc, index, at), source: sourceFinder(doc, index, text) };
+}
+
+const SYNTAX_EXAMPLE = 'key: value, indented with spaces';
+
+/** The yaml library's message, reworded where it speaks of its own API or leaves the reader guessing. */
+function explain(code: string, message: string): { message: string; example: string } {
+  if (code === 'MULTIPLE_DOCS') return { message: 'the file holds more than one YAML document (a second `---` line); coder-platform.yaml is one document', example: 'remove the second `---` and what follows it' };
+  if (code === 'TAG_RESOLVE_FAILED') return { message: `${message}: YAML tags are not used in coder-platform.yaml and are refused`, example: 'remove the !!tag and write the plain value' };
+  if (code === 'TAB_AS_INDENT') return { message, example: 'indent with two spaces, never tabs' };
+  return { message, example: SYNTAX_EXAMPLE };
 }
 
 /** `Map keys must be unique` for every repeated key, with a set per mapping instead of pairwise comparison. */
