@@ -5,30 +5,12 @@
  * (or accepted, where the README says so), with text and --json output that are safe to print.
  * test/cli/broken-configs.test.ts runs part of the same corpus through the built CLI.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError, ExitCode, MAX_CONFIG_ISSUES } from '../../src/errors.js';
 import { renderError } from '../../src/ui/render-error.js';
-
-export const CORPUS = resolve(import.meta.dirname, '../fixtures/broken-configs');
-
-export interface Expectation {
-  accepted?: boolean;
-  problems?: { path: string; at: string | null; message: string }[];
-  omitted?: number;
-  hidden?: string[];
-}
-
-export const EXPECTATIONS = parse(readFileSync(resolve(CORPUS, 'expectations.yaml'), 'utf8')) as Record<string, Expectation>;
-const FILES = readdirSync(CORPUS).filter((f) => f.endsWith('.yaml') && f !== 'expectations.yaml').sort();
-
-/** A secret and the forms it could leak in. */
-export function leakForms(secret: string): string[] {
-  return [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex')];
-}
+import { CORPUS, CORPUS_FILES as FILES, EXPECTATIONS, leakForms } from './broken-corpus.js';
 
 /** Control characters other than newline, and the escape that starts terminal sequences. */
 // eslint-disable-next-line no-control-regex
