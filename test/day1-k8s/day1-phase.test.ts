@@ -232,6 +232,31 @@ describe('day1 cluster steps', () => {
     for (const text of Object.values(haystacks)) expect(text).not.toContain(Buffer.from(url).toString('base64').slice(0, 40));
   });
 
+  // One test per redaction path of the cluster steps (withSecrets around each step's probe and run): a tool
+  // that echoes what it was sent or read must not carry the OIDC client secret or the provisioner key out.
+  const echoes = (secret: string) => `Error from server (Invalid): data: Invalid value: "${secret}" (${Buffer.from(secret).toString('base64')})`;
+  const isCall = (verb: string, name: string) => (c: { command: string; args: string[]; input?: string }) =>
+    c.command === 'kubectl' && c.args[2] === verb && (verb === 'apply' ? (c.input ?? '').includes(`"${name}"`) : c.args.includes(name));
+  it.each([
+    { path: 'db-secret run (OIDC client secret)', step: 'db-secret', secret: OIDC_SECRET, match: isCall('apply', 'coder-oidc') },
+    { path: 'db-secret probe (OIDC client secret)', step: 'db-secret', secret: OIDC_SECRET, match: isCall('get', 'coder-oidc'), probe: true },
+    { path: 'provisioner-secret run (provisioner key)', step: 'provisioner-secret', secret: PROVISIONER_KEY, match: isCall('apply', 'coder-provisioner-key') },
+    { path: 'provisioner-secret probe (provisioner key)', step: 'provisioner-secret', secret: PROVISIONER_KEY, match: isCall('get', 'coder-provisioner-key'), probe: true },
+  ])('a kubectl failure in $path that echoes the secret is reported without it', async ({ step, secret, match, probe }) => {
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'day1-redact-'));
+    const cluster = new FakeCluster();
+    // A probe reads every secret only once they all exist: converge first, then re-probe with --verify.
+    if (probe) expect((await run(cluster, stateDir)).result.status).toBe('succeeded');
+    cluster.failures.push({ match, stderr: echoes(secret) });
+    const { result, host } = await run(cluster, stateDir, { verify: probe === true });
+    const failed = result.steps.find((s) => s.status === 'failed');
+    expect(failed?.id).toBe(step);
+    expect(failed?.error).toContain('[redacted]');
+    const haystacks = { events: JSON.stringify(host.events), result: JSON.stringify(result), stateDir: (await filesUnder(stateDir)).join('\n') };
+    expectNoSentinel(haystacks);
+    for (const text of Object.values(haystacks)) expect(text).not.toContain(Buffer.from(secret).toString('base64'));
+  });
+
   it('stops with a clear error when coderd serves another version than configured', async () => {
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'day1-ver-'));
     const host = new RecordingHost({ yes: true });
