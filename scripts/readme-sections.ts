@@ -110,7 +110,7 @@ function describe(node: Node): string {
   if (node.type === 'null') return 'null';
   if (node.type === 'array') return `list of ${describe((node.items as Node | undefined) ?? {})}${node.minItems !== undefined ? ` (at least ${String(node.minItems)})` : ''}`;
   if (node.type === 'object') return 'mapping';
-  if (node.pattern === SECRET_REFERENCE.source) return 'secret reference: Secrets Manager ARN, `secretsmanager:NAME`, a path-like name such as `coder/oidc-client-secret`, or `env:NAME`';
+  if (node.pattern === SECRET_REFERENCE.source) return 'secret reference: Secrets Manager ARN, `secretsmanager:NAME`, a path of plain name segments such as `coder/oidc-client-secret`, or `env:NAME`';
   const parts = [String(node.type ?? 'any')];
   if (node.default !== undefined) parts.push(`(default \`${JSON.stringify(node.default)}\`)`);
   if (node.minimum !== undefined || node.maximum !== undefined) parts.push(`${String(node.minimum ?? node.exclusiveMinimum ?? '')}–${String(node.maximum ?? '')}`);
