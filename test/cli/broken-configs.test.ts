@@ -134,6 +134,16 @@ describe('literal secrets are refused and never shown', () => {
         outputs.push(r.stdout, r.stderr);
       }
     }
+    if (field === 'clientSecret') {
+      // init --oidc-client-secret-ref: refused before anything is written (the old pattern let an AWS secret key through into the file).
+      const initPath = join(dir, 'init.yaml');
+      const answers = ['--shape', 'mvp-500', '--domain', 'example.com', '--oidc', 'configure', '--oidc-issuer', 'https://login.example.com/', '--oidc-client-id', 'coder'];
+      for (const json of [false, true]) {
+        const r = cli(['init', '--non-interactive', ...answers, '--oidc-client-secret-ref', secret, '--config', initPath, ...(json ? ['--json'] : [])], { cwd: dir });
+        expect(r.status, r.stderr).toBe(2);
+        outputs.push(r.stdout, r.stderr);
+      }
+    }
     const all = outputs.join('\n');
     expect(all).toMatch(/not the secret itself/);
     expect(all).toMatch(/found a \d+-character value/);
