@@ -8,7 +8,8 @@ import { parseConfigText } from '../src/config/load.js';
 import { ConfigError } from '../src/errors.js';
 
 const GOAL = 20;
-const VALID = 'apiVersion: coder-platform/v1\nprofile: mvp-500\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: admin@example.com\n';
+const VALID =
+  'apiVersion: coder-platform/v1\nprofile: mvp-500\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: admin@example.com\n';
 
 const KINDS: Record<string, (i: number) => string> = {
   'unknown keys in a section': (i) => `  step${i}: INFO [coder-release] took ${i} ms`,
@@ -51,6 +52,8 @@ for (const [kind, line] of Object.entries(KINDS)) {
   const [a, b] = [time(small), time(large)];
   const ratio = b / a;
   worst = Math.max(worst, ratio);
-  console.log(`${kind}: ${(small.length / 1024).toFixed(0)} KiB ${a.toFixed(1)} ms, ${(large.length / 1024).toFixed(0)} KiB ${b.toFixed(1)} ms; ratio ${ratio.toFixed(1)} for ${(large.length / small.length).toFixed(1)}× the size (goal ≤ ${GOAL}) ${ratio <= GOAL ? 'OK' : 'MISSED'}`);
+  console.log(
+    `${kind}: ${(small.length / 1024).toFixed(0)} KiB ${a.toFixed(1)} ms, ${(large.length / 1024).toFixed(0)} KiB ${b.toFixed(1)} ms; ratio ${ratio.toFixed(1)} for ${(large.length / small.length).toFixed(1)}× the size (goal ≤ ${GOAL}) ${ratio <= GOAL ? 'OK' : 'MISSED'}`,
+  );
 }
 if (worst > GOAL) process.exitCode = 1;

@@ -34,7 +34,9 @@ export function tooLargeError(file: string | undefined, size: number, head: Buff
 export function decodeConfigBytes(bytes: Buffer, file: string | undefined): string {
   const encoding = wideEncoding(bytes);
   if (encoding !== undefined) {
-    throw new ConfigError(file, [{ path: '(file)', line: 1, column: 1, message: `is encoded as ${encoding}, not UTF-8`, example: SAVE_AS_UTF8 }]);
+    throw new ConfigError(file, [
+      { path: '(file)', line: 1, column: 1, message: `is encoded as ${encoding}, not UTF-8`, example: SAVE_AS_UTF8 },
+    ]);
   }
   const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   const body = bytes.subarray(start);
@@ -45,13 +47,25 @@ export function decodeConfigBytes(bytes: Buffer, file: string | undefined): stri
     text = new TextDecoder('utf-8', { fatal: true }).decode(body);
   } catch {
     const bad = firstInvalidUtf8(body);
-    throw binaryError(file, body, bad, `byte 0x${body[bad]!.toString(16).padStart(2, '0').toUpperCase()}, which is not valid UTF-8`);
+    throw binaryError(
+      file,
+      body,
+      bad,
+      `byte 0x${body[bad]!.toString(16).padStart(2, '0').toUpperCase()}, which is not valid UTF-8`,
+    );
   }
   const control = firstControlCharacter(text);
   if (control >= 0) {
     const where = lineAt(text, control);
     const code = text.charCodeAt(control).toString(16).padStart(2, '0').toUpperCase();
-    throw new ConfigError(file, [{ path: '(file)', ...where, message: `contains the control character U+00${code}: this does not look like a text file`, example: `a YAML text file starting with apiVersion: ${API_VERSION}` }]);
+    throw new ConfigError(file, [
+      {
+        path: '(file)',
+        ...where,
+        message: `contains the control character U+00${code}: this does not look like a text file`,
+        example: `a YAML text file starting with apiVersion: ${API_VERSION}`,
+      },
+    ]);
   }
   return text;
 }
@@ -67,14 +81,23 @@ function firstControlCharacter(text: string): number {
 
 function binaryError(file: string | undefined, body: Buffer, offset: number, what: string): ConfigError {
   const where = lineAt(body.subarray(0, offset).toString('utf8'), Number.MAX_SAFE_INTEGER);
-  return new ConfigError(file, [{ path: '(file)', ...where, message: `contains ${what}: this is not a UTF-8 text file`, example: `a YAML text file starting with apiVersion: ${API_VERSION}` }]);
+  return new ConfigError(file, [
+    {
+      path: '(file)',
+      ...where,
+      message: `contains ${what}: this is not a UTF-8 text file`,
+      example: `a YAML text file starting with apiVersion: ${API_VERSION}`,
+    },
+  ]);
 }
 
 /** UTF-32 or UTF-16 by byte-order mark, or by the NUL bytes ASCII text has in those encodings. */
 function wideEncoding(bytes: Buffer): string | undefined {
   const b = (i: number) => bytes[i];
-  if (b(0) === 0x00 && b(1) === 0x00 && b(2) === 0xfe && b(3) === 0xff) return 'UTF-32 (big-endian, with a byte-order mark)';
-  if (b(0) === 0xff && b(1) === 0xfe && b(2) === 0x00 && b(3) === 0x00) return 'UTF-32 (little-endian, with a byte-order mark)';
+  if (b(0) === 0x00 && b(1) === 0x00 && b(2) === 0xfe && b(3) === 0xff)
+    return 'UTF-32 (big-endian, with a byte-order mark)';
+  if (b(0) === 0xff && b(1) === 0xfe && b(2) === 0x00 && b(3) === 0x00)
+    return 'UTF-32 (little-endian, with a byte-order mark)';
   if (b(0) === 0xfe && b(1) === 0xff) return 'UTF-16 (big-endian, with a byte-order mark)';
   if (b(0) === 0xff && b(1) === 0xfe) return 'UTF-16 (little-endian, with a byte-order mark)';
   if (bytes.length >= 4) {
@@ -95,7 +118,16 @@ function firstInvalidUtf8(bytes: Buffer): number {
   let i = 0;
   while (i < bytes.length) {
     const lead = bytes[i]!;
-    const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    const length =
+      lead < 0x80
+        ? 1
+        : lead >= 0xc2 && lead <= 0xdf
+          ? 2
+          : lead >= 0xe0 && lead <= 0xef
+            ? 3
+            : lead >= 0xf0 && lead <= 0xf4
+              ? 4
+              : 0;
     if (length === 0) return i;
     try {
       decoder.decode(bytes.subarray(i, i + length));
@@ -140,7 +172,11 @@ export function describeUnusualCharacters(text: string): string {
     index += 1;
     const code = ch.codePointAt(0)!;
     if (code < 0x20 || code > 0x7e) {
-      const name = /\p{Cf}/u.test(ch) ? 'an invisible character' : code < 0x20 || code === 0x7f ? 'a control character' : 'not ASCII';
+      const name = /\p{Cf}/u.test(ch)
+        ? 'an invisible character'
+        : code < 0x20 || code === 0x7f
+          ? 'a control character'
+          : 'not ASCII';
       unusual.push(`U+${code.toString(16).toUpperCase().padStart(4, '0')} at character ${index} is ${name}`);
     }
     if (unusual.length === 3) break;

@@ -38,7 +38,9 @@ export function partialConfig(merged: ConfigLayer, error: z.ZodError, profile: C
   for (const [name, schema] of Object.entries(configSchema.shape)) {
     if (invalid.has(name)) continue;
     const value = merged[name];
-    const failed = [...invalid].filter((part) => part.startsWith(`${name}.`)).map((part) => part.slice(name.length + 1));
+    const failed = [...invalid]
+      .filter((part) => part.startsWith(`${name}.`))
+      .map((part) => part.slice(name.length + 1));
     let candidate = value;
     if (failed.length > 0 && isPlainObject(value)) {
       const defaults = isPlainObject(profile[name]) ? (profile[name] as ConfigLayer) : {};

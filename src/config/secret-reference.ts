@@ -21,7 +21,8 @@ const FORMS: RegExp[] = [
 ];
 
 /** The accepted forms, for messages. */
-export const SECRET_REFERENCE_FORMS = 'a Secrets Manager ARN, secretsmanager:NAME, a path of plain name segments such as coder/oidc-client-secret, or env:NAME';
+export const SECRET_REFERENCE_FORMS =
+  'a Secrets Manager ARN, secretsmanager:NAME, a path of plain name segments such as coder/oidc-client-secret, or env:NAME';
 
 /** Longest reference accepted (Secrets Manager names are at most 512 characters; an ARN adds ~70). */
 const MAX_REFERENCE_LENGTH = 600;
@@ -37,7 +38,8 @@ export type SecretReferenceCheck = { ok: true } | { ok: false; reason: string };
 /** Is this value an acceptable secret reference (a known form, and nothing that looks like a credential)? */
 export function checkSecretReference(value: string): SecretReferenceCheck {
   const kind = credentialKind(value);
-  if (kind !== undefined) return { ok: false, reason: `${describeSecretValue(value, kind)}: a credential, not a reference to one` };
+  if (kind !== undefined)
+    return { ok: false, reason: `${describeSecretValue(value, kind)}: a credential, not a reference to one` };
   if (value.length > MAX_REFERENCE_LENGTH || !FORMS.some((f) => f.test(value))) {
     return { ok: false, reason: `${describeSecretValue(value)} is not a reference` };
   }

@@ -17,14 +17,26 @@ beforeAll(() => {
 }, 300_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const VALID = 'apiVersion: coder-platform/v1\nprofile: mvp-500\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: admin@example.com\n';
+const VALID =
+  'apiVersion: coder-platform/v1\nprofile: mvp-500\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: admin@example.com\n';
 
 function validate(path: string, json: boolean, cwd = root) {
   return cli(['config', 'validate', '--config', path, ...(json ? ['--json'] : [])], { cwd });
 }
 
 /** What every rejected run must look like: exit 2, the file named, no crash, JSON that parses. */
-function expectRejected(path: string): { text: string; json: { error: { kind: string; file: string; issues: { path: string; line?: number; column?: number; example?: string }[]; omittedIssues: number; message: string } } } {
+function expectRejected(path: string): {
+  text: string;
+  json: {
+    error: {
+      kind: string;
+      file: string;
+      issues: { path: string; line?: number; column?: number; example?: string }[];
+      omittedIssues: number;
+      message: string;
+    };
+  };
+} {
   const text = validate(path, false);
   expect(text.status, text.stderr).toBe(2);
   expect(text.stdout).toBe('');
@@ -41,11 +53,29 @@ function expectRejected(path: string): { text: string; json: { error: { kind: st
 
 // A mix of every kind: secrets, encodings, binary, hostile YAML, empty files, invisible characters, pasted text, cross-field rules.
 const SAMPLE = [
-  'secret-oidc-aws-secret-key.yaml', 'secret-license-jwt.yaml', 'secret-license-pem.yaml', 'secret-oidc-literal.yaml',
-  'utf16le-bom.yaml', 'utf16le-no-bom.yaml', 'latin1-bytes.yaml', 'binary-png.yaml', 'control-characters.yaml',
-  'alias-bomb.yaml', 'custom-tag.yaml', 'duplicate-key.yaml', 'two-documents.yaml', 'huge-integer.yaml',
-  'empty.yaml', 'comments-only.yaml', 'cyrillic-key.yaml', 'zero-width-key.yaml', 'pasted-log-after-config.yaml',
-  'az-other-region.yaml', 'many-network-schema-and-layout.yaml', 'many-schedule-format-and-timezone.yaml', 'scale-down-hour-24.yaml',
+  'secret-oidc-aws-secret-key.yaml',
+  'secret-license-jwt.yaml',
+  'secret-license-pem.yaml',
+  'secret-oidc-literal.yaml',
+  'utf16le-bom.yaml',
+  'utf16le-no-bom.yaml',
+  'latin1-bytes.yaml',
+  'binary-png.yaml',
+  'control-characters.yaml',
+  'alias-bomb.yaml',
+  'custom-tag.yaml',
+  'duplicate-key.yaml',
+  'two-documents.yaml',
+  'huge-integer.yaml',
+  'empty.yaml',
+  'comments-only.yaml',
+  'cyrillic-key.yaml',
+  'zero-width-key.yaml',
+  'pasted-log-after-config.yaml',
+  'az-other-region.yaml',
+  'many-network-schema-and-layout.yaml',
+  'many-schedule-format-and-timezone.yaml',
+  'scale-down-hour-24.yaml',
 ];
 
 describe('config validate on broken files (built CLI)', () => {
@@ -55,19 +85,25 @@ describe('config validate on broken files (built CLI)', () => {
     const { text, json } = expectRejected(path);
     for (const want of expected.problems ?? []) {
       expect(text).toContain(`${path}${want.at ? `:${want.at}` : ''} ${want.path}: `);
-      const issue = json.error.issues.find((i) => i.path === want.path && new RegExp(want.message).test(String((i as { message?: string }).message)));
+      const issue = json.error.issues.find(
+        (i) => i.path === want.path && new RegExp(want.message).test(String((i as { message?: string }).message)),
+      );
       expect(issue, JSON.stringify(json.error.issues)).toBeDefined();
       expect(`${issue!.line}:${issue!.column}`).toBe(want.at);
       expect(issue!.example).toBeTruthy();
     }
     expect(text).toContain('for example:');
     for (const secret of expected.hidden ?? []) {
-      for (const form of leakForms(secret)) expect(text.includes(form) || JSON.stringify(json).includes(form)).toBe(false);
+      for (const form of leakForms(secret))
+        expect(text.includes(form) || JSON.stringify(json).includes(form)).toBe(false);
     }
   });
 
   it('a valid config with a 5 MB deploy log pasted after it is refused at once, naming the size and the line', () => {
-    const log = Array.from({ length: 70_000 }, (_, i) => `  step${i}: INFO [coder-release] helm upgrade --install coder 2.35.3 took ${i} ms`).join('\n');
+    const log = Array.from(
+      { length: 70_000 },
+      (_, i) => `  step${i}: INFO [coder-release] helm upgrade --install coder 2.35.3 took ${i} ms`,
+    ).join('\n');
     const path = join(work, 'with-log.yaml');
     writeFileSync(path, `${VALID}${log}\n`);
     const { text, json } = expectRejected(path);
@@ -118,7 +154,9 @@ function sentinelForms(secret: string): string[] {
 }
 
 describe('literal secrets are refused and never shown', () => {
-  const cases = Object.entries(SENTINELS).flatMap(([kind, secret]) => (['clientSecret', 'license'] as const).map((field) => ({ kind, secret, field })));
+  const cases = Object.entries(SENTINELS).flatMap(([kind, secret]) =>
+    (['clientSecret', 'license'] as const).map((field) => ({ kind, secret, field })),
+  );
 
   it.each(cases)('$kind in $field', ({ secret, field }) => {
     const dir = join(work, `sentinel-${field}-${cases.findIndex((c) => c.secret === secret && c.field === field)}`);
@@ -130,16 +168,44 @@ describe('literal secrets are refused and never shown', () => {
       for (const json of [false, true]) {
         const r = cli([...args, '--config', path, ...(json ? ['--json'] : [])], { cwd: dir });
         expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
-        if (json) expect(JSON.parse(r.stdout).error.issues.some((i: { path: string }) => i.path === (field === 'license' ? 'coder.license' : 'coder.oidc.clientSecret'))).toBe(true);
+        if (json)
+          expect(
+            JSON.parse(r.stdout).error.issues.some(
+              (i: { path: string }) => i.path === (field === 'license' ? 'coder.license' : 'coder.oidc.clientSecret'),
+            ),
+          ).toBe(true);
         outputs.push(r.stdout, r.stderr);
       }
     }
     if (field === 'clientSecret') {
       // init --oidc-client-secret-ref: refused before anything is written (the old pattern let an AWS secret key through into the file).
       const initPath = join(dir, 'init.yaml');
-      const answers = ['--shape', 'mvp-500', '--domain', 'example.com', '--oidc', 'configure', '--oidc-issuer', 'https://login.example.com/', '--oidc-client-id', 'coder'];
+      const answers = [
+        '--shape',
+        'mvp-500',
+        '--domain',
+        'example.com',
+        '--oidc',
+        'configure',
+        '--oidc-issuer',
+        'https://login.example.com/',
+        '--oidc-client-id',
+        'coder',
+      ];
       for (const json of [false, true]) {
-        const r = cli(['init', '--non-interactive', ...answers, '--oidc-client-secret-ref', secret, '--config', initPath, ...(json ? ['--json'] : [])], { cwd: dir });
+        const r = cli(
+          [
+            'init',
+            '--non-interactive',
+            ...answers,
+            '--oidc-client-secret-ref',
+            secret,
+            '--config',
+            initPath,
+            ...(json ? ['--json'] : []),
+          ],
+          { cwd: dir },
+        );
         expect(r.status, r.stderr).toBe(2);
         outputs.push(r.stdout, r.stderr);
       }
@@ -147,7 +213,8 @@ describe('literal secrets are refused and never shown', () => {
     const all = outputs.join('\n');
     expect(all).toMatch(/not the secret itself/);
     expect(all).toMatch(/found a \d+-character value/);
-    for (const form of sentinelForms(secret)) expect(all.includes(form), `output contains ${JSON.stringify(form.slice(0, 3))}…`).toBe(false);
+    for (const form of sentinelForms(secret))
+      expect(all.includes(form), `output contains ${JSON.stringify(form.slice(0, 3))}…`).toBe(false);
     expect(readdirSync(dir)).toEqual(['coder-platform.yaml']); // nothing written: no state directory, no report
   });
 });

@@ -29,7 +29,7 @@ describe('aws.availabilityZones', () => {
     expect(error.issues[0]!.example).toBe('availabilityZones: [us-east-1a, us-east-1b]');
   });
 
-  it('a --region flag that moves the deployment away from the file\'s zones is refused too', () => {
+  it("a --region flag that moves the deployment away from the file's zones is refused too", () => {
     const text = configYaml('mvp-500', 'aws:\n  region: us-east-1\n  availabilityZones: [us-east-1a, us-east-1b]\n');
     const error = rejection(text, { aws: { region: 'eu-west-1' } });
     expect(error.issues.map((i) => i.path)).toEqual(['aws.availabilityZones[0]', 'aws.availabilityZones[1]']);
@@ -37,14 +37,25 @@ describe('aws.availabilityZones', () => {
   });
 
   it('us-east-1 with us-east-1a is not confused with us-east-10 or a prefix of another region', () => {
-    expect(rejection(configYaml('mvp-500', 'aws:\n  availabilityZones: [us-east-1a, us-east-10b]\n')).issues.map((i) => i.path)).toEqual(['aws.availabilityZones[1]']);
+    expect(
+      rejection(configYaml('mvp-500', 'aws:\n  availabilityZones: [us-east-1a, us-east-10b]\n')).issues.map(
+        (i) => i.path,
+      ),
+    ).toEqual(['aws.availabilityZones[1]']);
   });
 
-  it('zones that pass reach the synthesized network template, one subnet per tier in each', { timeout: 120_000 }, () => {
-    const config = resolveConfig('mvp-500', 'aws:\n  region: us-east-2\n  availabilityZones: [us-east-2c, us-east-2b]\n');
-    const network = synthesize(config).json('network');
-    const zones = resourcesOf(network, 'AWS::EC2::Subnet').map(([, p]) => String(p.AvailabilityZone));
-    expect(new Set(zones)).toEqual(new Set(['us-east-2c', 'us-east-2b']));
-    expect(zones.filter((z) => z === 'us-east-2c')).toHaveLength(Object.keys(config.network.subnets).length);
-  });
+  it(
+    'zones that pass reach the synthesized network template, one subnet per tier in each',
+    { timeout: 120_000 },
+    () => {
+      const config = resolveConfig(
+        'mvp-500',
+        'aws:\n  region: us-east-2\n  availabilityZones: [us-east-2c, us-east-2b]\n',
+      );
+      const network = synthesize(config).json('network');
+      const zones = resourcesOf(network, 'AWS::EC2::Subnet').map(([, p]) => String(p.AvailabilityZone));
+      expect(new Set(zones)).toEqual(new Set(['us-east-2c', 'us-east-2b']));
+      expect(zones.filter((z) => z === 'us-east-2c')).toHaveLength(Object.keys(config.network.subnets).length);
+    },
+  );
 });

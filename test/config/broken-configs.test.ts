@@ -69,7 +69,9 @@ describe('the broken-config corpus', () => {
     for (const out of [text, json, e.message]) {
       expect(out).not.toMatch(RAW_CONTROL);
       expect(out).not.toMatch(/\n\s+at .+:\d+:\d+\)?$/m); // no stack trace
-      for (const secret of expected.hidden ?? []) for (const form of leakForms(secret)) expect(out.includes(form), `${file} shows ${secret.slice(0, 4)}…`).toBe(false);
+      for (const secret of expected.hidden ?? [])
+        for (const form of leakForms(secret))
+          expect(out.includes(form), `${file} shows ${secret.slice(0, 4)}…`).toBe(false);
     }
   });
 });

@@ -12,12 +12,23 @@ export interface Expectation {
   hidden?: string[];
 }
 
-export const EXPECTATIONS = parse(readFileSync(resolve(CORPUS, 'expectations.yaml'), 'utf8')) as Record<string, Expectation>;
+export const EXPECTATIONS = parse(readFileSync(resolve(CORPUS, 'expectations.yaml'), 'utf8')) as Record<
+  string,
+  Expectation
+>;
 
 /** A secret and the forms it could leak in. */
 export function leakForms(secret: string): string[] {
-  return [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex')];
+  return [
+    secret,
+    JSON.stringify(secret).slice(1, -1),
+    encodeURIComponent(secret),
+    Buffer.from(secret).toString('base64'),
+    Buffer.from(secret).toString('hex'),
+  ];
 }
 
 /** Every file of the corpus, sorted. */
-export const CORPUS_FILES = readdirSync(CORPUS).filter((f) => f.endsWith('.yaml') && f !== 'expectations.yaml').sort();
+export const CORPUS_FILES = readdirSync(CORPUS)
+  .filter((f) => f.endsWith('.yaml') && f !== 'expectations.yaml')
+  .sort();

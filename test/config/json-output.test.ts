@@ -14,7 +14,10 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('--json output', () => {
   it('a 13 MB message still becomes one parseable JSON document on stdout', () => {
-    const message = Array.from({ length: 130_000 }, (_, i) => `  big.yaml:${i}:3 coder.step${i}: unknown key "step${i}" (for example: remove it)`).join('\n');
+    const message = Array.from(
+      { length: 130_000 },
+      (_, i) => `  big.yaml:${i}:3 coder.step${i}: unknown key "step${i}" (for example: remove it)`,
+    ).join('\n');
     let written = '';
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       written += String(chunk);

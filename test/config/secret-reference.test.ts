@@ -12,7 +12,8 @@ import { ConfigError } from '../../src/errors.js';
 import { redactError } from '../../src/phases/day1/cluster-steps.js';
 
 const AWS_SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
-const BASE = 'apiVersion: coder-platform/v1\nprofile: mvp-500\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: admin@example.com\n';
+const BASE =
+  'apiVersion: coder-platform/v1\nprofile: mvp-500\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: admin@example.com\n';
 
 function configError(text: string): ConfigError {
   try {
@@ -52,7 +53,9 @@ describe('secret references', () => {
   });
 
   it('the AWS secret key of the issue matched the old "path-like name" form and is refused now, by kind and length', () => {
-    const error = configError(`${BASE}  oidc:\n    issuerUrl: https://login.example.com/\n    clientId: coder\n    clientSecret: ${AWS_SECRET_KEY}\n`);
+    const error = configError(
+      `${BASE}  oidc:\n    issuerUrl: https://login.example.com/\n    clientId: coder\n    clientSecret: ${AWS_SECRET_KEY}\n`,
+    );
     const issue = error.issues.find((i) => i.path === 'coder.oidc.clientSecret')!;
     expect(issue.message).toContain('found a 40-character value that looks like an AWS secret access key');
     expect(JSON.stringify(error.toJSON())).not.toContain(AWS_SECRET_KEY.slice(0, 12));
@@ -76,7 +79,8 @@ describe('redaction paths', () => {
   });
 
   it('redactCredentials leaves references, ARNs and names alone', () => {
-    const text = 'coder/oidc-client-secret and arn:aws:acm:us-east-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab, m7i.12xlarge';
+    const text =
+      'coder/oidc-client-secret and arn:aws:acm:us-east-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab, m7i.12xlarge';
     expect(redactCredentials(text)).toBe(text);
   });
 
