@@ -85,7 +85,8 @@ export class ConfigError extends CoderPlatformError {
 
   constructor(file: string | undefined, issues: ConfigIssue[], options: { nextSteps?: string[] } = {}) {
     const shown = issues.slice(0, MAX_CONFIG_ISSUES).map(safeIssue);
-    const safeFile = file === undefined ? undefined : safeText(file);
+    // The file name is the operator's own: escaped, never rewritten as a credential.
+    const safeFile = file === undefined ? undefined : escapeInvisible(file);
     const omitted = issues.length - shown.length;
     super(ConfigError.summarize(safeFile, shown, omitted), { nextSteps: options.nextSteps ?? ['Fix the keys above, then run `coder-platform config validate`.'] });
     this.file = safeFile;
