@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
-import type { PlanResult } from '../plan/plan.js';
+import type { PlanResult } from '../phases/plan/service.js';
 
 /** Stacks with resource counts, the monthly cost estimate, the diagram file and (with --diff) the diff. */
 export type PlanCommandResult = PlanResult;
@@ -18,9 +18,9 @@ export default class Plan extends BaseCommand<typeof Plan> {
   public async run(): Promise<PlanCommandResult> {
     const { loadConfigFromGlobals } = await import('../config/from-globals.js');
     const { config } = await loadConfigFromGlobals(this.globals);
-    const { stateDirFor } = await import('../state/state-dir.js');
+    const { stateDirFor } = await import('../engine/state-dir.js');
     const { createHost } = await import('../ui/host.js');
-    const { plan } = await import('../plan/plan.js');
+    const { plan } = await import('../phases/plan/service.js');
     const host = createHost(this.globals);
     let result: PlanResult;
     try {

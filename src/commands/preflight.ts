@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { CheckFailedError, ExternalError, UserError } from '../errors.js';
 import { commandWithFlags, phaseFlags, phaseFlagValues } from '../phase-flags.js';
-import type { CheckResult, IncreaseOutcome, PreflightSummary } from '../preflight/types.js';
+import type { CheckResult, IncreaseOutcome, PreflightSummary } from '../phases/preflight/types.js';
 
 /** Every check with its verdict, the quota increase requests, and the counts. */
 export interface PreflightResult {
@@ -28,12 +28,12 @@ export default class Preflight extends BaseCommand<typeof Preflight> {
     }
     const { loadConfigFromGlobals } = await import('../config/from-globals.js');
     const { config } = await loadConfigFromGlobals(this.globals);
-    const { createPreflightServices } = await import('../preflight/services.js');
+    const { createPreflightServices } = await import('../phases/preflight/services.js');
     const services = createPreflightServices(config, { awsProfile: this.globals.awsProfile, requestIncreases: this.flags['request-increases'], buffer: this.flags.buffer / 100 });
     // Credentials first: expired or missing credentials answer nothing (exit 3).
     await services.identity();
 
-    const [{ createHost }, { executePhase }, { buildPreflightPhase, journaledIncreaseRequests, reportFromPhase }, { stateDirFor }] = await Promise.all([import('../ui/host.js'), import('../engine/execute.js'), import('../phases/preflight.js'), import('../state/state-dir.js')]);
+    const [{ createHost }, { executePhase }, { buildPreflightPhase, journaledIncreaseRequests, reportFromPhase }, { stateDirFor }] = await Promise.all([import('../ui/host.js'), import('../engine/execute.js'), import('../phases/preflight/service.js'), import('../engine/state-dir.js')]);
     const host = createHost(this.globals);
     // Requests filed by earlier runs: every run reads their status back instead of filing again.
     const previousRequests = await journaledIncreaseRequests(stateDirFor(this.globals.stateDir, config.deployment.name));

@@ -1,7 +1,7 @@
 import { BaseCommand } from '../base-command.js';
-import type { StatusResult } from '../state/status.js';
+import type { StatusResult } from '../services/status.js';
 
-export type { StatusResult } from '../state/status.js';
+export type { StatusResult } from '../services/status.js';
 
 export default class Status extends BaseCommand<typeof Status> {
   static override summary = "show the deployment's phases, steps, deployed versions and the next command";
@@ -13,8 +13,8 @@ export default class Status extends BaseCommand<typeof Status> {
     const globals = this.globals;
     const { loadConfigFromGlobals } = await import('../config/from-globals.js');
     const { config } = await loadConfigFromGlobals(globals);
-    const { stateDirFor } = await import('../state/state-dir.js');
-    const { readStatus } = await import('../state/status.js');
+    const { stateDirFor } = await import('../engine/state-dir.js');
+    const { readStatus } = await import('../services/status.js');
     const deployment = config.deployment.name;
     const result = await readStatus({ deployment, stateDir: stateDirFor(globals.stateDir, deployment), globals });
     if (!globals.json) {

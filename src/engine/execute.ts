@@ -12,7 +12,7 @@ import { writeSync } from 'node:fs';
 import type { GlobalOptions } from '../base-command.js';
 import { CancelledError, CheckFailedError } from '../errors.js';
 import { shellQuote as quote, type PhaseFlagValues } from '../phase-flags.js';
-import { stateDirFor } from '../state/state-dir.js';
+import { stateDirFor } from './state-dir.js';
 import type { EventHost } from './host.js';
 import { releaseOwnLockSync } from './lock.js';
 import { runPhase } from './run-phase.js';

@@ -3,8 +3,8 @@
  */
 import type { RestoreTestResult } from '../commands/day2/restore-test.js';
 import type { UpgradeResult } from '../commands/day2/upgrade.js';
-import type { ScheduleView } from '../day2/scale-schedule.js';
-import type { SetScheduleResult } from '../day2/schedule-config.js';
+import type { ScheduleView } from '../phases/day2/scale-schedule/service.js';
+import type { SetScheduleResult } from '../phases/day2/scale-schedule/schedule-config.js';
 import { createStyle } from './style.js';
 
 const style = createStyle();

@@ -1,5 +1,5 @@
 /** How `coder-platform plan` is shown to a person: stacks, the cost table with its price date, the diagram summary, the diff. */
-import type { PlanResult } from '../plan/plan.js';
+import type { PlanResult } from '../phases/plan/service.js';
 
 const money = (n: number, currency: string, decimals = 2) => `${currency === 'USD' ? '$' : `${currency} `}${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: decimals })}`;
 

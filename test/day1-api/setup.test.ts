@@ -4,7 +4,7 @@ import { RecordingHost } from '../../src/engine/host.js';
 import type { Step, StepContext } from '../../src/engine/types.js';
 import { CheckFailedError, UserError } from '../../src/errors.js';
 import type { CoderClient } from '../../src/coder/client.js';
-import { provisionerDaemonStatus } from '../../src/coder/setup.js';
+import { provisionerDaemonStatus } from '../../src/phases/day1/coder/setup.js';
 import { coderSteps, type Day1CoderServices } from '../../src/phases/day1/coder-steps.js';
 import { FakeCoder } from './spec-server.js';
 import { licenseJwt, memorySecrets, servicesFor, testConfig } from './helpers.js';

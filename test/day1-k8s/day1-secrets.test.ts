@@ -13,7 +13,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { secretNames } from '../../src/deployment/outputs.js';
 import { runPhase } from '../../src/engine/run-phase.js';
-import { day1Phase } from '../../src/phases/day1/index.js';
+import { day1Phase } from '../../src/phases/day1/service.js';
 import { createDay1Services } from '../../src/phases/day1/services.js';
 import { LineHost } from '../../src/ui/renderers/line.js';
 import { licenseJwt, memorySecrets } from '../day1-api/helpers.js';

@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { coderTargetGroupBinding, buildCoderValues, validateCoderValues } from '../../src/helm-values/coder.js';
-import { buildProvisionerValues, validateProvisionerValues } from '../../src/helm-values/provisioner.js';
-import { clusterAutoscalerValues, expanderPriorities, loadAddonCharts } from '../../src/helm-values/addons.js';
+import { coderTargetGroupBinding, buildCoderValues, validateCoderValues } from '../../src/phases/day1/helm-values/coder.js';
+import { buildProvisionerValues, validateProvisionerValues } from '../../src/phases/day1/helm-values/provisioner.js';
+import { clusterAutoscalerValues, expanderPriorities, loadAddonCharts } from '../../src/phases/day1/helm-values/addons.js';
 import { namespaceManifests } from '../../src/phases/day1/cluster-steps.js';
 import { OIDC, chartDir, testConfig, testOutputs } from './fixtures.js';
 

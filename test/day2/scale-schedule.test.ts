@@ -14,9 +14,9 @@ import type { CoderPlatformConfig } from '../../src/config/schema.js';
 import { RecordingHost } from '../../src/engine/host.js';
 import { runPhase } from '../../src/engine/run-phase.js';
 import type { Phase } from '../../src/engine/types.js';
-import type { PhaseRunner } from '../../src/day2/phase-runner.js';
-import { cronExpression } from '../../src/day2/schedule-math.js';
-import { parseUntil, resumeIfExpired, resumeSchedules, setSchedule, showSchedule, suspendSchedules, type ScheduleTarget } from '../../src/day2/scale-schedule.js';
+import type { PhaseRunner } from '../../src/phases/day2/phase-runner.js';
+import { cronExpression } from '../../src/phases/day2/scale-schedule/schedule-math.js';
+import { parseUntil, resumeIfExpired, resumeSchedules, setSchedule, showSchedule, suspendSchedules, type ScheduleTarget } from '../../src/phases/day2/scale-schedule/service.js';
 import { ConfigError } from '../../src/errors.js';
 
 const CONFIG = `# coder-platform configuration

@@ -14,11 +14,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
 import { runPhase } from '../../src/engine/run-phase.js';
-import { readStatus } from '../../src/state/status.js';
+import { readStatus } from '../../src/services/status.js';
 import type { Phase } from '../../src/engine/types.js';
-import type { PhaseRunner } from '../../src/day2/phase-runner.js';
-import { runUpgrade, type UpgradeOptions } from '../../src/day2/upgrade.js';
-import type { UpgradeHelm } from '../../src/phases/day2/upgrade.js';
+import type { PhaseRunner } from '../../src/phases/day2/phase-runner.js';
+import { runUpgrade, type UpgradeOptions } from '../../src/phases/day2/upgrade/service.js';
+import type { UpgradeHelm } from '../../src/phases/day2/upgrade/phase.js';
 import { chartSource } from '../../src/k8s/helm.js';
 
 const CONFIG = `# coder-platform configuration

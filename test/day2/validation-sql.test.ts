@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compareValidation, parseValidationSnapshot, validationSql, type ValidationSnapshot } from '../../src/day2/validation-sql.js';
+import { compareValidation, parseValidationSnapshot, validationSql, type ValidationSnapshot } from '../../src/phases/day2/restore-test/validation-sql.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DUMP = path.resolve(root, '../shared/coder/database/dump.sql');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { screen } from '@inquirer/testing/vitest';
 import { describe, expect, it } from 'vitest';
-import { runInit } from '../../src/init/wizard.js';
+import { runInit } from '../../src/services/init/wizard.js';
 import { createTerminalPrompter } from '../../src/ui/prompts/init-prompter.js';
 
 /** Answer the current prompt once it shows `expected`. */

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfigText } from '../../src/config/load.js';
 import { CancelledError, ExitCode, UserError } from '../../src/errors.js';
-import type { Prompter, PromptRequest } from '../../src/init/prompter.js';
-import type { AnswerValue } from '../../src/init/questions.js';
-import { runInit } from '../../src/init/wizard.js';
+import type { Prompter, PromptRequest } from '../../src/services/init/prompter.js';
+import type { AnswerValue } from '../../src/services/init/questions.js';
+import { runInit } from '../../src/services/init/wizard.js';
 
 /** Answers by question id; anything not listed takes the offered default. Records every request. */
 function scripted(answers: Partial<Record<string, AnswerValue>>, write = true): Prompter & { asked: PromptRequest[] } {

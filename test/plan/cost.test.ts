@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
-import { estimateCost, peakHoursPerMonth } from '../../src/plan/cost.js';
-import { loadPriceTable, onDemandUsd } from '../../src/plan/pricing.js';
+import { estimateCost, peakHoursPerMonth } from '../../src/phases/plan/cost.js';
+import { loadPriceTable, onDemandUsd } from '../../src/phases/plan/pricing.js';
 import { testConfig } from '../day0/fakes.js';
 
 describe('cost estimate', () => {
@@ -72,7 +72,7 @@ describe('--pricing live', () => {
   it('takes EC2 prices from the Price List API and keeps the table for types it does not answer', async () => {
     const { GetProductsCommand, PricingClient } = await import('@aws-sdk/client-pricing');
     const { mockClient } = await import('aws-sdk-client-mock');
-    const { livePrices } = await import('../../src/plan/pricing.js');
+    const { livePrices } = await import('../../src/phases/plan/pricing.js');
     const pricing = mockClient(PricingClient);
     try {
       pricing.on(GetProductsCommand).resolves({ PriceList: [] });
@@ -92,7 +92,7 @@ describe('--pricing live', () => {
   it('falls back to the bundled table with a warning when the API cannot be read', async () => {
     const { GetProductsCommand, PricingClient } = await import('@aws-sdk/client-pricing');
     const { mockClient } = await import('aws-sdk-client-mock');
-    const { livePrices } = await import('../../src/plan/pricing.js');
+    const { livePrices } = await import('../../src/phases/plan/pricing.js');
     const pricing = mockClient(PricingClient);
     try {
       pricing.on(GetProductsCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { architectureDiagram } from '../../src/plan/diagram.js';
+import { architectureDiagram } from '../../src/phases/plan/diagram.js';
 import { testConfig } from '../day0/fakes.js';
 
 describe('architecture diagram', () => {

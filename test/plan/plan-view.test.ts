@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
-import { estimateCost } from '../../src/plan/cost.js';
-import { diagramSummary } from '../../src/plan/diagram.js';
-import type { PlanResult } from '../../src/plan/plan.js';
-import { loadPriceTable } from '../../src/plan/pricing.js';
+import { estimateCost } from '../../src/phases/plan/cost.js';
+import { diagramSummary } from '../../src/phases/plan/diagram.js';
+import type { PlanResult } from '../../src/phases/plan/service.js';
+import { loadPriceTable } from '../../src/phases/plan/pricing.js';
 import { renderPlan } from '../../src/ui/plan-view.js';
 import { testConfig } from '../day0/fakes.js';
 

@@ -7,7 +7,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
-import { plan, type PlanResult } from '../../src/plan/plan.js';
+import { plan, type PlanResult } from '../../src/phases/plan/service.js';
 import { notFound, testConfig } from '../day0/fakes.js';
 
 describe('plan (toolkit-lib, in-process, offline)', () => {

@@ -14,9 +14,9 @@ import { GetRequestedServiceQuotaChangeCommand, ListAWSDefaultServiceQuotasComma
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CoderPlatformConfig } from '../../src/config/schema.js';
-import { createPreflightServices } from '../../src/preflight/services.js';
-import type { CommandRunner } from '../../src/preflight/runner.js';
-import type { CheckResult, PreflightReport } from '../../src/preflight/types.js';
+import { createPreflightServices } from '../../src/phases/preflight/services.js';
+import type { CommandRunner } from '../../src/phases/preflight/runner.js';
+import type { CheckResult, PreflightReport } from '../../src/phases/preflight/types.js';
 import { QUOTAS } from '../../src/sizing/quota-bill.js';
 
 export const ACCOUNT = '123456789012';

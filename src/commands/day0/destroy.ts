@@ -15,11 +15,11 @@ export default class Day0Destroy extends BaseCommand<typeof Day0Destroy> {
   public async run(): Promise<Day0DestroyResult> {
     const { loadConfigFromGlobals } = await import('../../config/from-globals.js');
     const { config } = await loadConfigFromGlobals(this.globals);
-    const { stateDirFor } = await import('../../state/state-dir.js');
+    const { stateDirFor } = await import('../../engine/state-dir.js');
     const { createHost } = await import('../../ui/host.js');
     const { executePhase } = await import('../../engine/execute.js');
-    const { AssemblyCache } = await import('../../phases/day0-deploy.js');
-    const { confirmDestroy, createDay0DestroyServices, day0DestroyPhase } = await import('../../phases/day0-destroy.js');
+    const { AssemblyCache } = await import('../../phases/day0/deploy.js');
+    const { confirmDestroy, createDay0DestroyServices, day0DestroyPhase } = await import('../../phases/day0/destroy.js');
     // CloudFormation, not the journal, says what exists: every run goes through every step (stacks already
     // gone are skipped by their probe; the leftovers report is always fresh).
     const given = phaseFlagValues(this.flags);

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import type { PhaseResult } from '../../engine/types.js';
 import { commandWithFlags, phaseFlags, phaseFlagValues } from '../../phase-flags.js';
-import type { RestoreTestReport } from '../../day2/restore-report.js';
+import type { RestoreTestReport } from '../../phases/day2/restore-test/restore-report.js';
 
 /** The phase result and, when the restore ran to the end, the report and where it was written. */
 export interface RestoreTestResult {
@@ -34,10 +34,10 @@ export default class RestoreTest extends BaseCommand<typeof RestoreTest> {
 
   public async run(): Promise<RestoreTestResult> {
     const f = this.flags;
-    const { parseS3Uri } = await import('../../day2/restore-report.js');
+    const { parseS3Uri } = await import('../../phases/day2/restore-test/restore-report.js');
     if (f.upload !== undefined) parseS3Uri(f.upload); // bad input is refused before any client is built
-    const { day2Command, createRestoreTestServices } = await import('../../day2/command-services.js');
-    const { runRestoreTest } = await import('../../day2/restore-test.js');
+    const { day2Command, createRestoreTestServices } = await import('../../phases/day2/service.js');
+    const { runRestoreTest } = await import('../../phases/day2/restore-test/service.js');
     const c = await day2Command(this.globals);
     const { options, deps } = await createRestoreTestServices(c, { mode: f.time ? 'time' : (f.from as 'pitr' | 'snapshot'), time: f.time, keep: f.keep, psqlImage: f['psql-image'], namespace: f.namespace, upload: f.upload });
     const command = commandWithFlags('coder-platform day2 restore-test', { ...(f.time ? { time: f.time } : { from: f.from }), keep: f.keep, 'psql-image': f['psql-image'], namespace: f.namespace === 'coder' ? undefined : f.namespace, upload: f.upload });

@@ -28,9 +28,9 @@ export default class Upgrade extends BaseCommand<typeof Upgrade> {
 
   public async run(): Promise<UpgradeResult> {
     const f = this.flags;
-    const { checkUpgradeRequest, runUpgrade } = await import('../../day2/upgrade.js');
+    const { checkUpgradeRequest, runUpgrade } = await import('../../phases/day2/upgrade/service.js');
     checkUpgradeRequest({ coderVersion: f['coder-version'], kubernetesVersion: f['kubernetes-version'] });
-    const { day2Command, createUpgradeServices } = await import('../../day2/command-services.js');
+    const { day2Command, createUpgradeServices } = await import('../../phases/day2/service.js');
     const c = await day2Command(this.globals);
     const flags = phaseFlagValues(f);
     const { options, services } = await createUpgradeServices(c, { coderVersion: f['coder-version'], kubernetesVersion: f['kubernetes-version'], chartArchive: f['chart-archive'], restart: flags.restart });

@@ -3,8 +3,8 @@
  * stays for results. Each question shows its help line; the secret reference is masked as typed.
  * Ctrl-C raises inquirer's ExitPromptError, which the base command turns into exit 130.
  */
-import type { Prompter, PromptRequest, SummaryLine } from '../../init/prompter.js';
-import type { AnswerValue } from '../../init/questions.js';
+import type { Prompter, PromptRequest, SummaryLine } from '../../services/init/prompter.js';
+import type { AnswerValue } from '../../services/init/questions.js';
 import { createStyle } from '../style.js';
 
 export interface TerminalPrompterOptions {

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../../base-command.js';
 import { commandWithFlags, phaseFlags, phaseFlagValues } from '../../../phase-flags.js';
-import type { SetScheduleResult } from '../../../day2/schedule-config.js';
+import type { SetScheduleResult } from '../../../phases/day2/scale-schedule/schedule-config.js';
 
 /** The phase result, the keys that changed, the resulting schedule, and whether the schedule stack was redeployed. */
 export type ScaleScheduleSetResult = SetScheduleResult;
@@ -42,8 +42,8 @@ export default class ScaleScheduleSet extends BaseCommand<typeof ScaleScheduleSe
     if (Object.values(changes).every((v) => v === undefined) && Object.keys(nodeGroups).length === 0) {
       throw new UserError('Nothing to change.', { nextSteps: ['Pass at least one of --scale-up, --scale-down, --weekdays, --timezone, --peak, --off-hours.'] });
     }
-    const { day2Command, createScheduleServices } = await import('../../../day2/command-services.js');
-    const { setSchedule } = await import('../../../day2/scale-schedule.js');
+    const { day2Command, createScheduleServices } = await import('../../../phases/day2/service.js');
+    const { setSchedule } = await import('../../../phases/day2/scale-schedule/service.js');
     const c = await day2Command(this.globals);
     const { target, services } = await createScheduleServices(c);
     const command = commandWithFlags('coder-platform day2 scale-schedule set', { 'scale-up': f['scale-up'], 'scale-down': f['scale-down'], weekdays: f.weekdays, timezone: f.timezone, peak: f.peak, 'off-hours': f['off-hours'] });

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../../base-command.js';
-import type { ScheduleView } from '../../../day2/scale-schedule.js';
+import type { ScheduleView } from '../../../phases/day2/scale-schedule/service.js';
 
 /** The schedules, their state, the next transitions in both zones and the node groups' sizes. */
 export type ScaleScheduleShowResult = ScheduleView & { autoResumed: boolean };
@@ -21,8 +21,8 @@ export default class ScaleScheduleShow extends BaseCommand<typeof ScaleScheduleS
       const { UserError } = await import('../../../errors.js');
       throw new UserError(`--timezone ${this.flags.timezone} is not an IANA time zone.`, { nextSteps: ['e.g. --timezone Europe/Berlin'] });
     }
-    const { day2Command, createScheduleServices } = await import('../../../day2/command-services.js');
-    const { resumeIfExpired, showSchedule } = await import('../../../day2/scale-schedule.js');
+    const { day2Command, createScheduleServices } = await import('../../../phases/day2/service.js');
+    const { resumeIfExpired, showSchedule } = await import('../../../phases/day2/scale-schedule/service.js');
     const c = await day2Command(this.globals);
     // with the Coder API (when a token is stored) for the running-workspace warning
     const { target: loaded, services } = await createScheduleServices(c, { coder: true });

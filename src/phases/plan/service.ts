@@ -1,0 +1,151 @@
+/**
+ * `coder-platform plan`: synthesize the bundled CDK app in-process into the state directory (no credentials,
+ * no network), count each stack's resources, estimate the monthly cost 24×7 and with the business-hours
+ * schedule, write the architecture as a Mermaid diagram, and — only when asked and credentials work — diff
+ * the synthesized stacks against the deployed ones.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { awsCall } from '../../aws/clients.js';
+import { deployedTemplate, describeStack } from '../../cdk/stack-state.js';
+import { assemblyDirectory, toolkitLibAdapter, type AwsTarget, type CdkToolkit, type StackDiffSummary } from '../../cdk/toolkit.js';
+import type { CoderPlatformConfig } from '../../config/schema.js';
+import type { EventHost } from '../../engine/host.js';
+import { principalArnOf, withAccount } from '../day0/deploy.js';
+import { estimateCost, type CostEstimate } from './cost.js';
+import { architectureDiagram, diagramSummary } from './diagram.js';
+import { livePrices, loadPriceTable, type PriceListClient } from './pricing.js';
+
+export interface PlanOptions {
+  config: CoderPlatformConfig;
+  /** The deployment's state directory; the assembly goes to `<stateDir>/cdk.out`, the diagram next to it. */
+  stateDir: string;
+  host: EventHost;
+  /** `table`: the bundled price table; `live`: EC2 prices from the AWS Price List API, falling back to the table. @default 'table' */
+  pricing?: 'table' | 'live';
+  /** Diff against the deployed stacks (needs credentials). @default false */
+  diff?: boolean;
+  /** Credentials for `--pricing live` and the diff. */
+  aws: AwsTarget;
+  /** @default the toolkit-lib adapter */
+  cdk?: CdkToolkit;
+  /** Clients for the optional online parts; built from `aws` when omitted. */
+  clients?: { pricing?: PriceListClient; sts?: STSClient; cloudFormation?: (region: string) => CloudFormationClient };
+}
+
+export interface PlanStack {
+  name: string;
+  region: string;
+  resources: number;
+  resourceTypes: Record<string, number>;
+}
+
+export interface PlanDiffStack extends Partial<StackDiffSummary> {
+  stack: string;
+  deployed: boolean;
+}
+
+export interface PlanResult {
+  deployment: string;
+  profile: string;
+  region: string;
+  assemblyDirectory: string;
+  stacks: PlanStack[];
+  totalResources: number;
+  cost: CostEstimate & { pricing: 'table' | 'live' };
+  /** The Mermaid diagram file. */
+  diagramPath: string;
+  /** The diagram in a few lines. */
+  diagramSummary: string[];
+  /** Present when --diff was asked for. */
+  diff?: { available: boolean; note?: string; stacks: PlanDiffStack[] };
+}
+
+export async function plan(options: PlanOptions): Promise<PlanResult> {
+  const { config, host } = options;
+  const cdk = options.cdk ?? toolkitLibAdapter;
+  await mkdir(options.stateDir, { recursive: true });
+
+  // The diff compares like with like only when the app is synthesized for the real account and principal.
+  let identity: { account: string; principalArn: string } | undefined;
+  let diffNote: string | undefined;
+  if (options.diff) {
+    try {
+      const sts = options.clients?.sts ?? (await defaultClient('sts', options.aws));
+      const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+      const caller = await awsCall('sts:GetCallerIdentity', () => (sts as STSClient).send(new GetCallerIdentityCommand({})));
+      identity = { account: caller.Account ?? '', principalArn: principalArnOf(caller.Arn ?? '') };
+    } catch (error) {
+      diffNote = `No diff: AWS credentials do not work (${error instanceof Error ? error.message.split('\n')[0] : String(error)}). The plan itself needs none.`;
+      host.emit({ level: 'warn', code: 'PLAN_DIFF_UNAVAILABLE', message: diffNote });
+    }
+  }
+
+  const assembly = await cdk.synthesize({
+    config: identity ? withAccount(config, identity.account) : config,
+    outdir: assemblyDirectory(options.stateDir),
+    host,
+    ...(identity ? { adminPrincipalArn: identity.principalArn, aws: options.aws } : {}),
+  });
+  try {
+    const stacks = assembly.stacks.map((s) => ({ name: s.name, region: s.region, resources: s.resources, resourceTypes: s.resourceTypes }));
+
+    const pricing = options.pricing ?? 'table';
+    let table = await loadPriceTable(config.aws.region, host);
+    if (pricing === 'live') {
+      const types = Object.values(config.cluster.nodeGroups).map((g) => g.instanceTypes[0] ?? '');
+      const client = options.clients?.pricing ?? ((await defaultClient('pricing', options.aws)) as PriceListClient);
+      table = await livePrices(table, types.filter(Boolean), config.aws.region, client, host);
+    }
+    const cost = { ...estimateCost(config, table), pricing };
+
+    const diagramPath = join(options.stateDir, 'architecture.mmd');
+    await writeFile(diagramPath, architectureDiagram(config), 'utf8');
+
+    const result: PlanResult = {
+      deployment: config.deployment.name,
+      profile: config.profile,
+      region: config.aws.region,
+      assemblyDirectory: assembly.directory,
+      stacks,
+      totalResources: stacks.reduce((sum, s) => sum + s.resources, 0),
+      cost,
+      diagramPath,
+      diagramSummary: diagramSummary(config),
+    };
+
+    if (options.diff) {
+      if (!identity) {
+        result.diff = { available: false, note: diffNote ?? 'No diff: no credentials.', stacks: [] };
+      } else {
+        const diffStacks: PlanDiffStack[] = [];
+        const deployedDir = join(options.stateDir, 'deployed');
+        await mkdir(deployedDir, { recursive: true });
+        for (const stack of assembly.stacks) {
+          const cfn = options.clients?.cloudFormation?.(stack.region) ?? ((await defaultClient('cloudformation', { ...options.aws, region: stack.region })) as CloudFormationClient);
+          if (!(await describeStack(cfn, stack.name))) {
+            diffStacks.push({ stack: stack.name, deployed: false });
+            continue;
+          }
+          const file = join(deployedDir, `${stack.name}.template.json`);
+          await writeFile(file, JSON.stringify(await deployedTemplate(cfn, stack.name)), 'utf8');
+          diffStacks.push({ ...(await assembly.diffStack(stack.name, file, { host })), deployed: true });
+        }
+        result.diff = { available: true, stacks: diffStacks };
+      }
+    }
+    return result;
+  } finally {
+    await assembly.dispose();
+  }
+}
+
+async function defaultClient(kind: 'sts' | 'pricing' | 'cloudformation', aws: AwsTarget): Promise<unknown> {
+  const { createAwsClient } = await import('../../aws/clients.js');
+  if (kind === 'sts') return createAwsClient((await import('@aws-sdk/client-sts')).STSClient, aws);
+  // The Price List API is served from us-east-1 (and a few others) whatever the deployment region.
+  if (kind === 'pricing') return createAwsClient((await import('@aws-sdk/client-pricing')).PricingClient, { ...aws, region: 'us-east-1' });
+  return createAwsClient((await import('@aws-sdk/client-cloudformation')).CloudFormationClient, aws);
+}
