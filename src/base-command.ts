@@ -5,28 +5,9 @@
  */
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { CancelledError, ExitCode, UserError, toCoderPlatformError, type CoderPlatformError } from './errors.js';
+import type { GlobalOptions } from './globals.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
-
-/** The shared options every service may receive, already resolved from flags and environment. */
-export interface GlobalOptions {
-  /** Path of coder-platform.yaml. */
-  configPath: string;
-  /** AWS shared-config profile, when given. */
-  awsProfile: string | undefined;
-  /** AWS region override, when given (flag > env > file). */
-  region: string | undefined;
-  /** Never prompt: on with --non-interactive, --json, CI=true or when stdin is not a TTY. */
-  nonInteractive: boolean;
-  /** Answer yes to every confirmation. */
-  yes: boolean;
-  /** The command's typed result is the only thing on stdout. */
-  json: boolean;
-  /** Show debug events, causes and stack traces. */
-  verbose: boolean;
-  /** State directory override; default `.coder-platform/<name>/`. */
-  stateDir: string | undefined;
-}
 
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true;
@@ -144,3 +125,4 @@ function fromOclifError(err: Error & { exitCode?: number; oclif?: { exit?: numbe
 }
 
 export { ExitCode };
+export type { GlobalOptions };

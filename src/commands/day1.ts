@@ -29,7 +29,7 @@ export default class Day1 extends BaseCommand<typeof Day1> {
     const { config, path: configPath } = await loadConfigFromGlobals(this.globals, usersFlag ? { users: { file: path.resolve(usersFlag) } } : {});
     const usersFile = config.users.file === null ? undefined : path.resolve(path.dirname(configPath), config.users.file);
     const { stateDirFor } = await import('../engine/state-dir.js');
-    const { createDay1Services } = await import('../phases/day1/services.js');
+    const { createDay1Services } = await import('../phases/day1/service.js');
     const { day1Phase } = await import('../phases/day1/service.js');
     const { createHost } = await import('../ui/host.js');
     const { executePhase } = await import('../engine/execute.js');

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { CheckFailedError, ExternalError, UserError } from '../errors.js';
 import { commandWithFlags, phaseFlags, phaseFlagValues } from '../phase-flags.js';
-import type { CheckResult, IncreaseOutcome, PreflightSummary } from '../phases/preflight/types.js';
+import type { CheckResult, IncreaseOutcome, PreflightSummary } from '../phases/preflight/service.js';
 
 /** Every check with its verdict, the quota increase requests, and the counts. */
 export interface PreflightResult {
@@ -28,7 +28,7 @@ export default class Preflight extends BaseCommand<typeof Preflight> {
     }
     const { loadConfigFromGlobals } = await import('../config/from-globals.js');
     const { config } = await loadConfigFromGlobals(this.globals);
-    const { createPreflightServices } = await import('../phases/preflight/services.js');
+    const { createPreflightServices } = await import('../phases/preflight/service.js');
     const services = createPreflightServices(config, { awsProfile: this.globals.awsProfile, requestIncreases: this.flags['request-increases'], buffer: this.flags.buffer / 100 });
     // Credentials first: expired or missing credentials answer nothing (exit 3).
     await services.identity();

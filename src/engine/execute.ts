@@ -9,7 +9,7 @@
  * atomic, and the step left `running` is re-probed and re-run on resume.
  */
 import { writeSync } from 'node:fs';
-import type { GlobalOptions } from '../base-command.js';
+import type { GlobalOptions } from '../globals.js';
 import { CancelledError, CheckFailedError } from '../errors.js';
 import { shellQuote as quote, type PhaseFlagValues } from '../phase-flags.js';
 import { stateDirFor } from './state-dir.js';

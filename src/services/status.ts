@@ -3,7 +3,7 @@
  * where the deployment stands — each phase and step with state, times and last error, the versions
  * recorded by steps so far, and the next command to run.
  */
-import type { GlobalOptions } from '../base-command.js';
+import type { GlobalOptions } from '../globals.js';
 import { resumeCommandFor } from '../engine/execute.js';
 import { readJournal, type PhaseRecord, type PhaseStatus } from '../engine/journal.js';
 import { readLock, staleReason } from '../engine/lock.js';

@@ -1,10 +1,9 @@
 /**
  * Human output of the day-2 commands (the `--json` output is the typed result itself).
  */
-import type { RestoreTestResult } from '../commands/day2/restore-test.js';
-import type { UpgradeResult } from '../commands/day2/upgrade.js';
-import type { ScheduleView } from '../phases/day2/scale-schedule/service.js';
-import type { SetScheduleResult } from '../phases/day2/scale-schedule/schedule-config.js';
+import type { RestoreTestResult } from '../phases/day2/restore-test/service.js';
+import type { UpgradeOutcome as UpgradeResult } from '../phases/day2/upgrade/service.js';
+import type { ScheduleView, SetScheduleResult } from '../phases/day2/scale-schedule/service.js';
 import { createStyle } from './style.js';
 
 const style = createStyle();

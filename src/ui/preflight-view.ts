@@ -4,7 +4,7 @@
  * grep well. Quota increase requests follow. --json prints the command's result instead.
  */
 import type { ChalkInstance } from 'chalk';
-import { CHECK_AREAS, type CheckResult, type CheckStatus, type IncreaseOutcome, type PreflightSummary } from '../phases/preflight/types.js';
+import { CHECK_AREAS, type CheckResult, type CheckStatus, type IncreaseOutcome, type PreflightSummary } from '../phases/preflight/service.js';
 
 export interface PreflightView {
   checks: CheckResult[];

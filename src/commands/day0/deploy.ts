@@ -22,7 +22,7 @@ export default class Day0Deploy extends BaseCommand<typeof Day0Deploy> {
     const { stateDirFor } = await import('../../engine/state-dir.js');
     const { createHost } = await import('../../ui/host.js');
     const { executePhase } = await import('../../engine/execute.js');
-    const { AssemblyCache, createDay0DeployServices, day0DeployPhase } = await import('../../phases/day0/deploy.js');
+    const { AssemblyCache, createDay0DeployServices, day0DeployPhase } = await import('../../phases/day0/service.js');
     const stateDir = stateDirFor(this.globals.stateDir, config.deployment.name);
     const services = await createDay0DeployServices({ config, stateDir, aws: { profile: this.globals.awsProfile, region: config.aws.region }, skipPreflight: this.flags['skip-preflight'] });
     const cache = new AssemblyCache(services);

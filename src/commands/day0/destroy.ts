@@ -18,8 +18,8 @@ export default class Day0Destroy extends BaseCommand<typeof Day0Destroy> {
     const { stateDirFor } = await import('../../engine/state-dir.js');
     const { createHost } = await import('../../ui/host.js');
     const { executePhase } = await import('../../engine/execute.js');
-    const { AssemblyCache } = await import('../../phases/day0/deploy.js');
-    const { confirmDestroy, createDay0DestroyServices, day0DestroyPhase } = await import('../../phases/day0/destroy.js');
+    const { AssemblyCache } = await import('../../phases/day0/service.js');
+    const { confirmDestroy, createDay0DestroyServices, day0DestroyPhase } = await import('../../phases/day0/service.js');
     // CloudFormation, not the journal, says what exists: every run goes through every step (stacks already
     // gone are skipped by their probe; the leftovers report is always fresh).
     const given = phaseFlagValues(this.flags);

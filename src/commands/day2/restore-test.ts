@@ -1,16 +1,9 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import type { PhaseResult } from '../../engine/types.js';
 import { commandWithFlags, phaseFlags, phaseFlagValues } from '../../phase-flags.js';
-import type { RestoreTestReport } from '../../phases/day2/restore-test/restore-report.js';
+import type { RestoreTestResult } from '../../phases/day2/restore-test/service.js';
 
-/** The phase result and, when the restore ran to the end, the report and where it was written. */
-export interface RestoreTestResult {
-  phase: PhaseResult;
-  report: RestoreTestReport | null;
-  files: { json: string; markdown: string } | null;
-  uploaded: string[];
-}
+export type { RestoreTestResult };
 
 const { from: _from, restart: _restart, ...otherPhaseFlags } = phaseFlags;
 
@@ -34,11 +27,11 @@ export default class RestoreTest extends BaseCommand<typeof RestoreTest> {
 
   public async run(): Promise<RestoreTestResult> {
     const f = this.flags;
-    const { parseS3Uri } = await import('../../phases/day2/restore-test/restore-report.js');
+    const { parseS3Uri } = await import('../../phases/day2/restore-test/service.js');
     if (f.upload !== undefined) parseS3Uri(f.upload); // bad input is refused before any client is built
     const { day2Command, createRestoreTestServices } = await import('../../phases/day2/service.js');
     const { runRestoreTest } = await import('../../phases/day2/restore-test/service.js');
-    const c = await day2Command(this.globals);
+    const c = await day2Command(this.globals, (await import('../../ui/host.js')).createHost);
     const { options, deps } = await createRestoreTestServices(c, { mode: f.time ? 'time' : (f.from as 'pitr' | 'snapshot'), time: f.time, keep: f.keep, psqlImage: f['psql-image'], namespace: f.namespace, upload: f.upload });
     const command = commandWithFlags('coder-platform day2 restore-test', { ...(f.time ? { time: f.time } : { from: f.from }), keep: f.keep, 'psql-image': f['psql-image'], namespace: f.namespace === 'coder' ? undefined : f.namespace, upload: f.upload });
     const result = await runRestoreTest(options, deps, c.runner(command, { flags: phaseFlagValues({ ...f, from: f['from-step'] }) }));

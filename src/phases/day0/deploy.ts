@@ -292,7 +292,7 @@ export async function createDay0DeployServices(options: Day0ServiceOptions): Pro
       ? undefined
       : async () => {
           const { runPreflightChecks, criticalFailures } = await import('../preflight/service.js');
-          const { createPreflightServices } = await import('../preflight/services.js');
+          const { createPreflightServices } = await import('../preflight/service.js');
           const { RecordingHost } = await import('../../engine/host.js');
           // The gate reports only its verdict; the checks' own events stay out of the deploy's step list.
           const report = await runPreflightChecks(options.config, createPreflightServices(options.config, { awsProfile: options.aws.profile }), new RecordingHost());

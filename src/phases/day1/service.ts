@@ -16,6 +16,9 @@ import { CLUSTER_STEP_IDS, clusterSteps } from './cluster-steps.js';
 import { CODER_STEP_IDS, coderSteps } from './coder-steps.js';
 import type { Day1Services } from './services.js';
 
+export { createDay1Services } from './services.js';
+export type { CreateDay1ServicesOptions, Day1Services } from './services.js';
+
 export const DAY1_PHASE_NAME = 'day1';
 
 export const DAY1_STEP_ORDER = [

@@ -3,7 +3,7 @@
  * (executePhase with its flags), tests pass runPhase with a temporary state directory. A day-2 operation
  * that finished before starts afresh (each restore test or upgrade is a new run); an unfinished one resumes.
  */
-import type { GlobalOptions } from '../../base-command.js';
+import type { GlobalOptions } from '../../globals.js';
 import type { EventHost } from '../../engine/host.js';
 import { readJournal } from '../../engine/journal.js';
 import type { PhaseFlagValues } from '../../phase-flags.js';

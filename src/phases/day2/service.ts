@@ -4,10 +4,10 @@
  * context, and a phase runner with the command's host; for each service the options and collaborators it
  * takes. Nothing here reads a flag or prints; heavy modules are imported only when a factory runs.
  */
-import type { GlobalOptions } from '../../base-command.js';
+import type { GlobalOptions } from '../../globals.js';
 import type { CoderPlatformConfig } from '../../config/schema.js';
 import type { PhaseFlagValues } from '../../phase-flags.js';
-import type { UiHost } from '../../ui/host.js';
+import type { EventHost } from '../../engine/host.js';
 import type { Day2Context } from './context.js';
 import type { PhaseRunner } from './phase-runner.js';
 import type { RestoreTestDeps, RestoreTestOptions } from './restore-test/service.js';
@@ -15,6 +15,9 @@ import type { ScheduleServices, ScheduleTarget } from './scale-schedule/service.
 import type { UpgradeOptions } from './upgrade/service.js';
 import type { UpgradeServices } from './upgrade/phase.js';
 import type { ScheduleSetServices } from './scale-schedule/phase.js';
+
+/** The host a command makes for its events and prompts (src/ui/host.ts's createHost). */
+export type CommandHost = EventHost & { close(): Promise<void> };
 
 export interface Day2Command {
   config: CoderPlatformConfig;
@@ -25,25 +28,27 @@ export interface Day2Command {
   awsProfile: string | undefined;
   ctx: Day2Context;
   /** A new host for this command's events and prompts (the caller closes it, or the runner's phase does). */
-  host(): UiHost;
+  host(): CommandHost;
   /**
    * The runner the service runs its phase with; `command` is what the journal records.
    * @default flags: no phase flags; host: a new one for each phase run
    */
-  runner(command: string, o?: { flags?: PhaseFlagValues; host?: UiHost }): PhaseRunner;
+  runner(command: string, o?: { flags?: PhaseFlagValues; host?: CommandHost }): PhaseRunner;
 }
 
-/** Load the configuration named by the shared flags and prepare everything else lazily (no AWS call yet). */
-export async function day2Command(globals: GlobalOptions): Promise<Day2Command> {
+/**
+ * Load the configuration named by the shared flags and prepare everything else lazily (no AWS call yet);
+ * `createHost` is the command's host factory (the UI's), so this service never imports the UI.
+ */
+export async function day2Command(globals: GlobalOptions, createHost: (globals: GlobalOptions) => CommandHost): Promise<Day2Command> {
   const { loadConfigFromGlobals } = await import('../../config/from-globals.js');
   const { config, path } = await loadConfigFromGlobals(globals);
   const { stateDirFor } = await import('../../engine/state-dir.js');
   const { createDay2Context } = await import('./context.js');
   const { executeRunner } = await import('./phase-runner.js');
   const { phaseFlagValues } = await import('../../phase-flags.js');
-  const { createHost } = await import('../../ui/host.js');
   const stateDir = stateDirFor(globals.stateDir, config.deployment.name);
-  const host = (): UiHost => createHost(globals);
+  const host = (): CommandHost => createHost(globals);
   return {
     config,
     configPath: path,

@@ -13,7 +13,7 @@ import { deployedTemplate, describeStack } from '../../cdk/stack-state.js';
 import { assemblyDirectory, toolkitLibAdapter, type AwsTarget, type CdkToolkit, type StackDiffSummary } from '../../cdk/toolkit.js';
 import type { CoderPlatformConfig } from '../../config/schema.js';
 import type { EventHost } from '../../engine/host.js';
-import { principalArnOf, withAccount } from '../day0/deploy.js';
+import { principalArnOf, withAccount } from '../day0/service.js';
 import { estimateCost, type CostEstimate } from './cost.js';
 import { architectureDiagram, diagramSummary } from './diagram.js';
 import { livePrices, loadPriceTable, type PriceListClient } from './pricing.js';

@@ -15,6 +15,9 @@ import { readJournal } from '../../engine/journal.js';
 import { latestQuotaRequests, requestQuotaIncreases, trackQuotaRequests } from './increases.js';
 import { summarize, type CheckResult, type IncreaseOutcome, type PreflightReport, type PreflightServices, type ShortQuota } from './types.js';
 
+export { createPreflightServices, type CreatePreflightServicesOptions } from './services.js';
+export { CHECK_AREAS, type CheckResult, type CheckStatus, type IncreaseOutcome, type PreflightReport, type PreflightServices, type PreflightSummary } from './types.js';
+
 export const PREFLIGHT_PHASE_NAME = 'preflight';
 export const REQUEST_INCREASES_STEP = 'request-increases';
 

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../../base-command.js';
 import { commandWithFlags, phaseFlags, phaseFlagValues } from '../../../phase-flags.js';
-import type { SetScheduleResult } from '../../../phases/day2/scale-schedule/schedule-config.js';
+import type { SetScheduleResult } from '../../../phases/day2/scale-schedule/service.js';
 
 /** The phase result, the keys that changed, the resulting schedule, and whether the schedule stack was redeployed. */
 export type ScaleScheduleSetResult = SetScheduleResult;
@@ -44,7 +44,7 @@ export default class ScaleScheduleSet extends BaseCommand<typeof ScaleScheduleSe
     }
     const { day2Command, createScheduleServices } = await import('../../../phases/day2/service.js');
     const { setSchedule } = await import('../../../phases/day2/scale-schedule/service.js');
-    const c = await day2Command(this.globals);
+    const c = await day2Command(this.globals, (await import('../../../ui/host.js')).createHost);
     const { target, services } = await createScheduleServices(c);
     const command = commandWithFlags('coder-platform day2 scale-schedule set', { 'scale-up': f['scale-up'], 'scale-down': f['scale-down'], weekdays: f.weekdays, timezone: f.timezone, peak: f.peak, 'off-hours': f['off-hours'] });
     const flags = phaseFlagValues(f);

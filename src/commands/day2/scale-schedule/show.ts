@@ -23,7 +23,7 @@ export default class ScaleScheduleShow extends BaseCommand<typeof ScaleScheduleS
     }
     const { day2Command, createScheduleServices } = await import('../../../phases/day2/service.js');
     const { resumeIfExpired, showSchedule } = await import('../../../phases/day2/scale-schedule/service.js');
-    const c = await day2Command(this.globals);
+    const c = await day2Command(this.globals, (await import('../../../ui/host.js')).createHost);
     // with the Coder API (when a token is stored) for the running-workspace warning
     const { target: loaded, services } = await createScheduleServices(c, { coder: true });
     // an expired suspension is resumed first, journaled as the resume command

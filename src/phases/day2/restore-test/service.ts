@@ -13,6 +13,9 @@ import { checksOf, restoreTestPhase, RESTORE_TEST_PHASE, type RestoreTestPhaseOp
 import { previousRun, type PhaseRunner } from '../phase-runner.js';
 import { buildReport, renderReportMarkdown, uploadReport, writeReport, type RestoreTestReport } from './restore-report.js';
 
+export { parseS3Uri } from './restore-report.js';
+export type { RestoreTestReport } from './restore-report.js';
+
 export interface RestoreTestOptions extends RestoreTestPhaseOptions {
   stateDir: string;
   targets: { rtoMinutes: number; rpoMinutes: number };
@@ -25,6 +28,14 @@ export interface RestoreTestDeps extends RestoreTestServices {
   s3?: () => Promise<S3Client>;
   /** The live Coder's version (buildinfo), for the report. */
   coderVersion?: () => Promise<string>;
+}
+
+/** What `day2 restore-test` returns: the phase result and, when the restore ran to the end, the report and where it was written. */
+export interface RestoreTestResult {
+  phase: PhaseResult;
+  report: RestoreTestReport | null;
+  files: { json: string; markdown: string } | null;
+  uploaded: string[];
 }
 
 export interface RestoreTestOutcome {

@@ -21,6 +21,8 @@ import { listSchedules, targetSizes } from './schedule-api.js';
 import { applyScheduleChanges, type ScheduleChanges, type SetScheduleResult } from './schedule-config.js';
 import { cronExpression, nextTransitions, parseCronExpression, type Transition } from './schedule-math.js';
 
+export type { SetScheduleResult } from './schedule-config.js';
+
 export interface ScheduleServices {
   scheduler: SchedulerClient;
   eks: EKSClient;

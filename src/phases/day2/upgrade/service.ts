@@ -13,6 +13,7 @@ export interface UpgradeOptions extends UpgradePhaseOptions {
   restart?: boolean;
 }
 
+/** What `day2 upgrade` returns: the phase result and what changed (versions, the pre-upgrade snapshot, updated add-ons, config keys written back). */
 export interface UpgradeOutcome {
   phase: PhaseResult;
   coder: { from: string; to: string } | null;

@@ -4,10 +4,10 @@
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { awsCall, classifyAwsError } from '../../../aws/clients.js';
-import type { DbEngine } from '../restore-test/restore-db.js';
+import type { DeploymentOutputs } from '../../../deployment/outputs.js';
 
 export interface SnapshotTarget {
-  engine: DbEngine;
+  engine: DeploymentOutputs['database']['engine'];
   clusterIdentifier?: string | undefined;
   instanceIdentifier: string;
   subnetGroupName: string;
