@@ -14,6 +14,8 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  // Size limits of the style guide (files ~400 lines, functions ~80): warnings until the big files are split.
+  { files: ['src/**/*.ts'], rules: { 'max-lines': ['warn', { max: 400, skipBlankLines: true, skipComments: true }], 'max-lines-per-function': ['warn', { max: 80, skipBlankLines: true, skipComments: true }] } },
   { files: ['src/ui/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'assets/cdk/bin/**/*.ts'], rules: { 'no-console': 'off' } },
   { files: ['**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
 );
