@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { commandWithFlags, phaseFlags, phaseFlagValues } from '../../phase-flags.js';
-
 import type { UpgradeOutcome } from '../../phases/day2/upgrade/service.js';
 
 /** The phase result and what changed (versions, the pre-upgrade snapshot, updated add-ons, config keys written back). */
