@@ -149,6 +149,28 @@ describe('restore validation SQL on PostgreSQL (PGlite + Coder dump.sql)', () =>
     expect(failed(restored, live)).toEqual(expect.arrayContaining(['owner-present', 'restore-point-evidence', 'count-users']));
   });
 
+  it('does not count a deleted owner or a deleted default organization', async () => {
+    // Coder deletes users and organizations softly (deleted = true): the rows stay, but they are gone
+    const live = await snapshot(await database());
+    const noOwner = await snapshot(await database(`UPDATE users SET deleted = true WHERE id = '${OWNER}';`));
+    expect(noOwner.owners).toBe(0);
+    expect(failed(noOwner, live)).toContain('owner-present');
+    // (Coder refuses to delete an organization that still has live workspaces or templates)
+    const noOrg = await snapshot(await database(`UPDATE workspaces SET deleted = true; UPDATE templates SET deleted = true; UPDATE organizations SET deleted = true WHERE id = '${ORG}';`));
+    expect(noOrg.defaultOrganizations).toBe(0);
+    expect(failed(noOrg, live)).toContain('default-organization');
+    // A system user with the owner role is no owner either
+    const systemOwner = await snapshot(await database(`UPDATE users SET deleted = true WHERE id = '${OWNER}'; UPDATE users SET rbac_roles = '{owner}' WHERE id = '${PREBUILDS}';`));
+    expect(systemOwner.owners).toBe(0);
+  });
+
+  it('counts user rows, deleted ones included, so a user deleted live after the restore point is no mismatch', async () => {
+    const restored = await snapshot(await database());
+    const live = await snapshot(await database(`UPDATE users SET deleted = true, updated_at = '${AFTER}' WHERE id = '${PREBUILDS}';`));
+    expect(live.counts.users).toEqual(restored.counts.users);
+    expect(failed(restored, live)).toEqual([]);
+  });
+
   it('refuses a restore point that is not an ISO UTC time (it is spliced into SQL)', () => {
     expect(() => validationSql("2026-01-01'; DROP TABLE users; --")).toThrow(TypeError);
   });
