@@ -6,7 +6,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { contains, formatAddress, overlaps, parseCidr, type Cidr } from '../../src/config/cidr.js';
+import { parseConfigText } from '../../src/config/load.js';
 import { validateNodeGroupBounds } from '../../src/config/validate.js';
+import { ConfigError } from '../../src/errors.js';
 
 const RUNS = 5_000;
 
@@ -158,6 +160,28 @@ describe('node-group bounds min ≤ desired ≤ max (fast-check)', () => {
         expect(paths).toEqual(expected);
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  it('the loader reports the same keys, with their YAML line, for a generated coder-platform.yaml (300 runs)', () => {
+    const bounds = ['minSize', 'desiredSize'].map((k) => `cluster.nodeGroups.coder-ws.${k}`);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 10, max: 20 }), (minSize, desiredSize, maxSize) => {
+        const text = `apiVersion: coder-platform/v1\nprofile: mvp-500\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: a@example.com\ncluster:\n  nodeGroups:\n    coder-ws:\n      minSize: ${minSize}\n      desiredSize: ${desiredSize}\n      maxSize: ${maxSize}\n`;
+        let issues: { path: string; line?: number }[] = [];
+        try {
+          parseConfigText(text, 'generated.yaml');
+        } catch (error) {
+          if (!(error instanceof ConfigError)) throw error;
+          issues = error.issues.filter((i) => bounds.includes(i.path));
+        }
+        const expected = [
+          ...(desiredSize > maxSize ? [{ path: bounds[1], line: 12 }] : []),
+          ...(minSize > desiredSize ? [{ path: bounds[0], line: 11 }] : []),
+        ];
+        expect(issues.map((i) => ({ path: i.path, line: i.line })).sort((a, b) => a.path.localeCompare(b.path))).toEqual(expected);
+      }),
+      { numRuns: 300 },
     );
   });
 });
