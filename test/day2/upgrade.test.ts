@@ -166,6 +166,16 @@ describe('day2 upgrade gate', () => {
     expect(s.log).toEqual([]);
   });
 
+  it('refuses a Kubernetes downgrade (EKS cannot go back); nothing is touched', async () => {
+    const s = await setup({ kubernetesVersion: '1.32' });
+    const out = await runUpgrade(s.options, s.services, s.run);
+    expect(out.phase.status).toBe('failed');
+    expect(out.phase.failure?.stepId).toBe('gate');
+    expect(out.phase.failure?.error).toMatch(/cannot downgrade Kubernetes: the cluster runs 1\.33, 1\.32 is older/);
+    expect(s.log).toEqual([]);
+    expect(s.eksMock.commandCalls(UpdateClusterVersionCommand)).toHaveLength(0);
+  });
+
   it('refuses when an upgrade insight is in ERROR, or the chart version does not exist', async () => {
     const s = await setup({ kubernetesVersion: '1.34' });
     s.eksMock.on(ListInsightsCommand).resolves({ insights: [{ id: 'i-2', name: 'Kubelet version skew', insightStatus: { status: 'ERROR' } }] });

@@ -149,6 +149,22 @@ describe('restore validation SQL on PostgreSQL (PGlite + Coder dump.sql)', () =>
     expect(failed(restored, live)).toEqual(expect.arrayContaining(['owner-present', 'restore-point-evidence', 'count-users']));
   });
 
+  it('does not count deleted or system owners nor a deleted default organization, but counts deleted user rows', async () => {
+    const faithful = await snapshot(await database());
+    // Coder deletes users and organizations softly (deleted = true): the rows stay, but they are gone. Coder
+    // refuses to delete an organization that still has live workspaces or templates, so those go first.
+    const broken = await snapshot(await database(`UPDATE users SET deleted = true WHERE id = '${OWNER}';
+      UPDATE users SET rbac_roles = '{owner}' WHERE id = '${PREBUILDS}';
+      UPDATE workspaces SET deleted = true; UPDATE templates SET deleted = true; UPDATE organizations SET deleted = true WHERE id = '${ORG}';`));
+    expect(broken.owners).toBe(0); // the deleted owner and the system user with the owner role are no owners
+    expect(broken.defaultOrganizations).toBe(0);
+    expect(failed(broken, faithful)).toEqual(expect.arrayContaining(['owner-present', 'default-organization']));
+    // User rows are counted deleted ones included: a user deleted live after the restore point is no mismatch
+    const live = await snapshot(await database(`UPDATE users SET deleted = true, updated_at = '${AFTER}' WHERE id = '${PREBUILDS}';`));
+    expect(live.counts.users).toEqual(faithful.counts.users);
+    expect(failed(faithful, live)).toEqual([]);
+  });
+
   it('refuses a restore point that is not an ISO UTC time (it is spliced into SQL)', () => {
     expect(() => validationSql("2026-01-01'; DROP TABLE users; --")).toThrow(TypeError);
   });

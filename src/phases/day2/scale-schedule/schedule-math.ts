@@ -98,14 +98,17 @@ function zoned(instant: DateTime, zone: string): ZonedTime {
  * instants of a repeated time it uses; we show the first (the earlier offset) and mark it `repeatedHour`.
  */
 function scheduledInstant(date: DateTime, hour: number, minute: number, zone: string): { at: DateTime; repeatedHour: boolean } | undefined {
-  const at = DateTime.fromObject({ year: date.year, month: date.month, day: date.day, hour, minute }, { zone });
-  if (at.hour !== hour || at.minute !== minute) return undefined; // skipped by the spring-forward change
-  for (const back of [60, 30]) {
-    const earlier = at.minus({ minutes: back });
-    if (earlier.hour === hour && earlier.minute === minute && earlier.day === date.day) return { at: earlier, repeatedHour: true };
-  }
-  const later = at.plus({ minutes: 60 });
-  return { at, repeatedHour: later.hour === hour && later.minute === minute && later.day === date.day };
+  const wall = { year: date.year, month: date.month, day: date.day, hour, minute };
+  const asUtc = DateTime.fromObject(wall, { zone: 'utc' });
+  // The wall time under each offset the zone uses that day and the next (a change moves it by 30 min to 2 h).
+  const offsets = new Set([-1, 0, 1].map((d) => asUtc.plus({ days: d }).setZone(zone).offset));
+  const runs = [...offsets]
+    .map((offset) => asUtc.minus({ minutes: offset }).setZone(zone))
+    .filter((t) => t.year === wall.year && t.month === wall.month && t.day === wall.day && t.hour === hour && t.minute === minute)
+    .sort((a, b) => a.toMillis() - b.toMillis());
+  const first = runs[0];
+  if (first === undefined) return undefined; // skipped by the spring-forward change
+  return { at: first, repeatedHour: runs.length > 1 };
 }
 
 /**
