@@ -12,9 +12,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { WEEKDAYS } from '../../src/config/schema.js';
-import { showSchedule } from '../../src/day2/scale-schedule.js';
-import { scheduleDifferences } from '../../src/day2/schedule-api.js';
-import { cronExpression, nextTransitions, type ScheduleTimes, type Weekday } from '../../src/day2/schedule-math.js';
+import { showSchedule } from '../../src/phases/day2/scale-schedule/service.js';
+import { scheduleDifferences } from '../../src/phases/day2/scale-schedule/schedule-api.js';
+import { cronExpression, nextTransitions, type ScheduleTimes, type Weekday } from '../../src/phases/day2/scale-schedule/schedule-math.js';
 
 const RUNS = 400;
 const MINUTE = 60_000;

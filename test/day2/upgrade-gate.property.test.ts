@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { planCoderUpgrade, planKubernetesUpgrade } from '../../src/day2/upgrade-gate.js';
+import { planCoderUpgrade, planKubernetesUpgrade } from '../../src/phases/day2/upgrade/gate.js';
 
 const RUNS = 2_000;
 
