@@ -37,6 +37,15 @@ export interface Transition {
   repeatedHour?: true;
 }
 
+/**
+ * The desired size a schedule transition leaves a node group at (the scaling state machine in
+ * assets/cdk/lib/schedule-stack.ts): min becomes `target`, desired becomes max(current desired, target), so a
+ * group the autoscaler grew is never shrunk by the schedule.
+ */
+export function scheduledDesiredSize(currentDesired: number, target: number): number {
+  return Math.max(currentDesired, target);
+}
+
 function hourMinute(value: string): { hour: number; minute: number } {
   const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(value);
   if (!match) throw new TypeError(`not a HH:MM time: ${value}`);

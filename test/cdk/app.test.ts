@@ -389,21 +389,26 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
     }
   });
 
-  it('schedules 06:45 scale-up (min and desired) and 18:15 scale-down (min only) Mon–Fri in America/New_York', () => {
-    const schedules = resourcesOf(get(shape).json('schedule'), 'AWS::Scheduler::Schedule');
+  it('schedules 06:45 scale-up (min := peak) and 18:15 scale-down (min := offHours) Mon–Fri in America/New_York through the scaling state machine', () => {
+    const json = get(shape).json('schedule');
+    const schedules = resourcesOf(json, 'AWS::Scheduler::Schedule');
+    const [machineId] = resourcesOf(json, 'AWS::StepFunctions::StateMachine').map(([id]) => id);
     expect(schedules).toHaveLength(Object.keys(expected.schedule).length * 2);
     for (const [group, counts] of Object.entries(expected.schedule)) {
       const input = (expression: string) => {
         const found = schedules.find(([, p]) => p.ScheduleExpression === expression && JSON.parse(String((p.Target as { Input: string }).Input)).NodegroupName === group);
         expect(found, `${group} ${expression}`).toBeDefined();
-        expect(found?.[1]).toMatchObject({ ScheduleExpressionTimezone: 'America/New_York', State: 'ENABLED', Target: { Arn: 'arn:aws:scheduler:::aws-sdk:eks:updateNodegroupConfig' } });
-        return JSON.parse(String((found?.[1].Target as { Input: string }).Input)) as { ClusterName: string; ScalingConfig: unknown };
+        expect(found?.[1]).toMatchObject({ ScheduleExpressionTimezone: 'America/New_York', State: 'ENABLED', Target: { Arn: { Ref: machineId } } });
+        return JSON.parse(String((found?.[1].Target as { Input: string }).Input)) as unknown;
       };
-      expect(input('cron(45 6 ? * MON-FRI *)')).toEqual({ ClusterName: 'coder', NodegroupName: group, ScalingConfig: { MinSize: counts.peak, DesiredSize: counts.peak } });
-      expect(input('cron(15 18 ? * MON-FRI *)')).toEqual({ ClusterName: 'coder', NodegroupName: group, ScalingConfig: { MinSize: counts.off } });
+      expect(input('cron(45 6 ? * MON-FRI *)')).toEqual({ ClusterName: 'coder', NodegroupName: group, MinSize: counts.peak });
+      expect(input('cron(15 18 ? * MON-FRI *)')).toEqual({ ClusterName: 'coder', NodegroupName: group, MinSize: counts.off });
     }
     get(shape).template('schedule').hasResourceProperties('AWS::IAM::ManagedPolicy', {
-      PolicyDocument: { Statement: [Match.objectLike({ Action: 'eks:UpdateNodegroupConfig' })] },
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 'states:StartExecution', Resource: { Ref: machineId } })] },
+    });
+    get(shape).template('schedule').hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
     });
   });
 
