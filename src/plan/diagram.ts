@@ -24,7 +24,7 @@ export function architectureDiagram(config: CoderPlatformConfig): string {
 
   add(`users((${label('Users')}))`);
   add(`dns[${label(`Route 53: ${host}, *.${host}`)}]`);
-  add(`nlb[${label('NLB: TLS 443 (ELBSecurityPolicy-TLS13-1-2-Res-2021-06), UDP 3478 STUN')}]`);
+  add(`nlb[${label('NLB: TLS 443 only (ELBSecurityPolicy-TLS13-1-2-Res-2021-06), API, apps and DERP relay')}]`);
   add('users --> dns --> nlb');
 
   add(`subgraph vpc[${label(`VPC ${config.network.vpcCidr}`)}]`);
@@ -67,9 +67,11 @@ export function architectureDiagram(config: CoderPlatformConfig): string {
   if (firstNat) add(`eks -->|egress| ${id('nat', firstNat)}`);
 
   if (config.schedule.enabled) {
-    const groups = Object.entries(config.schedule.nodeGroups).map(([name, s]) => `${name} ${s.offHours}→${s.peak}→${s.offHours}`);
-    add(`schedule[${label(`EventBridge Scheduler ${config.schedule.timezone}: up ${config.schedule.scaleUp}, down ${config.schedule.scaleDown} (min only), ${config.schedule.weekdays.join(',')}: ${groups.join('; ')}`)}]`);
-    for (const name of Object.keys(config.schedule.nodeGroups)) if (config.cluster.nodeGroups[name]) add(`schedule -.->|UpdateNodegroupConfig| ${id('ng', name)}`);
+    const groups = Object.entries(config.schedule.nodeGroups).map(([name, s]) => `${name} min ${s.offHours}→${s.peak}→${s.offHours}`);
+    add(`schedule[${label(`EventBridge Scheduler ${config.schedule.timezone}: up ${config.schedule.scaleUp} (min := peak, desired := max(current, peak)), down ${config.schedule.scaleDown} (min only), ${config.schedule.weekdays.join(',')}: ${groups.join('; ')}`)}]`);
+    add(`scaler[${label('Step Functions: DescribeNodegroup → Choice → UpdateNodegroupConfig (never lowers desired)')}]`);
+    add('schedule -->|StartExecution| scaler');
+    for (const name of Object.keys(config.schedule.nodeGroups)) if (config.cluster.nodeGroups[name]) add(`scaler -.->|UpdateNodegroupConfig| ${id('ng', name)}`);
   } else {
     add(`schedule[${label('Business-hours schedule: disabled')}]`);
   }
@@ -87,7 +89,7 @@ export function diagramSummary(config: CoderPlatformConfig): string[] {
     config.database.engine === 'aurora-serverless-v2'
       ? `Aurora Serverless v2 writer + ${config.database.readers} readers, ${config.database.minAcu ?? 0.5}–${config.database.maxAcu ?? 0.5} ACU`
       : `RDS PostgreSQL ${config.database.instanceClass ?? ''}${config.database.multiAz ? ' Multi-AZ' : ''}`,
-    `NLB (TLS 443, UDP 3478) → https://${coderHost(config)} and *.${coderHost(config)}`,
+    `NLB (TLS 443 only; no STUN listener, clients use coderd's configured STUN servers) → https://${coderHost(config)} and *.${coderHost(config)}`,
     config.schedule.enabled ? `Schedule ${config.schedule.scaleUp}/${config.schedule.scaleDown} ${config.schedule.timezone} ${config.schedule.weekdays.join(',')}` : 'Schedule disabled',
   ];
   return lines;

@@ -307,7 +307,7 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
     for (const id of publicSubnets) expect(imports.filter((i) => i.includes(`ExportsOutputRef${id}`)), id).toHaveLength(1);
   });
 
-  it('opens the node security group only to itself, coderd 8080 from the VPC and STUN 3478/udp from anywhere', () => {
+  it('opens the node security group only to itself and coderd 8080 from the VPC: no world-open rule', () => {
     const network = get(shape).json('network');
     const [nodeSgId, nodeSg] = resourcesOf(network, 'AWS::EC2::SecurityGroup').find(([, p]) => String(p.GroupDescription).endsWith('EKS control plane and nodes')) ?? [];
     expect(nodeSgId).toBeDefined();
@@ -325,10 +325,13 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
       [
         { protocol: '-1', from: undefined, to: undefined, source: 'self' },
         { protocol: 'tcp', from: 8080, to: 8080, source: '10.0.0.0/16' },
-        { protocol: 'udp', from: 3478, to: 3478, source: '0.0.0.0/0' },
       ].sort((a, b) => String(a.from).localeCompare(String(b.from))),
     );
-    expect(JSON.stringify(nodeSg?.SecurityGroupIngress ?? [])).not.toContain('0.0.0.0/0');
+    const ingress = [
+      ...resourcesOf(network, 'AWS::EC2::SecurityGroup').flatMap(([, p]) => (p.SecurityGroupIngress as Record<string, unknown>[] | undefined) ?? []),
+      ...resourcesOf(network, 'AWS::EC2::SecurityGroupIngress').map(([, p]) => p),
+    ];
+    expect(ingress.filter((r) => r.CidrIp === '0.0.0.0/0' || r.CidrIpv6 === '::/0')).toEqual([]);
   });
 
   it('binds the EBS CSI controller to its role through the add-on pod identity association', () => {
@@ -360,7 +363,7 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
     expect(checked).toBeGreaterThan(30);
   });
 
-  it('puts the NLB in the public subnets with TLS 443 (TLS13-1-2-Res-2021-06), UDP 3478 and the /healthz IP target group', () => {
+  it('puts the NLB in the public subnets with only TLS 443 (TLS13-1-2-Res-2021-06) and the /healthz IP target group: no UDP 3478 without a backend', () => {
     const t = get(shape).template('edge');
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
       Type: 'network',
@@ -369,7 +372,8 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
       Subnets: Match.arrayWith([{ 'Fn::ImportValue': Match.stringLikeRegexp('publicSubnet') }]),
     });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'TLS', SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06' });
-    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 3478, Protocol: 'UDP' });
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 1);
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       Port: 8080,
       Protocol: 'TCP',
@@ -382,7 +386,6 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
       UnhealthyThresholdCount: 3,
       TargetGroupAttributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }],
     });
-    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: 3478, Protocol: 'UDP', TargetType: 'ip' });
     t.hasResourceProperties('AWS::CertificateManager::Certificate', { DomainName: 'coder.example.com', SubjectAlternativeNames: ['*.coder.example.com'], ValidationMethod: 'DNS' });
     for (const name of ['coder.example.com.', '*.coder.example.com.']) {
       t.hasResourceProperties('AWS::Route53::RecordSet', { Name: name, Type: 'A', AliasTarget: Match.objectLike({ DNSName: Match.anyValue() }) });

@@ -35,7 +35,7 @@ describe('cdk-nag', () => {
     expect(rules.some((r) => r.startsWith('NIST.800.53.R5-S3'))).toBe(true);
   });
 
-  it('still reports a world-open TCP rule on the node security group (only the STUN rule is acknowledged)', () => {
+  it('reports a world-open rule on the node security group (none is acknowledged)', () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'cdk-nag-'));
     const { app, stacks } = buildCoderPlatformApp(resolveConfig('mvp-500'), { outdir });
     (stacks.network as NetworkStack).nodeSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(22), 'a world-open TCP rule');

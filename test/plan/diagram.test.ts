@@ -14,7 +14,11 @@ describe('architecture diagram', () => {
     expect(mmd.match(/NAT gateway us-east-1[abc]/g)).toHaveLength(3);
     expect(mmd).toContain('Aurora PostgreSQL 16.6 Serverless v2: writer + 2 readers, 0.5–16 ACU');
     expect(mmd).toContain('Route 53: coder.example.com, *.coder.example.com');
-    expect(mmd).toContain('America/New_York: up 06:45, down 18:15');
+    expect(mmd).toContain('America/New_York: up 06:45 (min := peak, desired := max(current, peak)), down 18:15 (min only)');
+    expect(mmd).toContain('schedule -->|StartExecution| scaler');
+    expect(mmd).toContain('scaler -.->|UpdateNodegroupConfig| ng_coder_ws');
+    // only the TLS listener: no STUN port without a backend
+    expect(mmd).not.toMatch(/3478|UDP/);
   });
 
   it('mvp-500: 2 AZs, one NAT gateway, RDS Multi-AZ, and follows overrides', () => {

@@ -269,7 +269,7 @@ export class ClusterStack extends Stack {
     const lbcRoleStatements: iam.PolicyStatement[] = [];
     const lbcRole = podRole('LoadBalancerControllerRole', 'AWS Load Balancer Controller (TargetGroupBinding only)');
     const targetGroupArn = (tgName: string) => this.formatArn({ service: 'elasticloadbalancing', resource: 'targetgroup', resourceName: `${tgName}/*` });
-    lbcRoleStatements.push(new iam.PolicyStatement({ sid: 'BindCoderTargets', actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'], resources: [targetGroupArn(names.coderTargetGroup), targetGroupArn(names.stunTargetGroup)] }));
+    lbcRoleStatements.push(new iam.PolicyStatement({ sid: 'BindCoderTargets', actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'], resources: [targetGroupArn(names.coderTargetGroup)] }));
     lbcRoleStatements.push(
       new iam.PolicyStatement({
         sid: 'Describe',
@@ -278,10 +278,9 @@ export class ClusterStack extends Stack {
       }),
     );
     attachPolicy(lbcRole, lbcRoleStatements);
-    acknowledge(lbcRole, 'AwsSolutions-IAM5', 'Register/Deregister are limited to the coder and STUN target groups by name (the id suffix is generated); Describe calls do not support resource-level permissions.', [
+    acknowledge(lbcRole, 'AwsSolutions-IAM5', 'Register/Deregister are limited to the coder target group by name (the id suffix is generated); Describe calls do not support resource-level permissions.', [
       'Resource::*',
       `Resource::arn:<AWS::Partition>:elasticloadbalancing:${this.region}:${this.account}:targetgroup/${names.coderTargetGroup}/*`,
-      `Resource::arn:<AWS::Partition>:elasticloadbalancing:${this.region}:${this.account}:targetgroup/${names.stunTargetGroup}/*`,
     ]);
     associate('LoadBalancerControllerPodIdentity', lbcRole, SERVICE_ACCOUNTS.loadBalancerController);
 

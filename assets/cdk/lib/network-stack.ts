@@ -112,17 +112,6 @@ export class NetworkStack extends Stack {
     this.nodeSecurityGroup.addIngressRule(this.nodeSecurityGroup, ec2.Port.allTraffic(), 'Nodes and the control plane talk to each other');
     this.nodeSecurityGroup.addIngressRule(ec2.Peer.ipv4(config.network.vpcCidr), ec2.Port.tcp(8080), 'coderd from the NLB (TLS ends at the NLB; health checks)');
     acknowledge(this.nodeSecurityGroup, 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'The only all-traffic rule is self-referencing (nodes and the EKS control plane ENIs in this group); no common port is open to an address range.');
-    // STUN is the one world-open rule, kept as its own resource so its acknowledgement covers only this rule: a
-    // world-open rule added to the group itself is still reported by AwsSolutions-EC23.
-    const stun = new ec2.CfnSecurityGroupIngress(this, 'NodeStunFromClients', {
-      groupId: this.nodeSecurityGroup.securityGroupId,
-      ipProtocol: 'udp',
-      fromPort: 3478,
-      toPort: 3478,
-      cidrIp: '0.0.0.0/0',
-      description: 'STUN from clients through the NLB (client IP preserved for UDP)',
-    });
-    acknowledge(stun, 'AwsSolutions-EC23', 'UDP 3478 (STUN) must accept any client address: the NLB preserves client IPs for UDP targets, and Coder clients connect from anywhere. This rule opens only 3478/udp.');
 
     // Endpoints.
     const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
