@@ -202,7 +202,8 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
       EncryptionConfig: [{ Provider: { KeyArn: Match.anyValue() }, Resources: ['secrets'] }],
       Logging: { ClusterLogging: { EnabledTypes: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'].map((Type) => ({ Type })) } },
       ComputeConfig: { Enabled: false },
-      ResourcesVpcConfig: Match.objectLike({ EndpointPrivateAccess: true, EndpointPublicAccess: true }),
+      // the profiles' default: private only (no world-open public endpoint)
+      ResourcesVpcConfig: Match.objectLike({ EndpointPrivateAccess: true, EndpointPublicAccess: false }),
     });
     t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     const addons = resourcesOf(get(shape).json('cluster'), 'AWS::EKS::Addon');

@@ -12,6 +12,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { NAMESPACES } from '../../../src/config/profiles.js';
 import type { CoderPlatformConfig, NodeGroupConfig } from '../../../src/config/schema.js';
+import { endpointExposure } from '../../../src/config/endpoint-access.js';
 import { OUTPUT_KEYS, formatPairs, secretNames } from '../../../src/deployment/outputs.js';
 import { acknowledge, attachPolicy, DEPLOYMENT_TAG, nodeTiers, resourceNames, workspaceIamPath } from './common.js';
 import type { NetworkStack } from './network-stack.js';
@@ -57,9 +58,9 @@ export class ClusterStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    const access = config.cluster.endpointAccess;
-    const endpointAccess =
-      access.mode === 'private' ? eks.EndpointAccess.PRIVATE : access.mode === 'public' ? eks.EndpointAccess.PUBLIC.onlyFrom(...access.publicCidrs) : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...access.publicCidrs);
+    // Private access is always on; the public endpoint only from the configured CIDRs (no world-open default).
+    const exposure = endpointExposure(config);
+    const endpointAccess = exposure.kind === 'private' ? eks.EndpointAccess.PRIVATE : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...exposure.cidrs);
 
     this.cluster = new eks.Cluster(this, 'Cluster', {
       clusterName: names.cluster,
@@ -75,8 +76,10 @@ export class ClusterStack extends Stack {
     });
     acknowledge(this.cluster, 'CloudFormation-Validate::W9009', 'aws-eks-v2 renders EncryptionConfig.Resources: ["secrets"] itself; EKS still requires it for envelope encryption of Kubernetes secrets.');
     acknowledge(this.cluster, 'AwsSolutions-IAM4', 'The EKS service role needs the AWS-managed AmazonEKSClusterPolicy; EKS documents no narrower policy.', ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy']);
-    if (access.mode !== 'private') {
-      acknowledge(this.cluster, 'AwsSolutions-EKS1', `The API endpoint is public by configuration (cluster.endpointAccess.mode=${access.mode}), restricted to ${access.publicCidrs.join(', ')}; set mode: private to close it.`);
+    if (exposure.kind === 'limited') {
+      acknowledge(this.cluster, 'AwsSolutions-EKS1', `The public API endpoint accepts only ${exposure.cidrs.join(', ')} (cluster.endpointAccess.publicCidrs, given by the operator) so day1 can run helm and kubectl from there; private access is on for nodes. mode: private closes it.`);
+    } else if (exposure.kind === 'world') {
+      acknowledge(this.cluster, 'AwsSolutions-EKS1', `The public API endpoint is open to every address (${exposure.cidrs.join(', ')}) because the operator chose it in cluster.endpointAccess.publicCidrs; preflight and plan warn about it.`);
     }
 
     // Node role shared by every group.

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { availabilityZones, type CoderPlatformConfig } from '../../../src/config/schema.js';
 import { OUTPUT_KEYS } from '../../../src/deployment/outputs.js';
+import { AccountTrail } from './audit.js';
 import { acknowledge, controlTier, nodeTiers } from './common.js';
 
 export interface NetworkStackProps extends StackProps {
@@ -131,6 +132,9 @@ export class NetworkStack extends Stack {
         securityGroupIds: [endpointSecurityGroup.securityGroupId],
       });
     }
+
+    // The account's CloudTrail trail (audit.cloudTrail: create); none when an existing trail covers the account.
+    if (config.audit.cloudTrail === 'create') new AccountTrail(this, 'Audit', config);
 
     new CfnOutput(this, OUTPUT_KEYS.network.vpcId, { value: this.vpc.vpcId });
     new CfnOutput(this, OUTPUT_KEYS.network.subnetIds, {
