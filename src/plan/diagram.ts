@@ -3,6 +3,7 @@
  * design documents): VPC, AZs and subnet tiers, NAT gateways, endpoints, the node groups with their sizes,
  * the database, the NLB, DNS names and the schedule. Pure.
  */
+import { endpointExposure } from '../config/endpoint-access.js';
 import { availabilityZones, coderHost, type CoderPlatformConfig } from '../config/schema.js';
 
 /** Mermaid node ids: letters, digits and underscores only. */
@@ -13,6 +14,12 @@ function id(...parts: string[]): string {
 /** Labels are quoted; Mermaid has no escape for a double quote inside one. */
 function label(text: string): string {
   return `"${text.replace(/"/g, "'")}"`;
+}
+
+/** The API endpoint as the diagram and summary show it. */
+function apiEndpoint(config: CoderPlatformConfig): string {
+  const exposure = endpointExposure(config);
+  return exposure.kind === 'private' ? 'API endpoint private only' : `API endpoint private + public from ${exposure.cidrs.join(', ')}${exposure.kind === 'world' ? ' (world-open)' : ''}`;
 }
 
 export function architectureDiagram(config: CoderPlatformConfig): string {
@@ -40,8 +47,11 @@ export function architectureDiagram(config: CoderPlatformConfig): string {
   const endpoints = ['s3 (gateway)', ...config.network.interfaceEndpoints];
   add(`  endpoints[${label(`VPC endpoints: ${endpoints.join(', ')}`)}]`);
   add(`  flowlogs[${label(`Flow logs → CloudWatch Logs, ${config.network.flowLogRetentionDays} days`)}]`);
+  add(
+    `  trail[${label(config.audit.cloudTrail === 'create' ? 'CloudTrail: multi-Region management events, KMS-encrypted, log file validation → S3 (2,555 days)' : 'CloudTrail: existing organization or multi-Region trail (none created)')}]`,
+  );
 
-  add(`  subgraph eks[${label(`EKS ${config.cluster.kubernetesVersion} (${config.cluster.endpointAccess.mode} endpoint)`)}]`);
+  add(`  subgraph eks[${label(`EKS ${config.cluster.kubernetesVersion} (${apiEndpoint(config)})`)}]`);
   for (const [name, group] of Object.entries(config.cluster.nodeGroups)) {
     const size = `${group.minSize}/${group.desiredSize}/${group.maxSize}`;
     const taints = group.taints.map((t) => `${t.key}:${t.effect}`).join(' ');
@@ -83,7 +93,7 @@ export function diagramSummary(config: CoderPlatformConfig): string[] {
   const azs = availabilityZones(config);
   const lines = [
     `VPC ${config.network.vpcCidr} over ${azs.length} AZs (${azs.join(', ')}), tiers ${Object.keys(config.network.subnets).join(', ')}, ${config.network.natGateways} NAT gateway${config.network.natGateways === 1 ? '' : 's'}`,
-    `EKS ${config.cluster.kubernetesVersion}: ${Object.entries(config.cluster.nodeGroups)
+    `EKS ${config.cluster.kubernetesVersion} (${apiEndpoint(config)}): ${Object.entries(config.cluster.nodeGroups)
       .map(([name, g]) => `${name} ${g.instanceTypes[0]}${g.capacityType === 'SPOT' ? ' Spot' : ''} ${g.minSize}–${g.maxSize}`)
       .join(', ')}`,
     config.database.engine === 'aurora-serverless-v2'

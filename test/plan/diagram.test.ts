@@ -19,6 +19,16 @@ describe('architecture diagram', () => {
     expect(mmd).toContain('scaler -.->|UpdateNodegroupConfig| ng_coder_ws');
     // only the TLS listener: no STUN port without a backend
     expect(mmd).not.toMatch(/3478|UDP/);
+    expect(mmd).toContain('EKS 1.34 (API endpoint private only)');
+    expect(mmd).toContain('CloudTrail: multi-Region management events, KMS-encrypted, log file validation');
+  });
+
+  it('shows a CIDR-limited or world-open API endpoint and an existing trail', () => {
+    const limited = architectureDiagram(testConfig('mvp-500', 'cluster: {endpointAccess: {mode: public-and-private, publicCidrs: [203.0.113.0/24]}}\naudit: {cloudTrail: existing}\n'));
+    expect(limited).toContain('EKS 1.34 (API endpoint private + public from 203.0.113.0/24)');
+    expect(limited).toContain('CloudTrail: existing organization or multi-Region trail (none created)');
+    const world = architectureDiagram(testConfig('mvp-500', 'cluster: {endpointAccess: {mode: public-and-private, publicCidrs: [0.0.0.0/0]}}\n'));
+    expect(world).toContain('public from 0.0.0.0/0 (world-open)');
   });
 
   it('mvp-500: 2 AZs, one NAT gateway, RDS Multi-AZ, and follows overrides', () => {
