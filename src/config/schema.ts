@@ -212,7 +212,7 @@ export const configSchema = z.strictObject({
     scaleUp: hhmm,
     scaleDown: hhmm,
     weekdays: z.array(z.enum(WEEKDAYS)).min(1),
-    /** Node-group name → node counts: `peak` (min and desired at scale-up), `offHours` (min at scale-down). */
+    /** Node-group name → node counts: `peak` (min at scale-up; desired becomes max(current, peak)), `offHours` (min at scale-down). */
     nodeGroups: z.record(z.string(), z.strictObject({ peak: z.int().min(0), offHours: z.int().min(0) })),
     /**
      * Written by `day2 scale-schedule suspend` (with enabled: false), removed by `resume`: when the schedules

@@ -5,6 +5,7 @@
  * counts otherwise). Pure: no I/O.
  */
 import type { CoderPlatformConfig } from '../config/schema.js';
+import { scheduledDesiredSize } from '../day2/schedule-math.js';
 import type { PriceTable } from './pricing.js';
 
 export interface CostLine {
@@ -75,8 +76,9 @@ export function estimateCost(config: CoderPlatformConfig, table: PriceTable): Co
   let rootGiBScheduled = 0;
   for (const [name, group] of Object.entries(config.cluster.nodeGroups)) {
     const schedule = config.schedule.nodeGroups[name];
-    const peak = schedule ? schedule.peak : group.desiredSize;
     const off = schedule ? schedule.offHours : group.desiredSize;
+    // The scale-up leaves max(current, peak) nodes; from the off-hours floor that is the peak (offHours ≤ peak).
+    const peak = schedule ? scheduledDesiredSize(off, schedule.peak) : group.desiredSize;
     const nodeHours = schedule ? peak * peakH + off * offH : peak * H;
     const type = group.instanceTypes[0] ?? 'unknown';
     const onDemand = table.ec2OnDemandHourly[type];
