@@ -63,8 +63,8 @@ export const SCALE_STATES = {
 /**
  * The scaling workflow: DescribeNodegroup → Choice (current desired ≥ target?) → UpdateNodegroupConfig with
  * MinSize only, or with MinSize and DesiredSize = target. Both keep min ≤ desired; desired ≤ max holds because
- * the config validation keeps peak and offHours within the group's maxSize. The raise branch writes the target it
- * read was larger than the current size; only an autoscaler scale-up landing between the read and the write
+ * the config validation keeps peak and offHours within the group's maxSize. The raise branch runs only when the
+ * desired size it read was below the target; only an autoscaler scale-up landing between that read and the write
  * (a fraction of a second) could be undone, and the autoscaler then scales up again.
  */
 function scalingDefinition(scope: Construct, nodegroupArns: string[]): sfn.IChainable {
