@@ -28,6 +28,7 @@ const RULES: Rule<Section>[] = [
   rule(['aws', 'network'], validateNetworkLayout),
   rule(['network', 'cluster'], validateSubnetCapacity),
   rule(['cluster'], validateNodeGroups),
+  rule(['cluster'], validateEndpointAccess),
   rule(['cluster', 'network'], validateNodeGroupTiers),
   rule(['database', 'aws'], validateDatabase),
   rule(['dns', 'aws'], validateDns),
@@ -115,6 +116,24 @@ function validateSubnetCapacity(config: Pick<CoderPlatformConfig, 'network' | 'c
       issues.push({ path: `network.subnets.${tier}`, message: `too small: the node groups in this tier can hold ${ips} IPs at their maximum (${perAz} per AZ) but each subnet has only ${smallest} usable addresses`, example: 'a larger block per AZ (e.g. /19), or a lower node-group maxSize' });
     }
   }
+  return issues;
+}
+
+/** A public endpoint needs the CIDRs that may reach it; a private one takes none (they would be silently ignored). */
+function validateEndpointAccess(config: Pick<CoderPlatformConfig, 'cluster'>): Issue[] {
+  const { mode, publicCidrs } = config.cluster.endpointAccess;
+  const path = 'cluster.endpointAccess.publicCidrs';
+  if (mode === 'public-and-private' && publicCidrs.length === 0) {
+    return [{ path, message: 'a public endpoint needs the CIDRs that may reach it (there is no world-open default)', example: 'publicCidrs: [203.0.113.0/24]  (or mode: private)' }];
+  }
+  if (mode === 'private' && publicCidrs.length > 0) {
+    return [{ path, message: `mode private has no public endpoint, so ${publicCidrs.join(', ')} would be ignored`, example: 'mode: public-and-private' }];
+  }
+  const issues: Issue[] = [];
+  publicCidrs.forEach((text, index) => {
+    const parsed = parseCidr(text);
+    if (!parsed.ok) issues.push({ path: `${path}[${index}]`, message: parsed.reason, example: '203.0.113.0/24' });
+  });
   return issues;
 }
 

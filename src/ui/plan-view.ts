@@ -29,6 +29,7 @@ export function renderPlan(result: PlanResult): string {
   out.push(`The business-hours schedule saves about ${saving} % (${c.peakHoursPerMonth} peak hours a month).`);
   for (const a of c.assumptions) out.push(`  · ${a}`);
   out.push('', `Architecture (Mermaid): ${result.diagramPath}`, ...result.diagramSummary.map((l) => `  ${l}`));
+  if (result.notes.length > 0) out.push('', 'Notes', ...result.notes.map((n) => `  ${n.level === 'warn' ? '! WARNING: ' : '· '}${n.message}`));
 
   if (result.diff) {
     out.push('');

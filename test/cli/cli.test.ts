@@ -187,6 +187,8 @@ describe.skipIf(!hasScript)('the built binary in a pseudo-terminal', () => {
       { when: /Domain/, send: `example.org${ENTER}` },
       { when: /Subdomain/, send: ENTER },
       { when: /TLS certificate/, send: ENTER },
+      { when: /reach the Kubernetes API/, send: ENTER },
+      { when: /CloudTrail/, send: ENTER },
       { when: /Single sign-on/, send: ENTER },
       { when: /Coder version/, send: ENTER },
       { when: /Templates to publish/, send: ENTER },

@@ -29,6 +29,8 @@ describe('the real @inquirer prompts drive the wizard (mvp-500, mostly defaults)
     await answer(/Domain/, type('dev.example.co.uk'));
     await answer(/Subdomain/, enter);
     await answer(/TLS certificate/, enter);
+    await answer(/reach the Kubernetes API/, enter); // empty: private endpoint only
+    await answer(/CloudTrail/, enter);
     await answer(/Single sign-on/, () => {
       screen.keypress('up'); // default skip → configure
       enter();
@@ -87,6 +89,8 @@ describe('the real @inquirer prompts drive the wizard (mvp-500, mostly defaults)
     await answer(/Domain/, type('example.com'));
     await answer(/Subdomain/, enter);
     await answer(/TLS certificate/, enter);
+    await answer(/reach the Kubernetes API/, enter); // empty: private endpoint only
+    await answer(/CloudTrail/, enter);
     await answer(/Single sign-on/, enter);
     await answer(/Coder version/, enter);
     await answer(/Templates to publish/, () => {

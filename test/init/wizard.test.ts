@@ -34,13 +34,25 @@ describe('interactive flow', () => {
     const path = tmpFile();
     const prompter = scripted({ shape: 'mvp-500', domain: 'example.com' });
     const result = await runInit({ path, given: {}, force: false, prompter });
-    expect(prompter.asked.map((r) => r.id)).toEqual(['name', 'awsProfile', 'region', 'shape', 'domain', 'subdomain', 'certificate', 'oidc', 'coderVersion', 'templates', 'schedule', 'timezone', 'scaleUp', 'scaleDown', 'rtoMinutes', 'rpoMinutes', 'restoreTestCadence']);
+    expect(prompter.asked.map((r) => r.id)).toEqual(['name', 'awsProfile', 'region', 'shape', 'domain', 'subdomain', 'certificate', 'apiCidrs', 'cloudTrail', 'oidc', 'coderVersion', 'templates', 'schedule', 'timezone', 'scaleUp', 'scaleDown', 'rtoMinutes', 'rpoMinutes', 'restoreTestCadence']);
     const defaults = Object.fromEntries(prompter.asked.map((r) => [r.id, r.default]));
-    expect(defaults).toMatchObject({ name: 'coder', region: 'us-east-1', subdomain: 'coder', coderVersion: '2.35.3', templates: ['pod-swdev'], timezone: 'America/New_York', scaleUp: '06:45', scaleDown: '18:15', rtoMinutes: 120, rpoMinutes: 15, restoreTestCadence: 'monthly' });
+    expect(defaults).toMatchObject({ apiCidrs: '', cloudTrail: 'create', name: 'coder', region: 'us-east-1', subdomain: 'coder', coderVersion: '2.35.3', templates: ['pod-swdev'], timezone: 'America/New_York', scaleUp: '06:45', scaleDown: '18:15', rtoMinutes: 120, rpoMinutes: 15, restoreTestCadence: 'monthly' });
     expect(prompter.asked.every((r) => r.help.length > 10)).toBe(true);
     const file = parse(readFileSync(path, 'utf8'));
     expect(file).toEqual({ apiVersion: 'coder-platform/v1', profile: 'mvp-500', deployment: { name: 'coder' }, dns: { domain: 'example.com' }, coder: { admin: { email: 'admin@example.com' } } });
     expect(result).toMatchObject({ shape: 'mvp-500', profile: 'mvp-500', host: 'coder.example.com' });
+  });
+
+  it('API CIDRs open the public endpoint to exactly them; none keeps it private; a bad CIDR is refused', async () => {
+    const path = tmpFile();
+    await runInit({ path, given: {}, force: false, prompter: scripted({ shape: 'mvp-500', domain: 'example.com', apiCidrs: '203.0.113.0/24, 198.51.100.7/32', cloudTrail: 'existing' }) });
+    const config = parseConfigText(readFileSync(path, 'utf8'), path);
+    expect(config.cluster.endpointAccess).toEqual({ mode: 'public-and-private', publicCidrs: ['203.0.113.0/24', '198.51.100.7/32'] });
+    expect(config.audit.cloudTrail).toBe('existing');
+    const privatePath = tmpFile();
+    await runInit({ path: privatePath, given: {}, force: false, prompter: scripted({ shape: 'mvp-500', domain: 'example.com' }) });
+    expect(parseConfigText(readFileSync(privatePath, 'utf8'), privatePath).cluster.endpointAccess).toEqual({ mode: 'private', publicCidrs: [] });
+    await expect(runInit({ path: tmpFile(), given: {}, force: false, prompter: scripted({ shape: 'mvp-500', domain: 'example.com', apiCidrs: '203.0.113.7/24' }) })).rejects.toThrow(/apiCidrs: "203\.0\.113\.7\/24" has host bits set/);
   });
 
   it('scale-3000 with an existing certificate and OIDC: the secret is stored as its reference', async () => {

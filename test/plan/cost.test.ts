@@ -37,6 +37,8 @@ describe('cost estimate', () => {
     expect(cost.tableDate).toBe(table.date);
     expect(cost.tableDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(cost.lines.find((l) => l.item.startsWith('Node group coder-ws'))).toMatchObject({ quantity: 10, unitPrice: 2.4192, monthly24x7: 17660.16 });
+    // the scheduled figure is a floor: the scale-up never lowers desired and the scale-down lowers only min
+    expect(cost.assumptions).toContainEqual(expect.stringMatching(/a floor\. The morning sets desired to max\(current, peak\) and the evening lowers only the minimum/));
   });
 
   it('scale-3000 prices the Spot group at the documented discount and Aurora by ACU-hours', async () => {

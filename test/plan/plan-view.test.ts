@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
 import { estimateCost } from '../../src/phases/plan/cost.js';
 import { diagramSummary } from '../../src/phases/plan/diagram.js';
-import type { PlanResult } from '../../src/phases/plan/service.js';
+import { planNotes, type PlanResult } from '../../src/phases/plan/service.js';
 import { loadPriceTable } from '../../src/phases/plan/pricing.js';
 import { renderPlan } from '../../src/ui/plan-view.js';
 import { testConfig } from '../day0/fakes.js';
@@ -24,6 +24,7 @@ describe('plan view', () => {
       cost: { ...cost, pricing: 'table' },
       diagramPath: '/state/acme/architecture.mmd',
       diagramSummary: diagramSummary(config),
+      notes: planNotes(testConfig('mvp-500', 'cluster: {endpointAccess: {mode: public-and-private, publicCidrs: [0.0.0.0/0]}}\n')),
       diff: {
         available: true,
         stacks: [
@@ -41,5 +42,7 @@ describe('plan view', () => {
     expect(text).toContain('Architecture (Mermaid): /state/acme/architecture.mmd');
     expect(text).toContain('  + AWS::EC2::FlowLog FlowLog');
     expect(text).toContain('acme-edge: not deployed (would be created)');
+    expect(text).toMatch(/! WARNING: EKS API endpoint is public to the whole internet \(0\.0\.0\.0\/0/);
+    expect(text).toContain('· CloudTrail: a multi-Region trail of management events is created');
   });
 });

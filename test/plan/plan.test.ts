@@ -38,6 +38,14 @@ describe('plan (toolkit-lib, in-process, offline)', () => {
     await rm(stateDir, { recursive: true, force: true });
   });
 
+  it('notes the private API endpoint with how day1 reaches it, and the CloudTrail trail it creates', () => {
+    expect(result.notes).toEqual([
+      { level: 'info', message: expect.stringMatching(/^EKS API endpoint is private only \(no public endpoint\): day1 \(helm, kubectl\) must run where/) },
+      { level: 'info', message: expect.stringContaining('CloudTrail: a multi-Region trail') },
+    ]);
+    expect(host.events.filter((e) => e.code === 'PLAN_EXPOSURE_WARNING')).toEqual([]);
+  });
+
   it('synthesizes scale-3000 into the state directory and reports each stack’s resource counts', async () => {
     expect(result.assemblyDirectory).toBe(join(stateDir, 'cdk.out'));
     expect(existsSync(join(stateDir, 'cdk.out', 'manifest.json'))).toBe(true);

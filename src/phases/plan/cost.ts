@@ -5,6 +5,7 @@
  * counts otherwise). Pure: no I/O.
  */
 import type { CoderPlatformConfig } from '../../config/schema.js';
+import { scheduledDesiredSize } from '../../sizing/schedule-target.js';
 import type { PriceTable } from './pricing.js';
 
 export interface CostLine {
@@ -57,10 +58,11 @@ export function estimateCost(config: CoderPlatformConfig, table: PriceTable): Co
     `Prices: ${table.source}`,
     `A month is ${H} hours; with the schedule, ${round2(peakH)} of them are peak hours (${config.schedule.weekdays.join(', ')} ${config.schedule.scaleUp}–${config.schedule.scaleDown} ${config.schedule.timezone}).`,
     `24×7 holds every scheduled node group at its peak size around the clock.`,
+    'With the schedule, each scheduled group is counted at its peak in business hours and at its off-hours size otherwise: a floor. The morning sets desired to max(current, peak) and the evening lowers only the minimum, so nodes the autoscaler added stay until the autoscaler finds them empty.',
     table.spot.note,
     table.natGateway.note,
     table.networkLoadBalancer.note,
-    'EC2 instances of EC2-backed workspace templates, data transfer, CloudWatch, Secrets Manager, KMS, backups and snapshots are not included.',
+    'EC2 instances of EC2-backed workspace templates, data transfer, CloudWatch, Secrets Manager, KMS, backups and snapshots, CloudTrail log storage in S3 (the first copy of management events is free) and the scaling workflow\'s Step Functions state transitions (a few per scheduled group and day) are not included.',
   ];
   const hourly = (item: string, quantity: number, unit: string, unitPrice: number, scheduledHours?: number) => {
     lines.push({ item, quantity, unit, unitPrice, per: 'hour', monthly24x7: quantity * unitPrice * H, monthlyScheduled: (scheduledHours ?? quantity * H) * unitPrice });
@@ -74,8 +76,9 @@ export function estimateCost(config: CoderPlatformConfig, table: PriceTable): Co
   let rootGiBScheduled = 0;
   for (const [name, group] of Object.entries(config.cluster.nodeGroups)) {
     const schedule = config.schedule.nodeGroups[name];
-    const peak = schedule ? schedule.peak : group.desiredSize;
     const off = schedule ? schedule.offHours : group.desiredSize;
+    // The scale-up leaves max(current, peak) nodes; from the off-hours floor that is the peak (offHours ≤ peak).
+    const peak = schedule ? scheduledDesiredSize(off, schedule.peak) : group.desiredSize;
     const nodeHours = schedule ? peak * peakH + off * offH : peak * H;
     const type = group.instanceTypes[0] ?? 'unknown';
     const onDemand = table.ec2OnDemandHourly[type];

@@ -3,6 +3,7 @@
  * design documents): VPC, AZs and subnet tiers, NAT gateways, endpoints, the node groups with their sizes,
  * the database, the NLB, DNS names and the schedule. Pure.
  */
+import { endpointExposure } from '../../config/endpoint-access.js';
 import { availabilityZones, coderHost, type CoderPlatformConfig } from '../../config/schema.js';
 
 /** Mermaid node ids: letters, digits and underscores only. */
@@ -15,6 +16,12 @@ function label(text: string): string {
   return `"${text.replace(/"/g, "'")}"`;
 }
 
+/** The API endpoint as the diagram and summary show it. */
+function apiEndpoint(config: CoderPlatformConfig): string {
+  const exposure = endpointExposure(config);
+  return exposure.kind === 'private' ? 'API endpoint private only' : `API endpoint private + public from ${exposure.cidrs.join(', ')}${exposure.kind === 'world' ? ' (world-open)' : ''}`;
+}
+
 export function architectureDiagram(config: CoderPlatformConfig): string {
   const azs = availabilityZones(config);
   const tiers = Object.keys(config.network.subnets);
@@ -24,7 +31,7 @@ export function architectureDiagram(config: CoderPlatformConfig): string {
 
   add(`users((${label('Users')}))`);
   add(`dns[${label(`Route 53: ${host}, *.${host}`)}]`);
-  add(`nlb[${label('NLB: TLS 443 (ELBSecurityPolicy-TLS13-1-2-Res-2021-06), UDP 3478 STUN')}]`);
+  add(`nlb[${label('NLB: TLS 443 only (ELBSecurityPolicy-TLS13-1-2-Res-2021-06), API, apps and DERP relay')}]`);
   add('users --> dns --> nlb');
 
   add(`subgraph vpc[${label(`VPC ${config.network.vpcCidr}`)}]`);
@@ -40,8 +47,11 @@ export function architectureDiagram(config: CoderPlatformConfig): string {
   const endpoints = ['s3 (gateway)', ...config.network.interfaceEndpoints];
   add(`  endpoints[${label(`VPC endpoints: ${endpoints.join(', ')}`)}]`);
   add(`  flowlogs[${label(`Flow logs → CloudWatch Logs, ${config.network.flowLogRetentionDays} days`)}]`);
+  add(
+    `  trail[${label(config.audit.cloudTrail === 'create' ? 'CloudTrail: multi-Region management events, KMS-encrypted, log file validation → S3 (2,555 days)' : 'CloudTrail: existing organization or multi-Region trail (none created)')}]`,
+  );
 
-  add(`  subgraph eks[${label(`EKS ${config.cluster.kubernetesVersion} (${config.cluster.endpointAccess.mode} endpoint)`)}]`);
+  add(`  subgraph eks[${label(`EKS ${config.cluster.kubernetesVersion} (${apiEndpoint(config)})`)}]`);
   for (const [name, group] of Object.entries(config.cluster.nodeGroups)) {
     const size = `${group.minSize}/${group.desiredSize}/${group.maxSize}`;
     const taints = group.taints.map((t) => `${t.key}:${t.effect}`).join(' ');
@@ -67,9 +77,11 @@ export function architectureDiagram(config: CoderPlatformConfig): string {
   if (firstNat) add(`eks -->|egress| ${id('nat', firstNat)}`);
 
   if (config.schedule.enabled) {
-    const groups = Object.entries(config.schedule.nodeGroups).map(([name, s]) => `${name} ${s.offHours}→${s.peak}→${s.offHours}`);
-    add(`schedule[${label(`EventBridge Scheduler ${config.schedule.timezone}: up ${config.schedule.scaleUp}, down ${config.schedule.scaleDown} (min only), ${config.schedule.weekdays.join(',')}: ${groups.join('; ')}`)}]`);
-    for (const name of Object.keys(config.schedule.nodeGroups)) if (config.cluster.nodeGroups[name]) add(`schedule -.->|UpdateNodegroupConfig| ${id('ng', name)}`);
+    const groups = Object.entries(config.schedule.nodeGroups).map(([name, s]) => `${name} min ${s.offHours}→${s.peak}→${s.offHours}`);
+    add(`schedule[${label(`EventBridge Scheduler ${config.schedule.timezone}: up ${config.schedule.scaleUp} (min := peak, desired := max(current, peak)), down ${config.schedule.scaleDown} (min only), ${config.schedule.weekdays.join(',')}: ${groups.join('; ')}`)}]`);
+    add(`scaler[${label('Step Functions: DescribeNodegroup → Choice → UpdateNodegroupConfig (never lowers desired)')}]`);
+    add('schedule -->|StartExecution| scaler');
+    for (const name of Object.keys(config.schedule.nodeGroups)) if (config.cluster.nodeGroups[name]) add(`scaler -.->|UpdateNodegroupConfig| ${id('ng', name)}`);
   } else {
     add(`schedule[${label('Business-hours schedule: disabled')}]`);
   }
@@ -81,13 +93,13 @@ export function diagramSummary(config: CoderPlatformConfig): string[] {
   const azs = availabilityZones(config);
   const lines = [
     `VPC ${config.network.vpcCidr} over ${azs.length} AZs (${azs.join(', ')}), tiers ${Object.keys(config.network.subnets).join(', ')}, ${config.network.natGateways} NAT gateway${config.network.natGateways === 1 ? '' : 's'}`,
-    `EKS ${config.cluster.kubernetesVersion}: ${Object.entries(config.cluster.nodeGroups)
+    `EKS ${config.cluster.kubernetesVersion} (${apiEndpoint(config)}): ${Object.entries(config.cluster.nodeGroups)
       .map(([name, g]) => `${name} ${g.instanceTypes[0]}${g.capacityType === 'SPOT' ? ' Spot' : ''} ${g.minSize}–${g.maxSize}`)
       .join(', ')}`,
     config.database.engine === 'aurora-serverless-v2'
       ? `Aurora Serverless v2 writer + ${config.database.readers} readers, ${config.database.minAcu ?? 0.5}–${config.database.maxAcu ?? 0.5} ACU`
       : `RDS PostgreSQL ${config.database.instanceClass ?? ''}${config.database.multiAz ? ' Multi-AZ' : ''}`,
-    `NLB (TLS 443, UDP 3478) → https://${coderHost(config)} and *.${coderHost(config)}`,
+    `NLB (TLS 443 only; no STUN listener, clients use coderd's configured STUN servers) → https://${coderHost(config)} and *.${coderHost(config)}`,
     config.schedule.enabled ? `Schedule ${config.schedule.scaleUp}/${config.schedule.scaleDown} ${config.schedule.timezone} ${config.schedule.weekdays.join(',')}` : 'Schedule disabled',
   ];
   return lines;

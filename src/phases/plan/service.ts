@@ -11,6 +11,7 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import { awsCall } from '../../aws/clients.js';
 import { deployedTemplate, describeStack } from '../../cdk/stack-state.js';
 import { assemblyDirectory, toolkitLibAdapter, type AwsTarget, type CdkToolkit, type StackDiffSummary } from '../../cdk/toolkit.js';
+import { endpointExposure } from '../../config/endpoint-access.js';
 import type { CoderPlatformConfig } from '../../config/schema.js';
 import type { EventHost } from '../../engine/host.js';
 import { principalArnOf, withAccount } from '../day0/service.js';
@@ -47,6 +48,26 @@ export interface PlanDiffStack extends Partial<StackDiffSummary> {
   deployed: boolean;
 }
 
+export interface PlanNote {
+  level: 'info' | 'warn';
+  message: string;
+}
+
+/** What the plan says about the API endpoint and CloudTrail, from the config alone. */
+export function planNotes(config: CoderPlatformConfig): PlanNote[] {
+  const exposure = endpointExposure(config);
+  const notes: PlanNote[] = [];
+  if (exposure.kind === 'world') notes.push({ level: 'warn', message: `${exposure.summary}. ${exposure.advice}` });
+  else if (exposure.kind === 'private') notes.push({ level: 'info', message: `${exposure.summary}: ${exposure.advice}` });
+  else notes.push({ level: 'info', message: `${exposure.summary}: run day1 from there.` });
+  notes.push(
+    config.audit.cloudTrail === 'create'
+      ? { level: 'info', message: 'CloudTrail: a multi-Region trail of management events is created (KMS-encrypted, log file validation); preflight warns if an organization or multi-Region trail already covers the account.' }
+      : { level: 'info', message: 'CloudTrail: none is created (audit.cloudTrail: existing); preflight fails unless an organization or multi-Region trail is logging for the account.' },
+  );
+  return notes;
+}
+
 export interface PlanResult {
   deployment: string;
   profile: string;
@@ -59,6 +80,8 @@ export interface PlanResult {
   diagramPath: string;
   /** The diagram in a few lines. */
   diagramSummary: string[];
+  /** Exposure and audit notes from the config (a world-open API endpoint is a warning). */
+  notes: PlanNote[];
   /** Present when --diff was asked for. */
   diff?: { available: boolean; note?: string; stacks: PlanDiffStack[] };
 }
@@ -114,7 +137,9 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
       cost,
       diagramPath,
       diagramSummary: diagramSummary(config),
+      notes: planNotes(config),
     };
+    for (const note of result.notes) host.emit({ level: note.level, code: note.level === 'warn' ? 'PLAN_EXPOSURE_WARNING' : 'PLAN_NOTE', message: note.message });
 
     if (options.diff) {
       if (!identity) {

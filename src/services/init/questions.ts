@@ -5,6 +5,7 @@
  */
 import { profileDefaults } from '../../config/profiles.js';
 import { PROFILE_NAMES, SECRET_REFERENCE, TEMPLATE_NAMES, type ProfileName } from '../../config/schema.js';
+import { parseCidr } from '../../config/cidr.js';
 import { isIanaTimeZone, isValidDomain } from '../../config/validate.js';
 import { baseProfileFor, formatMix, maxWorkspaceNodesThatFit, parseMix, suggestWorkspaceNodes } from './custom-sizing.js';
 
@@ -23,6 +24,9 @@ export interface InitAnswers {
   subdomain: string;
   certificate: 'create' | 'existing';
   certificateArn?: string;
+  /** CIDRs that may reach the public Kubernetes API endpoint, comma-separated; empty keeps the endpoint private. */
+  apiCidrs: string;
+  cloudTrail: 'create' | 'existing';
   oidc: 'configure' | 'skip';
   oidcIssuer?: string;
   oidcClientId?: string;
@@ -90,6 +94,15 @@ type ProfileView = {
 const profileOf = (answers: Partial<InitAnswers>) => profileDefaults(baseProfile(answers)) as unknown as ProfileView;
 
 const hhmm = (v: AnswerValue) => (typeof v === 'string' && /^([01]\d|2[0-3]):[0-5]\d$/.test(v)) || 'use a 24-hour time HH:MM such as 06:45';
+/** `203.0.113.0/24, 198.51.100.7/32` → the CIDRs (empty for none). */
+export function splitCidrs(value: string): string[] {
+  return value.split(',').map((c) => c.trim()).filter(Boolean);
+}
+const cidrList = (v: AnswerValue) => {
+  if (typeof v !== 'string') return 'CIDRs such as 203.0.113.0/24, comma-separated';
+  const bad = splitCidrs(v).map(parseCidr).find((r) => !r.ok);
+  return bad && !bad.ok ? `${bad.reason}; give CIDRs such as 203.0.113.0/24, comma-separated, or nothing` : true;
+};
 const positiveInt = (max: number) => (v: AnswerValue) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= max) || `a whole number from 1 to ${max}`;
 const requiredTemplates = (answers: Partial<InitAnswers>) => [...new Set(Object.values(profileOf(answers).workspaces.sizes).map((s) => s.template))];
 
@@ -148,6 +161,21 @@ export const QUESTIONS: readonly Question[] = [
     validate: (v) => v === 'create' || v === 'existing' || 'create or existing',
   }),
   q({ id: 'certificateArn', flag: 'certificate-arn', kind: 'text', required: true, when: (a) => a.certificate === 'existing', message: 'ACM certificate ARN', help: 'Must cover <subdomain>.<domain> and *.<subdomain>.<domain>, in the deployment region.', validate: (v, a) => (typeof v === 'string' && new RegExp(`^arn:aws[a-z-]*:acm:${a.region ?? '[a-z0-9-]+'}:\\d{12}:certificate/[0-9a-f-]{36}$`).test(v)) || `an ACM certificate ARN in ${a.region ?? 'the deployment region'}` }),
+  q({
+    id: 'apiCidrs', flag: 'api-cidrs', kind: 'text', message: 'Addresses that may reach the Kubernetes API from outside the VPC (CIDRs, comma-separated; empty: private endpoint only)',
+    help: 'day1 runs helm and kubectl against the cluster: give the egress CIDRs of your office, VPN or CI, or leave empty and run day1 from inside the VPC. 0.0.0.0/0 opens the API to the internet (preflight and plan warn).',
+    default: () => '',
+    validate: cidrList,
+  }),
+  q({
+    id: 'cloudTrail', flag: 'cloud-trail', kind: 'select', message: 'CloudTrail', help: 'A multi-Region trail of management events (KMS-encrypted, log file validation), or none because an organization or multi-Region trail already covers the account (preflight checks).',
+    choices: () => [
+      { value: 'create', name: 'create', description: 'create a multi-Region trail for this account' },
+      { value: 'existing', name: 'existing', description: 'an organization or multi-Region trail already records this account' },
+    ],
+    default: () => 'create',
+    validate: (v) => v === 'create' || v === 'existing' || 'create or existing',
+  }),
   q({
     id: 'oidc', flag: 'oidc', kind: 'select', message: 'Single sign-on (OIDC)', help: 'Configure your identity provider now, or skip and sign in with the first admin account.',
     choices: () => [

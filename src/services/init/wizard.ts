@@ -13,7 +13,8 @@ import { profileDefaults, type ConfigLayer } from '../../config/profiles.js';
 import { API_VERSION, coderHost, type CoderPlatformConfig, type ProfileName } from '../../config/schema.js';
 import { baseProfileFor, customLayer, formatMix, maxWorkspaceNodesThatFit, parseMix, suggestWorkspaceNodes } from './custom-sizing.js';
 import type { Prompter, SummaryLine } from './prompter.js';
-import { coerceAnswer, QUESTIONS, type AnswerId, type AnswerValue, type InitAnswers, type Question } from './questions.js';
+import { endpointExposure } from '../../config/endpoint-access.js';
+import { coerceAnswer, QUESTIONS, splitCidrs, type AnswerId, type AnswerValue, type InitAnswers, type Question } from './questions.js';
 import { fileLayer, renderConfigFile } from './render.js';
 
 export interface InitOptions {
@@ -167,8 +168,10 @@ export function buildLayer(answers: InitAnswers): { layer: ConfigLayer; profile:
       admin: { email: answers.adminEmail },
       oidc: answers.oidc === 'configure' ? { issuerUrl: answers.oidcIssuer, clientId: answers.oidcClientId, clientSecret: answers.oidcClientSecretRef } : null,
     },
+    cluster: { endpointAccess: splitCidrs(answers.apiCidrs ?? '').length > 0 ? { mode: 'public-and-private', publicCidrs: splitCidrs(answers.apiCidrs) } : { mode: 'private', publicCidrs: [] } },
     workspaces: { templates: answers.templates },
     schedule: answers.schedule ? { enabled: true, timezone: answers.timezone, scaleUp: answers.scaleUp, scaleDown: answers.scaleDown } : { enabled: false },
+    audit: { cloudTrail: answers.cloudTrail ?? 'create' },
     backup: { rtoMinutes: answers.rtoMinutes, rpoMinutes: answers.rpoMinutes, restoreTestCadence: answers.restoreTestCadence },
   };
   if (answers.shape !== 'custom') return { layer, profile };
@@ -197,6 +200,8 @@ function summarize(answers: InitAnswers, config: CoderPlatformConfig): SummaryLi
     { label: 'Workspaces', value: `${config.workspaces.concurrent} concurrent; workspace nodes ${ws.map((g) => `${g.instanceTypes[0]} ${g.minSize}–${g.maxSize}`).join(', ')}` },
     { label: 'URL', value: `https://${coderHost(config)}` },
     { label: 'Certificate', value: config.dns.certificateArn ?? 'new ACM certificate' },
+    { label: 'Kubernetes API', value: endpointExposure(config).summary },
+    { label: 'CloudTrail', value: config.audit.cloudTrail === 'create' ? 'new multi-Region trail' : 'existing organization or multi-Region trail' },
     { label: 'OIDC', value: config.coder.oidc ? `${config.coder.oidc.issuerUrl} (client ${config.coder.oidc.clientId}, secret from ${config.coder.oidc.clientSecret})` : 'skipped' },
     { label: 'Coder', value: `${config.coder.version}, admin ${config.coder.admin.email}` },
     { label: 'Templates', value: config.workspaces.templates.join(', ') },

@@ -24,7 +24,7 @@ export default class ScaleScheduleSet extends BaseCommand<typeof ScaleScheduleSe
     'scale-down': Flags.string({ summary: 'Evening scale-down time, HH:MM.', env: 'CODER_PLATFORM_SCHEDULE_SCALE_DOWN' }),
     weekdays: Flags.string({ summary: 'Comma-separated days, e.g. MON,TUE,WED,THU,FRI.', env: 'CODER_PLATFORM_SCHEDULE_WEEKDAYS' }),
     timezone: Flags.string({ summary: 'IANA time zone of the schedule, e.g. America/New_York.', env: 'CODER_PLATFORM_SCHEDULE_TIMEZONE' }),
-    peak: Flags.string({ summary: 'GROUP=COUNT: min and desired nodes at scale-up (repeatable; comma-separated in the variable).', multiple: true, delimiter: ',', env: 'CODER_PLATFORM_SCHEDULE_PEAK' }),
+    peak: Flags.string({ summary: 'GROUP=COUNT: the minimum at scale-up; desired is raised to at least it, never lowered (repeatable; comma-separated in the variable).', multiple: true, delimiter: ',', env: 'CODER_PLATFORM_SCHEDULE_PEAK' }),
     'off-hours': Flags.string({ summary: 'GROUP=COUNT: min nodes after scale-down (repeatable; comma-separated in the variable).', multiple: true, delimiter: ',', env: 'CODER_PLATFORM_SCHEDULE_OFF_HOURS' }),
   };
 

@@ -8,7 +8,7 @@ export type ScaleScheduleShowResult = ScheduleView & { autoResumed: boolean };
 export default class ScaleScheduleShow extends BaseCommand<typeof ScaleScheduleShow> {
   static override summary = 'show the business-hours scale schedules, the next transitions and the node-group sizes';
   static override description =
-    'Reads the EventBridge Scheduler schedules (times, time zone, sizes, enabled or suspended), computes the next transitions in the schedule\'s time zone and yours, reads each node group\'s min/desired/max from EKS and warns when running workspaces keep nodes up after the evening scale-down. A suspension whose --until date has passed is resumed first.';
+    'Reads the EventBridge Scheduler schedules (times, time zone, sizes, enabled or suspended), computes the next transitions in the schedule\'s time zone and yours, reads each node group\'s min/desired/max from EKS with the desired size the next scale-up leaves (max(current, peak)) and warns when running workspaces keep nodes up after the evening scale-down. A suspension whose --until date has passed is resumed first.';
   static override examples = ['<%= config.bin %> day2 scale-schedule show', '<%= config.bin %> day2 scale-schedule show --count 10 --json'];
   static override flags = {
     count: Flags.integer({ summary: 'How many transitions to show.', env: 'CODER_PLATFORM_SCHEDULE_SHOW_COUNT', default: 5, min: 1, max: 50 }),

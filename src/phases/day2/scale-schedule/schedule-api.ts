@@ -22,14 +22,18 @@ export async function listSchedules(scheduler: SchedulerClient, group: string): 
   return out;
 }
 
-export function targetSizes(input: string | undefined): { nodegroup: string | null; minSize: number | null; desiredSize: number | null } {
+/**
+ * What a schedule's input asks the scaling state machine for (assets/cdk/lib/schedule-stack.ts): the node group
+ * and the minimum to set; the desired size becomes at least that (max(current, MinSize), never lowered).
+ * An input of another shape (e.g. an older schedule calling UpdateNodegroupConfig directly) reads as nulls.
+ */
+export function targetSizes(input: string | undefined): { nodegroup: string | null; minSize: number | null; desiredAtLeast: number | null } {
   try {
     const body = JSON.parse(input ?? '{}') as Record<string, unknown>;
-    const scaling = (body.ScalingConfig ?? body.scalingConfig ?? {}) as Record<string, unknown>;
-    const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
-    return { nodegroup: (body.NodegroupName ?? body.nodegroupName ?? null) as string | null, minSize: num(scaling.MinSize ?? scaling.minSize), desiredSize: num(scaling.DesiredSize ?? scaling.desiredSize) };
+    const minSize = typeof body.MinSize === 'number' ? body.MinSize : null;
+    return { nodegroup: typeof body.NodegroupName === 'string' ? body.NodegroupName : null, minSize, desiredAtLeast: minSize };
   } catch {
-    return { nodegroup: null, minSize: null, desiredSize: null };
+    return { nodegroup: null, minSize: null, desiredAtLeast: null };
   }
 }
 
@@ -69,7 +73,7 @@ export function configuredState(schedule: CoderPlatformConfig['schedule']): 'ENA
 
 /**
  * How the live schedules differ from the schedules the stack makes from `config` (names
- * `<deployment>-<group>-up|down`, cron, time zone, state, sizes); empty when they match.
+ * `<deployment>-<group>-up|down`, cron, time zone, state, the minimum each sets); empty when they match.
  */
 export function scheduleDifferences(live: GetScheduleCommandOutput[], config: Pick<CoderPlatformConfig, 'schedule' | 'deployment'>): string[] {
   const cfg = config.schedule;
@@ -91,8 +95,7 @@ export function scheduleDifferences(live: GetScheduleCommandOutput[], config: Pi
       if (s.State !== configuredState(cfg)) diffs.push(`${name} is ${s.State ?? '?'}, not ${configuredState(cfg)}`);
       const t = targetSizes(s.Target?.Input);
       const min = kind === 'up' ? sizes.peak : sizes.offHours;
-      const desired = kind === 'up' ? sizes.peak : null;
-      if (t.minSize !== min || t.desiredSize !== desired) diffs.push(`${name} sets min ${t.minSize ?? '-'} desired ${t.desiredSize ?? '-'}, not min ${min} desired ${desired ?? '-'}`);
+      if (t.minSize !== min) diffs.push(`${name} sets min ${t.minSize ?? '-'} (desired at least that), not min ${min}`);
     }
   }
   for (const name of byName.keys()) if (!expected.has(name)) diffs.push(`${name} is not in the configuration`);

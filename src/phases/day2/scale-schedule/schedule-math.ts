@@ -37,6 +37,8 @@ export interface Transition {
   repeatedHour?: true;
 }
 
+export { scheduledDesiredSize } from '../../../sizing/schedule-target.js';
+
 function hourMinute(value: string): { hour: number; minute: number } {
   const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(value);
   if (!match) throw new TypeError(`not a HH:MM time: ${value}`);

@@ -1,5 +1,6 @@
 /**
- * `day2 scale-schedule`: read the business-hours schedules (EventBridge Scheduler → eks:UpdateNodegroupConfig,
+ * `day2 scale-schedule`: read the business-hours schedules (EventBridge Scheduler → the scaling state machine →
+ * eks:UpdateNodegroupConfig with min := target, desired := max(current, target);
  * seed-facts §7 and defect 23), show the next transitions and the node groups' current sizes, change the
  * schedule through the config file (then redeploy only the schedule stack), and suspend / resume the
  * schedules. Every change is written to coder-platform.yaml first (schedule.enabled and schedule.suspension
@@ -19,7 +20,7 @@ import { readConfigFile } from '../../../config/config-file.js';
 import type { PhaseRunner } from '../phase-runner.js';
 import { listSchedules, targetSizes } from './schedule-api.js';
 import { applyScheduleChanges, type ScheduleChanges, type SetScheduleResult } from './schedule-config.js';
-import { cronExpression, nextTransitions, parseCronExpression, type Transition } from './schedule-math.js';
+import { cronExpression, nextTransitions, parseCronExpression, scheduledDesiredSize, type Transition } from './schedule-math.js';
 
 export type { SetScheduleResult } from './schedule-config.js';
 
@@ -50,7 +51,8 @@ export interface LiveSchedule {
   timezone: string | null;
   nodegroup: string | null;
   minSize: number | null;
-  desiredSize: number | null;
+  /** The transition raises the desired size to at least this (max(current, minSize)); it never lowers it. */
+  desiredAtLeast: number | null;
   /** The expression differs from what the config says (edited outside coder-platform). */
   drift: boolean;
 }
@@ -63,6 +65,8 @@ export interface NodeGroupSizes {
   maxSize: number | null;
   peak: number | null;
   offHours: number | null;
+  /** The desired size the next scale-up leaves: max(current desired, peak) (null when unknown or unscheduled). */
+  desiredAfterScaleUp: number | null;
 }
 
 export interface ScheduleView {
@@ -154,7 +158,9 @@ export async function showSchedule(target: ScheduleTarget, services: ScheduleSer
   for (const [configName, eksName] of Object.entries(target.nodeGroupNames).sort()) {
     const ng = (await awsCall('eks:DescribeNodegroup', () => services.eks.send(new DescribeNodegroupCommand({ clusterName: target.clusterName, nodegroupName: eksName })), eksName)).nodegroup;
     const sched = cfg.nodeGroups[configName];
-    nodeGroups.push({ configName, eksName, minSize: ng?.scalingConfig?.minSize ?? null, desiredSize: ng?.scalingConfig?.desiredSize ?? null, maxSize: ng?.scalingConfig?.maxSize ?? null, peak: sched?.peak ?? null, offHours: sched?.offHours ?? null });
+    const desiredSize = ng?.scalingConfig?.desiredSize ?? null;
+    const desiredAfterScaleUp = desiredSize === null || sched === undefined ? null : scheduledDesiredSize(desiredSize, sched.peak);
+    nodeGroups.push({ configName, eksName, minSize: ng?.scalingConfig?.minSize ?? null, desiredSize, maxSize: ng?.scalingConfig?.maxSize ?? null, peak: sched?.peak ?? null, offHours: sched?.offHours ?? null, desiredAfterScaleUp });
   }
 
   const suspension = cfg.suspension;

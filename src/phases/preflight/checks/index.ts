@@ -5,8 +5,10 @@ import { ExternalError, toCoderPlatformError } from '../../../errors.js';
 import type { CheckOutcome, PreflightCheck, PreflightServices } from '../types.js';
 import { checkCapacity } from './capacity.js';
 import { checkCdkBootstrap } from './cdk-bootstrap.js';
+import { checkCloudTrail } from './cloudtrail.js';
 import { checkCertificate, checkHostedZone } from './dns.js';
 import { checkEksVersion } from './eks-version.js';
+import { checkEndpointAccess } from './endpoint-access.js';
 import { checkIdentity } from './identity.js';
 import { checkNetwork } from './network.js';
 import { checkQuotas } from './quotas.js';
@@ -26,6 +28,8 @@ export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
   { id: 'hosted-zone', title: 'Public hosted zone', area: 'dns', run: checkHostedZone },
   { id: 'certificate', title: 'TLS certificate', area: 'dns', run: checkCertificate },
   { id: 'eks-version', title: 'EKS Kubernetes version', area: 'eks', run: checkEksVersion },
+  { id: 'cloudtrail', title: 'CloudTrail covering the account', area: 'audit', run: checkCloudTrail },
+  { id: 'eks-endpoint', title: 'EKS API endpoint exposure', area: 'eks', run: checkEndpointAccess },
   { id: 'tools', title: 'Local tools and versions', area: 'tools', run: checkTools },
   { id: 'capacity', title: 'Workspace capacity fit', area: 'capacity', run: checkCapacity },
 ];
