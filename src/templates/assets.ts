@@ -66,8 +66,13 @@ export const baseSchema = z.strictObject({
   platform: z.string(),
   /** Root provider configuration, relative to assets/templates (default: the base's own providers.tf). */
   providers: z.string().optional(),
-  /** Module files kept once under assets/templates/shared and copied into the composed base/ folder. */
-  sharedModule: z.array(z.string().regex(/^shared\/[a-z0-9/_-]+\.tf$/, { message: 'must be a .tf file under shared/' })).default([]),
+  /**
+   * Module files kept once under assets/templates/shared and copied into the composed base/ folder: .tf files
+   * and the files they read with templatefile() / file() (.tftpl templates, .sh scripts).
+   */
+  sharedModule: z
+    .array(z.string().regex(/^shared\/[a-z0-9/_.-]+\.(tf|tftpl|sh)$/, { message: 'must be a .tf, .tftpl or .sh file under shared/' }))
+    .default([]),
 });
 export type Base = z.infer<typeof baseSchema>;
 
