@@ -49,6 +49,24 @@ export const contractSchema = z.strictObject({
 });
 export type Contract = z.infer<typeof contractSchema>;
 
+/**
+ * One thing a toolchain installs, and how its install script checks it at the end: an executable on PATH
+ * (`command`), a Python module (`python`) or a named component (`component`). `when` names a bool capability the
+ * entry depends on.
+ */
+export const toolchainInstallSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    command: z.string().min(1).optional(),
+    python: z.string().min(1).optional(),
+    component: z.string().min(1).optional(),
+    when: z.string().optional(),
+  })
+  .refine((i) => [i.command, i.python, i.component].filter((v) => v !== undefined).length === 1, {
+    message: 'needs exactly one of command, python or component',
+  });
+export type ToolchainInstall = z.infer<typeof toolchainInstallSchema>;
+
 export const toolchainSchema = z.strictObject({
   name: z.string(),
   version: z.string(),
@@ -56,6 +74,8 @@ export const toolchainSchema = z.strictObject({
   description: z.string(),
   requires: z.array(z.string()),
   optional: z.array(z.string()).default([]),
+  /** What the toolchain's install script installs; the script ends by checking exactly these. */
+  installs: z.array(toolchainInstallSchema).min(1),
 });
 export type Toolchain = z.infer<typeof toolchainSchema>;
 
