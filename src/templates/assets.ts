@@ -60,6 +60,8 @@ export const toolchainInstallSchema = z
     command: z.string().min(1).optional(),
     python: z.string().min(1).optional(),
     component: z.string().min(1).optional(),
+    /** What the install part of the script installs it as (package, installer), when that is not the name checked. */
+    via: z.string().min(1).optional(),
     when: z.string().optional(),
   })
   .refine((i) => [i.command, i.python, i.component].filter((v) => v !== undefined).length === 1, {
