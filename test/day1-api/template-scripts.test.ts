@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { loadTemplateAssets, type TemplateAssets, type ToolchainInstall } from '../../src/templates/assets.js';
 import { baseModuleFiles, composeTemplate } from '../../src/templates/compose.js';
@@ -358,6 +358,26 @@ describe('toolchains install what they list', () => {
           );
         }
       }
+    }
+  });
+});
+
+describe('missing checkers', () => {
+  it('are a visible skip locally and a failing test with CI=true', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      vi.stubEnv('CI', '');
+      expect(requiredTool('no-such-checker-i11', 'apt-get install it')).toEqual({ path: undefined, run: false });
+      expect(warn.mock.calls.flat().join('\n')).toMatch(/\[skip\] no-such-checker-i11 is not installed/);
+      vi.stubEnv('CI', 'true');
+      const tool = requiredTool('no-such-checker-i11', 'apt-get install it');
+      expect(tool.run).toBe(true);
+      expect(() => assertTool(tool, 'no-such-checker-i11')).toThrow(
+        /no-such-checker-i11 is not installed; \.ci\/run installs it/,
+      );
+    } finally {
+      vi.unstubAllEnvs();
+      warn.mockRestore();
     }
   });
 });
