@@ -17,6 +17,7 @@ locals {
     go        = "1.23.4"
     node      = "22.12.0"
     python    = "3.12"
+    uv        = "0.5.11"
     docker    = "27.4.1"
     yq        = "4.44.6"
     terraform = "1.10.3"
