@@ -11,7 +11,13 @@ import path from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { loadTemplateAssets, type TemplateAssets, type ToolchainInstall } from '../../src/templates/assets.js';
+import {
+  loadTemplateAssets,
+  toolchainInstallSchema,
+  type TemplateAssets,
+  type ToolchainInstall,
+} from '../../src/templates/assets.js';
+import { pairingProblems } from '../../src/templates/contract.js';
 import { baseModuleFiles, composeTemplate } from '../../src/templates/compose.js';
 import { testConfig } from './helpers.js';
 import { assertTool, check, requiredTool, renderLocals, type ModuleFile } from './template-render.js';
@@ -344,6 +350,26 @@ describe('toolchains install what they list', () => {
       }
     },
   );
+
+  it('an installs entry checks one thing and depends only on a capability the toolchain declares', async () => {
+    expect(toolchainInstallSchema.safeParse({ name: 'Go', command: 'go' }).success).toBe(true);
+    expect(toolchainInstallSchema.safeParse({ name: 'Go' }).success).toBe(false);
+    expect(toolchainInstallSchema.safeParse({ name: 'Go', command: 'go', python: 'go' }).success).toBe(false);
+    const assets = await loadTemplateAssets();
+    const datasci = assets.toolchains.datasci!;
+    const withRdp = {
+      ...datasci,
+      installs: [...datasci.installs, { name: 'KasmVNC', command: 'vncserver', when: 'gui-rdp' }],
+    };
+    const problems = pairingProblems(
+      { ...assets, toolchains: { ...assets.toolchains, datasci: withRdp } },
+      assets.pairings['ec2-datasci']!,
+    );
+    expect(problems.join('\n')).toMatch(
+      /installs entry "KasmVNC" depends on gui-rdp, which the toolchain neither requires/,
+    );
+    expect(pairingProblems(assets, assets.pairings['ec2-datasci']!)).toEqual([]);
+  });
 
   it('every file a module reads with templatefile() or file() is in the composed archive', async () => {
     const assets = await loadTemplateAssets();
