@@ -167,6 +167,40 @@ describe('EC2 user data (rendered by Terraform)', () => {
   );
 });
 
+describe('Windows user data (rendered by Terraform)', () => {
+  it.runIf(terraform.run)('finds the home disk by its EBS volume id and initialises it only while RAW', async () => {
+    const assets = await loadTemplateAssets();
+    const files = await baseModuleFiles(assets, assets.bases['base-ec2-windows']!);
+    const render = async (persistent: boolean) =>
+      renderLocals(
+        assertTool(terraform, 'terraform'),
+        files,
+        {
+          ...baseInputs(persistent, 'm5.xlarge'),
+          capabilities: { 'persistent-home': String(persistent), 'gui-rdp': 'true' },
+        },
+        ['user_data', 'home_path'],
+        VOLUME_REF,
+      );
+    const persistent = await render(true);
+    const script = persistent.user_data!;
+    expect(script).toContain(`$serial = "${VOLUME_ID.replace('-', '')}"`);
+    expect(script).toMatch(
+      /Get-Disk \| Where-Object \{ "\$\(\$_\.SerialNumber\)\|\$\(\$_\.AdapterSerialNumber\)" -like "\*\$serial\*" \}/,
+    );
+    // The only disk ever initialised is the one found by serial, and only while it has no partition table.
+    expect(script.match(/Initialize-Disk/g)).toHaveLength(1);
+    expect(script).toMatch(/if \(\$disk\.PartitionStyle -eq "RAW"\) \{\n\s+\$disk \| Initialize-Disk/);
+    expect(script).not.toMatch(/Where-Object PartitionStyle -Eq 'RAW'/);
+    expect(script.indexOf('$serial = ')).toBeLessThan(script.indexOf('New-Item -ItemType Directory'));
+    expect(script.indexOf('New-Item -ItemType Directory')).toBeLessThan(script.indexOf('/opt/coder/bin/coder agent'));
+    expect(persistent.home_path).toBe('D:\\Users\\coder');
+    const ephemeral = await render(false);
+    expect(ephemeral.user_data).toContain('$serial = ""');
+    expect(ephemeral.home_path).toBe('C:\\Users\\coder');
+  });
+});
+
 interface Script {
   name: string;
   content: string;
