@@ -15,6 +15,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseHcl } from '@cdktf/hcl2json';
+import type { TemplateAssets } from '../../src/templates/assets.js';
+import { composeTemplate } from '../../src/templates/compose.js';
+import { testConfig } from './helpers.js';
 
 const run = promisify(execFile);
 
@@ -133,4 +136,30 @@ export async function check(tool: string, args: string[], content: string, name:
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The toolchain module as composed into a template (its .tf and template files). */
+export async function toolchainFiles(assets: TemplateAssets, name: string): Promise<ModuleFile[]> {
+  const composed = await composeTemplate(
+    assets,
+    testConfig(),
+    Object.values(assets.pairings).find((p) => p.toolchain === name)!.name,
+  );
+  return composed.files.filter((f) => f.path.startsWith('toolchain/'));
+}
+
+/** The rendered install (coder_script) and startup scripts of a toolchain for the given capability values. */
+export async function renderToolchain(
+  terraform: string,
+  assets: TemplateAssets,
+  name: string,
+  capabilities: Record<string, string>,
+): Promise<Record<string, string>> {
+  const files = await toolchainFiles(assets, name);
+  return renderLocals(
+    terraform,
+    files,
+    { agent_id: 'agent', owner: 'alice', capabilities },
+    ['install_script', 'startup_script'].filter((local) => name !== 'windev' || local === 'install_script'),
+  );
 }
