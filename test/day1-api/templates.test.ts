@@ -44,7 +44,7 @@ describe('template assets', () => {
     const assets = await loadTemplateAssets();
     for (const base of Object.keys(assets.bases)) {
       const merged: { variable: Record<string, unknown>; output: Record<string, unknown>; resource: Record<string, unknown> } = { variable: {}, output: {}, resource: {} };
-      for (const file of await baseModuleFiles(assets, assets.bases[base]!)) {
+      for (const file of (await baseModuleFiles(assets, assets.bases[base]!)).filter((f) => f.path.endsWith('.tf'))) {
         const parsed = (await parseHcl(file.path, file.content)) as Record<string, Record<string, unknown>>;
         Object.assign(merged.variable, parsed.variable ?? {});
         Object.assign(merged.output, parsed.output ?? {});
@@ -107,7 +107,7 @@ describe('root ↔ module wiring', () => {
       for (const output of used('toolchain')) expect(itf.outputs.has(output), `${toolchain} output ${output}`).toBe(true);
     }
     for (const base of Object.keys(assets.bases)) {
-      const itf = await moduleInterface(await baseModuleFiles(assets, assets.bases[base]!));
+      const itf = await moduleInterface((await baseModuleFiles(assets, assets.bases[base]!)).filter((f) => f.path.endsWith('.tf')));
       expect(passed('base'), base).toEqual(itf.variables);
       for (const output of used('base')) expect(itf.outputs.has(output), `${base} output ${output}`).toBe(true);
     }

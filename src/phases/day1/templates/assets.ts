@@ -49,6 +49,26 @@ export const contractSchema = z.strictObject({
 });
 export type Contract = z.infer<typeof contractSchema>;
 
+/**
+ * One thing a toolchain installs, and how its install script checks it at the end: an executable on PATH
+ * (`command`), a Python module (`python`) or a named component (`component`). `when` names a bool capability the
+ * entry depends on.
+ */
+export const toolchainInstallSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    command: z.string().min(1).optional(),
+    python: z.string().min(1).optional(),
+    component: z.string().min(1).optional(),
+    /** What the install part of the script installs it as (package, installer), when that is not the name checked. */
+    via: z.string().min(1).optional(),
+    when: z.string().optional(),
+  })
+  .refine((i) => [i.command, i.python, i.component].filter((v) => v !== undefined).length === 1, {
+    message: 'needs exactly one of command, python or component',
+  });
+export type ToolchainInstall = z.infer<typeof toolchainInstallSchema>;
+
 export const toolchainSchema = z.strictObject({
   name: z.string(),
   version: z.string(),
@@ -56,6 +76,8 @@ export const toolchainSchema = z.strictObject({
   description: z.string(),
   requires: z.array(z.string()),
   optional: z.array(z.string()).default([]),
+  /** What the toolchain's install script installs; the script ends by checking exactly these. */
+  installs: z.array(toolchainInstallSchema).min(1),
 });
 export type Toolchain = z.infer<typeof toolchainSchema>;
 
@@ -66,8 +88,13 @@ export const baseSchema = z.strictObject({
   platform: z.string(),
   /** Root provider configuration, relative to assets/templates (default: the base's own providers.tf). */
   providers: z.string().optional(),
-  /** Module files kept once under assets/templates/shared and copied into the composed base/ folder. */
-  sharedModule: z.array(z.string().regex(/^shared\/[a-z0-9/_-]+\.tf$/, { message: 'must be a .tf file under shared/' })).default([]),
+  /**
+   * Module files kept once under assets/templates/shared and copied into the composed base/ folder: .tf files
+   * and the files they read with templatefile() / file() (.tftpl templates, .sh scripts).
+   */
+  sharedModule: z
+    .array(z.string().regex(/^shared\/[a-z0-9/_.-]+\.(tf|tftpl|sh)$/, { message: 'must be a .tf, .tftpl or .sh file under shared/' }))
+    .default([]),
 });
 export type Base = z.infer<typeof baseSchema>;
 

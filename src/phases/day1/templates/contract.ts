@@ -37,6 +37,11 @@ export function pairingProblems(assets: Pick<TemplateAssets, 'contract' | 'toolc
   if (toolchain) {
     unknown(toolchain.requires, `toolchain ${toolchain.name} (requires)`);
     unknown(toolchain.optional, `toolchain ${toolchain.name} (optional)`);
+    for (const item of toolchain.installs) {
+      if (item.when !== undefined && ![...toolchain.requires, ...toolchain.optional].includes(item.when)) {
+        problems.push(`toolchain ${toolchain.name}: installs entry "${item.name}" depends on ${item.when}, which the toolchain neither requires nor lists as optional`);
+      }
+    }
   }
   unknown(Object.keys(pairing.capabilities), `pairing ${pairing.name}`);
 
