@@ -252,6 +252,13 @@ export function evaluate(value: Value, ctx: EvalContext): Value {
   return parser.template(undefined);
 }
 
+/** evaluate(), through lists and maps (hcl2json gives a literal list or map as JSON with "${…}" elements). */
+export function evaluateDeep(value: Value, ctx: EvalContext): Value {
+  if (Array.isArray(value)) return value.map((v) => evaluateDeep(v, ctx));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, evaluateDeep(v, ctx)]));
+  return evaluate(value, ctx);
+}
+
 /** local.* from the parsed `locals` blocks, each evaluated on first use. */
 export function lazyLocals(blocks: Record<string, Value>[], ctx: EvalContext): Record<string, Value> {
   const locals: Record<string, Value> = {};
@@ -260,7 +267,7 @@ export function lazyLocals(blocks: Record<string, Value>[], ctx: EvalContext): R
       let cached: { v: Value } | undefined;
       Object.defineProperty(locals, name, {
         enumerable: true,
-        get: () => (cached ??= { v: evaluate(raw, ctx) }).v,
+        get: () => (cached ??= { v: evaluateDeep(raw, ctx) }).v,
       });
     }
   }
