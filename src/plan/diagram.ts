@@ -3,6 +3,7 @@
  * design documents): VPC, AZs and subnet tiers, NAT gateways, endpoints, the node groups with their sizes,
  * the database, the NLB, DNS names and the schedule. Pure.
  */
+import { NAMESPACES } from '../config/profiles.js';
 import { availabilityZones, coderHost, type CoderPlatformConfig } from '../config/schema.js';
 
 /** Mermaid node ids: letters, digits and underscores only. */
@@ -41,7 +42,8 @@ export function architectureDiagram(config: CoderPlatformConfig): string {
   add(`  endpoints[${label(`VPC endpoints: ${endpoints.join(', ')}`)}]`);
   add(`  flowlogs[${label(`Flow logs → CloudWatch Logs, ${config.network.flowLogRetentionDays} days`)}]`);
 
-  add(`  subgraph eks[${label(`EKS ${config.cluster.kubernetesVersion} (${config.cluster.endpointAccess.mode} endpoint)`)}]`);
+  add(`  subgraph eks[${label(`EKS ${config.cluster.kubernetesVersion} (${config.cluster.endpointAccess.mode} endpoint), VPC CNI network policy enforced`)}]`);
+  add(`    wsns[${label(`${NAMESPACES.workspaces}: Pod Security restricted; NetworkPolicy default deny, per workspace ingress from coderd only, egress DNS + HTTPS (or all) outside the VPC; pods safe-to-evict=false`)}]`);
   for (const [name, group] of Object.entries(config.cluster.nodeGroups)) {
     const size = `${group.minSize}/${group.desiredSize}/${group.maxSize}`;
     const taints = group.taints.map((t) => `${t.key}:${t.effect}`).join(' ');
@@ -62,7 +64,9 @@ export function architectureDiagram(config: CoderPlatformConfig): string {
   const control = Object.entries(config.cluster.nodeGroups).find(([, g]) => g.role === 'control')?.[0];
   if (control) add(`nlb -->|443 → 8080| ${id('ng', control)}`);
   for (const [name] of Object.entries(config.cluster.nodeGroups)) add(`${id('ng', name)} -.-> endpoints`);
-  if (control) add(`${id('ng', control)} -->|5432 TLS| db`);
+  if (control) add(`${id('ng', control)} -->|5432 TLS, coderd and restore-test pods only| db`);
+  const workspaceGroup = Object.entries(config.cluster.nodeGroups).find(([, g]) => g.role === 'workspace')?.[0];
+  if (workspaceGroup) add(`wsns -.- ${id('ng', workspaceGroup)}`);
   const firstNat = azs[0];
   if (firstNat) add(`eks -->|egress| ${id('nat', firstNat)}`);
 

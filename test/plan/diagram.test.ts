@@ -15,6 +15,11 @@ describe('architecture diagram', () => {
     expect(mmd).toContain('Aurora PostgreSQL 16.6 Serverless v2: writer + 2 readers, 0.5–16 ACU');
     expect(mmd).toContain('Route 53: coder.example.com, *.coder.example.com');
     expect(mmd).toContain('America/New_York: up 06:45, down 18:15');
+    // what keeps workspaces apart and the database closed (issue 11)
+    expect(mmd).toContain('VPC CNI network policy enforced');
+    expect(mmd).toContain('coder-ws: Pod Security restricted; NetworkPolicy default deny');
+    expect(mmd).toContain('pods safe-to-evict=false');
+    expect(mmd).toMatch(/ng_coder_control -->\|5432 TLS, coderd and restore-test pods only\| db/);
   });
 
   it('mvp-500: 2 AZs, one NAT gateway, RDS Multi-AZ, and follows overrides', () => {
