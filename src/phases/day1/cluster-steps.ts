@@ -316,15 +316,23 @@ export function clusterSteps(config: CoderPlatformConfig): Step<Day1Services>[] 
   };
 
   const networkPolicies = async (services: Day1Services) => platformNetworkPolicies(config, (await services.deploymentOutputs()).database.port);
-  const namespacesResult = () => ({ namespaces: Object.values(NAMESPACES), storageClass: STORAGE_CLASS, networkPolicies: platformNetworkPolicies(config, 0).length });
+  const namespacesResult = (policies: Record<string, unknown>[]) => ({
+    namespaces: Object.values(NAMESPACES),
+    storageClass: STORAGE_CLASS,
+    networkPolicies: policies.map((p) => `${(p.metadata as { namespace: string }).namespace}/${(p.metadata as { name: string }).name}`),
+  });
   const namespaces: Step<Day1Services> = {
     id: ids.namespaces,
     title: `Namespaces ${Object.values(NAMESPACES).join(', ')}, their NetworkPolicies and the default encrypted gp3 StorageClass`,
     dependsOn: [ids.kubeconfig],
     expectedSeconds: 10,
-    isDone: async ({ services }) => ((await namespacesReady(services, await networkPolicies(services))) ? namespacesResult() : undefined),
+    isDone: async ({ services }) => {
+      const policies = await networkPolicies(services);
+      return (await namespacesReady(services, policies)) ? namespacesResult(policies) : undefined;
+    },
     run: async ({ services, host }) => {
-      await services.kubectl.apply([...namespaceManifests(), storageClassManifest(), ...(await networkPolicies(services))]);
+      const policies = await networkPolicies(services);
+      await services.kubectl.apply([...namespaceManifests(), storageClassManifest(), ...policies]);
       // EKS clusters created before 1.30 mark gp2 as default; two defaults make the choice arbitrary
       const gp2 = await services.kubectl.get<K8sObject & { provisioner?: string }>('storageclass', 'gp2');
       if (gp2?.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true') {
@@ -332,7 +340,7 @@ export function clusterSteps(config: CoderPlatformConfig): Step<Day1Services>[] 
         await services.kubectl.apply([{ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'gp2', annotations: { [DEFAULT_CLASS_ANNOTATION]: 'false' } }, provisioner: gp2.provisioner ?? 'kubernetes.io/aws-ebs' }]);
         host.emit({ level: 'info', code: 'DAY1_GP2_NOT_DEFAULT', message: 'StorageClass gp2 is no longer the default; gp3 (encrypted) is.' });
       }
-      return namespacesResult();
+      return namespacesResult(policies);
     },
   };
 
