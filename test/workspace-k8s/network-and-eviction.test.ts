@@ -3,6 +3,7 @@
  * Deployment rendered from each composed Kubernetes template (hcl2json), the platform policies and
  * namespaces Day 1 applies, the restore-test Job's pod labels and the cluster-autoscaler values.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CoderPlatformConfig } from '../../src/config/schema.js';
 import { validationManifests } from '../../src/day2/validation-job.js';
@@ -114,6 +115,25 @@ describe('NetworkPolicy: what a workspace can reach', () => {
       expect(allowed(cluster, pods.otherInCoder, hosts.internet, 443)).toBe(true);
     });
   }
+
+  it('property: a workspace reaches an address iff it is outside the VPC and the port fits its capability', async () => {
+    const config = testConfig('scale-3000');
+    const { parsed } = (await kubernetesTemplates(config))[0]!;
+    // reference: the VPC CIDR as a mask over the 32-bit address, independent of the evaluator's arithmetic
+    const [vpcBase, vpcBits] = config.network.vpcCidr.split('/') as [string, string];
+    const toBits = (ip: string) => ip.split('.').map((o) => Number(o).toString(2).padStart(8, '0')).join('');
+    const insideVpc = (ip: string) => toBits(ip).slice(0, Number(vpcBits)) === toBits(vpcBase).slice(0, Number(vpcBits));
+    for (const egress of ['https-only', 'unrestricted']) {
+      const { pods, cluster } = scenario(config, parsed, egress);
+      fc.assert(
+        fc.property(fc.oneof(fc.ipV4(), fc.nat(65535).map((n) => `10.0.${n >> 8}.${n & 255}`)), fc.integer({ min: 1, max: 65535 }), (ip, port) => {
+          const expected = !insideVpc(ip) && (egress === 'unrestricted' || port === 443);
+          return allowed(cluster, pods.a, { kind: 'host', name: ip, ip }, port) === expected;
+        }),
+        { numRuns: 500 },
+      );
+    }
+  });
 
   it('without the policies the same evaluator lets everything through (the denials come from the objects)', async () => {
     const config = testConfig('mvp-500');
