@@ -40,6 +40,9 @@ const GPU_COUNTS: Record<string, number> = {
   'p3.8xlarge': 4, 'p3.16xlarge': 8, 'p3dn.24xlarge': 8, 'p4d.24xlarge': 8, 'g4dn.12xlarge': 4, 'g4dn.metal': 8, 'g5.12xlarge': 4, 'g5.24xlarge': 4, 'g5.48xlarge': 8,
 };
 
+/** The ranges EKS assigns Service ClusterIPs from when the cluster sets no serviceIpv4Cidr (the cluster stack sets none). */
+export const EKS_SERVICE_CIDRS = ['10.100.0.0/16', '172.20.0.0/16'] as const;
+
 function quantityFromGiB(gib: number): string {
   return Number.isInteger(gib) ? `${gib}Gi` : `${Math.round(gib * 1024)}Mi`;
 }
@@ -162,8 +165,9 @@ export async function composeTemplate(assets: TemplateAssets, config: ComposeCon
           memory_request_ratio: String(config.workspaces.requestsToLimits.memory),
           default_image: pairing.image,
           kasmvnc_image: 'kasmweb/core-ubuntu-jammy:1.16.0',
-          // the workspace NetworkPolicy never lets a pod reach an address inside the VPC
-          vpc_cidr: config.network.vpcCidr,
+          // the workspace NetworkPolicy never lets a pod reach these: the VPC and both ranges EKS may take Service
+          // ClusterIPs from when the cluster does not name one (10.100.0.0/16, 172.20.0.0/16)
+          internal_cidrs: [config.network.vpcCidr, ...EKS_SERVICE_CIDRS].join(','),
         }
       : { region: config.aws.region, deployment: config.deployment.name, subnet_tier: workspaceSubnetTier(config) };
 

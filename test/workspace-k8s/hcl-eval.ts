@@ -23,6 +23,7 @@ const FUNCTIONS: Record<string, (...args: Value[]) => Value> = {
     return n;
   },
   contains: (list, x) => (list as Value[]).includes(x),
+  split: (sep, s) => String(s).split(String(sep)),
   endswith: (s, suffix) => String(s).endsWith(String(suffix)),
   trimsuffix: (s, suffix) => (String(s).endsWith(String(suffix)) ? String(s).slice(0, -String(suffix).length) : String(s)),
   max: (...xs) => Math.max(...(xs as number[])),

@@ -66,6 +66,9 @@ function scenario(config: CoderPlatformConfig, parsed: ParsedTemplate, egress: s
     database: { kind: 'host', name: 'database', ip: ipIn(config.network.subnets.database![0]!, 8) },
     accessUrl: { kind: 'host', name: 'NLB (access URL)', ip: '3.210.15.7' },
     internet: { kind: 'host', name: 'github.com', ip: '140.82.112.3' },
+    // Service ClusterIPs as the policy sees them (before translation): the API server's and coderd's
+    kubernetesService: { kind: 'host', name: 'kubernetes.default (ClusterIP)', ip: '172.20.0.1' },
+    coderService: { kind: 'host', name: 'coder.coder (ClusterIP)', ip: '10.100.37.12' },
   } satisfies Record<string, Endpoint>;
   const namespaces = Object.fromEntries(namespaceManifests().map((n) => [(n.metadata as { name: string }).name, (n.metadata as { labels: Record<string, string> }).labels]));
   const cluster: Cluster = { namespaces: { ...namespaces, 'kube-system': {} }, policies: [...platformNetworkPolicies(config, DB_PORT), ...a.policies, ...b.policies] };
@@ -85,6 +88,10 @@ describe('NetworkPolicy: what a workspace can reach', () => {
           for (const port of [8080, 2112, 6060]) expect(can(pods.a, pods.coderd, port), label(`workspace → coderd :${port}`)).toBe(false);
           expect(can(pods.a, hosts.kubelet, 10250), label('workspace → kubelet :10250')).toBe(false);
           expect(can(pods.a, hosts.database, DB_PORT), label('workspace → database')).toBe(false);
+          for (const port of [80, 443, 2112]) {
+            expect(can(pods.a, hosts.kubernetesService, port), label(`workspace → kubernetes Service :${port}`)).toBe(false);
+            expect(can(pods.a, hosts.coderService, port), label(`workspace → coder Service :${port}`)).toBe(false);
+          }
           expect(can(pods.a, pods.kubeDns, 53, 'UDP'), label('workspace → cluster DNS')).toBe(true);
           expect(can(pods.a, hosts.accessUrl, 443), label('workspace → access URL (agent)')).toBe(true);
           expect(can(pods.a, hosts.internet, 443), label('workspace → internet :443')).toBe(true);
@@ -116,17 +123,18 @@ describe('NetworkPolicy: what a workspace can reach', () => {
     });
   }
 
-  it('property: a workspace reaches an address iff it is outside the VPC and the port fits its capability', async () => {
+  it('property: a workspace reaches an address iff it is outside the VPC and the Service ranges and the port fits its capability', async () => {
     const config = testConfig('scale-3000');
     const { parsed } = (await kubernetesTemplates(config))[0]!;
     // reference: the VPC CIDR as a mask over the 32-bit address, independent of the evaluator's arithmetic
     const [vpcBase, vpcBits] = config.network.vpcCidr.split('/') as [string, string];
     const toBits = (ip: string) => ip.split('.').map((o) => Number(o).toString(2).padStart(8, '0')).join('');
-    const insideVpc = (ip: string) => toBits(ip).slice(0, Number(vpcBits)) === toBits(vpcBase).slice(0, Number(vpcBits));
+    const within = (ip: string, base: string, bits: number) => toBits(ip).slice(0, bits) === toBits(base).slice(0, bits);
+    const insideVpc = (ip: string) => within(ip, vpcBase, Number(vpcBits)) || within(ip, '10.100.0.0', 16) || within(ip, '172.20.0.0', 16);
     for (const egress of ['https-only', 'unrestricted']) {
       const { pods, cluster } = scenario(config, parsed, egress);
       fc.assert(
-        fc.property(fc.oneof(fc.ipV4(), fc.nat(65535).map((n) => `10.0.${n >> 8}.${n & 255}`)), fc.integer({ min: 1, max: 65535 }), (ip, port) => {
+        fc.property(fc.oneof(fc.ipV4(), ...['10.0', '10.100', '172.20', '172.21'].map((p) => fc.nat(65535).map((n) => `${p}.${n >> 8}.${n & 255}`))), fc.integer({ min: 1, max: 65535 }), (ip, port) => {
           const expected = !insideVpc(ip) && (egress === 'unrestricted' || port === 443);
           return allowed(cluster, pods.a, { kind: 'host', name: ip, ip }, port) === expected;
         }),

@@ -21,8 +21,9 @@ locals {
   gui_vnc     = lookup(var.capabilities, "gui-vnc", "false") == "true"
   egress      = lookup(var.capabilities, "network-egress", "https-only")
   image       = var.image_id != "" ? var.image_id : var.settings["default_image"]
-  # Addresses inside the VPC (nodes and their kubelets, pods, coderd, the database): never an egress target.
-  internal_cidrs = [var.settings["vpc_cidr"]]
+  # Never an egress target: the VPC (nodes and their kubelets, pods, coderd, the database) and the ranges EKS
+  # takes Service ClusterIPs from (the policy sees a Service's ClusterIP before it is translated to a pod).
+  internal_cidrs = split(",", var.settings["internal_cidrs"])
   pod_labels = merge(var.labels, {
     "app.kubernetes.io/name"     = "coder-workspace"
     "app.kubernetes.io/instance" = local.safe_name
@@ -197,8 +198,8 @@ resource "kubernetes_deployment_v1" "workspace" {
 }
 
 # Ingress only from coderd; egress to the cluster DNS and, per network-egress, to HTTPS (https-only) or
-# anything (unrestricted) outside the VPC. Nothing inside the VPC is reachable: other workspaces, coderd's
-# ports, the kubelets (10250) and the database stay closed. The agent reaches coderd through the access
+# anything (unrestricted) outside the VPC and the Service ranges. Nothing inside is reachable: other
+# workspaces, coderd's ports and Services, the kubelets (10250) and the database stay closed. The agent reaches coderd through the access
 # URL (the internet-facing NLB), which is outside the VPC. The namespace's default-deny policy covers any
 # pod this policy does not select.
 resource "kubernetes_network_policy_v1" "workspace" {
