@@ -215,6 +215,8 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
     expect((config('aws-ebs-csi-driver').controller as { tolerations: unknown }).tolerations).toEqual([toleration]);
     // PVC volumes carry the deployment tag, so day0 destroy finds the ones Kubernetes leaves behind
     expect((config('aws-ebs-csi-driver').controller as { extraVolumeTags: unknown }).extraVolumeTags).toEqual({ [templateDeploymentTagKey()]: 'coder' });
+    // the VPC CNI enforces NetworkPolicies only with this switch (a string in the add-on's schema)
+    expect(config('vpc-cni')).toEqual({ enableNetworkPolicy: 'true' });
   });
 
   it('binds least-privilege pod-identity roles to coderd, provisioners, the LB controller and the cluster autoscaler', () => {

@@ -133,10 +133,9 @@ describe('coder chart values', () => {
     expect(restrictedViolations((chartValues('provisioner').coder as Record<string, any>).securityContext)).toEqual(['capabilities.drop must contain ALL']);
   });
 
-  it('enforces Pod Security "restricted" on the coder and coder-prov namespaces, none on coder-ws', () => {
+  it('enforces Pod Security "restricted" on all three namespaces (coder-ws: see test/workspace-k8s for the templates)', () => {
     const labels = Object.fromEntries(namespaceManifests().map((n) => [(n.metadata as any).name, (n.metadata as any).labels as Record<string, string>]));
-    for (const ns of ['coder', 'coder-prov']) expect(labels[ns]).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
-    expect(labels['coder-ws']!['pod-security.kubernetes.io/enforce']).toBeUndefined();
+    for (const ns of ['coder', 'coder-prov', 'coder-ws']) expect(labels[ns]).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' });
   });
 
   it('configures coderd for the EKS design: URLs, secrets by reference, provisioners off, hardening', () => {

@@ -21,6 +21,11 @@ describe('architecture diagram', () => {
     expect(mmd).not.toMatch(/3478|UDP/);
     expect(mmd).toContain('EKS 1.34 (API endpoint private only)');
     expect(mmd).toContain('CloudTrail: multi-Region management events, KMS-encrypted, log file validation');
+    // what keeps workspaces apart and the database closed (issue 11)
+    expect(mmd).toContain('VPC CNI network policy enforced');
+    expect(mmd).toContain('coder-ws: Pod Security restricted; NetworkPolicy default deny');
+    expect(mmd).toContain('pods safe-to-evict=false');
+    expect(mmd).toMatch(/ng_coder_control -->\|5432 TLS, coderd and restore-test pods only\| db/);
   });
 
   it('shows a CIDR-limited or world-open API endpoint and an existing trail', () => {

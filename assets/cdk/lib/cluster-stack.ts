@@ -331,7 +331,9 @@ export class ClusterStack extends Stack {
       if (control) resource.node.addDependency(control);
       return resource;
     };
-    addon('vpc-cni');
+    // Network policy on: the VPC CNI's node agent enforces the NetworkPolicies Day 1 applies and each workspace
+    // template creates (without it they are accepted and ignored). The value is a string in the add-on schema.
+    addon('vpc-cni', { configurationValues: JSON.stringify({ enableNetworkPolicy: 'true' }) });
     addon('kube-proxy');
     addon('eks-pod-identity-agent');
     addon('coredns', { configurationValues: JSON.stringify({ tolerations, nodeSelector: controlSelector }) });

@@ -4,6 +4,7 @@
  * the database, the NLB, DNS names and the schedule. Pure.
  */
 import { endpointExposure } from '../../config/endpoint-access.js';
+import { NAMESPACES } from '../../config/profiles.js';
 import { availabilityZones, coderHost, type CoderPlatformConfig } from '../../config/schema.js';
 
 /** Mermaid node ids: letters, digits and underscores only. */
@@ -51,7 +52,8 @@ export function architectureDiagram(config: CoderPlatformConfig): string {
     `  trail[${label(config.audit.cloudTrail === 'create' ? 'CloudTrail: multi-Region management events, KMS-encrypted, log file validation → S3 (2,555 days)' : 'CloudTrail: existing organization or multi-Region trail (none created)')}]`,
   );
 
-  add(`  subgraph eks[${label(`EKS ${config.cluster.kubernetesVersion} (${apiEndpoint(config)})`)}]`);
+  add(`  subgraph eks[${label(`EKS ${config.cluster.kubernetesVersion} (${apiEndpoint(config)}), VPC CNI network policy enforced`)}]`);
+  add(`    wsns[${label(`${NAMESPACES.workspaces}: Pod Security restricted; NetworkPolicy default deny, per workspace ingress from coderd only, egress DNS + HTTPS (or all) outside the VPC; pods safe-to-evict=false`)}]`);
   for (const [name, group] of Object.entries(config.cluster.nodeGroups)) {
     const size = `${group.minSize}/${group.desiredSize}/${group.maxSize}`;
     const taints = group.taints.map((t) => `${t.key}:${t.effect}`).join(' ');
@@ -72,7 +74,9 @@ export function architectureDiagram(config: CoderPlatformConfig): string {
   const control = Object.entries(config.cluster.nodeGroups).find(([, g]) => g.role === 'control')?.[0];
   if (control) add(`nlb -->|443 → 8080| ${id('ng', control)}`);
   for (const [name] of Object.entries(config.cluster.nodeGroups)) add(`${id('ng', name)} -.-> endpoints`);
-  if (control) add(`${id('ng', control)} -->|5432 TLS| db`);
+  if (control) add(`${id('ng', control)} -->|5432 TLS, coderd and restore-test pods only| db`);
+  const workspaceGroup = Object.entries(config.cluster.nodeGroups).find(([, g]) => g.role === 'workspace')?.[0];
+  if (workspaceGroup) add(`wsns -.- ${id('ng', workspaceGroup)}`);
   const firstNat = azs[0];
   if (firstNat) add(`eks -->|egress| ${id('nat', firstNat)}`);
 

@@ -96,8 +96,12 @@ export function clusterAutoscalerValues(config: CoderPlatformConfig, outputs: Pi
     extraArgs: {
       expander: 'priority,least-waste',
       'balance-similar-node-groups': true,
-      // workspace pods use emptyDir; they are protected by safe-to-evict annotations instead
+      // coderd and the provisioners use emptyDir (not a reason to keep a node); every pod that must not be
+      // evicted says so itself: coderd, the provisioners and each workspace pod (base-k8s) carry
+      // safe-to-evict "false", so a node under a running workspace is never removed however idle it looks
       'skip-nodes-with-local-storage': false,
+      // empty workspace nodes qualify within 10 min of the workspaces' quiet-hours stop (18:00), before the
+      // evening scale-down lowers the minimum (18:15; seed-facts defect 23)
       'scale-down-unneeded-time': '10m',
     },
     podAnnotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false' },

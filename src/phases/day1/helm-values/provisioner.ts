@@ -6,6 +6,7 @@
 import { NAMESPACES } from '../../../config/profiles.js';
 import type { CoderPlatformConfig } from '../../../config/schema.js';
 import { UserError } from '../../../errors.js';
+import type { PolicyRule } from '../workspace-rbac.js';
 import { K8S_SECRETS, RELEASES, SERVICE_ACCOUNTS, imageTag, internalCoderUrl, nodeSelectorFor, restrictedSecurityContext, tolerationsFor, zoneAntiAffinity } from './common.js';
 
 /** SIGTERM lets the current build finish; this must exceed the longest build (seed-facts §10). */
@@ -37,7 +38,8 @@ export function buildProvisionerValues(config: CoderPlatformConfig): Record<stri
       affinity: zoneAntiAffinity(RELEASES.provisioner),
       // a running build must not be evicted by a scale-down
       podAnnotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false' },
-      serviceAccount: { name: SERVICE_ACCOUNTS.provisioner.name, workspacePerms: true, enableDeployments: true },
+      // no workspace Role in coder-prov: nothing is built there; the Role in coder-ws comes from provisionerWorkspaceRbac
+      serviceAccount: { name: SERVICE_ACCOUNTS.provisioner.name, workspacePerms: false, enableDeployments: false },
       securityContext: restrictedSecurityContext(),
       // read-only root: Terraform works under /tmp (its work directories and CODER_CACHE_DIRECTORY) and $HOME
       volumes: [
@@ -81,22 +83,18 @@ export function validateProvisionerValues(values: Record<string, unknown>): void
 
 /**
  * The provisioners build workspaces in coder-ws, which the chart's Role (release namespace only) does not
- * cover: a Role and RoleBinding there for the provisioner's service account (the same rules the chart's
- * workspace-perms Role grants).
+ * cover: a Role and RoleBinding there for the provisioner's service account. `rules` are derived from the
+ * bundled templates (src/k8s/workspace-rbac.ts): exactly the kinds and verbs they create and manage.
  */
-export function provisionerWorkspaceRbac(): Record<string, unknown>[] {
+export function provisionerWorkspaceRbac(rules: PolicyRule[]): Record<string, unknown>[] {
   const name = 'coder-provisioner-workspace-perms';
   const namespace = NAMESPACES.workspaces;
-  const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
   return [
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata: { name, namespace },
-      rules: [
-        { apiGroups: [''], resources: ['pods', 'persistentvolumeclaims', 'secrets', 'services'], verbs },
-        { apiGroups: ['apps'], resources: ['deployments'], verbs },
-      ],
+      rules,
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',

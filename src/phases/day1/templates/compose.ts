@@ -14,7 +14,7 @@ import { computeProfileSchema } from './assets.js';
 import { assertPairings, resolveCapabilities, type CapabilityValues } from './contract.js';
 import { deterministicTar, sha256, type ArchiveFile } from './tar.js';
 
-export type ComposeConfig = Pick<CoderPlatformConfig, 'deployment' | 'aws' | 'workspaces' | 'cluster'>;
+export type ComposeConfig = Pick<CoderPlatformConfig, 'deployment' | 'aws' | 'workspaces' | 'cluster' | 'network'>;
 
 export interface ComposedTemplate {
   name: string;
@@ -39,6 +39,9 @@ const GPU_TYPES: Record<string, ComputeProfile['gpu_type']> = { g4dn: 'nvidia-t4
 const GPU_COUNTS: Record<string, number> = {
   'p3.8xlarge': 4, 'p3.16xlarge': 8, 'p3dn.24xlarge': 8, 'p4d.24xlarge': 8, 'g4dn.12xlarge': 4, 'g4dn.metal': 8, 'g5.12xlarge': 4, 'g5.24xlarge': 4, 'g5.48xlarge': 8,
 };
+
+/** The ranges EKS assigns Service ClusterIPs from when the cluster sets no serviceIpv4Cidr (the cluster stack sets none). */
+export const EKS_SERVICE_CIDRS = ['10.100.0.0/16', '172.20.0.0/16'] as const;
 
 function quantityFromGiB(gib: number): string {
   return Number.isInteger(gib) ? `${gib}Gi` : `${Math.round(gib * 1024)}Mi`;
@@ -116,6 +119,21 @@ export async function baseModuleFiles(assets: Pick<TemplateAssets, 'root'>, base
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/**
+ * The Terraform files of a pairing as they land in its archive: root main.tf, the base's providers.tf,
+ * toolchain/*.tf and base/*.tf (Day 1 derives the provisioner's workspace RBAC from these).
+ */
+export async function pairingTerraformFiles(assets: TemplateAssets, pairing: Pairing): Promise<ArchiveFile[]> {
+  const base = assets.bases[pairing.base];
+  if (!base) throw new ConfigError(undefined, [{ path: `pairings.${pairing.name}.base`, message: `unknown base "${pairing.base}"` }]);
+  return [
+    { path: 'main.tf', content: await readFile(path.join(assets.root, 'root', 'main.tf'), 'utf8') },
+    { path: 'providers.tf', content: await readFile(path.join(assets.root, base.providers ?? path.join('bases', base.name, 'providers.tf')), 'utf8') },
+    ...(await moduleFiles(path.join(assets.root, 'toolchains', pairing.toolchain, 'module'), 'toolchain/')),
+    ...(await baseModuleFiles(assets, base)),
+  ];
+}
+
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
@@ -147,6 +165,9 @@ export async function composeTemplate(assets: TemplateAssets, config: ComposeCon
           memory_request_ratio: String(config.workspaces.requestsToLimits.memory),
           default_image: pairing.image,
           kasmvnc_image: 'kasmweb/core-ubuntu-jammy:1.16.0',
+          // the workspace NetworkPolicy never lets a pod reach these: the VPC and both ranges EKS may take Service
+          // ClusterIPs from when the cluster does not name one (10.100.0.0/16, 172.20.0.0/16)
+          internal_cidrs: [config.network.vpcCidr, ...EKS_SERVICE_CIDRS].join(','),
         }
       : { region: config.aws.region, deployment: config.deployment.name, subnet_tier: workspaceSubnetTier(config) };
 
@@ -169,13 +190,13 @@ export async function composeTemplate(assets: TemplateAssets, config: ComposeCon
     },
   };
 
+  const [main, providers, ...modules] = await pairingTerraformFiles(assets, pairing);
   const files: ArchiveFile[] = [
-    { path: 'main.tf', content: await readFile(path.join(assets.root, 'root', 'main.tf'), 'utf8') },
-    { path: 'providers.tf', content: await readFile(path.join(assets.root, base.providers ?? path.join('bases', base.name, 'providers.tf')), 'utf8') },
+    main!,
+    providers!,
     { path: 'composition.tf.json', content: `${JSON.stringify(sortKeys(composition), null, 2)}\n` },
     { path: 'README.md', content: readme(pairing, toolchain.version, base.version, profiles, capabilities) },
-    ...(await moduleFiles(path.join(assets.root, 'toolchains', toolchain.name, 'module'), 'toolchain/')),
-    ...(await baseModuleFiles(assets, base)),
+    ...modules,
   ];
   const archive = await deterministicTar(files);
   const contentHash = sha256(archive);

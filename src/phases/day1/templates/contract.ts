@@ -61,6 +61,11 @@ export function pairingProblems(assets: Pick<TemplateAssets, 'contract' | 'toolc
 
   const values = resolveCapabilities(contract, pairing.capabilities, problems, `pairing ${pairing.name}`);
   problems.push(...constraintProblems(contract, values).map((p) => `pairing ${pairing.name}: ${p}`));
+  // A pod's agent reaches coderd through the access URL (HTTPS to the internet-facing NLB, outside the VPC);
+  // the workspace NetworkPolicy of network-egress none would leave it nothing to connect to.
+  if (base?.platform === 'kubernetes' && values['network-egress'] === 'none') {
+    problems.push(`pairing ${pairing.name}: network-egress none leaves the workspace agent no way to coderd's access URL (HTTPS through the load balancer); a pod template needs https-only or unrestricted`);
+  }
   problems.push(...overrideProblems(contract, pairing));
   return problems;
 }

@@ -5,6 +5,7 @@
  * logs); the SQL travels in a ConfigMap. The Job prints one JSON line per database.
  */
 import { ExternalError } from '../../../errors.js';
+import { RESTORE_TEST_POD_LABELS } from '../../../k8s/platform-policies.js';
 import { parseValidationSnapshot, VALIDATION_PGOPTIONS, type ValidationSnapshot } from './validation-sql.js';
 
 /** Pinned to an exact release tag so the client cannot change under a scheduled test (override for private registries). */
@@ -41,7 +42,8 @@ export interface ValidationJobOptions {
   timeoutSeconds?: number;
 }
 
-const LABELS = { 'app.kubernetes.io/managed-by': 'coder-platform', 'app.kubernetes.io/component': 'restore-test' };
+// RESTORE_TEST_POD_LABELS: the coder namespace's NetworkPolicy lets exactly these pods (and coderd) open the database port
+const LABELS = { 'app.kubernetes.io/managed-by': 'coder-platform', ...RESTORE_TEST_POD_LABELS };
 const MARK = { restored: 'CODER_PLATFORM_RESTORED ', live: 'CODER_PLATFORM_LIVE ' };
 
 const SCRIPT = `set -eu
