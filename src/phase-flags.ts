@@ -86,3 +86,10 @@ export function commandWithFlags(command: string, flags: Record<string, string |
   }
   return parts.join(' ');
 }
+
+/** On a dry run: whether AWS credentials are at hand, so the plan may run the read-only probes. */
+export async function dryRunProbe(dryRun: boolean, aws: { region: string; profile: string | undefined }): Promise<boolean> {
+  if (!dryRun) return false;
+  const { credentialsAvailable } = await import('./aws/credentials.js');
+  return credentialsAvailable(aws);
+}

@@ -17,8 +17,9 @@ export default class Plan extends BaseCommand<typeof Plan> {
 
   public async run(): Promise<PlanCommandResult> {
     const { loadConfigFromGlobals } = await import('../config/from-globals.js');
-    const { config } = await loadConfigFromGlobals(this.globals);
-    const { stateDirFor } = await import('../state/state-dir.js');
+    const { config, path: configPath } = await loadConfigFromGlobals(this.globals);
+    const { openStateDir } = await import('../state/state-dir.js');
+    const stateDir = await openStateDir({ override: this.globals.stateDir, configPath, config, write: true });
     const { createHost } = await import('../ui/host.js');
     const { plan } = await import('../plan/plan.js');
     const host = createHost(this.globals);
@@ -26,7 +27,7 @@ export default class Plan extends BaseCommand<typeof Plan> {
     try {
       result = await plan({
         config,
-        stateDir: stateDirFor(this.globals.stateDir, config.deployment.name),
+        stateDir,
         host,
         pricing: this.flags.pricing === 'live' ? 'live' : 'table',
         diff: this.flags.diff,

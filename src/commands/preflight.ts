@@ -27,22 +27,32 @@ export default class Preflight extends BaseCommand<typeof Preflight> {
       throw new UserError('--request-increases files quota increase requests and needs a confirmation, but there is no terminal to ask.', { nextSteps: ['Add --yes to file them without asking.'] });
     }
     const { loadConfigFromGlobals } = await import('../config/from-globals.js');
-    const { config } = await loadConfigFromGlobals(this.globals);
+    const { config, path: configPath } = await loadConfigFromGlobals(this.globals);
     const { createPreflightServices } = await import('../preflight/services.js');
     const services = createPreflightServices(config, { awsProfile: this.globals.awsProfile, requestIncreases: this.flags['request-increases'], buffer: this.flags.buffer / 100 });
-    // Credentials first: expired or missing credentials answer nothing (exit 3).
-    await services.identity();
-
-    const [{ createHost }, { executePhase }, { buildPreflightPhase, journaledIncreaseRequests, reportFromPhase }, { stateDirFor }] = await Promise.all([import('../ui/host.js'), import('../engine/execute.js'), import('../phases/preflight.js'), import('../state/state-dir.js')]);
-    const host = createHost(this.globals);
-    // Requests filed by earlier runs: every run reads their status back instead of filing again.
-    const previousRequests = await journaledIncreaseRequests(stateDirFor(this.globals.stateDir, config.deployment.name));
-    const phase = buildPreflightPhase({ requestIncreases: this.flags['request-increases'], previousRequests });
     const flags = phaseFlagValues(this.flags);
+    // Credentials first: expired or missing credentials answer nothing (exit 3). A dry run plans from the
+    // configuration alone when there are none, and names the identity the checks would run as when there are.
+    const { credentialsAvailable } = await import('../aws/credentials.js');
+    const probe = flags.dryRun && (await credentialsAvailable({ region: config.aws.region, profile: this.globals.awsProfile }));
+    const identity = !flags.dryRun || probe ? await services.identity().catch((error: unknown) => (flags.dryRun ? undefined : Promise.reject(error))) : undefined;
+
+    const [{ createHost }, { executePhase }, { buildPreflightPhase, journaledIncreaseRequests, reportFromPhase }, { openStateDir }] = await Promise.all([import('../ui/host.js'), import('../engine/execute.js'), import('../phases/preflight.js'), import('../state/state-dir.js')]);
+    const stateDir = await openStateDir({ override: this.globals.stateDir, configPath, config: { ...config, aws: { ...config.aws, accountId: identity?.account ?? config.aws.accountId } }, write: !flags.dryRun });
+    const host = createHost(this.globals);
+    if (flags.dryRun) {
+      host.emit(identity === undefined
+        ? { level: 'warn', code: 'DRY_RUN_OFFLINE', message: 'No usable AWS credentials: the plan comes from the configuration alone (nothing is checked).' }
+        : { level: 'info', code: 'PREFLIGHT_DRY_RUN_IDENTITY', message: `The checks would run as ${identity.arn} (account ${identity.account}) in ${config.aws.region}.`, data: { account: identity.account, arn: identity.arn, region: config.aws.region } });
+    }
+    // Requests filed by earlier runs: every run reads their status back instead of filing again.
+    const previousRequests = await journaledIncreaseRequests(stateDir);
+    const phase = buildPreflightPhase({ requestIncreases: this.flags['request-increases'], previousRequests });
     // Checks observe the present: every run re-checks unless one step is picked with --from / --only.
     const restart = flags.from === undefined && flags.only === undefined;
-    const phaseResult = await executePhase(phase, services, { deployment: config.deployment.name, command: commandWithFlags('coder-platform preflight', { 'request-increases': this.flags['request-increases'], buffer: this.flags.buffer === 20 ? undefined : this.flags.buffer }), globals: this.globals, flags: { ...flags, restart }, host, concurrency: phase.steps.length });
+    const phaseResult = await executePhase(phase, services, { deployment: config.deployment.name, command: commandWithFlags('coder-platform preflight', { 'request-increases': this.flags['request-increases'], buffer: this.flags.buffer === 20 ? undefined : this.flags.buffer }), globals: this.globals, flags: { ...flags, restart }, host, concurrency: phase.steps.length, probe: identity !== undefined });
     const report = reportFromPhase(phaseResult);
+    if (phaseResult.status === 'planned') return { checks: [], increases: [], summary: report.summary };
     const result: PreflightResult = {
       checks: report.checks.map(({ id, area, status, critical, required, current, quotaCode, message, fix }) => ({ id, area, status, critical, required, current, quotaCode, message, fix })),
       increases: report.increases,

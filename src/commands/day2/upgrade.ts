@@ -31,8 +31,8 @@ export default class Upgrade extends BaseCommand<typeof Upgrade> {
     const { checkUpgradeRequest, runUpgrade } = await import('../../day2/upgrade.js');
     checkUpgradeRequest({ coderVersion: f['coder-version'], kubernetesVersion: f['kubernetes-version'] });
     const { day2Command, createUpgradeServices } = await import('../../day2/command-services.js');
-    const c = await day2Command(this.globals);
     const flags = phaseFlagValues(f);
+    const c = await day2Command(this.globals, { dryRun: flags.dryRun });
     const { options, services } = await createUpgradeServices(c, { coderVersion: f['coder-version'], kubernetesVersion: f['kubernetes-version'], chartArchive: f['chart-archive'], restart: flags.restart });
     const command = commandWithFlags('coder-platform day2 upgrade', { 'coder-version': f['coder-version'], 'kubernetes-version': f['kubernetes-version'], 'chart-archive': f['chart-archive'] });
     const result = await runUpgrade(options, services, c.runner(command, { flags }));
