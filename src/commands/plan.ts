@@ -37,8 +37,10 @@ export default class Plan extends BaseCommand<typeof Plan> {
       await host.close();
     }
     if (!this.jsonEnabled()) {
-      const { renderPlan } = await import('../ui/plan-view.js');
-      process.stdout.write(renderPlan(result));
+      const [{ renderPlan }, { isPlainTerminal }, { terminalWidth }] = await Promise.all([import('../ui/plan-view.js'), import('../ui/renderers/listr.js'), import('../ui/renderers/plan-tree.js')]);
+      // A person's terminal gets the tables fitted to its width; CI and pipes keep the natural widths.
+      const width = process.stdout.isTTY === true && !isPlainTerminal() ? terminalWidth(process.stdout.columns) : undefined;
+      process.stdout.write(renderPlan(result, { width }));
     }
     return result;
   }
