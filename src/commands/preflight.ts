@@ -35,9 +35,24 @@ export default class Preflight extends BaseCommand<typeof Preflight> {
     // configuration alone when there are none, and names the identity the checks would run as when there are.
     const { credentialsAvailable } = await import('../aws/credentials.js');
     const probe = flags.dryRun && (await credentialsAvailable({ region: config.aws.region, profile: this.globals.awsProfile }));
-    const identity = !flags.dryRun || probe ? await services.identity().catch((error: unknown) => (flags.dryRun ? undefined : Promise.reject(error))) : undefined;
-
-    const [{ createHost }, { executePhase }, { buildPreflightPhase, journaledIncreaseRequests, reportFromPhase }, { openStateDir }] = await Promise.all([import('../ui/host.js'), import('../engine/execute.js'), import('../phases/preflight.js'), import('../state/state-dir.js')]);
+    const command = commandWithFlags('coder-platform preflight', { 'request-increases': this.flags['request-increases'], buffer: this.flags.buffer === 20 ? undefined : this.flags.buffer });
+    const [{ createHost }, { executePhase, resumeCommandFor }, { buildPreflightPhase, journaledIncreaseRequests, reportFromPhase }, { openStateDir }] = await Promise.all([import('../ui/host.js'), import('../engine/execute.js'), import('../phases/preflight.js'), import('../state/state-dir.js')]);
+    let identity: Awaited<ReturnType<typeof services.identity>> | undefined;
+    if (!flags.dryRun || probe) {
+      try {
+        identity = await services.identity();
+      } catch (error) {
+        if (!flags.dryRun) {
+          // recorded, so `status` says preflight failed (and why) rather than that nothing has run
+          const stateDir = await openStateDir({ override: this.globals.stateDir, configPath, config, write: true });
+          const { recordPhaseRefusal } = await import('../engine/run-phase.js');
+          const { RecordingHost } = await import('../engine/host.js');
+          const resumeCommand = resumeCommandFor(command, this.globals);
+          await recordPhaseRefusal(buildPreflightPhase({ requestIncreases: this.flags['request-increases'] }), { deployment: config.deployment.name, stateDir, command: resumeCommand, resumeCommand, host: new RecordingHost(), stepId: 'identity', error }).catch(() => undefined);
+          throw error;
+        }
+      }
+    }
     const stateDir = await openStateDir({ override: this.globals.stateDir, configPath, config: { ...config, aws: { ...config.aws, accountId: identity?.account ?? config.aws.accountId } }, write: !flags.dryRun });
     const host = createHost(this.globals);
     if (flags.dryRun) {
@@ -50,7 +65,7 @@ export default class Preflight extends BaseCommand<typeof Preflight> {
     const phase = buildPreflightPhase({ requestIncreases: this.flags['request-increases'], previousRequests });
     // Checks observe the present: every run re-checks unless one step is picked with --from / --only.
     const restart = flags.from === undefined && flags.only === undefined;
-    const phaseResult = await executePhase(phase, services, { deployment: config.deployment.name, command: commandWithFlags('coder-platform preflight', { 'request-increases': this.flags['request-increases'], buffer: this.flags.buffer === 20 ? undefined : this.flags.buffer }), globals: this.globals, flags: { ...flags, restart }, host, concurrency: phase.steps.length, probe: identity !== undefined });
+    const phaseResult = await executePhase(phase, services, { deployment: config.deployment.name, command, globals: this.globals, flags: { ...flags, restart }, host, concurrency: phase.steps.length, probe: identity !== undefined });
     const report = reportFromPhase(phaseResult);
     if (phaseResult.status === 'planned') return { checks: [], increases: [], summary: report.summary };
     const result: PreflightResult = {

@@ -473,3 +473,23 @@ async function runCleanups<S>(
 function wasDoneBefore(d: Disposition): boolean {
   return d.kind === 'done' || d.kind === 'verify' || d.kind === 'probe';
 }
+
+/**
+ * Record in the journal that a phase stopped before its steps could run, at `stepId` (e.g. preflight
+ * without usable credentials), so `status` and the next run see the failure and the resume command
+ * instead of "no phase has run yet". Under the lock, like a run.
+ */
+export async function recordPhaseRefusal<S>(phase: Phase<S>, options: Pick<RunPhaseOptions, 'deployment' | 'stateDir' | 'command' | 'host' | 'resumeCommand'> & { stepId: string; error: unknown }): Promise<void> {
+  const lock = await acquireLock({ stateDir: options.stateDir, deployment: options.deployment, command: options.command, breakLock: false, host: options.host });
+  try {
+    const journal = await Journal.open(options.stateDir, options.deployment);
+    const at = new Date().toISOString();
+    const steps = stepRecordsInOrder(phase, journal.phase(phase.name)?.steps ?? {});
+    const step = phase.steps.find((s) => s.id === options.stepId);
+    steps[options.stepId] = { title: step?.title ?? options.stepId, status: 'failed', attempts: (steps[options.stepId]?.attempts ?? 0) + 1, startedAt: at, endedAt: at, error: oneLine(options.error) };
+    journal.setPhase(phase.name, { version: phase.version, status: 'failed', startedAt: at, endedAt: at, command: options.command, resumeCommand: options.resumeCommand ?? options.command, steps });
+    await journal.save();
+  } finally {
+    await lock.release();
+  }
+}
