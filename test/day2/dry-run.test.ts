@@ -113,6 +113,10 @@ describe('day2 --dry-run without credentials', () => {
     expect(show.result.next).toHaveLength(5);
     expect(show.result.nodeGroups.find((g) => g.configName === 'coder-ws')?.maxSize).toBe(20);
     expect(show.result.warnings.join(' ')).toMatch(/live schedules .* were not read/);
+    const { renderScheduleView } = await import('../../src/ui/day2-view.js');
+    const text = renderScheduleView(show.result as never);
+    expect(text).toContain('Schedules (live state not read: no AWS credentials or no deployment)');
+    expect(text).toMatch(/coder-ws +2 +2 +20 +10 +2 +\(as configured\)|\(as configured\)[\s\S]*coder-ws +2 +2 +20 +10 +2/);
     expect(awsCalls()).toBe(0);
   });
 });
