@@ -35,7 +35,8 @@ export function renderPlan(result: PlanResult, options: PlanViewOptions = {}): s
     if (width === undefined) out.push(`  · ${a}`);
     else out.push(...wrapText(a, Math.max(20, width - 4)).map((l, i) => `${i === 0 ? '  · ' : '    '}${l}`));
   }
-  out.push('', `Architecture (Mermaid): ${result.diagramPath}`, ...result.diagramSummary.map((l) => `  ${l}`));
+  const indented = (text: string): string[] => (width === undefined ? [`  ${text}`] : wrapText(text, Math.max(20, width - 4)).map((l, i) => `${i === 0 ? '  ' : '    '}${l}`));
+  out.push('', `Architecture (Mermaid): ${result.diagramPath}`, ...result.diagramSummary.flatMap(indented));
 
   if (result.diff) {
     out.push('');
