@@ -19,7 +19,17 @@ export function offlineOutputs(config: CoderPlatformConfig): DeploymentOutputs {
   return {
     vpcId: p,
     subnetIds: {},
-    database: { engine: config.database.engine, ...(aurora ? { clusterIdentifier: p } : {}), instanceIdentifier: p, writerEndpoint: p, port: 5432, secretArn: p, subnetGroupName: p, securityGroupId: p, kmsKeyArn: p },
+    database: {
+      engine: config.database.engine,
+      ...(aurora ? { clusterIdentifier: p } : {}),
+      instanceIdentifier: p,
+      writerEndpoint: p,
+      port: 5432,
+      secretArn: p,
+      subnetGroupName: p,
+      securityGroupId: p,
+      kmsKeyArn: p,
+    },
     cluster: {
       name: p,
       endpoint: p,
@@ -29,7 +39,14 @@ export function offlineOutputs(config: CoderPlatformConfig): DeploymentOutputs {
       nodeGroupNames: Object.fromEntries(Object.keys(config.cluster.nodeGroups).map((name) => [name, `${name} ${p}`])),
       roles: { coderd: p, provisioner: p, ebsCsi: p, loadBalancerController: p, clusterAutoscaler: p },
     },
-    edge: { targetGroupArn: p, loadBalancerDnsName: p, certificateArn: p, hostedZoneId: p, accessUrl: `https://${config.dns.subdomain}.${config.dns.domain}`, wildcardAccessUrl: p },
+    edge: {
+      targetGroupArn: p,
+      loadBalancerDnsName: p,
+      certificateArn: p,
+      hostedZoneId: p,
+      accessUrl: `https://${config.dns.subdomain}.${config.dns.domain}`,
+      wildcardAccessUrl: p,
+    },
     ...(scheduled ? { schedule: { scheduleGroupName: p, schedulerRoleArn: p } } : {}),
   };
 }

@@ -68,7 +68,8 @@ function conflict(owner: StateDirOwner, o: ClaimOptions, configPath: string): st
   if (owner.configPath !== configPath && existsSync(owner.configPath)) {
     return `belongs to ${display(owner.configPath)} (deployment "${owner.deployment}")`;
   }
-  if (owner.region !== o.region) return `serves region ${owner.region}, but ${display(configPath)} now deploys to ${o.region}`;
+  if (owner.region !== o.region)
+    return `serves region ${owner.region}, but ${display(configPath)} now deploys to ${o.region}`;
   if (owner.accountId !== undefined && o.accountId !== undefined && owner.accountId !== o.accountId) {
     return `serves account ${owner.accountId}, but this run is for account ${o.accountId}`;
   }
@@ -85,12 +86,17 @@ export async function claimStateDir(o: ClaimOptions): Promise<StateDirOwner> {
   if (owner !== undefined) {
     const why = conflict(owner, o, configPath);
     if (why !== undefined) {
-      throw new UserError(`The state directory ${display(o.stateDir)} ${why}; using it would mix two deployments' journals and synthesized stacks.`, {
-        nextSteps: [
-          `Give this configuration its own deployment name (deployment.name in ${display(configPath)}), or`,
-          `pass --state-dir DIR (or CODER_PLATFORM_STATE_DIR) to keep its state elsewhere, e.g. --state-dir .coder-platform/${o.deployment}-2.`,
-        ],
-      });
+      throw new UserError(
+        `The state directory ${display(o.stateDir)} ${why}; ` +
+          "using it would mix two deployments' journals and synthesized stacks.",
+        {
+          nextSteps: [
+            `Give this configuration its own deployment name (deployment.name in ${display(configPath)}), or`,
+            'pass --state-dir DIR (or CODER_PLATFORM_STATE_DIR) to keep its state elsewhere, ' +
+              `e.g. --state-dir .coder-platform/${o.deployment}-2.`,
+          ],
+        },
+      );
     }
   }
   const next: StateDirOwner = { configPath, deployment: o.deployment, region: o.region };
@@ -117,6 +123,13 @@ export async function openStateDir(o: {
   write: boolean;
 }): Promise<string> {
   const stateDir = stateDirFor(o.override, o.config.deployment.name);
-  await claimStateDir({ stateDir, configPath: o.configPath, deployment: o.config.deployment.name, region: o.config.aws.region, accountId: o.config.aws.accountId, write: o.write });
+  await claimStateDir({
+    stateDir,
+    configPath: o.configPath,
+    deployment: o.config.deployment.name,
+    region: o.config.aws.region,
+    accountId: o.config.aws.accountId,
+    write: o.write,
+  });
   return stateDir;
 }

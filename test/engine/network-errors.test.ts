@@ -4,7 +4,12 @@ import { classifyAwsError, wrapAwsError } from '../../src/aws/clients.js';
 import { ExternalError, toCoderPlatformError } from '../../src/errors.js';
 import { renderError } from '../../src/ui/render-error.js';
 
-const dnsFailure = (): Error => Object.assign(new Error('getaddrinfo ENOTFOUND sts.us-east-1.amazonaws.com'), { code: 'ENOTFOUND', hostname: 'sts.us-east-1.amazonaws.com', syscall: 'getaddrinfo' });
+const dnsFailure = (): Error =>
+  Object.assign(new Error('getaddrinfo ENOTFOUND sts.us-east-1.amazonaws.com'), {
+    code: 'ENOTFOUND',
+    hostname: 'sts.us-east-1.amazonaws.com',
+    syscall: 'getaddrinfo',
+  });
 
 describe('network failures', () => {
   it('an SDK call that cannot resolve its endpoint is a network error with a next step naming the host', () => {
@@ -12,7 +17,9 @@ describe('network failures', () => {
     const wrapped = wrapAwsError(dnsFailure(), 'sts:GetCallerIdentity');
     expect(wrapped.exitCode).toBe(3);
     expect(wrapped.nextSteps).toHaveLength(1);
-    expect(wrapped.nextSteps[0]).toMatch(/^AWS could not be reached \(ENOTFOUND sts\.us-east-1\.amazonaws\.com\): check the network connection, DNS, the proxy/);
+    expect(wrapped.nextSteps[0]).toMatch(
+      /^AWS could not be reached \(ENOTFOUND sts\.us-east-1\.amazonaws\.com\): check the network connection, DNS, the proxy/,
+    );
   });
 
   it('a failed fetch (Coder API, pricing) with ENOTFOUND as its cause is external (exit 3), not a bug', () => {

@@ -40,8 +40,12 @@ describe('claimStateDir', () => {
     expect((other as UserError).exitCode).toBe(2);
     expect((other as UserError).message).toMatch(/belongs to .*a\.yaml/);
     expect((other as UserError).nextSteps.join(' ')).toMatch(/deployment\.name[\s\S]*--state-dir/);
-    await expect(claimStateDir({ ...base, configPath: a, region: 'eu-west-1' })).rejects.toThrow(/serves region us-east-1/);
-    await expect(claimStateDir({ ...base, configPath: a, accountId: '999988887777' })).rejects.toThrow(/serves account 111122223333/);
+    await expect(claimStateDir({ ...base, configPath: a, region: 'eu-west-1' })).rejects.toThrow(
+      /serves region us-east-1/,
+    );
+    await expect(claimStateDir({ ...base, configPath: a, accountId: '999988887777' })).rejects.toThrow(
+      /serves account 111122223333/,
+    );
     expect((await readOwner(stateDir))?.configPath).toBe(a); // refusals change nothing
 
     // the recorded file is gone (the project moved): the new one takes the directory over
@@ -56,7 +60,13 @@ describe('claimStateDir', () => {
     mkdirSync(stateDir, { recursive: true });
     writeFileSync(join(stateDir, 'journal.json'), '{"version":1,"phases":{}}');
     writeFileSync(join(dir, 'c.yaml'), yaml('coder'));
-    await claimStateDir({ stateDir, configPath: join(dir, 'c.yaml'), deployment: 'coder', region: 'us-east-1', write: true });
+    await claimStateDir({
+      stateDir,
+      configPath: join(dir, 'c.yaml'),
+      deployment: 'coder',
+      region: 'us-east-1',
+      write: true,
+    });
     expect((await readOwner(stateDir))?.configPath).toBe(join(dir, 'c.yaml'));
     expect(readFileSync(join(stateDir, 'journal.json'), 'utf8')).toContain('phases');
   });
@@ -75,7 +85,13 @@ describe('two configs with the same deployment name in one directory', () => {
     writeFileSync(join(dir, 'staging.yaml'), yaml('coder', 'us-west-2'));
     mkdirSync(join(dir, '.coder-platform', 'coder'), { recursive: true });
     process.chdir(dir);
-    await claimStateDir({ stateDir: join(dir, '.coder-platform', 'coder'), configPath: 'prod.yaml', deployment: 'coder', region: 'us-east-1', write: true });
+    await claimStateDir({
+      stateDir: join(dir, '.coder-platform', 'coder'),
+      configPath: 'prod.yaml',
+      deployment: 'coder',
+      region: 'us-east-1',
+      write: true,
+    });
     let err = '';
     vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += c.toString()), true));
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);

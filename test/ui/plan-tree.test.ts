@@ -17,8 +17,24 @@ import { criticalPathSeconds, formatEta, renderPlanTree } from '../../src/ui/ren
 import { tempDir } from '../engine/helpers.js';
 
 const plain = new Chalk({ level: 0 });
-const info = (id: string, dependsOn: string[], plan: EngineStepInfo['plan'], expectedSeconds: number | undefined, title = `Deploy the ${id} stack (coder-${id})`): EngineStepInfo => ({
-  id, title, dependsOn, plan, reason: plan === 'skip' ? 'disabled' : dependsOn.length > 0 ? `after ${dependsOn.join(', ')}; unless isDone finds it done` : 'unless isDone finds it done', ...(expectedSeconds === undefined ? {} : { expectedSeconds }),
+const info = (
+  id: string,
+  dependsOn: string[],
+  plan: EngineStepInfo['plan'],
+  expectedSeconds: number | undefined,
+  title = `Deploy the ${id} stack (coder-${id})`,
+): EngineStepInfo => ({
+  id,
+  title,
+  dependsOn,
+  plan,
+  reason:
+    plan === 'skip'
+      ? 'disabled'
+      : dependsOn.length > 0
+        ? `after ${dependsOn.join(', ')}; unless isDone finds it done`
+        : 'unless isDone finds it done',
+  ...(expectedSeconds === undefined ? {} : { expectedSeconds }),
 });
 
 /** day0 deploy's shape: a chain, then two branches, one of which branches again. */
@@ -57,8 +73,18 @@ describe('renderPlanTree', () => {
   });
 
   it('uses the terminal width: 120 columns keep long titles whole, 80 cut them with …, below 80 lays out at 80', () => {
-    const long = [...DAY0.slice(0, 2), info('synth', ['bootstrap-check'], 'wait', 5, 'Synthesize the CDK app with cdk-nag, the AwsSolutions pack and every suppression explained')];
-    const at = (width: number): string[] => renderPlanTree('day0-deploy', 'coder', long, { width, style: plain }).trimEnd().split('\n');
+    const long = [
+      ...DAY0.slice(0, 2),
+      info(
+        'synth',
+        ['bootstrap-check'],
+        'wait',
+        5,
+        'Synthesize the CDK app with cdk-nag, the AwsSolutions pack and every suppression explained',
+      ),
+    ];
+    const at = (width: number): string[] =>
+      renderPlanTree('day0-deploy', 'coder', long, { width, style: plain }).trimEnd().split('\n');
     for (const width of [80, 120]) for (const line of at(width)) expect(line.length).toBeLessThanOrEqual(width);
     expect(at(120).join('\n')).toContain('every suppression explained');
     expect(at(80).find((l) => l.includes('◦ synth'))).toMatch(/…\s+~5s$/);
@@ -68,8 +94,16 @@ describe('renderPlanTree', () => {
 
   it('shows what the probes found and names a second dependency on the line', () => {
     const steps: EngineStepInfo[] = [
-      { ...info('read-outputs', [], 'skip', 5, "Read Day 0's stack outputs"), reason: 'already done (probed)', probed: 'done' },
-      { ...info('kubeconfig', ['read-outputs'], 'run', 5, 'Write the kubeconfig'), reason: 'probed: not done; would run', probed: 'not-done' },
+      {
+        ...info('read-outputs', [], 'skip', 5, "Read Day 0's stack outputs"),
+        reason: 'already done (probed)',
+        probed: 'done',
+      },
+      {
+        ...info('kubeconfig', ['read-outputs'], 'run', 5, 'Write the kubeconfig'),
+        reason: 'probed: not done; would run',
+        probed: 'not-done',
+      },
       info('addons', ['kubeconfig'], 'wait', 180, 'Install the add-ons'),
       info('db-secret', ['kubeconfig'], 'wait', 5, 'Sync the database URL'),
       info('coder-release', ['addons', 'db-secret'], 'wait', 240, 'helm upgrade --install coder'),
@@ -89,21 +123,43 @@ describe('durations and the longest path', () => {
         const text = formatEta(s);
         const m = /^~(?:(\d+)s|(\d+)m|(\d+)h (\d\d)m)$/.exec(text);
         expect(m, text).not.toBeNull();
-        const back = m?.[1] !== undefined ? Number(m[1]) : m?.[2] !== undefined ? Number(m[2]) * 60 : Number(m?.[3]) * 3600 + Number(m?.[4]) * 60;
+        const back =
+          m?.[1] !== undefined
+            ? Number(m[1])
+            : m?.[2] !== undefined
+              ? Number(m[2]) * 60
+              : Number(m?.[3]) * 3600 + Number(m?.[4]) * 60;
         expect(Math.abs(back - s)).toBeLessThanOrEqual(30);
       }),
     );
   });
 
   it('criticalPathSeconds equals the longest path found by walking every path', () => {
-    const dag = fc.array(fc.record({ seconds: fc.integer({ min: 0, max: 1000 }), deps: fc.array(fc.nat(), { maxLength: 3 }), skip: fc.boolean() }), { minLength: 1, maxLength: 9 }).map((nodes) =>
-      nodes.map((n, i): EngineStepInfo => info(`s${i}`, i === 0 ? [] : [...new Set(n.deps.map((d) => `s${d % i}`))], n.skip ? 'skip' : 'run', n.seconds)),
-    );
+    const dag = fc
+      .array(
+        fc.record({
+          seconds: fc.integer({ min: 0, max: 1000 }),
+          deps: fc.array(fc.nat(), { maxLength: 3 }),
+          skip: fc.boolean(),
+        }),
+        { minLength: 1, maxLength: 9 },
+      )
+      .map((nodes) =>
+        nodes.map((n, i): EngineStepInfo =>
+          info(
+            `s${i}`,
+            i === 0 ? [] : [...new Set(n.deps.map((d) => `s${d % i}`))],
+            n.skip ? 'skip' : 'run',
+            n.seconds,
+          ),
+        ),
+      );
     fc.assert(
       fc.property(dag, (steps) => {
         const byId = new Map(steps.map((s) => [s.id, s]));
         const cost = (s: EngineStepInfo): number => (s.plan === 'skip' ? 0 : (s.expectedSeconds ?? 0));
-        const longest = (s: EngineStepInfo): number => cost(s) + Math.max(0, ...s.dependsOn.map((d) => longest(byId.get(d) as EngineStepInfo)));
+        const longest = (s: EngineStepInfo): number =>
+          cost(s) + Math.max(0, ...s.dependsOn.map((d) => longest(byId.get(d) as EngineStepInfo)));
         expect(criticalPathSeconds(steps)).toBe(Math.max(...steps.map(longest)));
       }),
     );
@@ -119,19 +175,30 @@ function sink(columns?: number): { stream: PassThrough & { isTTY: boolean; colum
   return { stream, text: () => text };
 }
 
-const event = { level: 'info' as const, code: 'ENGINE_PLAN', message: 'Plan for day0-deploy (coder): 1 of 8 steps would run.', data: { phase: 'day0-deploy', deployment: 'coder', steps: DAY0 } };
+const event = {
+  level: 'info' as const,
+  code: 'ENGINE_PLAN',
+  message: 'Plan for day0-deploy (coder): 1 of 8 steps would run.',
+  data: { phase: 'day0-deploy', deployment: 'coder', steps: DAY0 },
+};
 
 describe('where the plan goes', () => {
   it('a terminal host prints the tree at the stream width, without timestamps', async () => {
     for (const columns of [80, 120]) {
       const out = sink(columns);
       const host = new ListrHost({ yes: false, nonInteractive: true, verbose: false, stream: out.stream });
-      host.emit({ level: 'warn', code: 'DRY_RUN_OFFLINE', message: 'No AWS credentials: working from the configuration alone.' });
+      host.emit({
+        level: 'warn',
+        code: 'DRY_RUN_OFFLINE',
+        message: 'No AWS credentials: working from the configuration alone.',
+      });
       host.emit(event);
       await host.close();
       const lines = out.text().trimEnd().split('\n');
       expect(lines[0]).toBe('⚠ No AWS credentials: working from the configuration alone.');
-      expect(lines.slice(1).join('\n')).toBe(renderPlanTree('day0-deploy', 'coder', DAY0, { width: columns, style: plain }).trimEnd());
+      expect(lines.slice(1).join('\n')).toBe(
+        renderPlanTree('day0-deploy', 'coder', DAY0, { width: columns, style: plain }).trimEnd(),
+      );
       expect(out.text()).not.toMatch(/\d{4}-\d\d-\d\dT/);
     }
   });
@@ -169,27 +236,69 @@ describe('dry-run probes', () => {
     name: 'demo',
     version: 1,
     steps: [
-      { id: 'a', title: 'A', isDone: async ({ services }) => (calls.push('a'), services.found.has('a') ? { x: 1 } : undefined), run: async () => undefined },
-      { id: 'b', title: 'B', dependsOn: ['a'], isDone: async ({ services, outputs }) => (calls.push(`b:${String(outputs.a?.x)}`), services.found.has('b') ? {} : undefined), run: async () => undefined },
-      { id: 'c', title: 'C', dependsOn: ['b'], isDone: async () => (calls.push('c'), undefined), run: async () => undefined },
-      { id: 'd', title: 'D', isDone: async () => Promise.reject(new Error('ec2:DescribeVpcs denied')), run: async () => undefined },
+      {
+        id: 'a',
+        title: 'A',
+        isDone: async ({ services }) => (calls.push('a'), services.found.has('a') ? { x: 1 } : undefined),
+        run: async () => undefined,
+      },
+      {
+        id: 'b',
+        title: 'B',
+        dependsOn: ['a'],
+        isDone: async ({ services, outputs }) => (
+          calls.push(`b:${String(outputs.a?.x)}`),
+          services.found.has('b') ? {} : undefined
+        ),
+        run: async () => undefined,
+      },
+      {
+        id: 'c',
+        title: 'C',
+        dependsOn: ['b'],
+        isDone: async () => (calls.push('c'), undefined),
+        run: async () => undefined,
+      },
+      {
+        id: 'd',
+        title: 'D',
+        isDone: async () => Promise.reject(new Error('ec2:DescribeVpcs denied')),
+        run: async () => undefined,
+      },
     ],
   };
   const plan = async (probe: boolean, found: string[]) => {
     calls.length = 0;
     const host = new RecordingHost();
-    const result = await runPhase(phase, { found: new Set(found) }, { deployment: 'x', stateDir: tempDir(), command: 'demo', host, dryRun: true, probe });
-    return { result, steps: (host.events.find((e) => e.code === 'ENGINE_PLAN')?.data?.steps ?? []) as EngineStepInfo[] };
+    const result = await runPhase(
+      phase,
+      { found: new Set(found) },
+      { deployment: 'x', stateDir: tempDir(), command: 'demo', host, dryRun: true, probe },
+    );
+    return {
+      result,
+      steps: (host.events.find((e) => e.code === 'ENGINE_PLAN')?.data?.steps ?? []) as EngineStepInfo[],
+    };
   };
 
   it('without credentials no probe runs; with them each step whose dependencies are known done is probed', async () => {
     const offline = await plan(false, ['a', 'b']);
     expect(calls).toEqual([]);
-    expect(offline.steps.map((s) => [s.id, s.plan, s.probed])).toEqual([['a', 'run', undefined], ['b', 'wait', undefined], ['c', 'wait', undefined], ['d', 'run', undefined]]);
+    expect(offline.steps.map((s) => [s.id, s.plan, s.probed])).toEqual([
+      ['a', 'run', undefined],
+      ['b', 'wait', undefined],
+      ['c', 'wait', undefined],
+      ['d', 'run', undefined],
+    ]);
 
     const probed = await plan(true, ['a', 'b']);
     expect(calls).toEqual(['a', 'b:1', 'c']); // b sees a's probed outputs; c is probed once b is found done
-    expect(probed.steps.map((s) => [s.id, s.plan, s.probed])).toEqual([['a', 'skip', 'done'], ['b', 'skip', 'done'], ['c', 'run', 'not-done'], ['d', 'run', 'error']]);
+    expect(probed.steps.map((s) => [s.id, s.plan, s.probed])).toEqual([
+      ['a', 'skip', 'done'],
+      ['b', 'skip', 'done'],
+      ['c', 'run', 'not-done'],
+      ['d', 'run', 'error'],
+    ]);
     expect(probed.steps.find((s) => s.id === 'd')?.reason).toContain('ec2:DescribeVpcs denied');
     expect(probed.result.outputs.a).toEqual({ x: 1 });
     expect(probed.result.steps.map((s) => s.id)).toEqual(offline.result.steps.map((s) => s.id)); // the same step plan

@@ -29,6 +29,9 @@ export async function askYesNo(message: string, defaultValue: boolean, streams: 
   const output = streams.output ?? process.stderr;
   const question = `${message} ${defaultValue ? '(Y/n)' : '(y/N)'}`;
   const { input: ask } = await import('@inquirer/prompts');
-  const typed = await ask({ message: question, validate: (v: string) => parseYesNo(v, defaultValue) !== undefined || YES_NO_HINT }, { output: output as Writable, input, clearPromptOnDone: false });
+  const typed = await ask(
+    { message: question, validate: (v: string) => parseYesNo(v, defaultValue) !== undefined || YES_NO_HINT },
+    { output: output as Writable, input, clearPromptOnDone: false },
+  );
   return parseYesNo(typed, defaultValue) as boolean;
 }

@@ -83,13 +83,21 @@ export interface PlanTreeOptions {
 }
 
 /** The plan as tree lines, each at most `width` columns (without colour codes). */
-export function renderPlanTree(phase: string, deployment: string, steps: EngineStepInfo[], options: PlanTreeOptions): string {
+export function renderPlanTree(
+  phase: string,
+  deployment: string,
+  steps: EngineStepInfo[],
+  options: PlanTreeOptions,
+): string {
   const width = terminalWidth(options.width);
   const st = options.style;
   const parent = parents(steps);
   const children = new Map<string | undefined, EngineStepInfo[]>();
   for (const step of steps) children.set(parent.get(step.id), [...(children.get(parent.get(step.id)) ?? []), step]);
-  const etaWidth = Math.max(0, ...steps.map((s) => (s.expectedSeconds === undefined ? 0 : formatEta(s.expectedSeconds).length)));
+  const etaWidth = Math.max(
+    0,
+    ...steps.map((s) => (s.expectedSeconds === undefined ? 0 : formatEta(s.expectedSeconds).length)),
+  );
   const lines: string[] = [];
 
   const line = (prefix: string, step: EngineStepInfo): void => {
@@ -100,8 +108,12 @@ export function renderPlanTree(phase: string, deployment: string, steps: EngineS
     const room = width - head.length - etaWidth - 2;
     const body = fit(`${step.title}${noteOf(step, parent.get(step.id))}`, room);
     const pad = ' '.repeat(Math.max(1, width - head.length - body.length - etaWidth));
-    const paint = kind === 'run' ? st.cyan : kind === 'done' ? st.green : kind === 'skip' ? st.dim : (s: string): string => s;
-    lines.push(`${st.dim(prefix)}${paint(mark)} ${st.bold(step.id)}  ${kind === 'skip' ? st.dim(body) : body}${pad}${st.dim(eta.padStart(etaWidth))}`.trimEnd());
+    const paint =
+      kind === 'run' ? st.cyan : kind === 'done' ? st.green : kind === 'skip' ? st.dim : (s: string): string => s;
+    const shown = kind === 'skip' ? st.dim(body) : body;
+    lines.push(
+      `${st.dim(prefix)}${paint(mark)} ${st.bold(step.id)}  ${shown}${pad}${st.dim(eta.padStart(etaWidth))}`.trimEnd(),
+    );
   };
 
   // A chain continues at the same indent; two or more steps after one branch.
@@ -125,18 +137,25 @@ export function renderPlanTree(phase: string, deployment: string, steps: EngineS
 
   const roots = children.get(undefined) ?? [];
   if (roots.length === 1) sequence(roots[0] as EngineStepInfo, '  ', '  ');
-  else roots.forEach((root, i) => {
-    const last = i === roots.length - 1;
-    sequence(root, `  ${last ? '└─ ' : '├─ '}`, `  ${last ? '   ' : '│  '}`);
-  });
+  else
+    roots.forEach((root, i) => {
+      const last = i === roots.length - 1;
+      sequence(root, `  ${last ? '└─ ' : '├─ '}`, `  ${last ? '   ' : '│  '}`);
+    });
 
   const count = (p: EngineStepInfo['plan']): number => steps.filter((s) => s.plan === p).length;
   const total = criticalPathSeconds(steps);
   const title = fit(`Plan for ${phase} (deployment ${deployment}) — nothing will be changed`, width);
   const [run, wait] = [count('run'), count('wait')];
-  const summary = `${run} start${run === 1 ? 's' : ''} now, ${wait} wait${wait === 1 ? 's' : ''} for an earlier step, ${count('skip')} skipped${total > 0 ? `; longest path ${formatEta(total)}` : ''}`;
-  const legend = options.probed === true
-    ? `${MARK.run} starts  ${MARK.wait} waits  ${MARK.done} found done  ${MARK.skip} skipped — probed read-only with your credentials`
-    : `${MARK.run} starts  ${MARK.wait} waits  ${MARK.skip} skipped — each step checks the real system first and skips work already done`;
+  const longest = total > 0 ? `; longest path ${formatEta(total)}` : '';
+  const starts = `${run} start${run === 1 ? 's' : ''} now`;
+  const waits = `${wait} wait${wait === 1 ? 's' : ''} for an earlier step`;
+  const summary = `${starts}, ${waits}, ${count('skip')} skipped${longest}`;
+  const found = options.probed === true ? `${MARK.done} found done  ` : '';
+  const marks = `${MARK.run} starts  ${MARK.wait} waits  ${found}${MARK.skip} skipped`;
+  const legend =
+    options.probed === true
+      ? `${marks} — probed read-only with your credentials`
+      : `${marks} — each step checks the real system first and skips work already done`;
   return `${[st.bold(title), ...lines, fit(summary, width), st.dim(fit(legend, width))].join('\n')}\n`;
 }
