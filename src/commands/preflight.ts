@@ -57,7 +57,7 @@ export default class Preflight extends BaseCommand<typeof Preflight> {
     const host = createHost(this.globals);
     if (flags.dryRun) {
       host.emit(identity === undefined
-        ? { level: 'warn', code: 'DRY_RUN_OFFLINE', message: 'No usable AWS credentials: the plan comes from the configuration alone (nothing is checked).' }
+        ? { level: 'warn', code: 'DRY_RUN_OFFLINE', message: 'No usable AWS credentials: planning from the configuration alone.' }
         : { level: 'info', code: 'PREFLIGHT_DRY_RUN_IDENTITY', message: `The checks would run as ${identity.arn} (account ${identity.account}) in ${config.aws.region}.`, data: { account: identity.account, arn: identity.arn, region: config.aws.region } });
     }
     // Requests filed by earlier runs: every run reads their status back instead of filing again.

@@ -104,7 +104,7 @@ export async function day2Command(globals: GlobalOptions, o: { dryRun?: boolean 
       }
     },
   };
-  if (dryRun && !c.probe) await notice(host, 'No AWS credentials: working from the configuration alone (nothing live is read or probed).');
+  if (dryRun && !c.probe) await notice(host, 'No AWS credentials: working from the configuration alone; nothing live is read.');
   return c;
 }
 

@@ -64,7 +64,7 @@ describe('renderPlanTree', () => {
         '     ├─ ◦ edge  Deploy the edge stack (coder-edge)                           ~5m',
         '     └─ ◦ schedule  Deploy the schedule stack (coder-schedule)               ~1m',
         '1 starts now, 7 wait for an earlier step, 0 skipped; longest path ~30m',
-        '▶ starts  ◦ waits  – skipped — each step checks the real system first and skips…',
+        '▶ starts  ◦ waits  – skipped; a step whose probe finds its work done is skipped',
         '',
       ].join('\n'),
     );

@@ -156,6 +156,6 @@ export function renderPlanTree(
   const legend =
     options.probed === true
       ? `${marks} — probed read-only with your credentials`
-      : `${marks} — each step checks the real system first and skips work already done`;
+      : `${marks}; a step whose probe finds its work done is skipped`;
   return `${[st.bold(title), ...lines, fit(summary, width), st.dim(fit(legend, width))].join('\n')}\n`;
 }
