@@ -77,8 +77,8 @@ export default class Preflight extends BaseCommand<typeof Preflight> {
     if (!this.jsonEnabled()) {
       const view = await import('../ui/preflight-view.js');
       if (host.kind === 'tty') {
-        const { createStyle } = await import('../ui/style.js');
-        this.log(view.renderPreflightTable(report, { style: createStyle({ stream: process.stdout }), width: process.stdout.columns ?? 120 }));
+        const [{ createStyle }, { terminalWidth }] = await Promise.all([import('../ui/style.js'), import('../ui/renderers/plan-tree.js')]);
+        this.log(view.renderPreflightTable(report, { style: createStyle({ stream: process.stdout }), width: terminalWidth(process.stdout.columns ?? 120) }));
       } else {
         this.log(view.renderPreflightLines(report));
       }
