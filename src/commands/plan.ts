@@ -17,8 +17,9 @@ export default class Plan extends BaseCommand<typeof Plan> {
 
   public async run(): Promise<PlanCommandResult> {
     const { loadConfigFromGlobals } = await import('../config/from-globals.js');
-    const { config } = await loadConfigFromGlobals(this.globals);
-    const { stateDirFor } = await import('../engine/state-dir.js');
+    const { config, path: configPath } = await loadConfigFromGlobals(this.globals);
+    const { openStateDir } = await import('../engine/state-dir.js');
+    const stateDir = await openStateDir({ override: this.globals.stateDir, configPath, config, write: true });
     const { createHost } = await import('../ui/host.js');
     const { plan } = await import('../phases/plan/service.js');
     const host = createHost(this.globals);
@@ -26,7 +27,7 @@ export default class Plan extends BaseCommand<typeof Plan> {
     try {
       result = await plan({
         config,
-        stateDir: stateDirFor(this.globals.stateDir, config.deployment.name),
+        stateDir,
         host,
         pricing: this.flags.pricing === 'live' ? 'live' : 'table',
         diff: this.flags.diff,
@@ -36,8 +37,10 @@ export default class Plan extends BaseCommand<typeof Plan> {
       await host.close();
     }
     if (!this.jsonEnabled()) {
-      const { renderPlan } = await import('../ui/plan-view.js');
-      process.stdout.write(renderPlan(result));
+      const [{ renderPlan }, { isPlainTerminal }, { terminalWidth }] = await Promise.all([import('../ui/plan-view.js'), import('../ui/renderers/listr.js'), import('../ui/renderers/plan-tree.js')]);
+      // A person's terminal gets the tables fitted to its width; CI and pipes keep the natural widths.
+      const width = process.stdout.isTTY === true && !isPlainTerminal() ? terminalWidth(process.stdout.columns) : undefined;
+      process.stdout.write(renderPlan(result, { width }));
     }
     return result;
   }

@@ -12,11 +12,12 @@ export default class Status extends BaseCommand<typeof Status> {
   public async run(): Promise<StatusResult> {
     const globals = this.globals;
     const { loadConfigFromGlobals } = await import('../config/from-globals.js');
-    const { config } = await loadConfigFromGlobals(globals);
-    const { stateDirFor } = await import('../engine/state-dir.js');
+    const { config, path: configPath } = await loadConfigFromGlobals(globals);
+    const { openStateDir } = await import('../engine/state-dir.js');
+    const stateDir = await openStateDir({ override: globals.stateDir, configPath, config, write: false });
     const { readStatus } = await import('../services/status.js');
     const deployment = config.deployment.name;
-    const result = await readStatus({ deployment, stateDir: stateDirFor(globals.stateDir, deployment), globals });
+    const result = await readStatus({ deployment, stateDir, globals });
     if (!globals.json) {
       const { renderStatus } = await import('../ui/status-view.js');
       process.stdout.write(renderStatus(result));

@@ -239,7 +239,8 @@ function validateWorkspaces(config: Pick<CoderPlatformConfig, 'workspaces' | 'cl
   if (Math.abs(total - 100) > 0.001) issues.push({ path: 'workspaces.sizes', message: `the shares add up to ${total}%, not 100%`, example: 's: {share: 25}, m: {share: 60}, l: {share: 15}' });
   for (const [name, size] of Object.entries(ws.sizes)) {
     const path = `workspaces.sizes.${name}`;
-    if (!ws.templates.includes(size.template)) issues.push({ path: `${path}.template`, message: `template ${size.template} is not in workspaces.templates (${ws.templates.join(', ')})`, example: `templates: [${[...ws.templates, size.template].join(', ')}]` });
+    // a size the mix gives 0 % needs no template (a custom shape may leave out the GPU template)
+    if (size.share > 0 && !ws.templates.includes(size.template)) issues.push({ path: `${path}.template`, message: `template ${size.template} is not in workspaces.templates (${ws.templates.join(', ')})`, example: `templates: [${[...ws.templates, size.template].join(', ')}]` });
     const ec2 = size.template !== 'pod-swdev';
     if (ec2 && size.instanceType === undefined) issues.push({ path: `${path}.instanceType`, message: `${size.template} builds EC2 workspaces: name the instance type`, example: 'instanceType: m5.2xlarge' });
     if (size.instanceType !== undefined) {

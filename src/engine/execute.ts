@@ -29,6 +29,8 @@ export interface ExecutePhaseOptions {
   host: EventHost & { close(): Promise<void> };
   /** Max steps at once. @default 4 */
   concurrency?: number;
+  /** With --dry-run: run the read-only isDone probes too (only when credentials are at hand). */
+  probe?: boolean;
 }
 
 
@@ -87,6 +89,7 @@ export async function executePhase<S>(phase: Phase<S>, services: S, options: Exe
       ...(flags.only === undefined ? {} : { only: flags.only }),
       breakLock: flags.breakLock,
       dryRun: flags.dryRun,
+      probe: flags.dryRun && options.probe === true,
       signal: controller.signal,
     });
   } finally {

@@ -138,6 +138,13 @@ export async function readStatus(options: StatusOptions): Promise<StatusResult> 
     result.nextReason = `${unfinished.name} ${what}${failedStep === undefined ? '' : ` at step ${failedStep.id}: ${failedStep.error ?? ''}`}; resume it.${broken === '' ? '' : ' Its lock is stale.'}`;
     return result;
   }
+  // A preflight that ran to the end but found critical problems: day0 deploy would refuse at its gate.
+  const critical = criticalPreflightFailures(phasesRec.preflight);
+  if (critical.length > 0 && phasesRec['day0-deploy']?.status !== 'succeeded') {
+    result.nextCommand = cmd('preflight');
+    result.nextReason = `preflight found ${critical.length} critical problem${critical.length === 1 ? '' : 's'} (${critical.join(', ')}); fix them and run it again.`;
+    return result;
+  }
   const destroyed = phasesRec['day0-destroy']?.status === 'succeeded' && (phasesRec['day0-destroy']?.endedAt ?? '') > (phasesRec['day0-deploy']?.endedAt ?? '');
   for (const { phase, command } of PHASE_SEQUENCE) {
     if (phasesRec[phase]?.status !== 'succeeded' || (destroyed && phase !== 'preflight')) {
@@ -149,4 +156,20 @@ export async function readStatus(options: StatusOptions): Promise<StatusResult> 
   result.nextCommand = cmd('day2 --help');
   result.nextReason = 'The platform is deployed and configured; day-2 operations (upgrade, restore-test, scale-schedule) are next.';
   return result;
+}
+
+/** Ids of the critical checks a recorded preflight run failed (its steps' `results` outputs). */
+function criticalPreflightFailures(record: PhaseRecord | undefined): string[] {
+  if (record?.status !== 'succeeded') return [];
+  const failed: string[] = [];
+  for (const step of Object.values(record.steps)) {
+    const text = step.status === 'done' ? step.outputs?.results : undefined;
+    if (typeof text !== 'string') continue;
+    try {
+      for (const r of JSON.parse(text) as { id?: string; status?: string; critical?: boolean; unchecked?: boolean }[]) if (r.status === 'fail' && r.critical === true && r.unchecked !== true && r.id) failed.push(r.id);
+    } catch {
+      // not a preflight result: nothing to report
+    }
+  }
+  return failed;
 }

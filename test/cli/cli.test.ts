@@ -113,6 +113,16 @@ describe('bin/run.js', () => {
     expect(error.issues.map((i) => [i.path, i.line])).toEqual([['coder.admin.email', 1], ['network.subnets.private[0]', 6], ['schedule.timezone', 8]]);
   });
 
+  it('day2 restore-test --help: --from is a step id, the restore point is --restore-from, the usage is well formed', () => {
+    const r = cli(['day2', 'restore-test', '--help']);
+    expect(r.status).toBe(0);
+    const usage = r.stdout.slice(r.stdout.indexOf('USAGE'), r.stdout.indexOf('FLAGS'));
+    expect(usage).not.toMatch(/\|\s*\]|\[\s*\|/); // no empty alternative such as `[--time <value> | ]`
+    expect(usage).toMatch(/--from <value>/);
+    expect(usage).toMatch(/--time <value> \|\s+--restore-from\s+pitr\|snapshot/);
+    expect(r.stdout).not.toMatch(/--from=<option>|--from-step/);
+  });
+
   it('config show: YAML on stdout; precedence flag > environment > file > profile', () => {
     const path = join(work, 'region.yaml');
     writeFileSync(path, 'profile: mvp-500\naws:\n  region: eu-west-1\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: a@example.com\n');

@@ -114,3 +114,25 @@ describe('the real @inquirer prompts drive the wizard (mvp-500, mostly defaults)
     expect(text).toMatch(/schedule:\n\s+enabled: false/);
   });
 });
+
+describe('yes/no confirmations take only y or n', () => {
+  it('re-asks an unclear answer instead of counting it as No', async () => {
+    const { askYesNo } = await import('../../src/ui/prompts/yes-no.js');
+    const pending = askYesNo('Write coder-platform.yaml?', true);
+    await answer(/Write coder-platform\.yaml\? \(Y\/n\)/, type('maybe'));
+    await answer(/Answer y or n\./, () => {
+      for (let i = 0; i < 'maybe'.length; i += 1) screen.keypress('backspace');
+      screen.type('n');
+      enter();
+    });
+    expect(await pending).toBe(false);
+  });
+
+  it('parseYesNo: y/yes/n/no in any case, Enter is the default, anything else is unclear', async () => {
+    const { parseYesNo } = await import('../../src/ui/prompts/yes-no.js');
+    expect(['y', 'YES', ' Yes '].map((t) => parseYesNo(t, false))).toEqual([true, true, true]);
+    expect(['n', 'No', 'NO'].map((t) => parseYesNo(t, true))).toEqual([false, false, false]);
+    expect([parseYesNo('', true), parseYesNo('', false)]).toEqual([true, false]);
+    expect(['maybe', 'yess', 'nah', 'ja', '1'].map((t) => parseYesNo(t, false))).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+});

@@ -123,6 +123,26 @@ describe('non-interactive', () => {
     expect((error as UserError).exitCode).toBe(2);
   });
 
+  it('names every missing answer in one run, each with its flag and variable', async () => {
+    const error = await runInit({ path: tmpFile(), given: { oidc: 'configure' }, force: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).exitCode).toBe(2);
+    expect((error as UserError).message).toBe('Missing 5 answers: --shape, --domain, --oidc-issuer, --oidc-client-id, --oidc-client-secret-ref.');
+    const steps = (error as UserError).nextSteps.join('\n');
+    for (const v of ['CODER_PLATFORM_SHAPE', 'CODER_PLATFORM_DOMAIN', 'CODER_PLATFORM_OIDC_ISSUER', 'CODER_PLATFORM_OIDC_CLIENT_ID', 'CODER_PLATFORM_OIDC_CLIENT_SECRET_REF']) expect(steps).toContain(v);
+  });
+
+  it('custom shape: a mix that gives the GPU sizes 0 % needs no GPU template', async () => {
+    const path = tmpFile();
+    const mix = 'sw-dev-small=30,sw-dev-medium=45,sw-dev-large=10,platform-devsecops=10,datasci-standard=5,datasci-large=0,datasci-xlarge=0';
+    await runInit({ path, given: { shape: 'custom', concurrent: 2000, mix, domain: 'example.com', templates: ['pod-swdev', 'ec2-datasci'] }, force: false });
+    const config = parseConfigText(readFileSync(path, 'utf8'), path);
+    expect(config.workspaces.templates).toEqual(['pod-swdev', 'ec2-datasci']);
+    expect(config.workspaces.sizes['datasci-large']?.share).toBe(0);
+    // a size that keeps a share still needs its template
+    await expect(runInit({ path: tmpFile(), given: { shape: 'custom', concurrent: 2000, mix: mix.replace('datasci-large=0', 'datasci-large=5').replace('sw-dev-small=30', 'sw-dev-small=25'), domain: 'example.com', templates: ['pod-swdev', 'ec2-datasci'] }, force: false })).rejects.toThrow(/the workspace sizes need ec2-datasci-gpu/);
+  });
+
   it('requires the certificate ARN once --certificate existing is chosen', async () => {
     await expect(runInit({ path: tmpFile(), given: { shape: 'mvp-500', domain: 'example.com', certificate: 'existing' }, force: false })).rejects.toThrow(/--certificate-arn/);
   });

@@ -75,8 +75,22 @@ describe('plan (toolkit-lib, in-process, offline)', () => {
     expect(result.cost.monthlyWithSchedule).toBeGreaterThan(0);
     expect(result.cost.monthlyWithSchedule).toBeLessThan(result.cost.monthly24x7);
     expect(result.diff).toBeUndefined();
-    expect(host.events.some((e) => e.code === 'CDK_TOOLKIT_I1000')).toBe(true);
+    // the synthesis time is kept for --verbose, not shown as a stray line on stderr
+    expect(host.events.filter((e) => e.code === 'CDK_TOOLKIT_I1000').map((e) => e.level)).toEqual(['debug']);
   });
+
+  it('--pricing live that falls back to the bundled table is not labelled live', async () => {
+    const { PricingClient } = await import('@aws-sdk/client-pricing');
+    const pricing = new PricingClient({ region: 'us-east-1' });
+    mockClient(pricing).rejects(Object.assign(new Error('getaddrinfo ENOTFOUND api.pricing.us-east-1.amazonaws.com'), { code: 'ENOTFOUND' }));
+    const live = new RecordingHost();
+    const fallback = await plan({ config: testConfig('mvp-500'), stateDir: join(stateDir, 'live'), host: live, pricing: 'live', aws: { region: 'us-east-1' }, clients: { pricing } });
+    expect(fallback.cost).toMatchObject({ pricing: 'table', pricingRequested: 'live' });
+    expect(live.events.map((e) => e.code)).toContain('PLAN_PRICES_LIVE_FAILED');
+    const { renderPlan } = await import('../../src/ui/plan-view.js');
+    expect(renderPlan(fallback)).toContain('Estimated monthly cost (bundled price table (live prices unavailable) of');
+    expect(renderPlan(fallback)).not.toContain('live EC2 prices');
+  }, 120_000);
 
   it('with --diff and working credentials, diffs each deployed stack against the synthesized one', async () => {
     // Given the network stack deployed from a template that lacks the flow log, and no other stack deployed

@@ -23,8 +23,8 @@ export default class Upgrade extends BaseCommand<typeof Upgrade> {
     const { checkUpgradeRequest, runUpgrade } = await import('../../phases/day2/upgrade/service.js');
     checkUpgradeRequest({ coderVersion: f['coder-version'], kubernetesVersion: f['kubernetes-version'] });
     const { day2Command, createUpgradeServices } = await import('../../phases/day2/service.js');
-    const c = await day2Command(this.globals, (await import('../../ui/host.js')).createHost);
     const flags = phaseFlagValues(f);
+    const c = await day2Command(this.globals, (await import('../../ui/host.js')).createHost, { dryRun: flags.dryRun });
     const { options, services } = await createUpgradeServices(c, { coderVersion: f['coder-version'], kubernetesVersion: f['kubernetes-version'], chartArchive: f['chart-archive'], restart: flags.restart });
     const command = commandWithFlags('coder-platform day2 upgrade', { 'coder-version': f['coder-version'], 'kubernetes-version': f['kubernetes-version'], 'chart-archive': f['chart-archive'] });
     const result = await runUpgrade(options, services, c.runner(command, { flags }));

@@ -136,10 +136,14 @@ export async function deployScheduleStack(o: { config: CoderPlatformConfig; stat
 
 /** The schedule's AWS names, from Day 0's outputs. */
 export async function scheduleTargetFor(ctx: Day2Context, configPath: string): Promise<ScheduleTarget> {
-  const out = await ctx.outputs();
+  return scheduleTargetFrom(ctx.config, await ctx.outputs(), configPath, ctx.stateDir);
+}
+
+/** The schedule's AWS names from these outputs (read, or offline placeholders on a dry run). */
+export async function scheduleTargetFrom(config: CoderPlatformConfig, out: DeploymentOutputs, configPath: string, stateDir: string): Promise<ScheduleTarget> {
   if (out.schedule === undefined) {
     const { UserError } = await import('../../errors.js');
     throw new UserError('The schedule stack has no outputs: it was never deployed (schedule.enabled false at Day 0?).', { nextSteps: ['Set schedule.enabled: true and run `coder-platform day0 deploy`.'] });
   }
-  return { deployment: ctx.config.deployment.name, configPath, stateDir: ctx.stateDir, scheduleGroupName: out.schedule.scheduleGroupName, clusterName: out.cluster.name, nodeGroupNames: out.cluster.nodeGroupNames, config: ctx.config };
+  return { deployment: config.deployment.name, configPath, stateDir, scheduleGroupName: out.schedule.scheduleGroupName, clusterName: out.cluster.name, nodeGroupNames: out.cluster.nodeGroupNames, config };
 }

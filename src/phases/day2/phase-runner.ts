@@ -38,10 +38,12 @@ export function executeRunner(o: {
   globals: GlobalOptions;
   flags: PhaseFlagValues;
   host: () => EventHost & { close(): Promise<void> };
+  /** With --dry-run: whether the plan may run the read-only probes (credentials at hand). */
+  probe?: () => boolean;
 }): PhaseRunner {
   return async (phase, services, overrides) => {
     const { executePhase } = await import('../../engine/execute.js');
     const chosen = o.flags.from !== undefined || o.flags.only !== undefined;
-    return executePhase(phase, services, { deployment: o.deployment, command: o.command, globals: o.globals, host: o.host(), flags: { ...o.flags, restart: o.flags.restart || (overrides.restart && !chosen) } });
+    return executePhase(phase, services, { deployment: o.deployment, command: o.command, globals: o.globals, host: o.host(), probe: o.probe?.() === true, flags: { ...o.flags, restart: o.flags.restart || (overrides.restart && !chosen) } });
   };
 }

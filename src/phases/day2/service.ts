@@ -8,6 +8,7 @@ import type { GlobalOptions } from '../../globals.js';
 import type { CoderPlatformConfig } from '../../config/schema.js';
 import type { PhaseFlagValues } from '../../phase-flags.js';
 import type { EventHost } from '../../engine/host.js';
+import type { DeploymentOutputs } from '../../deployment/outputs.js';
 import type { Day2Context } from './context.js';
 import type { PhaseRunner } from './phase-runner.js';
 import type { RestoreTestDeps, RestoreTestOptions } from './restore-test/service.js';
@@ -34,30 +35,86 @@ export interface Day2Command {
    * @default flags: no phase flags; host: a new one for each phase run
    */
   runner(command: string, o?: { flags?: PhaseFlagValues; host?: CommandHost }): PhaseRunner;
+  /** --dry-run: plan only. */
+  dryRun: boolean;
+  /**
+   * A dry run with credentials at hand and Day 0's outputs readable: the plan runs the read-only probes.
+   * False on a dry run without them (the plan comes from the configuration alone) and outside dry runs.
+   */
+  probe: boolean;
+  /**
+   * Day 0's outputs: read from CloudFormation, or on a dry run without credentials (or when they cannot be
+   * read) taken from the configuration with placeholders, which turns `probe` off.
+   */
+  outputs(): Promise<DeploymentOutputs>;
+  /** Live services, or on an offline dry run a guard that refuses any use (see offline.ts). */
+  live<S extends object>(command: string, build: () => Promise<S>, local?: Partial<S>): Promise<S>;
+}
+
+/** Tell the operator (on stderr, or nowhere under --json) why a dry run plans from the configuration alone. */
+function notice(host: () => CommandHost, message: string): Promise<void> {
+  const h = host();
+  h.emit({ level: 'warn', code: 'DRY_RUN_OFFLINE', message });
+  return h.close();
 }
 
 /**
  * Load the configuration named by the shared flags and prepare everything else lazily (no AWS call yet);
  * `createHost` is the command's host factory (the UI's), so this service never imports the UI.
  */
-export async function day2Command(globals: GlobalOptions, createHost: (globals: GlobalOptions) => CommandHost): Promise<Day2Command> {
+export async function day2Command(
+  globals: GlobalOptions,
+  createHost: (globals: GlobalOptions) => CommandHost,
+  o: { dryRun?: boolean } = {},
+): Promise<Day2Command> {
   const { loadConfigFromGlobals } = await import('../../config/from-globals.js');
   const { config, path } = await loadConfigFromGlobals(globals);
-  const { stateDirFor } = await import('../../engine/state-dir.js');
+  const { openStateDir } = await import('../../engine/state-dir.js');
   const { createDay2Context } = await import('./context.js');
   const { executeRunner } = await import('./phase-runner.js');
   const { phaseFlagValues } = await import('../../phase-flags.js');
-  const stateDir = stateDirFor(globals.stateDir, config.deployment.name);
+  const stateDir = await openStateDir({ override: globals.stateDir, configPath: path, config, write: o.dryRun !== true });
   const host = (): CommandHost => createHost(globals);
-  return {
+  const dryRun = o.dryRun === true;
+  const { credentialsAvailable } = await import('../../aws/credentials.js');
+  const ctx = createDay2Context({ config, stateDir, awsProfile: globals.awsProfile });
+  const c: Day2Command = {
     config,
     configPath: path,
     stateDir,
     awsProfile: globals.awsProfile,
-    ctx: createDay2Context({ config, stateDir, awsProfile: globals.awsProfile }),
+    ctx,
     host,
-    runner: (command, o = {}) => executeRunner({ deployment: config.deployment.name, command, globals, flags: o.flags ?? phaseFlagValues({}), host: () => o.host ?? host() }),
+    runner: (command, ro = {}) => executeRunner({ deployment: config.deployment.name, command, globals, flags: ro.flags ?? phaseFlagValues({}), host: () => ro.host ?? host(), probe: () => c.probe }),
+    dryRun,
+    probe: dryRun && (await credentialsAvailable({ region: config.aws.region, profile: globals.awsProfile })),
+    async outputs() {
+      const { offlineOutputs } = await import('./offline.js');
+      if (dryRun && !c.probe) return offlineOutputs(config);
+      try {
+        return await ctx.outputs();
+      } catch (error) {
+        if (!dryRun) throw error;
+        c.probe = false;
+        await notice(host, `Day 0's outputs could not be read (${error instanceof Error ? error.message : String(error)}); planning from the configuration alone.`);
+        return offlineOutputs(config);
+      }
+    },
+    async live(command, build, local = {}) {
+      const { offlineServices } = await import('./offline.js');
+      if (dryRun && !c.probe) return offlineServices(command, local);
+      try {
+        return await build();
+      } catch (error) {
+        if (!dryRun) throw error;
+        c.probe = false;
+        await notice(host, `${command}: the live services could not be set up (${error instanceof Error ? error.message : String(error)}); planning from the configuration alone.`);
+        return offlineServices(command, local);
+      }
+    },
   };
+  if (dryRun && !c.probe) await notice(host, 'No AWS credentials: working from the configuration alone; nothing live is read.');
+  return c;
 }
 
 /**
@@ -66,14 +123,17 @@ export async function day2Command(globals: GlobalOptions, createHost: (globals: 
  * still works).
  */
 export async function createScheduleServices(c: Day2Command, o: { coder?: boolean } = {}): Promise<{ target: ScheduleTarget; services: ScheduleServices & Pick<ScheduleSetServices, 'deploy'> }> {
-  const { scheduleTargetFor } = await import('./context.js');
-  const target = await scheduleTargetFor(c.ctx, c.configPath);
-  const aws = await c.ctx.aws();
-  const { SchedulerClient } = await import('@aws-sdk/client-scheduler');
-  const { EKSClient } = await import('@aws-sdk/client-eks');
-  const coder = o.coder ? await c.ctx.coder().catch(() => undefined) : undefined;
-  const deploy: ScheduleSetServices['deploy'] = async (config, host) => (await import('./context.js')).deployScheduleStack({ config, stateDir: c.stateDir, awsProfile: c.awsProfile, host });
-  return { target, services: { scheduler: aws.get(SchedulerClient), eks: aws.get(EKSClient), now: () => new Date(), deploy, ...(coder ? { coder } : {}) } };
+  const { scheduleTargetFrom } = await import('./context.js');
+  const target = await scheduleTargetFrom(c.config, await c.outputs(), c.configPath, c.stateDir);
+  const services = await c.live('day2 scale-schedule', async () => {
+    const aws = await c.ctx.aws();
+    const { SchedulerClient } = await import('@aws-sdk/client-scheduler');
+    const { EKSClient } = await import('@aws-sdk/client-eks');
+    const coder = o.coder ? await c.ctx.coder().catch(() => undefined) : undefined;
+    const deploy: ScheduleSetServices['deploy'] = async (config, host) => (await import('./context.js')).deployScheduleStack({ config, stateDir: c.stateDir, awsProfile: c.awsProfile, host });
+    return { scheduler: aws.get(SchedulerClient), eks: aws.get(EKSClient), now: () => new Date(), deploy, ...(coder ? { coder } : {}) };
+  }, { now: () => new Date(), coder: undefined });
+  return { target, services };
 }
 
 /** What `day2 upgrade` asks for. */
@@ -93,10 +153,7 @@ export async function createUpgradeServices(c: Day2Command, request: UpgradeRequ
   const { config, ctx } = c;
   const { chartSource } = await import('../../k8s/helm.js');
   const { NAMESPACES } = await import('../../config/profiles.js');
-  const out = await ctx.outputs();
-  const aws = await ctx.aws();
-  const { EKSClient } = await import('@aws-sdk/client-eks');
-  const { RDSClient } = await import('@aws-sdk/client-rds');
+  const out = await c.outputs();
   const roleOrder = { control: 0, provisioner: 1, workspace: 2 } as const;
   const nodeGroups = Object.entries(config.cluster.nodeGroups)
     .sort(([, a], [, b]) => roleOrder[a.role] - roleOrder[b.role])
@@ -111,7 +168,13 @@ export async function createUpgradeServices(c: Day2Command, request: UpgradeRequ
     clusterName: out.cluster.name,
     nodeGroups,
   };
-  return { options, services: { eks: aws.get(EKSClient), rds: aws.get(RDSClient), helm: await ctx.helm(), kubectl: await ctx.kubectl(), coder: await ctx.coderAnonymous(), now: () => new Date() } };
+  const services = await c.live<UpgradeServices>('day2 upgrade', async () => {
+    const aws = await ctx.aws();
+    const { EKSClient } = await import('@aws-sdk/client-eks');
+    const { RDSClient } = await import('@aws-sdk/client-rds');
+    return { eks: aws.get(EKSClient), rds: aws.get(RDSClient), helm: await ctx.helm(), kubectl: await ctx.kubectl(), coder: await ctx.coderAnonymous(), now: () => new Date() };
+  }, { now: () => new Date() });
+  return { options, services };
 }
 
 /** What `day2 restore-test` asks for. */
@@ -135,10 +198,7 @@ export async function createRestoreTestServices(c: Day2Command, request: Restore
   const { config, ctx } = c;
   const { controlPlacement } = await import('./context.js');
   const { DEFAULT_PSQL_IMAGE } = await import('./restore-test/validation-job.js');
-  const out = await ctx.outputs();
-  const { RDSClient } = await import('@aws-sdk/client-rds');
-  const { S3Client } = await import('@aws-sdk/client-s3');
-  const aws = await ctx.aws();
+  const out = await c.outputs();
   const db = out.database;
   const options: RestoreTestOptions = {
     source: { deployment: config.deployment.name, engine: db.engine, clusterIdentifier: db.clusterIdentifier, instanceIdentifier: db.instanceIdentifier, subnetGroupName: db.subnetGroupName, securityGroupId: db.securityGroupId, kmsKeyArn: db.kmsKeyArn, minAcu: config.database.minAcu ?? 0.5, maxAcu: config.database.maxAcu ?? 16 },
@@ -153,6 +213,12 @@ export async function createRestoreTestServices(c: Day2Command, request: Restore
     targets: { rtoMinutes: config.backup.rtoMinutes, rpoMinutes: config.backup.rpoMinutes },
     upload: request.upload,
   };
-  const coderVersion = async (): Promise<string> => (await (await ctx.coderAnonymous()).buildInfo()).version;
-  return { options, deps: { rds: aws.get(RDSClient), kubectl: await ctx.kubectl(), databaseCredentials: () => ctx.databaseCredentials(), now: () => new Date(), s3: async () => aws.get(S3Client), coderVersion } };
+  const deps = await c.live<RestoreTestDeps>('day2 restore-test', async () => {
+    const { RDSClient } = await import('@aws-sdk/client-rds');
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    const aws = await ctx.aws();
+    const coderVersion = async (): Promise<string> => (await (await ctx.coderAnonymous()).buildInfo()).version;
+    return { rds: aws.get(RDSClient), kubectl: await ctx.kubectl(), databaseCredentials: () => ctx.databaseCredentials(), now: () => new Date(), s3: async () => aws.get(S3Client), coderVersion };
+  }, { now: () => new Date(), coderVersion: undefined, s3: undefined });
+  return { options, deps };
 }

@@ -19,6 +19,9 @@ import { estimateCost, type CostEstimate } from './cost.js';
 import { architectureDiagram, diagramSummary } from './diagram.js';
 import { livePrices, loadPriceTable, type PriceListClient } from './pricing.js';
 
+
+/** toolkit-lib's synthesis-time message (io-bridge.ts TOOLKIT_CODES.synthTime). */
+const SYNTH_TIME_CODE = 'CDK_TOOLKIT_I1000';
 export interface PlanOptions {
   config: CoderPlatformConfig;
   /** The deployment's state directory; the assembly goes to `<stateDir>/cdk.out`, the diagram next to it. */
@@ -75,7 +78,8 @@ export interface PlanResult {
   assemblyDirectory: string;
   stacks: PlanStack[];
   totalResources: number;
-  cost: CostEstimate & { pricing: 'table' | 'live' };
+  /** `pricing`: the prices used (`live` only when the Price List API answered); `pricingRequested`: --pricing. */
+  cost: CostEstimate & { pricing: 'table' | 'live'; pricingRequested: 'table' | 'live' };
   /** The Mermaid diagram file. */
   diagramPath: string;
   /** The diagram in a few lines. */
@@ -109,20 +113,23 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
   const assembly = await cdk.synthesize({
     config: identity ? withAccount(config, identity.account) : config,
     outdir: assemblyDirectory(options.stateDir),
-    host,
+    // The plan is the result; the toolkit's "Synthesis time" line is only for --verbose here.
+    host: { emit: (e) => host.emit(e.code === SYNTH_TIME_CODE ? { ...e, level: 'debug' } : e), confirm: (r) => host.confirm(r) },
     ...(identity ? { adminPrincipalArn: identity.principalArn, aws: options.aws } : {}),
   });
   try {
     const stacks = assembly.stacks.map((s) => ({ name: s.name, region: s.region, resources: s.resources, resourceTypes: s.resourceTypes }));
 
     const pricing = options.pricing ?? 'table';
-    let table = await loadPriceTable(config.aws.region, host);
+    const bundled = await loadPriceTable(config.aws.region, host);
+    let table = bundled;
     if (pricing === 'live') {
       const types = Object.values(config.cluster.nodeGroups).map((g) => g.instanceTypes[0] ?? '');
       const client = options.clients?.pricing ?? ((await defaultClient('pricing', options.aws)) as PriceListClient);
       table = await livePrices(table, types.filter(Boolean), config.aws.region, client, host);
     }
-    const cost = { ...estimateCost(config, table), pricing };
+    // `live` only when live prices were really used: a failed Price List call falls back to the bundled table.
+    const cost = { ...estimateCost(config, table), pricing: table === bundled ? ('table' as const) : ('live' as const), pricingRequested: pricing };
 
     const diagramPath = join(options.stateDir, 'architecture.mmd');
     await writeFile(diagramPath, architectureDiagram(config), 'utf8');

@@ -104,7 +104,13 @@ const cidrList = (v: AnswerValue) => {
   return bad && !bad.ok ? `${bad.reason}; give CIDRs such as 203.0.113.0/24, comma-separated, or nothing` : true;
 };
 const positiveInt = (max: number) => (v: AnswerValue) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= max) || `a whole number from 1 to ${max}`;
-const requiredTemplates = (answers: Partial<InitAnswers>) => [...new Set(Object.values(profileOf(answers).workspaces.sizes).map((s) => s.template))];
+/** Templates the workspace sizes need: only sizes with a share (a custom mix may give a size 0 %). */
+const requiredTemplates = (answers: Partial<InitAnswers>): string[] => {
+  const sizes = profileOf(answers).workspaces.sizes;
+  const mix = answers.shape === 'custom' && answers.mix !== undefined ? parseMix(answers.mix, Object.keys(sizes)) : undefined;
+  const share = (name: string, size: { share: number }): number => (mix !== undefined && typeof mix !== 'string' ? (mix[name] ?? 0) : size.share);
+  return [...new Set(Object.entries(sizes).filter(([name, s]) => share(name, s) > 0).map(([, s]) => s.template))];
+};
 
 const q = (question: Omit<Question, 'env' | 'prompt' | 'required'> & Partial<Pick<Question, 'prompt' | 'required'>>): Question => ({
   prompt: true,

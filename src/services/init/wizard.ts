@@ -93,11 +93,15 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
   };
 }
 
-/** Given answers win; missing ones are asked (interactive) or defaulted, and a missing required one fails naming its flag. */
+/**
+ * Given answers win; missing ones are asked (interactive) or defaulted. Without a prompter every required
+ * answer that is missing is named at once, each with its flag, variable and answers-file key.
+ */
 export async function collectAnswers(given: Partial<Record<AnswerId, unknown>>, prompter?: Prompter): Promise<InitAnswers> {
   const answers: Partial<Record<AnswerId, AnswerValue>> = {};
   const view = answers as Partial<InitAnswers>;
   const givenView: Partial<Record<AnswerId, AnswerValue>> = {};
+  const missing: Question[] = [];
   for (const question of QUESTIONS) {
     const raw = given[question.id];
     const coerced = raw === undefined || raw === null ? undefined : coerceAnswer(question, raw);
@@ -128,12 +132,23 @@ export async function collectAnswers(given: Partial<Record<AnswerId, unknown>>, 
     } else if (fallback !== undefined && !question.required) {
       answers[question.id] = fallback;
     } else if (question.required) {
-      throw new UserError(`Missing answer to "${question.message}": pass --${question.flag} (or set ${question.env}, or \`${question.id}:\` in the --answers file).`, {
-        nextSteps: [`${question.help}`, 'Run `coder-platform init --help` for every flag.'],
-      });
+      missing.push(question);
     }
   }
+  if (missing.length > 0) throw missingAnswers(missing);
   return answers as unknown as InitAnswers;
+}
+
+/** One error naming every missing required answer, with where each can come from. */
+function missingAnswers(missing: Question[]): UserError {
+  const where = (q: Question): string => `--${q.flag} (or ${q.env}, or \`${q.id}:\` in the --answers file)`;
+  if (missing.length === 1) {
+    const [q] = missing as [Question];
+    return new UserError(`Missing answer to "${q.message}": pass ${where(q)}.`, { nextSteps: [q.help, 'Run `coder-platform init --help` for every flag.'] });
+  }
+  return new UserError(`Missing ${missing.length} answers: ${missing.map((q) => `--${q.flag}`).join(', ')}.`, {
+    nextSteps: [...missing.map((q) => `${q.message}: pass ${where(q)}. ${q.help}`), 'Run `coder-platform init --help` for every flag.'],
+  });
 }
 
 function invalidAnswer(question: Question, raw: string, reason: string): UserError {

@@ -44,10 +44,10 @@ export default class ScaleScheduleSet extends BaseCommand<typeof ScaleScheduleSe
     }
     const { day2Command, createScheduleServices } = await import('../../../phases/day2/service.js');
     const { setSchedule } = await import('../../../phases/day2/scale-schedule/service.js');
-    const c = await day2Command(this.globals, (await import('../../../ui/host.js')).createHost);
+    const flags = phaseFlagValues(f);
+    const c = await day2Command(this.globals, (await import('../../../ui/host.js')).createHost, { dryRun: flags.dryRun });
     const { target, services } = await createScheduleServices(c);
     const command = commandWithFlags('coder-platform day2 scale-schedule set', { 'scale-up': f['scale-up'], 'scale-down': f['scale-down'], weekdays: f.weekdays, timezone: f.timezone, peak: f.peak, 'off-hours': f['off-hours'] });
-    const flags = phaseFlagValues(f);
     // an expired suspension is resumed first, as the resume command (a dry run only plans it)
     const resume = c.runner('coder-platform day2 scale-schedule resume', { flags: { ...phaseFlagValues({}), dryRun: flags.dryRun, breakLock: flags.breakLock } });
     const result = await setSchedule(target, services, c.runner(command, { flags }), changes, resume);

@@ -23,11 +23,12 @@ export default class ScaleScheduleShow extends BaseCommand<typeof ScaleScheduleS
     }
     const { day2Command, createScheduleServices } = await import('../../../phases/day2/service.js');
     const { resumeIfExpired, showSchedule } = await import('../../../phases/day2/scale-schedule/service.js');
-    const c = await day2Command(this.globals, (await import('../../../ui/host.js')).createHost);
+    // Read-only like a dry run: without credentials (or a deployment) it shows what the configuration says.
+    const c = await day2Command(this.globals, (await import('../../../ui/host.js')).createHost, { dryRun: true });
     // with the Coder API (when a token is stored) for the running-workspace warning
     const { target: loaded, services } = await createScheduleServices(c, { coder: true });
-    // an expired suspension is resumed first, journaled as the resume command
-    const { resumed: autoResumed, target } = await resumeIfExpired(loaded, services, c.runner('coder-platform day2 scale-schedule resume'));
+    // an expired suspension is resumed first, journaled as the resume command — only when AWS is reachable
+    const { resumed: autoResumed, target } = c.probe ? await resumeIfExpired(loaded, services, c.runner('coder-platform day2 scale-schedule resume')) : { resumed: false, target: loaded };
     const view = await showSchedule(target, services, { userTimezone: this.flags.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, count: this.flags.count });
     if (!this.globals.json) this.log((await import('../../../ui/day2-view.js')).renderScheduleView(view));
     return { ...view, autoResumed };

@@ -70,6 +70,8 @@ export interface NodeGroupSizes {
 }
 
 export interface ScheduleView {
+  /** The schedules and node-group sizes were read from AWS; false: from the configuration alone (no credentials). */
+  live: boolean;
   enabled: boolean;
   timezone: string;
   userTimezone: string;
@@ -137,8 +139,13 @@ export async function setSchedule(target: ScheduleTarget, services: ScheduleServ
   return { phase, changed: phase.status === 'planned' ? preview.changed : Array.isArray(written) ? written : [], schedule: config.schedule, deployed: phase.outputs['deploy-schedule']?.deployed === true };
 }
 
-export async function showSchedule(target: ScheduleTarget, services: ScheduleServices, options: { userTimezone: string; count?: number }): Promise<ScheduleView> {
+/**
+ * The schedule as configured, its next transitions and, when `services` can reach AWS (the Scheduler client
+ * is there), the live schedules and node-group sizes; offline the sizes are the configured ones.
+ */
+export async function showSchedule(target: ScheduleTarget, services: ScheduleServices | Pick<ScheduleServices, 'now' | 'coder'>, options: { userTimezone: string; count?: number }): Promise<ScheduleView> {
   const cfg = target.config.schedule;
+  if (!('scheduler' in services)) return configuredView(target, services.now(), options);
   const warnings: string[] = [];
   const live = await listSchedules(services.scheduler, target.scheduleGroupName);
   const expected = new Set([cronExpression(cfg.scaleUp, cfg.weekdays), cronExpression(cfg.scaleDown, cfg.weekdays)]);
@@ -178,6 +185,7 @@ export async function showSchedule(target: ScheduleTarget, services: ScheduleSer
   }
 
   return {
+    live: true,
     enabled: cfg.enabled || suspension !== undefined,
     timezone: cfg.timezone,
     userTimezone: options.userTimezone,
@@ -191,5 +199,30 @@ export async function showSchedule(target: ScheduleTarget, services: ScheduleSer
     nodeGroups,
     runningWorkspaces,
     warnings,
+  };
+}
+
+/** What the configuration alone says: times, next transitions, and each group's configured sizes. */
+function configuredView(target: ScheduleTarget, now: Date, options: { userTimezone: string; count?: number }): ScheduleView {
+  const cfg = target.config.schedule;
+  const suspension = cfg.suspension;
+  const nodeGroups: NodeGroupSizes[] = Object.entries(target.config.cluster.nodeGroups)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([configName, g]) => ({ configName, eksName: target.nodeGroupNames[configName] ?? configName, minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize, peak: cfg.nodeGroups[configName]?.peak ?? null, offHours: cfg.nodeGroups[configName]?.offHours ?? null, desiredAfterScaleUp: cfg.nodeGroups[configName] === undefined ? null : scheduledDesiredSize(g.desiredSize, cfg.nodeGroups[configName].peak) }));
+  return {
+    live: false,
+    enabled: cfg.enabled || suspension !== undefined,
+    timezone: cfg.timezone,
+    userTimezone: options.userTimezone,
+    scaleUp: cfg.scaleUp,
+    scaleDown: cfg.scaleDown,
+    weekdays: [...cfg.weekdays],
+    schedules: [],
+    suspended: suspension !== undefined,
+    suspendedUntil: suspension?.until ?? null,
+    next: cfg.enabled && suspension === undefined ? nextTransitions(cfg, now, options.count ?? 5, options.userTimezone) : [],
+    nodeGroups,
+    runningWorkspaces: null,
+    warnings: ['No AWS credentials (or no deployment): this is the schedule coder-platform.yaml configures; the live schedules and node-group sizes were not read.'],
   };
 }
