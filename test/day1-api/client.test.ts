@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { CoderApiError, CoderClient } from '../../src/coder/client.js';
 import { FakeCoder } from './spec-server.js';
+import { describeUpstream } from '../upstream.js';
 
 let fake: FakeCoder | undefined;
 afterEach(async () => {
@@ -8,7 +9,7 @@ afterEach(async () => {
   fake = undefined;
 });
 
-describe('CoderClient against the swagger-validating fake', () => {
+describeUpstream('CoderClient against the swagger-validating fake', () => {
   it('walks a fresh deployment: first user 404 → create → login → me, all requests on spec', async () => {
     fake = await new FakeCoder().start();
     const anonymous = new CoderClient({ baseUrl: fake.baseUrl });

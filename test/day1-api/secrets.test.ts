@@ -6,7 +6,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { parseSecretReference } from '../../src/aws/secrets.js';
 import { secretNames } from '../../src/deployment/outputs.js';
 import { RecordingHost } from '../../src/engine/host.js';
@@ -15,6 +15,7 @@ import { UserError } from '../../src/errors.js';
 import { coderSteps } from '../../src/phases/day1/coder-steps.js';
 import { FakeCoder } from './spec-server.js';
 import { licenseJwt, memorySecrets, servicesFor, testConfig } from './helpers.js';
+import { describeUpstream } from '../upstream.js';
 
 let fake: FakeCoder | undefined;
 let dir: string | undefined;
@@ -35,7 +36,7 @@ async function allFiles(root: string): Promise<string> {
   return text;
 }
 
-describe('secrets never leak from the day1 Coder steps', () => {
+describeUpstream('secrets never leak from the day1 Coder steps', () => {
   it('a failing and then a succeeding run on a fresh deployment', async () => {
     const ADMIN = 'SENTINEL-admin-password-7f3a9c2e41';
     const OIDC = 'SENTINEL-oidc-client-secret-55aa';

@@ -11,10 +11,11 @@ import { coderTargetGroupBinding, buildCoderValues, validateCoderValues } from '
 import { buildProvisionerValues, validateProvisionerValues } from '../../src/helm-values/provisioner.js';
 import { clusterAutoscalerValues, expanderPriorities, loadAddonCharts } from '../../src/helm-values/addons.js';
 import { namespaceManifests } from '../../src/phases/day1/cluster-steps.js';
-import { OIDC, chartDir, testConfig, testOutputs } from './fixtures.js';
+import { OIDC, chartDir, chartTestdata, testConfig, testOutputs } from './fixtures.js';
+import { describeUpstream } from '../upstream.js';
 
 const chartValues = (chart: 'coder' | 'provisioner') => parse(readFileSync(path.join(chartDir(chart), 'values.yaml'), 'utf8')) as Record<string, unknown>;
-const testdata = (chart: 'coder' | 'provisioner', name: string) => readFileSync(path.join(chartDir(chart), 'testdata', name), 'utf8');
+const testdata = (chart: 'coder' | 'provisioner', name: string) => readFileSync(path.join(chartTestdata(chart), name), 'utf8');
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -78,7 +79,7 @@ function envOf(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(env.map((e) => [e.name, e.value ?? e.valueFrom]));
 }
 
-describe('coder chart values', () => {
+describeUpstream('coder chart values', () => {
   for (const profile of ['mvp-500', 'scale-3000'] as const) {
     it(`${profile} (with OIDC) uses only keys of the chart's values.yaml`, () => {
       const values = buildCoderValues(testConfig(profile, OIDC), testOutputs());
@@ -207,7 +208,7 @@ describe('coder chart values', () => {
   });
 });
 
-describe('coder-provisioner chart values', () => {
+describeUpstream('coder-provisioner chart values', () => {
   it('uses only keys of the chart values.yaml and authenticates with the key secret', () => {
     const config = testConfig('scale-3000');
     const values = buildProvisionerValues(config);
