@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe } from 'vitest';
+import { describe, it, type TestFunction } from 'vitest';
 
 /** The upstream commit the project's contracts were checked against (../shared/coder/VERSION.md). */
 export const UPSTREAM_COMMIT = 'e751b285ca7561d62fcb8ea51ceee05efd59779f';
@@ -82,4 +82,11 @@ export function describeUpstream(name: string, fn: () => void): void {
   }
   if (isCi()) throw new Error(missingMessage(upstream));
   describe.skip(`${name} [skipped: ${UPSTREAM_SKIP_MARKER}, see ${UPSTREAM_ENV}]`, fn);
+}
+
+/** `it` for one test that reads upstream files, inside a describe whose other tests do not: same rules. */
+export function itUpstream(name: string, fn: TestFunction, timeout?: number): void {
+  if (upstream.missing.length === 0) return it(name, fn, timeout);
+  if (isCi()) throw new Error(missingMessage(upstream));
+  it.skip(`${name} [skipped: ${UPSTREAM_SKIP_MARKER}, see ${UPSTREAM_ENV}]`, fn, timeout);
 }

@@ -1,7 +1,7 @@
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CoderApiError, CoderClient } from '../../src/coder/client.js';
 import { FakeCoder } from './spec-server.js';
-import { describeUpstream } from '../upstream.js';
+import { itUpstream } from '../upstream.js';
 
 let fake: FakeCoder | undefined;
 afterEach(async () => {
@@ -9,8 +9,8 @@ afterEach(async () => {
   fake = undefined;
 });
 
-describeUpstream('CoderClient against the swagger-validating fake', () => {
-  it('walks a fresh deployment: first user 404 → create → login → me, all requests on spec', async () => {
+describe('CoderClient against the swagger-validating fake', () => {
+  itUpstream('walks a fresh deployment: first user 404 → create → login → me, all requests on spec', async () => {
     fake = await new FakeCoder().start();
     const anonymous = new CoderClient({ baseUrl: fake.baseUrl });
     expect(await anonymous.healthz()).toBe(true);
@@ -26,7 +26,7 @@ describeUpstream('CoderClient against the swagger-validating fake', () => {
     expect(fake.violations).toEqual([]);
   });
 
-  it('the fake rejects a body property the spec does not declare (strict mode can fail)', async () => {
+  itUpstream('the fake rejects a body property the spec does not declare (strict mode can fail)', async () => {
     fake = await new FakeCoder().start();
     const response = await fetch(`${fake.baseUrl}/api/v2/users/first`, {
       method: 'POST',
@@ -37,7 +37,7 @@ describeUpstream('CoderClient against the swagger-validating fake', () => {
     expect(fake.violations.join('\n')).toMatch(/body\.passwrd is not declared/);
   });
 
-  it('turns a 401 into an ExternalError that says the session token expired and what to do', async () => {
+  itUpstream('turns a 401 into an ExternalError that says the session token expired and what to do', async () => {
     fake = await new FakeCoder().start();
     fake.seedOwner();
     const client = new CoderClient({ baseUrl: fake.baseUrl, sessionToken: 'expired-token' });
