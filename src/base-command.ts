@@ -5,7 +5,10 @@
  */
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { CancelledError, ExitCode, UserError, toCoderPlatformError, type CoderPlatformError } from './errors.js';
+import { isNonInteractive } from './cli/everyday.js';
 import { closestName } from './ui/suggest.js';
+
+export { isNonInteractive };
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 
@@ -127,12 +130,6 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 }
 
-/** Prompting is only ever allowed on a real terminal outside CI and outside --json. */
-export function isNonInteractive(options: { flag: boolean; json: boolean; env?: NodeJS.ProcessEnv; stdinIsTTY?: boolean }): boolean {
-  const env = options.env ?? process.env;
-  const tty = options.stdinIsTTY ?? process.stdin.isTTY === true;
-  return options.flag || options.json || env.CI === 'true' || env.CI === '1' || !tty;
-}
 
 /**
  * oclif's own parse errors (unknown flag, missing argument) are usage errors: exit 2. An unknown flag gets the

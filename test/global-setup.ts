@@ -2,7 +2,7 @@
  * vitest globalSetup, once per run before any test file:
  *  - the upstream Coder files (test/upstream.ts): a visible line, at the start and again at the end, when
  *    they are missing and their tests skip; in CI (CI=true) the run fails instead;
- *  - dist/ for the tests that run the built bin/run.js: built once here when a source is newer than its
+ *  - dist/ (tsc output and the fast-path bundle) for the tests that run the built bin/run.js: built once here when a source is newer than its
  *    output (so `npm test`, which has just built, does not build again, and no test file builds on its own).
  */
 import { spawnSync } from 'node:child_process';
@@ -16,6 +16,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The .ts sources tsconfig.build.json compiles whose dist/ output is missing or older than the source. */
 export function staleSources(projectRoot = root): string[] {
   const stale: string[] = [];
+  const bundle = path.join(projectRoot, 'dist/fast-path.js');
+  const bundleTime = existsSync(bundle) ? statSync(bundle).mtimeMs : 0;
   const walk = (rel: string): void => {
     for (const entry of readdirSync(path.join(projectRoot, rel), { withFileTypes: true })) {
       const child = path.join(rel, entry.name);
@@ -23,7 +25,8 @@ export function staleSources(projectRoot = root): string[] {
         if (entry.name !== 'node_modules' && entry.name !== 'cdk.out') walk(child);
       } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !entry.name.endsWith('.test.ts')) {
         const out = path.join(projectRoot, 'dist', child.replace(/\.ts$/, '.js'));
-        if (!existsSync(out) || statSync(out).mtimeMs < statSync(path.join(projectRoot, child)).mtimeMs) stale.push(child);
+        const source = statSync(path.join(projectRoot, child)).mtimeMs;
+        if (!existsSync(out) || statSync(out).mtimeMs < source || (child.startsWith('src') && bundleTime < source)) stale.push(child);
       }
     }
   };
@@ -31,12 +34,17 @@ export function staleSources(projectRoot = root): string[] {
   return stale;
 }
 
-/** `tsc -p tsconfig.build.json` when dist/ is stale. tsc emits despite type errors elsewhere; typecheck reports those. */
+/**
+ * `npm run build`'s two steps when dist/ is stale: tsc, then the fast-path bundle (dist/fast-path.js). tsc emits
+ * despite type errors elsewhere (typecheck reports those), so its exit status is not what decides.
+ */
 export function buildDistIfStale(projectRoot = root): void {
   const stale = staleSources(projectRoot);
   if (stale.length === 0) return;
   console.log(`building dist/ once for the built-CLI tests (${stale.length} source(s) newer than their output)`);
   spawnSync(process.execPath, [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: projectRoot, stdio: 'ignore' });
+  const bundle = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bundle-fast-path.ts'], { cwd: projectRoot, encoding: 'utf8' });
+  if (bundle.status !== 0) throw new Error(`scripts/bundle-fast-path.ts failed: ${bundle.stderr}`);
   const still = staleSources(projectRoot);
   if (still.length > 0) throw new Error(`tsc -p tsconfig.build.json did not emit ${still.slice(0, 5).join(', ')}`);
 }
