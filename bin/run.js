@@ -14,13 +14,15 @@ if (args.length === 1 && args[0] === '--version') {
   const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
   process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
 } else if (!(await runWithoutOclif(args))) {
-  const { execute } = await import('@oclif/core');
+  // The root help (no arguments, or --help alone) needs only manifests: oclif bundled in one file loads faster.
+  const rootHelp = (args.length === 0 || (args.length === 1 && args[0] === '--help')) && process.env.CODER_PLATFORM_NO_FAST_PATH !== '1';
+  const { execute } = await import(rootHelp ? '../dist/oclif-bundle.js' : '@oclif/core');
   await execute({ dir: import.meta.url });
 }
 
 /** The everyday offline commands (status, config validate/show) without oclif: src/cli/fast-path.ts, bundled. */
 async function runWithoutOclif(argv) {
-  if (process.env.CODER_PLATFORM_NO_FAST_PATH === '1' || argv.length === 0) return false;
+  if (process.env.CODER_PLATFORM_NO_FAST_PATH === '1' || !['status', 'config'].includes(argv[0])) return false;
   const { runEveryday } = await import('../dist/fast-path.js');
   return runEveryday(argv, root);
 }

@@ -71,7 +71,7 @@ describe('fast path parsing', () => {
 });
 
 describe('fast path in the built CLI', () => {
-  it('prints exactly what the oclif commands print, for success and for a config error, without loading @oclif/core', () => {
+  it('prints exactly what the oclif commands and root help print, for success and for a config error, without loading @oclif/core', () => {
     mkdirSync(join(work, 'p'));
     expect(cli(['init', '--non-interactive', '--shape', 'mvp-500', '--domain', 'example.com'], { cwd: join(work, 'p') }).status).toBe(0);
     writeFileSync(join(work, 'bad.yaml'), 'profile: mvp-500\ndns:\n  domain: example.com\nschedule:\n  timezone: Mars/Olympus\n');
@@ -86,6 +86,9 @@ describe('fast path in the built CLI', () => {
       [['status'], false],
       [['config', 'validate'], false],
       [['config', 'show', '--region', 'eu-west-1'], false],
+      // The root help comes from oclif bundled in one file (dist/oclif-bundle.js), not from node_modules.
+      [['--help'], false],
+      [[], false],
       // A config error goes on to oclif, which renders errors (and shows that the hook sees oclif load).
       [['config', 'validate', '-c', join(work, 'bad.yaml')], true],
     ];
