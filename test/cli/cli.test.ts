@@ -197,7 +197,8 @@ describe.skipIf(!hasScript)('the built binary in a pseudo-terminal', () => {
       { when: /Recovery time objective/, send: ENTER },
       { when: /Recovery point objective/, send: ENTER },
       { when: /Restore test cadence/, send: ENTER },
-      { when: /Write .*\?/, send: ENTER },
+      // The question names the file; a long path wraps onto the next line of the 80-column terminal.
+      { when: /Write[\s\S]*\?/, send: ENTER },
       // init offers to walk the phases; declining the first stops with what is left to run.
       { when: /Run coder-platform preflight now\?/, send: `n${ENTER}` },
     ]);
