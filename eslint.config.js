@@ -3,7 +3,11 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'assets/cdk/cdk.out/**', 'coverage/**', '**/*.d.ts'] },
+  // Generated output is never linted: the build, `plan`'s state directory (its cdk.out holds bundled JS), any
+  // cdk.out, coverage and test scratch directories (the same entries as .gitignore).
+  {
+    ignores: ['dist/**', 'node_modules/**', '.coder-platform/**', '**/cdk.out/**', 'coverage/**', '.vitest-tmp/**', '**/*.d.ts'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

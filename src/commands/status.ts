@@ -10,18 +10,7 @@ export default class Status extends BaseCommand<typeof Status> {
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --config prod.yaml --json'];
 
   public async run(): Promise<StatusResult> {
-    const globals = this.globals;
-    const { loadConfigFromGlobals } = await import('../config/from-globals.js');
-    const { config, path: configPath } = await loadConfigFromGlobals(globals);
-    const { openStateDir } = await import('../engine/state-dir.js');
-    const stateDir = await openStateDir({ override: globals.stateDir, configPath, config, write: false });
-    const { readStatus } = await import('../services/status.js');
-    const deployment = config.deployment.name;
-    const result = await readStatus({ deployment, stateDir, globals });
-    if (!globals.json) {
-      const { renderStatus } = await import('../ui/status-view.js');
-      process.stdout.write(renderStatus(result));
-    }
-    return result;
+    const { statusAction } = await import('../cli/everyday.js');
+    return statusAction(this.globals);
   }
 }

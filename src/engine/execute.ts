@@ -11,7 +11,8 @@
 import { writeSync } from 'node:fs';
 import type { GlobalOptions } from '../globals.js';
 import { CancelledError, CheckFailedError } from '../errors.js';
-import { shellQuote as quote, type PhaseFlagValues } from '../phase-flags.js';
+import type { PhaseFlagValues } from '../phase-flags.js';
+import { resumeCommandFor, shellQuote as quote } from './resume-command.js';
 import { stateDirFor } from './state-dir.js';
 import type { EventHost } from './host.js';
 import { releaseOwnLockSync } from './lock.js';
@@ -34,14 +35,7 @@ export interface ExecutePhaseOptions {
 }
 
 
-/** The exact command that resumes the phase: the command plus the globals that select the deployment. */
-export function resumeCommandFor(command: string, globals: Pick<GlobalOptions, 'configPath' | 'stateDir' | 'awsProfile' | 'region'>): string {
-  const parts = [command, '--config', quote(globals.configPath)];
-  if (globals.stateDir !== undefined) parts.push('--state-dir', quote(globals.stateDir));
-  if (globals.awsProfile !== undefined) parts.push('--aws-profile', quote(globals.awsProfile));
-  if (globals.region !== undefined) parts.push('--region', quote(globals.region));
-  return parts.join(' ');
-}
+export { resumeCommandFor };
 
 function commandLine(resume: string, flags: PhaseFlagValues): string {
   const parts = [resume];

@@ -4,7 +4,7 @@
  * recorded by steps so far, and the next command to run.
  */
 import type { GlobalOptions } from '../globals.js';
-import { resumeCommandFor } from '../engine/execute.js';
+import { resumeCommandFor } from '../engine/resume-command.js';
 import { readJournal, type PhaseRecord, type PhaseStatus } from '../engine/journal.js';
 import { readLock, staleReason } from '../engine/lock.js';
 import type { StepStatus } from '../engine/types.js';

@@ -12,6 +12,7 @@ import { assertPairings, missingCapabilities, pairingProblems } from '../../src/
 import { deterministicTar, sha256 } from '../../src/phases/day1/templates/tar.js';
 import { FakeCoder, listTar } from './spec-server.js';
 import { testConfig } from './helpers.js';
+import { describeUpstream } from '../upstream.js';
 
 const PAIRINGS = ['pod-swdev', 'ec2-windev-gui', 'ec2-datasci', 'ec2-datasci-gpu'] as const;
 
@@ -208,7 +209,7 @@ describe('composition', () => {
   });
 });
 
-describe('template push against the fake coderd', () => {
+describeUpstream('template push against the fake coderd', () => {
   let fake: FakeCoder | undefined;
   afterEach(async () => {
     expect(fake?.violations ?? []).toEqual([]);

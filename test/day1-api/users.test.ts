@@ -9,6 +9,7 @@ import { ConfigError } from '../../src/errors.js';
 import { applyUsersPlan, planIsEmpty, planUsers } from '../../src/phases/day1/users/apply.js';
 import { parseUsersFile, renderUsersJsonSchema } from '../../src/phases/day1/users/schema.js';
 import { FakeCoder } from './spec-server.js';
+import { describeUpstream } from '../upstream.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -55,7 +56,7 @@ groups:
   });
 });
 
-describe('users diff against the fake coderd', () => {
+describeUpstream('users diff against the fake coderd', () => {
   let fake: FakeCoder | undefined;
   afterEach(async () => {
     expect(fake?.violations ?? []).toEqual([]);
