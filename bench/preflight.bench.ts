@@ -22,8 +22,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { resolveLayers } from '../src/config/load.js';
 import { RecordingHost } from '../src/engine/host.js';
 import { runPhase } from '../src/engine/run-phase.js';
-import { buildPreflightPhase, reportFromPhase, runPreflightChecks } from '../src/phases/preflight.js';
-import { createPreflightServices } from '../src/preflight/services.js';
+import { buildPreflightPhase, reportFromPhase, runPreflightChecks } from '../src/phases/preflight/service.js';
+import { createPreflightServices } from '../src/phases/preflight/services.js';
 import { QUOTAS } from '../src/sizing/quota-bill.js';
 
 const LATENCY_MS = 100;

@@ -6,9 +6,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseConfigText } from '../src/config/load.js';
-import { loadTemplateAssets } from '../src/templates/assets.js';
-import { composeTemplate } from '../src/templates/compose.js';
-import { assertPairings } from '../src/templates/contract.js';
+import { loadTemplateAssets } from '../src/phases/day1/templates/assets.js';
+import { composeTemplate } from '../src/phases/day1/templates/compose.js';
+import { assertPairings } from '../src/phases/day1/templates/contract.js';
 
 const config = parseConfigText('apiVersion: coder-platform/v1\nprofile: scale-3000\ndns: { domain: example.com }\ncoder: { admin: { email: ops@example.com } }\n', undefined);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;

@@ -5,28 +5,13 @@
  */
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { CancelledError, ExitCode, UserError, toCoderPlatformError, type CoderPlatformError } from './errors.js';
+import type { GlobalOptions } from './globals.js';
+import { isNonInteractive } from './cli/everyday.js';
+import { closestName } from './ui/suggest.js';
+
+export { isNonInteractive };
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
-
-/** The shared options every service may receive, already resolved from flags and environment. */
-export interface GlobalOptions {
-  /** Path of coder-platform.yaml. */
-  configPath: string;
-  /** AWS shared-config profile, when given. */
-  awsProfile: string | undefined;
-  /** AWS region override, when given (flag > env > file). */
-  region: string | undefined;
-  /** Never prompt: on with --non-interactive, --json, CI=true or when stdin is not a TTY. */
-  nonInteractive: boolean;
-  /** Answer yes to every confirmation. */
-  yes: boolean;
-  /** The command's typed result is the only thing on stdout. */
-  json: boolean;
-  /** Show debug events, causes and stack traces. */
-  verbose: boolean;
-  /** State directory override; default `.coder-platform/<name>/`. */
-  stateDir: string | undefined;
-}
 
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true;
@@ -121,7 +106,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected override async catch(err: Error & { exitCode?: number }): Promise<never> {
     if (err instanceof Errors.ExitError) throw err;
-    const error = fromOclifError(err);
+    const flagNames = Object.keys({ ...(this.ctor as unknown as typeof BaseCommand).baseFlags, ...this.ctor.flags });
+    const error = fromOclifError(err, this.ctor.enableJsonFlag ? [...flagNames, 'json'] : flagNames);
     process.exitCode = error.exitCode;
     if (this.jsonEnabled()) {
       this.logJson({ error: error.toJSON() });
@@ -133,22 +119,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 }
 
-/** Prompting is only ever allowed on a real terminal outside CI and outside --json. */
-export function isNonInteractive(options: { flag: boolean; json: boolean; env?: NodeJS.ProcessEnv; stdinIsTTY?: boolean }): boolean {
-  const env = options.env ?? process.env;
-  const tty = options.stdinIsTTY ?? process.stdin.isTTY === true;
-  return options.flag || options.json || env.CI === 'true' || env.CI === '1' || !tty;
-}
 
-/** oclif's own parse errors (unknown flag, missing argument) are usage errors: exit 2. */
-function fromOclifError(err: Error & { exitCode?: number; oclif?: { exit?: number } }): CoderPlatformError {
+/**
+ * oclif's own parse errors (unknown flag, missing argument) are usage errors: exit 2. An unknown flag gets the
+ * closest of the command's flags as a suggestion.
+ */
+function fromOclifError(err: Error & { exitCode?: number; oclif?: { exit?: number }; flags?: unknown }, flagNames: string[] = []): CoderPlatformError {
   const mapped = toCoderPlatformError(err);
   if (mapped.kind !== 'bug') return mapped;
   if (err instanceof Errors.CLIError || err.name === 'CLIError' || /Parse|Flag|Arg/.test(err.constructor?.name ?? '')) {
-    return new UserError(err.message.replace(/\n+See more help with --help$/, ''), { nextSteps: ['Run the command with --help to see its flags.'] });
+    const unknown = Array.isArray(err.flags) ? err.flags.filter((f): f is string => typeof f === 'string') : [];
+    const suggestions = unknown.flatMap((f) => {
+      const near = closestName(f.replace(/^-+/, '').replace(/=.*$/, ''), flagNames);
+      return near ? [`Did you mean --${near} (instead of ${f})?`] : [];
+    });
+    return new UserError(err.message.replace(/\n+See more help with --help$/, ''), { nextSteps: [...suggestions, 'Run the command with --help to see its flags.'] });
   }
   if (err.message === 'SIGINT') return new CancelledError();
   return mapped;
 }
 
 export { ExitCode };
+export type { GlobalOptions };

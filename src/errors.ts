@@ -192,6 +192,20 @@ export function isPromptExit(error: unknown): boolean {
 export function toCoderPlatformError(error: unknown): CoderPlatformError {
   if (CoderPlatformError.is(error)) return error;
   if (isPromptExit(error)) return new CancelledError('Cancelled at a prompt.');
+  const network = networkCode(error);
+  if (network !== undefined) {
+    return new ExternalError('network', network, (error as Error).message, {
+      nextSteps: ['A host could not be reached: check the network connection, DNS and the proxy (HTTPS_PROXY), then re-run (completed steps are kept).'],
+      cause: error,
+    });
+  }
   if (error instanceof Error) return new BugError(error.message, { cause: error });
   return new BugError(String(error));
+}
+
+/** ENOTFOUND, ECONNREFUSED …: the code of a DNS or socket failure (also as a fetch's cause), if it is one. */
+function networkCode(error: unknown): string | undefined {
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  const code = [e?.code, e?.cause?.code].find((c): c is string => typeof c === 'string');
+  return code !== undefined && ['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code) ? code : undefined;
 }

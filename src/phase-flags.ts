@@ -3,6 +3,7 @@
  * variable, and their mapping to the engine's options. Spread `phaseFlags` into a command's `flags`.
  */
 import { Flags } from '@oclif/core';
+import { shellQuote } from './shell-quote.js';
 
 export const phaseFlags = {
   'dry-run': Flags.boolean({
@@ -67,10 +68,7 @@ export function phaseFlagValues(flags: Record<string, unknown>): PhaseFlagValues
   };
 }
 
-/** A value as a shell word: bare when safe, single-quoted otherwise. */
-export function shellQuote(value: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote };
 
 /**
  * The command plus the flags of its own that decide what a run does (`--prune`, `--users-file F`), so the

@@ -48,6 +48,8 @@ const CREDENTIAL_ERRORS = new Set(['ExpiredToken', 'ExpiredTokenException', 'Inv
 const ACCESS_ERRORS = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedException', 'Forbidden']);
 const THROTTLE_ERRORS = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'SlowDown', 'PriorRequestNotComplete']);
 
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNRESET', 'TimeoutError']);
+
 export type AwsErrorClass = 'credentials' | 'access-denied' | 'throttled' | 'not-found' | 'network' | 'other';
 
 export function classifyAwsError(error: unknown): AwsErrorClass {
@@ -57,7 +59,9 @@ export function classifyAwsError(error: unknown): AwsErrorClass {
   if (ACCESS_ERRORS.has(name)) return 'access-denied';
   if (THROTTLE_ERRORS.has(name)) return 'throttled';
   if (/NotFound|NoSuch/.test(name) || e?.$metadata?.httpStatusCode === 404) return 'not-found';
-  if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNRESET', 'TimeoutError'].includes(name)) return 'network';
+  // Node's DNS and socket errors carry their kind in `code` (name is just "Error"), also on a fetch's cause.
+  const codes = [name, (error as { code?: string })?.code, (error as { cause?: { code?: string } })?.cause?.code];
+  if (codes.some((c) => c !== undefined && NETWORK_ERRORS.has(c))) return 'network';
   return 'other';
 }
 
@@ -74,7 +78,7 @@ export function wrapAwsError(error: unknown, operation: string, resource?: strin
     'access-denied': [`Grant the IAM action ${operation}${resource ? ` on ${resource}` : ''} to the identity you run as, then re-run.`],
     throttled: ['AWS throttled the request after retries; wait a minute and re-run (completed steps are kept).'],
     'not-found': [],
-    network: ['AWS could not be reached: check the network, proxy (HTTPS_PROXY) or AWS_ENDPOINT_URL settings.'],
+    network: [`AWS could not be reached (${networkCause(error)}): check the network connection, DNS, the proxy (HTTPS_PROXY) and any AWS_ENDPOINT_URL settings, then re-run (completed steps are kept).`],
     other: [],
   };
   const prefix = kind === 'access-denied' ? `access denied (IAM action ${operation}): ` : kind === 'credentials' ? 'credentials are missing, invalid or expired: ' : '';
@@ -88,4 +92,12 @@ export async function awsCall<T>(operation: string, call: () => Promise<T>, reso
   } catch (error) {
     throw wrapAwsError(error, operation, resource);
   }
+}
+
+/** `ENOTFOUND sts.us-east-1.amazonaws.com`: the code and host of a network error, for the next step. */
+function networkCause(error: unknown): string {
+  const e = error as { code?: string; name?: string; hostname?: string; cause?: { code?: string; hostname?: string } };
+  const code = [e?.code, e?.cause?.code, e?.name].find((c) => c !== undefined && NETWORK_ERRORS.has(c)) ?? 'network error';
+  const host = e?.hostname ?? e?.cause?.hostname;
+  return host ? `${code} ${host}` : code;
 }

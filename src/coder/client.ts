@@ -4,7 +4,7 @@
  * Failures become ExternalError('coder', '<METHOD path-template>', …) and never carry request bodies, so
  * passwords, tokens and license JWTs cannot leak through errors.
  */
-import { ExternalError } from '../errors.js';
+import { CoderApiError, CoderTransport } from './transport.js';
 import type {
   BuildInfo,
   CoderResponse,
@@ -34,63 +34,12 @@ import type {
   WorkspaceSummary,
 } from './types.js';
 
-export interface CoderClientOptions {
-  /** e.g. `https://coder.example.com` (a trailing slash is ignored). */
-  baseUrl: string;
-  sessionToken?: string;
-  fetch?: typeof fetch;
-  /** Per request. @default 30000 */
-  timeoutMs?: number;
-}
+export { CoderApiError, type CoderClientOptions } from './transport.js';
 
-interface RequestOptions {
-  query?: Record<string, string | number | boolean | undefined>;
-  body?: unknown;
-  raw?: { data: Uint8Array; contentType: string };
-  /** Send the session token. @default true */
-  auth?: boolean;
-  /** Statuses that resolve to `undefined` instead of an error (e.g. 404 for lookups). */
-  tolerate?: number[];
-}
-
-interface RawResponse<T> {
-  status: number;
-  data: T | undefined;
-}
-
-/** A Coder error status as a typed error, so callers can branch on the status without parsing text. */
-export class CoderApiError extends ExternalError {
-  constructor(
-    operation: string,
-    message: string,
-    readonly status: number,
-    readonly response: CoderResponse | undefined,
-    options: { nextSteps?: string[]; resource?: string } = {},
-  ) {
-    super('coder', operation, message, options);
-  }
-}
-
-export class CoderClient {
-  readonly baseUrl: string;
-  private readonly fetchImpl: typeof fetch;
-  private readonly timeoutMs: number;
-  private sessionToken: string | undefined;
-
-  constructor(options: CoderClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.sessionToken = options.sessionToken;
-    this.fetchImpl = options.fetch ?? fetch;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
-  }
-
+export class CoderClient extends CoderTransport {
   /** A client for the same server with another session token. */
   withToken(sessionToken: string): CoderClient {
     return new CoderClient({ baseUrl: this.baseUrl, sessionToken, fetch: this.fetchImpl, timeoutMs: this.timeoutMs });
-  }
-
-  get authenticated(): boolean {
-    return this.sessionToken !== undefined;
   }
 
   // ---- health and setup state ------------------------------------------------------------------
@@ -98,7 +47,10 @@ export class CoderClient {
   /** `GET /healthz` (off-spec, plain text): true when the server answers 200. */
   async healthz(): Promise<boolean> {
     try {
-      const response = await this.send('GET', '/healthz', '/healthz', { auth: false, tolerate: [404, 500, 502, 503, 504] });
+      const response = await this.send('GET', '/healthz', '/healthz', {
+        auth: false,
+        tolerate: [404, 500, 502, 503, 504],
+      });
       return response.status === 200;
     } catch (error) {
       if (error instanceof CoderApiError && error.status === 0) return false; // not reachable (yet)
@@ -112,7 +64,10 @@ export class CoderClient {
 
   /** `GET /api/v2/users/first`: 200 = an owner exists, 404 = fresh deployment (coder-api.md §1). */
   async firstUserExists(): Promise<boolean> {
-    const response = await this.send('GET', '/api/v2/users/first', '/api/v2/users/first', { auth: false, tolerate: [404] });
+    const response = await this.send('GET', '/api/v2/users/first', '/api/v2/users/first', {
+      auth: false,
+      tolerate: [404],
+    });
     return response.status === 200;
   }
 
@@ -128,7 +83,10 @@ export class CoderClient {
 
   /** `POST /api/v2/users/login` by e-mail; returns the session token. */
   async login(email: string, password: string): Promise<string> {
-    const data = await this.json<{ session_token: string }>('POST', '/api/v2/users/login', '/api/v2/users/login', { auth: false, body: { email, password } });
+    const data = await this.json<{ session_token: string }>('POST', '/api/v2/users/login', '/api/v2/users/login', {
+      auth: false,
+      body: { email, password },
+    });
     return data.session_token;
   }
 
@@ -137,9 +95,14 @@ export class CoderClient {
    * `lifetimeMs` is converted to the nanoseconds the API takes.
    */
   async createToken(user: string, tokenName: string, lifetimeMs: number): Promise<string> {
-    const data = await this.json<{ key: string }>('POST', `/api/v2/users/${enc(user)}/keys/tokens`, '/api/v2/users/{user}/keys/tokens', {
-      body: { token_name: tokenName, lifetime: lifetimeMs * 1_000_000 },
-    });
+    const data = await this.json<{ key: string }>(
+      'POST',
+      `/api/v2/users/${enc(user)}/keys/tokens`,
+      '/api/v2/users/{user}/keys/tokens',
+      {
+        body: { token_name: tokenName, lifetime: lifetimeMs * 1_000_000 },
+      },
+    );
     return data.key;
   }
 
@@ -158,7 +121,9 @@ export class CoderClient {
     const all: CoderUser[] = [];
     const limit = 100;
     for (let offset = 0; ; offset += limit) {
-      const page = await this.json<{ users: CoderUser[]; count: number }>('GET', '/api/v2/users', '/api/v2/users', { query: { q, limit, offset } });
+      const page = await this.json<{ users: CoderUser[]; count: number }>('GET', '/api/v2/users', '/api/v2/users', {
+        query: { q, limit, offset },
+      });
       all.push(...page.users);
       if (page.users.length < limit || all.length >= page.count) return all;
     }
@@ -170,7 +135,9 @@ export class CoderClient {
 
   /** Replaces the user's site roles (`member` is implicit). */
   async updateSiteRoles(user: string, roles: string[]): Promise<CoderUser> {
-    return this.json<CoderUser>('PUT', `/api/v2/users/${enc(user)}/roles`, '/api/v2/users/{user}/roles', { body: { roles } });
+    return this.json<CoderUser>('PUT', `/api/v2/users/${enc(user)}/roles`, '/api/v2/users/{user}/roles', {
+      body: { roles },
+    });
   }
 
   /** Replaces the user's organization roles. */
@@ -183,22 +150,41 @@ export class CoderClient {
     );
   }
 
-  async organizationMember(organization: string, user: string): Promise<(OrganizationMember & { roles?: { name: string }[] }) | undefined> {
-    return this.maybe('GET', `/api/v2/organizations/${enc(organization)}/members/${enc(user)}`, '/api/v2/organizations/{organization}/members/{user}');
+  async organizationMember(
+    organization: string,
+    user: string,
+  ): Promise<(OrganizationMember & { roles?: { name: string }[] }) | undefined> {
+    return this.maybe(
+      'GET',
+      `/api/v2/organizations/${enc(organization)}/members/${enc(user)}`,
+      '/api/v2/organizations/{organization}/members/{user}',
+    );
   }
 
   async suspendUser(user: string): Promise<CoderUser> {
-    return this.json<CoderUser>('PUT', `/api/v2/users/${enc(user)}/status/suspend`, '/api/v2/users/{user}/status/suspend');
+    return this.json<CoderUser>(
+      'PUT',
+      `/api/v2/users/${enc(user)}/status/suspend`,
+      '/api/v2/users/{user}/status/suspend',
+    );
   }
 
   async activateUser(user: string): Promise<CoderUser> {
-    return this.json<CoderUser>('PUT', `/api/v2/users/${enc(user)}/status/activate`, '/api/v2/users/{user}/status/activate');
+    return this.json<CoderUser>(
+      'PUT',
+      `/api/v2/users/${enc(user)}/status/activate`,
+      '/api/v2/users/{user}/status/activate',
+    );
   }
 
   // ---- organizations -----------------------------------------------------------------------------
 
   async organization(organization = 'default'): Promise<Organization> {
-    return this.json<Organization>('GET', `/api/v2/organizations/${enc(organization)}`, '/api/v2/organizations/{organization}');
+    return this.json<Organization>(
+      'GET',
+      `/api/v2/organizations/${enc(organization)}`,
+      '/api/v2/organizations/{organization}',
+    );
   }
 
   // ---- licenses ------------------------------------------------------------------------------------
@@ -218,7 +204,10 @@ export class CoderClient {
   // ---- provisioners --------------------------------------------------------------------------------
 
   /** Returns the key secret, shown only this once. */
-  async createProvisionerKey(organization: string, request: { name: string; tags: Record<string, string> }): Promise<string> {
+  async createProvisionerKey(
+    organization: string,
+    request: { name: string; tags: Record<string, string> },
+  ): Promise<string> {
     const data = await this.json<{ key: string }>(
       'POST',
       `/api/v2/organizations/${enc(organization)}/provisionerkeys`,
@@ -229,7 +218,11 @@ export class CoderClient {
   }
 
   async listProvisionerKeys(organization: string): Promise<ProvisionerKey[]> {
-    return this.json<ProvisionerKey[]>('GET', `/api/v2/organizations/${enc(organization)}/provisionerkeys`, '/api/v2/organizations/{organization}/provisionerkeys');
+    return this.json<ProvisionerKey[]>(
+      'GET',
+      `/api/v2/organizations/${enc(organization)}/provisionerkeys`,
+      '/api/v2/organizations/{organization}/provisionerkeys',
+    );
   }
 
   async deleteProvisionerKey(organization: string, name: string): Promise<void> {
@@ -241,7 +234,10 @@ export class CoderClient {
     );
   }
 
-  async listProvisionerDaemons(organization: string, options: { status?: 'offline' | 'idle' | 'busy'; limit?: number } = {}): Promise<ProvisionerDaemon[]> {
+  async listProvisionerDaemons(
+    organization: string,
+    options: { status?: 'offline' | 'idle' | 'busy'; limit?: number } = {},
+  ): Promise<ProvisionerDaemon[]> {
     return this.json<ProvisionerDaemon[]>(
       'GET',
       `/api/v2/organizations/${enc(organization)}/provisionerdaemons`,
@@ -256,7 +252,10 @@ export class CoderClient {
    * (`input.template_version_id`) and name (`metadata.template_version_name`), and `metadata.template_id`
    * only once the version belongs to a template — the one way to find a version created without a template.
    */
-  async listProvisionerJobs(organization: string, options: { initiator?: string; limit?: number } = {}): Promise<ProvisionerJobSummary[]> {
+  async listProvisionerJobs(
+    organization: string,
+    options: { initiator?: string; limit?: number } = {},
+  ): Promise<ProvisionerJobSummary[]> {
     return this.json<ProvisionerJobSummary[]>(
       'GET',
       `/api/v2/organizations/${enc(organization)}/provisionerjobs`,
@@ -268,9 +267,15 @@ export class CoderClient {
   // ---- files and template versions -----------------------------------------------------------------
 
   /** Uploads a tar archive; returns the file id (`hash` in the response). 201 new, 200 already uploaded. */
-  async uploadFile(archive: Uint8Array, contentType: 'application/x-tar' | 'application/zip' = 'application/x-tar'): Promise<{ fileId: string; created: boolean }> {
-    const response = await this.send<{ hash: string }>('POST', '/api/v2/files', '/api/v2/files', { raw: { data: archive, contentType } });
-    if (!response.data?.hash) throw new CoderApiError('POST /api/v2/files', 'the response carried no file id', response.status, undefined);
+  async uploadFile(
+    archive: Uint8Array,
+    contentType: 'application/x-tar' | 'application/zip' = 'application/x-tar',
+  ): Promise<{ fileId: string; created: boolean }> {
+    const response = await this.send<{ hash: string }>('POST', '/api/v2/files', '/api/v2/files', {
+      raw: { data: archive, contentType },
+    });
+    if (!response.data?.hash)
+      throw new CoderApiError('POST /api/v2/files', 'the response carried no file id', response.status, undefined);
     return { fileId: response.data.hash, created: response.status === 201 };
   }
 
@@ -284,7 +289,11 @@ export class CoderClient {
   }
 
   async getTemplateVersion(id: string): Promise<TemplateVersion> {
-    return this.json<TemplateVersion>('GET', `/api/v2/templateversions/${enc(id)}`, '/api/v2/templateversions/{templateversion}');
+    return this.json<TemplateVersion>(
+      'GET',
+      `/api/v2/templateversions/${enc(id)}`,
+      '/api/v2/templateversions/{templateversion}',
+    );
   }
 
   /** A template's version by name, or undefined (404). The spec types the answer as an array; the handler returns one. */
@@ -298,56 +307,100 @@ export class CoderClient {
   }
 
   async templateVersionLogs(id: string, after?: number): Promise<ProvisionerJobLog[]> {
-    return this.json<ProvisionerJobLog[]>('GET', `/api/v2/templateversions/${enc(id)}/logs`, '/api/v2/templateversions/{templateversion}/logs', {
-      query: { after },
-    });
+    return this.json<ProvisionerJobLog[]>(
+      'GET',
+      `/api/v2/templateversions/${enc(id)}/logs`,
+      '/api/v2/templateversions/{templateversion}/logs',
+      {
+        query: { after },
+      },
+    );
   }
 
   async cancelTemplateVersion(id: string): Promise<void> {
-    await this.send('PATCH', `/api/v2/templateversions/${enc(id)}/cancel`, '/api/v2/templateversions/{templateversion}/cancel', { tolerate: [400] });
+    await this.send(
+      'PATCH',
+      `/api/v2/templateversions/${enc(id)}/cancel`,
+      '/api/v2/templateversions/{templateversion}/cancel',
+      { tolerate: [400] },
+    );
   }
 
   // ---- templates -----------------------------------------------------------------------------------
 
   async templateByName(organization: string, name: string): Promise<Template | undefined> {
-    return this.maybe<Template>('GET', `/api/v2/organizations/${enc(organization)}/templates/${enc(name)}`, '/api/v2/organizations/{organization}/templates/{templatename}');
+    return this.maybe<Template>(
+      'GET',
+      `/api/v2/organizations/${enc(organization)}/templates/${enc(name)}`,
+      '/api/v2/organizations/{organization}/templates/{templatename}',
+    );
   }
 
   async createTemplate(organization: string, request: CreateTemplateRequest): Promise<Template> {
-    return this.json<Template>('POST', `/api/v2/organizations/${enc(organization)}/templates`, '/api/v2/organizations/{organization}/templates', { body: request });
+    return this.json<Template>(
+      'POST',
+      `/api/v2/organizations/${enc(organization)}/templates`,
+      '/api/v2/organizations/{organization}/templates',
+      { body: request },
+    );
   }
 
   /** `PATCH /api/v2/templates/{template}/versions`: make a built version the active one. */
   async promoteVersion(templateId: string, versionId: string): Promise<void> {
-    await this.json<CoderResponse>('PATCH', `/api/v2/templates/${enc(templateId)}/versions`, '/api/v2/templates/{template}/versions', { body: { id: versionId } });
+    await this.json<CoderResponse>(
+      'PATCH',
+      `/api/v2/templates/${enc(templateId)}/versions`,
+      '/api/v2/templates/{template}/versions',
+      { body: { id: versionId } },
+    );
   }
 
   async updateTemplateSettings(templateId: string, settings: Partial<TemplateSettings>): Promise<Template> {
-    return this.json<Template>('PATCH', `/api/v2/templates/${enc(templateId)}`, '/api/v2/templates/{template}', { body: settings });
+    return this.json<Template>('PATCH', `/api/v2/templates/${enc(templateId)}`, '/api/v2/templates/{template}', {
+      body: settings,
+    });
   }
 
   /** `GET /api/v2/templates/{template}/acl`: groups and users with a role on the template. */
-  async templateACL(templateId: string): Promise<{ group: { id: string; name: string; role: TemplateRole }[]; users: { id: string; username: string; role: TemplateRole }[] }> {
-    const data = await this.json<{ group?: { id: string; name: string; role: TemplateRole }[] | null; users?: { id: string; username: string; role: TemplateRole }[] | null }>(
-      'GET',
-      `/api/v2/templates/${enc(templateId)}/acl`,
-      '/api/v2/templates/{template}/acl',
-    );
+  async templateACL(
+    templateId: string,
+  ): Promise<{
+    group: { id: string; name: string; role: TemplateRole }[];
+    users: { id: string; username: string; role: TemplateRole }[];
+  }> {
+    const data = await this.json<{
+      group?: { id: string; name: string; role: TemplateRole }[] | null;
+      users?: { id: string; username: string; role: TemplateRole }[] | null;
+    }>('GET', `/api/v2/templates/${enc(templateId)}/acl`, '/api/v2/templates/{template}/acl');
     return { group: data.group ?? [], users: data.users ?? [] };
   }
 
   async updateTemplateACL(templateId: string, acl: UpdateTemplateACL): Promise<void> {
-    await this.json<CoderResponse>('PATCH', `/api/v2/templates/${enc(templateId)}/acl`, '/api/v2/templates/{template}/acl', { body: acl });
+    await this.json<CoderResponse>(
+      'PATCH',
+      `/api/v2/templates/${enc(templateId)}/acl`,
+      '/api/v2/templates/{template}/acl',
+      { body: acl },
+    );
   }
 
   // ---- groups --------------------------------------------------------------------------------------
 
   async listGroups(organization: string): Promise<Group[]> {
-    return this.json<Group[]>('GET', `/api/v2/organizations/${enc(organization)}/groups`, '/api/v2/organizations/{organization}/groups');
+    return this.json<Group[]>(
+      'GET',
+      `/api/v2/organizations/${enc(organization)}/groups`,
+      '/api/v2/organizations/{organization}/groups',
+    );
   }
 
   async createGroup(organization: string, request: CreateGroupRequest): Promise<Group> {
-    return this.json<Group>('POST', `/api/v2/organizations/${enc(organization)}/groups`, '/api/v2/organizations/{organization}/groups', { body: request });
+    return this.json<Group>(
+      'POST',
+      `/api/v2/organizations/${enc(organization)}/groups`,
+      '/api/v2/organizations/{organization}/groups',
+      { body: request },
+    );
   }
 
   /** `PATCH /api/v2/groups/{group}` with the group UUID. */
@@ -360,9 +413,14 @@ export class CoderClient {
     const all: ReducedUser[] = [];
     const limit = 100;
     for (let offset = 0; ; offset += limit) {
-      const page = await this.json<{ users: ReducedUser[]; count: number }>('GET', `/api/v2/groups/${enc(groupId)}/members`, '/api/v2/groups/{group}/members', {
-        query: { limit, offset },
-      });
+      const page = await this.json<{ users: ReducedUser[]; count: number }>(
+        'GET',
+        `/api/v2/groups/${enc(groupId)}/members`,
+        '/api/v2/groups/{group}/members',
+        {
+          query: { limit, offset },
+        },
+      );
       all.push(...page.users);
       if (page.users.length < limit || all.length >= page.count) return all;
     }
@@ -371,94 +429,13 @@ export class CoderClient {
   // ---- workspaces ----------------------------------------------------------------------------------
 
   /** `GET /api/v2/workspaces?q=…` (e.g. `status:running`); returns the page and the total count. */
-  async listWorkspaces(options: { q?: string; limit?: number; offset?: number } = {}): Promise<{ workspaces: WorkspaceSummary[]; count: number }> {
-    return this.json('GET', '/api/v2/workspaces', '/api/v2/workspaces', { query: { q: options.q, limit: options.limit, offset: options.offset } });
-  }
-
-  // ---- transport -----------------------------------------------------------------------------------
-
-  private async json<T>(method: string, path: string, template: string, options: RequestOptions = {}): Promise<T> {
-    const response = await this.send<T>(method, path, template, options);
-    return response.data as T;
-  }
-
-  private async maybe<T>(method: string, path: string, template: string, options: RequestOptions = {}): Promise<T | undefined> {
-    const response = await this.send<T>(method, path, template, { ...options, tolerate: [...(options.tolerate ?? []), 404] });
-    return response.status === 404 ? undefined : response.data;
-  }
-
-  private async send<T>(method: string, path: string, template: string, options: RequestOptions = {}): Promise<RawResponse<T>> {
-    const operation = `${method} ${template}`;
-    const url = new URL(this.baseUrl + path);
-    for (const [key, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
-    }
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (options.auth !== false) {
-      if (this.sessionToken === undefined) throw new CoderApiError(operation, 'no session token: this call needs an authenticated client', 401, undefined, { nextSteps: SESSION_NEXT_STEPS });
-      headers['Coder-Session-Token'] = this.sessionToken;
-    }
-    let body: RequestInit['body'];
-    if (options.raw) {
-      headers['Content-Type'] = options.raw.contentType;
-      body = new Uint8Array(options.raw.data);
-    } else if (options.body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      body = JSON.stringify(options.body);
-    }
-
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, { method, headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(this.timeoutMs) });
-    } catch (error) {
-      const reason = error instanceof Error ? (error.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : error.message) : String(error);
-      throw new CoderApiError(operation, `${this.baseUrl} could not be reached: ${reason}`, 0, undefined, {
-        nextSteps: ['Check that the access URL resolves and Coder is running (`GET /healthz`), then re-run.'],
-      });
-    }
-
-    const text = await response.text();
-    const parsed = parseJson(text);
-    if (response.ok || options.tolerate?.includes(response.status)) {
-      return { status: response.status, data: (response.ok ? parsed : undefined) as T | undefined };
-    }
-    const coderResponse = isCoderResponse(parsed) ? parsed : undefined;
-    throw errorFor(operation, response.status, coderResponse, text);
-  }
-}
-
-const SESSION_NEXT_STEPS = [
-  'The Coder session token is expired or invalid: re-run `coder-platform day1 --only first-admin` to log in again and store a fresh token in Secrets Manager.',
-];
-
-function errorFor(operation: string, status: number, response: CoderResponse | undefined, text: string): CoderApiError {
-  const detail = response ? [response.message, response.detail].filter(Boolean).join(': ') : text.slice(0, 200) || `HTTP ${status}`;
-  const validations = response?.validations?.length ? ` (${response.validations.map((v) => `${v.field}: ${v.detail}`).join('; ')})` : '';
-  if (status === 401) {
-    return new CoderApiError(operation, `session token expired or invalid (HTTP 401: ${detail})`, status, response, { nextSteps: SESSION_NEXT_STEPS });
-  }
-  if (status === 403) {
-    return new CoderApiError(operation, `forbidden (HTTP 403: ${detail})`, status, response, {
-      nextSteps: ['The token must belong to an owner, and premium features need a license with the matching entitlement (see `GET /api/v2/entitlements`).'],
+  async listWorkspaces(
+    options: { q?: string; limit?: number; offset?: number } = {},
+  ): Promise<{ workspaces: WorkspaceSummary[]; count: number }> {
+    return this.json('GET', '/api/v2/workspaces', '/api/v2/workspaces', {
+      query: { q: options.q, limit: options.limit, offset: options.offset },
     });
   }
-  if (status === 429) {
-    return new CoderApiError(operation, `rate limited (HTTP 429: ${detail})`, status, response, { nextSteps: ['Wait a minute and re-run; completed steps are kept.'] });
-  }
-  return new CoderApiError(operation, `HTTP ${status}: ${detail}${validations}`, status, response);
-}
-
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-function isCoderResponse(value: unknown): value is CoderResponse {
-  return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
 }
 
 function enc(segment: string): string {

@@ -28,14 +28,16 @@ export default class Day1 extends BaseCommand<typeof Day1> {
     const usersFlag = this.flags['users-file'];
     const { config, path: configPath } = await loadConfigFromGlobals(this.globals, usersFlag ? { users: { file: path.resolve(usersFlag) } } : {});
     const usersFile = config.users.file === null ? undefined : path.resolve(path.dirname(configPath), config.users.file);
-    const { stateDirFor } = await import('../state/state-dir.js');
-    const { createDay1Services } = await import('../phases/day1/services.js');
-    const { day1Phase } = await import('../phases/day1/index.js');
+    const { openStateDir } = await import('../engine/state-dir.js');
+    const { createDay1Services } = await import('../phases/day1/service.js');
+    const { day1Phase } = await import('../phases/day1/service.js');
     const { createHost } = await import('../ui/host.js');
     const { executePhase } = await import('../engine/execute.js');
-    const stateDir = stateDirFor(this.globals.stateDir, config.deployment.name);
+    const stateDir = await openStateDir({ override: this.globals.stateDir, configPath, config, write: !this.flags['dry-run'] });
     const services = await createDay1Services({ config, stateDir, awsProfile: this.globals.awsProfile, usersFile, prune: this.flags.prune });
     const host = createHost(this.globals);
-    return executePhase(day1Phase(config), services, { deployment: config.deployment.name, command: commandWithFlags('coder-platform day1', { 'users-file': usersFlag, prune: this.flags.prune }), globals: this.globals, flags: phaseFlagValues(this.flags), host });
+    const flags = phaseFlagValues(this.flags);
+    const probe = await (await import('../services/dry-run.js')).dryRunProbe(flags.dryRun, { region: config.aws.region, profile: this.globals.awsProfile });
+    return executePhase(day1Phase(config), services, { deployment: config.deployment.name, command: commandWithFlags('coder-platform day1', { 'users-file': usersFlag, prune: this.flags.prune }), globals: this.globals, flags, host, probe });
   }
 }

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { UserError } from '../errors.js';
-import type { ExecCredential } from '../k8s/eks-token.js';
+import type { ExecCredential } from '../services/eks-token.js';
 
 /** The ExecCredential kubectl and helm read (also printed as the only stdout line without --json). */
 export type EksTokenResult = ExecCredential;
@@ -21,10 +21,8 @@ export default class EksToken extends BaseCommand<typeof EksToken> {
   public async run(): Promise<EksTokenResult> {
     const region = this.globals.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
     if (!region) throw new UserError('No region: pass --region.', { nextSteps: ['Re-run with --region, e.g. --region us-east-1.'] });
-    const { defaultCredentials, eksExecCredential } = await import('../k8s/eks-token.js');
-    const { awsCall } = await import('../aws/clients.js');
-    const credentials = await defaultCredentials(this.globals.awsProfile ?? process.env.AWS_PROFILE);
-    const credential = await awsCall('sts:GetCallerIdentity (presign)', () => eksExecCredential({ clusterName: this.flags['cluster-name'], region, credentials }), this.flags['cluster-name']);
+    const { eksToken } = await import('../services/eks-token.js');
+    const credential = await eksToken({ clusterName: this.flags['cluster-name'], region, profile: this.globals.awsProfile ?? process.env.AWS_PROFILE });
     if (!this.jsonEnabled()) process.stdout.write(`${JSON.stringify(credential)}\n`);
     return credential;
   }

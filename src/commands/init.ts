@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { UserError } from '../errors.js';
-import type { InitResult } from '../init/wizard.js';
-import { QUESTIONS, type AnswerId } from '../init/questions.js';
+import type { InitResult } from '../services/init/wizard.js';
+import { QUESTIONS, type AnswerId } from '../services/init/questions.js';
 
 export type { InitResult };
 
@@ -40,8 +40,8 @@ export default class Init extends BaseCommand<typeof Init> {
   };
 
   public async run(): Promise<InitResult> {
-    const { runInit } = await import('../init/wizard.js');
-    const { readAnswersFile } = await import('../init/answers-file.js');
+    const { runInit } = await import('../services/init/wizard.js');
+    const { readAnswersFile } = await import('../services/init/answers-file.js');
     const flags = this.flags as Record<string, unknown>;
     const fromFile = flags.answers === undefined ? {} : await readAnswersFile(String(flags.answers));
     const given: Partial<Record<AnswerId, unknown>> = { ...fromFile };

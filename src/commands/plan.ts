@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
-import type { PlanResult } from '../plan/plan.js';
+import type { PlanResult } from '../phases/plan/service.js';
 
 /** Stacks with resource counts, the monthly cost estimate, the diagram file and (with --diff) the diff. */
 export type PlanCommandResult = PlanResult;
@@ -17,16 +17,17 @@ export default class Plan extends BaseCommand<typeof Plan> {
 
   public async run(): Promise<PlanCommandResult> {
     const { loadConfigFromGlobals } = await import('../config/from-globals.js');
-    const { config } = await loadConfigFromGlobals(this.globals);
-    const { stateDirFor } = await import('../state/state-dir.js');
+    const { config, path: configPath } = await loadConfigFromGlobals(this.globals);
+    const { openStateDir } = await import('../engine/state-dir.js');
+    const stateDir = await openStateDir({ override: this.globals.stateDir, configPath, config, write: true });
     const { createHost } = await import('../ui/host.js');
-    const { plan } = await import('../plan/plan.js');
+    const { plan } = await import('../phases/plan/service.js');
     const host = createHost(this.globals);
     let result: PlanResult;
     try {
       result = await plan({
         config,
-        stateDir: stateDirFor(this.globals.stateDir, config.deployment.name),
+        stateDir,
         host,
         pricing: this.flags.pricing === 'live' ? 'live' : 'table',
         diff: this.flags.diff,
@@ -36,8 +37,10 @@ export default class Plan extends BaseCommand<typeof Plan> {
       await host.close();
     }
     if (!this.jsonEnabled()) {
-      const { renderPlan } = await import('../ui/plan-view.js');
-      process.stdout.write(renderPlan(result));
+      const [{ renderPlan }, { isPlainTerminal }, { terminalWidth }] = await Promise.all([import('../ui/plan-view.js'), import('../ui/renderers/listr.js'), import('../ui/renderers/plan-tree.js')]);
+      // A person's terminal gets the tables fitted to its width; CI and pipes keep the natural widths.
+      const width = process.stdout.isTTY === true && !isPlainTerminal() ? terminalWidth(process.stdout.columns) : undefined;
+      process.stdout.write(renderPlan(result, { width }));
     }
     return result;
   }

@@ -1,7 +1,7 @@
 import { BaseCommand } from '../base-command.js';
-import type { StatusResult } from '../state/status.js';
+import type { StatusResult } from '../services/status.js';
 
-export type { StatusResult } from '../state/status.js';
+export type { StatusResult } from '../services/status.js';
 
 export default class Status extends BaseCommand<typeof Status> {
   static override summary = "show the deployment's phases, steps, deployed versions and the next command";
@@ -10,17 +10,7 @@ export default class Status extends BaseCommand<typeof Status> {
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --config prod.yaml --json'];
 
   public async run(): Promise<StatusResult> {
-    const globals = this.globals;
-    const { loadConfigFromGlobals } = await import('../config/from-globals.js');
-    const { config } = await loadConfigFromGlobals(globals);
-    const { stateDirFor } = await import('../state/state-dir.js');
-    const { readStatus } = await import('../state/status.js');
-    const deployment = config.deployment.name;
-    const result = await readStatus({ deployment, stateDir: stateDirFor(globals.stateDir, deployment), globals });
-    if (!globals.json) {
-      const { renderStatus } = await import('../ui/status-view.js');
-      process.stdout.write(renderStatus(result));
-    }
-    return result;
+    const { statusAction } = await import('../cli/everyday.js');
+    return statusAction(this.globals);
   }
 }

@@ -3,7 +3,7 @@
  * variables by oclif, flag first) become the top layer over the file and the profile.
  * Precedence: flag > environment > file > profile default.
  */
-import type { GlobalOptions } from '../base-command.js';
+import type { GlobalOptions } from '../globals.js';
 import { deepMerge, loadConfig, type LoadedConfig } from './load.js';
 import type { ConfigLayer } from './profiles.js';
 

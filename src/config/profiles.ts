@@ -34,7 +34,7 @@ const MVP_500: ConfigLayer = {
   },
   cluster: {
     kubernetesVersion: '1.34',
-    endpointAccess: { mode: 'public-and-private', publicCidrs: ['0.0.0.0/0'] },
+    endpointAccess: { mode: 'private', publicCidrs: [] }, // private only until the operator names CIDRs
     authMethod: 'coder-platform',
     nodeGroups: {
       'coder-system': {
@@ -96,6 +96,7 @@ const MVP_500: ConfigLayer = {
     // [M] gives only the ranges (provisioner 1–2, workspace 2–20); the morning floor is half the workspace maximum
     nodeGroups: { 'coder-prov': { peak: 2, offHours: 1 }, 'coder-ws': { peak: 10, offHours: 2 } },
   },
+  audit: { cloudTrail: 'create' }, // the design documents' audit row: CloudTrail (+ VPC flow logs, network)
   backup: { rtoMinutes: 120, rpoMinutes: 15, restoreTestCadence: 'monthly' },
   users: { file: null },
 };
@@ -120,7 +121,7 @@ const SCALE_3000: ConfigLayer = {
   },
   cluster: {
     kubernetesVersion: '1.34',
-    endpointAccess: { mode: 'public-and-private', publicCidrs: ['0.0.0.0/0'] },
+    endpointAccess: { mode: 'private', publicCidrs: [] }, // private only until the operator names CIDRs
     authMethod: 'coder-platform',
     nodeGroups: {
       'coder-control': {
@@ -194,6 +195,7 @@ const SCALE_3000: ConfigLayer = {
     // [pub-S]: provisioner 0 → 5 → 0, workspace 10 → 50 → 10; control never scheduled
     nodeGroups: { 'coder-prov': { peak: 5, offHours: 0 }, 'coder-ws': { peak: 50, offHours: 10 } },
   },
+  audit: { cloudTrail: 'create' }, // the design documents' audit row: CloudTrail (+ VPC flow logs, network)
   backup: { rtoMinutes: 120, rpoMinutes: 15, restoreTestCadence: 'monthly' },
   users: { file: null },
 };

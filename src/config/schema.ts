@@ -124,9 +124,15 @@ export const configSchema = z.strictObject({
   }),
   cluster: z.strictObject({
     kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { message: 'must be a Kubernetes minor version such as 1.34' }),
+    /**
+     * The Kubernetes API endpoint. Private access is always on (nodes and in-VPC tools use it). `private`: no
+     * public endpoint; day1 (helm, kubectl) then runs from a machine that reaches the VPC. `public-and-private`:
+     * the public endpoint too, reachable only from `publicCidrs` (required; 0.0.0.0/0 is allowed as an explicit
+     * choice, and preflight and plan warn about it).
+     */
     endpointAccess: z.strictObject({
-      mode: z.enum(['public', 'private', 'public-and-private']),
-      publicCidrs: z.array(cidr).default(['0.0.0.0/0']),
+      mode: z.enum(['private', 'public-and-private'], { message: 'must be private or public-and-private (private access is always on)' }),
+      publicCidrs: z.array(cidr).max(40).default([]),
     }),
     /** How kubeconfig gets EKS tokens: this CLI's own token command, or `aws eks get-token` (needs AWS CLI v2). */
     authMethod: z.enum(['coder-platform', 'aws-cli']),
@@ -214,7 +220,7 @@ export const configSchema = z.strictObject({
     scaleUp: hhmm,
     scaleDown: hhmm,
     weekdays: z.array(z.enum(WEEKDAYS)).min(1),
-    /** Node-group name → node counts: `peak` (min and desired at scale-up), `offHours` (min at scale-down). */
+    /** Node-group name → node counts: `peak` (min at scale-up; desired becomes max(current, peak)), `offHours` (min at scale-down). */
     nodeGroups: z.record(z.string(), z.strictObject({ peak: z.int().min(0), offHours: z.int().min(0) })),
     /**
      * Written by `day2 scale-schedule suspend` (with enabled: false), removed by `resume`: when the schedules
@@ -223,6 +229,14 @@ export const configSchema = z.strictObject({
      */
     suspension: z.strictObject({ since: z.iso.datetime(), until: z.iso.datetime().nullable() }).optional(),
   }),
+  /**
+   * Account activity logging. `create`: a multi-Region CloudTrail trail of management events, KMS-encrypted,
+   * with log file validation. `existing`: an organization or multi-Region trail already covers the account
+   * (preflight looks for one), so none is created.
+   */
+  audit: z
+    .strictObject({ cloudTrail: z.enum(['create', 'existing']).default('create') })
+    .prefault({}),
   backup: z.strictObject({
     rtoMinutes: z.int().min(1).max(10080),
     rpoMinutes: z.int().min(1).max(10080),

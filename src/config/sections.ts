@@ -11,6 +11,7 @@ export const SECTION_DOCS: Readonly<Record<string, string>> = {
   coder: 'Coder itself: version, replicas, first admin, OIDC sign-in (the client secret is a reference, never the secret), license reference and external provisioners.',
   workspaces: 'Workspace sizes and their share of the concurrent count, the request-to-limit ratio (over-commit), and the templates to publish.',
   schedule: 'Business-hours scaling: time zone, scale-up and scale-down times, weekdays, and node counts at peak and off hours per node group.',
+  audit: 'Account activity logging: create a multi-Region CloudTrail trail (management events, KMS-encrypted, log file validation), or rely on an existing organization or multi-Region trail.',
   backup: 'Recovery objectives (RTO, RPO in minutes) and how often a restore test runs.',
   users: 'A declarative users, groups and roles file applied on Day 1 (path relative to this file).',
 };

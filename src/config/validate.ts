@@ -36,6 +36,7 @@ const RULES: Rule[] = [
   rule(['network.subnets', 'network.vpcCidr'], validateSubnets),
   rule(['network.subnets', 'network.azCount', 'cluster.nodeGroups'], validateSubnetCapacity),
   rule(['cluster.nodeGroups', 'cluster.confirmedInstanceTypes'], validateNodeGroups),
+  rule(['cluster.endpointAccess'], validateEndpointAccess),
   rule(['cluster.nodeGroups', 'network.subnets'], validateNodeGroupTiers),
   rule(['database', 'aws.region'], validateDatabase),
   rule(['dns.domain', 'dns.subdomain'], validateDnsNames),
@@ -167,6 +168,24 @@ function validateSubnetCapacity(config: Pick<CoderPlatformConfig, 'network' | 'c
   return issues;
 }
 
+/** A public endpoint needs the CIDRs that may reach it; a private one takes none (they would be silently ignored). */
+function validateEndpointAccess(config: Pick<CoderPlatformConfig, 'cluster'>): Issue[] {
+  const { mode, publicCidrs } = config.cluster.endpointAccess;
+  const path = 'cluster.endpointAccess.publicCidrs';
+  if (mode === 'public-and-private' && publicCidrs.length === 0) {
+    return [{ path, message: 'a public endpoint needs the CIDRs that may reach it (there is no world-open default)', example: 'publicCidrs: [203.0.113.0/24]  (or mode: private)' }];
+  }
+  if (mode === 'private' && publicCidrs.length > 0) {
+    return [{ path, message: `mode private has no public endpoint, so ${publicCidrs.join(', ')} would be ignored`, example: 'mode: public-and-private' }];
+  }
+  const issues: Issue[] = [];
+  publicCidrs.forEach((text, index) => {
+    const parsed = parseCidr(text);
+    if (!parsed.ok) issues.push({ path: `${path}[${index}]`, message: parsed.reason, example: '203.0.113.0/24' });
+  });
+  return issues;
+}
+
 function validateNodeGroups(config: Pick<CoderPlatformConfig, 'cluster'>): Issue[] {
   const issues: Issue[] = [];
   const confirmed = new Set(config.cluster.confirmedInstanceTypes);
@@ -271,7 +290,8 @@ function validateWorkspaces(config: Pick<CoderPlatformConfig, 'workspaces' | 'cl
   if (Math.abs(total - 100) > 0.001) issues.push({ path: 'workspaces.sizes', message: `the shares add up to ${total}%, not 100%`, example: 'sizes: { s: {share: 25}, m: {share: 60}, l: {share: 15} }' });
   for (const [name, size] of Object.entries(ws.sizes)) {
     const path = `workspaces.sizes.${name}`;
-    if (!ws.templates.includes(size.template)) issues.push({ path: `${path}.template`, message: `template ${size.template} is not in workspaces.templates (${ws.templates.join(', ')})`, example: `templates: [${[...ws.templates, size.template].join(', ')}]` });
+    // a size the mix gives 0 % needs no template (a custom shape may leave out the GPU template)
+    if (size.share > 0 && !ws.templates.includes(size.template)) issues.push({ path: `${path}.template`, message: `template ${size.template} is not in workspaces.templates (${ws.templates.join(', ')})`, example: `templates: [${[...ws.templates, size.template].join(', ')}]` });
     const ec2 = size.template !== 'pod-swdev';
     if (ec2 && size.instanceType === undefined) issues.push({ path: `${path}.instanceType`, message: `${size.template} builds EC2 workspaces: name the instance type`, example: 'instanceType: m5.2xlarge' });
     if (size.instanceType !== undefined) {
@@ -320,6 +340,9 @@ function validateScheduleGroups(config: Pick<CoderPlatformConfig, 'schedule' | '
 
 export function isIanaTimeZone(zone: string): boolean {
   if (!zone.includes('/') && zone !== 'UTC') return false;
+  // The canonical list answers the common case without building a formatter (which loads ICU's zone data and
+  // costs a noticeable part of `config validate`'s start-up); aliases such as Asia/Calcutta go on to the formatter.
+  if (Intl.supportedValuesOf('timeZone').includes(zone)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;

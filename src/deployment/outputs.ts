@@ -70,6 +70,8 @@ export const OUTPUT_KEYS = {
     schedulerRoleArn: 'SchedulerRoleArn',
     /** `configGroupName:up=scheduleName;down=scheduleName,…` */
     scheduleNames: 'ScheduleNames',
+    /** The state machine the schedules start (min := target, desired := max(current, target)). */
+    stateMachineArn: 'ScalingStateMachineArn',
   },
 } as const;
 

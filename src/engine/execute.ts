@@ -9,10 +9,11 @@
  * atomic, and the step left `running` is re-probed and re-run on resume.
  */
 import { writeSync } from 'node:fs';
-import type { GlobalOptions } from '../base-command.js';
+import type { GlobalOptions } from '../globals.js';
 import { CancelledError, CheckFailedError } from '../errors.js';
-import { shellQuote as quote, type PhaseFlagValues } from '../phase-flags.js';
-import { stateDirFor } from '../state/state-dir.js';
+import type { PhaseFlagValues } from '../phase-flags.js';
+import { resumeCommandFor, shellQuote as quote } from './resume-command.js';
+import { stateDirFor } from './state-dir.js';
 import type { EventHost } from './host.js';
 import { releaseOwnLockSync } from './lock.js';
 import { runPhase } from './run-phase.js';
@@ -29,17 +30,12 @@ export interface ExecutePhaseOptions {
   host: EventHost & { close(): Promise<void> };
   /** Max steps at once. @default 4 */
   concurrency?: number;
+  /** With --dry-run: run the read-only isDone probes too (only when credentials are at hand). */
+  probe?: boolean;
 }
 
 
-/** The exact command that resumes the phase: the command plus the globals that select the deployment. */
-export function resumeCommandFor(command: string, globals: Pick<GlobalOptions, 'configPath' | 'stateDir' | 'awsProfile' | 'region'>): string {
-  const parts = [command, '--config', quote(globals.configPath)];
-  if (globals.stateDir !== undefined) parts.push('--state-dir', quote(globals.stateDir));
-  if (globals.awsProfile !== undefined) parts.push('--aws-profile', quote(globals.awsProfile));
-  if (globals.region !== undefined) parts.push('--region', quote(globals.region));
-  return parts.join(' ');
-}
+export { resumeCommandFor };
 
 function commandLine(resume: string, flags: PhaseFlagValues): string {
   const parts = [resume];
@@ -87,6 +83,7 @@ export async function executePhase<S>(phase: Phase<S>, services: S, options: Exe
       ...(flags.only === undefined ? {} : { only: flags.only }),
       breakLock: flags.breakLock,
       dryRun: flags.dryRun,
+      probe: flags.dryRun && options.probe === true,
       signal: controller.signal,
     });
   } finally {

@@ -66,6 +66,11 @@ export interface EngineStepInfo {
   plan: 'run' | 'skip' | 'wait';
   /** Why (e.g. `done in the journal`, `disabled`, `not selected by --only`, `after network`). */
   reason: string;
+  /**
+   * Dry runs with credentials only: what the step's isDone probe found — `done` (the step would be
+   * skipped), `not-done` (it would run) or `error` (the probe failed; `reason` says why).
+   */
+  probed?: 'done' | 'not-done' | 'error';
 }
 
 export interface EventHost {

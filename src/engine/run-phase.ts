@@ -95,16 +95,28 @@ function willRun(d: Disposition): boolean {
   return d.kind === 'probe' || d.kind === 'force' || d.kind === 'verify';
 }
 
-function stepInfos<S>(phase: Phase<S>, disp: Map<string, Disposition>): EngineStepInfo[] {
+/** What a dry run's probe found for a step. */
+type Probed = { kind: 'done'; outputs: StepOutputs } | { kind: 'not-done' } | { kind: 'error'; error: string };
+
+function stepInfos<S>(phase: Phase<S>, disp: Map<string, Disposition>, probed: Map<string, Probed> = new Map()): EngineStepInfo[] {
+  const probedDone = (id: string): boolean => probed.get(id)?.kind === 'done';
   return phase.steps.map((step) => {
     const d = disp.get(step.id) as Disposition;
     const deps = step.dependsOn ?? [];
     const base = { id: step.id, title: step.title, dependsOn: deps, ...(step.expectedSeconds === undefined ? {} : { expectedSeconds: step.expectedSeconds }) };
+    const p = probed.get(step.id);
+    if (p?.kind === 'done') return { ...base, plan: 'skip' as const, reason: 'already done (probed)', probed: 'done' as const };
+    if (p !== undefined) {
+      const how = p.kind === 'error' ? `could not probe (${p.error}); would run` : 'probed: not done; would run';
+      const waitingOn = deps.filter((dep) => willRun(disp.get(dep) as Disposition) && !probedDone(dep));
+      const plan = waitingOn.length > 0 ? ('wait' as const) : ('run' as const);
+      return { ...base, plan, reason: waitingOn.length > 0 ? `after ${waitingOn.join(', ')}; ${how}` : how, probed: p.kind };
+    }
     if (!willRun(d)) {
       const reason = d.kind === 'done' ? 'done in the journal' : d.kind === 'skip' ? 'disabled' : 'not selected';
       return { ...base, plan: 'skip' as const, reason };
     }
-    const waitingOn = deps.filter((dep) => willRun(disp.get(dep) as Disposition));
+    const waitingOn = deps.filter((dep) => willRun(disp.get(dep) as Disposition) && !probedDone(dep));
     const how = d.kind === 'probe' ? 'unless isDone finds it done' : d.kind === 'verify' ? 'done in the journal; re-verified with isDone' : 'forced by --from/--only';
     if (waitingOn.length > 0) return { ...base, plan: 'wait' as const, reason: `after ${waitingOn.join(', ')}; ${how}` };
     return { ...base, plan: 'run' as const, reason: how };
@@ -151,7 +163,7 @@ export async function runPhase<S>(phase: Phase<S>, services: S, options: RunPhas
   validatePhase(phase);
   checkSelection(phase, options);
   const resumeCommand = options.resumeCommand ?? options.command;
-  if (options.dryRun === true) return planPhase(phase, options);
+  if (options.dryRun === true) return planPhase(phase, services, options);
 
   const lock = await acquireLock({
     stateDir: options.stateDir,
@@ -168,20 +180,57 @@ export async function runPhase<S>(phase: Phase<S>, services: S, options: RunPhas
   }
 }
 
-async function planPhase<S>(phase: Phase<S>, options: RunPhaseOptions): Promise<PhaseResult> {
+/**
+ * A dry run's probes: in declared order, each step the run would probe whose dependencies are all known
+ * done (in the journal, outside the selection, or found done by an earlier probe) gets its isDone called
+ * with those outputs. Nothing else runs; a probe that throws is reported, not fatal.
+ */
+async function probeForPlan<S>(phase: Phase<S>, services: S, record: PhaseRecord | undefined, disp: Map<string, Disposition>, options: RunPhaseOptions): Promise<Map<string, Probed>> {
+  const found = new Map<string, Probed>();
+  const outputs: Record<string, StepOutputs> = { ...collectOutputs(phase, options.restart === true ? undefined : record) };
+  const known = (id: string): boolean => !willRun(disp.get(id) as Disposition) || found.get(id)?.kind === 'done';
+  const signal = options.signal ?? new AbortController().signal;
+  for (const step of phase.steps) {
+    const d = disp.get(step.id) as Disposition;
+    if ((d.kind !== 'probe' && d.kind !== 'verify') || step.isDone === undefined) continue;
+    if (!(step.dependsOn ?? []).every(known)) continue;
+    try {
+      const result = await step.isDone({ host: stepHost(options.host, step.id), outputs: Object.freeze({ ...outputs }), services, signal, attempt: 1 });
+      if (result === undefined) found.set(step.id, { kind: 'not-done' });
+      else {
+        const checked = checkOutputs(step.id, result);
+        outputs[step.id] = checked;
+        found.set(step.id, { kind: 'done', outputs: checked });
+      }
+    } catch (error) {
+      found.set(step.id, { kind: 'error', error: oneLine(error) });
+    }
+  }
+  return found;
+}
+
+async function planPhase<S>(phase: Phase<S>, services: S, options: RunPhaseOptions): Promise<PhaseResult> {
   const data: JournalData | undefined = await readJournal(options.stateDir);
   const record = data?.phases[phase.name];
   checkVersion(phase, record, options);
   const disp = dispositions(phase, record, options);
-  const infos = stepInfos(phase, disp);
+  const probed = options.probe === true ? await probeForPlan(phase, services, record, disp, options) : new Map<string, Probed>();
+  const infos = stepInfos(phase, disp, probed);
   emit(options.host, {
     level: 'info',
     code: ENGINE_EVENTS.plan,
     message: `Plan for ${phase.name} (${options.deployment}): ${infos.filter((i) => i.plan !== 'skip').length} of ${infos.length} steps would run.`,
-    data: { phase: phase.name, deployment: options.deployment, steps: infos },
+    data: { phase: phase.name, deployment: options.deployment, steps: infos, ...(options.probe === true ? { probed: true } : {}) },
   });
-  const steps = phase.steps.map((step, i) => toStepResult(step, options.restart === true ? undefined : record?.steps[step.id], infos[i]?.plan));
-  return { phase: phase.name, deployment: options.deployment, status: 'planned', steps, outputs: collectOutputs(phase, options.restart === true ? undefined : record) };
+  const steps = phase.steps.map((step, i) => {
+    const r = toStepResult(step, options.restart === true ? undefined : record?.steps[step.id], infos[i]?.plan);
+    const p = probed.get(step.id);
+    if (p !== undefined) r.probed = p.kind === 'error' ? { found: 'error', error: p.error } : p.kind === 'done' ? { found: 'done', outputs: p.outputs } : { found: 'not-done' };
+    return r;
+  });
+  const outputs = collectOutputs(phase, options.restart === true ? undefined : record);
+  for (const [id, p] of probed) if (p.kind === 'done') outputs[id] = p.outputs;
+  return { phase: phase.name, deployment: options.deployment, status: 'planned', steps, outputs };
 }
 
 function checkVersion<S>(phase: Phase<S>, record: PhaseRecord | undefined, options: RunPhaseOptions): void {
@@ -423,4 +472,24 @@ async function runCleanups<S>(
 /** Steps this run relies on as done from an earlier run (not ones --from/--only is redoing). */
 function wasDoneBefore(d: Disposition): boolean {
   return d.kind === 'done' || d.kind === 'verify' || d.kind === 'probe';
+}
+
+/**
+ * Record in the journal that a phase stopped before its steps could run, at `stepId` (e.g. preflight
+ * without usable credentials), so `status` and the next run see the failure and the resume command
+ * instead of "no phase has run yet". Under the lock, like a run.
+ */
+export async function recordPhaseRefusal<S>(phase: Phase<S>, options: Pick<RunPhaseOptions, 'deployment' | 'stateDir' | 'command' | 'host' | 'resumeCommand'> & { stepId: string; error: unknown }): Promise<void> {
+  const lock = await acquireLock({ stateDir: options.stateDir, deployment: options.deployment, command: options.command, breakLock: false, host: options.host });
+  try {
+    const journal = await Journal.open(options.stateDir, options.deployment);
+    const at = new Date().toISOString();
+    const steps = stepRecordsInOrder(phase, journal.phase(phase.name)?.steps ?? {});
+    const step = phase.steps.find((s) => s.id === options.stepId);
+    steps[options.stepId] = { title: step?.title ?? options.stepId, status: 'failed', attempts: (steps[options.stepId]?.attempts ?? 0) + 1, startedAt: at, endedAt: at, error: oneLine(options.error) };
+    journal.setPhase(phase.name, { version: phase.version, status: 'failed', startedAt: at, endedAt: at, command: options.command, resumeCommand: options.resumeCommand ?? options.command, steps });
+    await journal.save();
+  } finally {
+    await lock.release();
+  }
 }

@@ -75,6 +75,12 @@ export interface RunPhaseOptions {
   /** Print the plan and run nothing. */
   dryRun?: boolean;
   /**
+   * With dryRun: also run the read-only isDone probes of the steps that would be probed, in order, as far
+   * as their dependencies are known done, and show what they found. Only when credentials are at hand:
+   * without this no step code runs at all.
+   */
+  probe?: boolean;
+  /**
    * Aborted on SIGINT/SIGTERM (executePhase wires it): no new step starts, running steps see ctx.signal
    * aborted, cleanups run, the journal is written and the result is `interrupted`.
    */
@@ -95,6 +101,8 @@ export interface StepResult {
   outputs?: StepOutputs;
   /** For dry runs: what would happen. */
   plan?: 'run' | 'skip' | 'wait';
+  /** For dry runs with credentials: what the step's isDone probe found. */
+  probed?: { found: 'done'; outputs: StepOutputs } | { found: 'not-done' } | { found: 'error'; error: string };
 }
 
 export interface PhaseResult {

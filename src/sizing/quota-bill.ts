@@ -99,9 +99,12 @@ export function workspaceCount(concurrent: number, size: WorkspaceSizeConfig): n
   return Math.ceil((concurrent * size.share) / 100 - 1e-9);
 }
 
-/** Largest vCPU count among a group's instance types (every type of the group may be the one launched). */
-function groupVcpu(group: NodeGroupConfig, vcpus: Readonly<Record<string, number>>): number {
-  return Math.max(...group.instanceTypes.map((t) => vcpuOf(t, vcpus)));
+/**
+ * Largest vCPU count among a group's instance types of one quota bucket (every type of the group may be the
+ * one launched, but only the bucket's own types count against the bucket's quota).
+ */
+function groupVcpu(types: readonly string[], vcpus: Readonly<Record<string, number>>): number {
+  return Math.max(...types.map((t) => vcpuOf(t, vcpus)));
 }
 
 function vcpuOf(type: string, vcpus: Readonly<Record<string, number>>): number {
@@ -135,7 +138,8 @@ export function computeQuotaBill(config: CoderPlatformConfig, options: QuotaBill
   // Only sizes of enabled templates are billed: G/VT and P lines appear only when a GPU template is enabled.
   const ec2Sizes = sizes.filter(([, s]) => isEc2Size(s) && templates.has(s.template));
   const podSizes = sizes.filter(([, s]) => !isEc2Size(s));
-  const buffered = (base: number): number => Math.ceil(base * (1 + buffer) - 1e-9);
+  // Math.max: ⌈0 − 1e-9⌉ is -0, which an empty line must not show.
+  const buffered = (base: number): number => Math.max(0, Math.ceil(base * (1 + buffer) - 1e-9));
   const pct = `${fmt(buffer * 100)} %`;
   const lines: QuotaLine[] = [];
   const add = (id: string, q: { serviceCode: string; quotaCode: string; name: string }, line: Omit<QuotaLine, 'id' | 'serviceCode' | 'quotaCode' | 'name' | 'global'>): void => {
@@ -159,7 +163,7 @@ export function computeQuotaBill(config: CoderPlatformConfig, options: QuotaBill
       if (group.capacityType !== capacity) continue;
       const inBucket = group.instanceTypes.filter((t) => quotaBucket(t) === bucket);
       if (inBucket.length === 0) continue;
-      const v = groupVcpu(group, vcpus);
+      const v = groupVcpu(inBucket, vcpus);
       sum += group.maxSize * v;
       terms.push(`${name} ${group.maxSize} × ${v}${group.fallbackFor ? ` (on-demand fallback for ${group.fallbackFor})` : ''}`);
       const s = upgradeSurgeNodes(group, azCount);

@@ -1,10 +1,9 @@
 /**
  * Human output of the day-2 commands (the `--json` output is the typed result itself).
  */
-import type { RestoreTestResult } from '../commands/day2/restore-test.js';
-import type { UpgradeResult } from '../commands/day2/upgrade.js';
-import type { ScheduleView } from '../day2/scale-schedule.js';
-import type { SetScheduleResult } from '../day2/schedule-config.js';
+import type { RestoreTestResult } from '../phases/day2/restore-test/service.js';
+import type { UpgradeOutcome as UpgradeResult } from '../phases/day2/upgrade/service.js';
+import type { ScheduleView, SetScheduleResult } from '../phases/day2/scale-schedule/service.js';
 import { createStyle } from './style.js';
 
 const style = createStyle();
@@ -45,11 +44,12 @@ export function renderScheduleView(v: ScheduleView): string {
     style.bold(`Scale schedule ${!v.enabled ? '(disabled in the configuration)' : v.suspended ? style.yellow(`SUSPENDED${v.suspendedUntil ? ` until ${v.suspendedUntil}` : ''}`) : 'active'}`),
     `  up ${v.scaleUp}, down ${v.scaleDown}, ${v.weekdays.join(',')} (${v.timezone})`,
     '',
-    '  Schedules',
-    ...v.schedules.map((s) => `    ${s.name.padEnd(34)} ${s.state.padEnd(9)} ${s.expression} ${s.timezone ?? 'UTC'}  ${s.nodegroup ?? '?'} min ${s.minSize ?? '-'}${s.desiredSize === null ? '' : ` desired ${s.desiredSize}`}${s.drift ? style.yellow('  (differs from the config)') : ''}`),
+    v.live ? '  Schedules' : '  Schedules (live state not read: no AWS credentials or no deployment)',
+    ...v.schedules.map((s) => `    ${s.name.padEnd(34)} ${s.state.padEnd(9)} ${s.expression} ${s.timezone ?? 'UTC'}  ${s.nodegroup ?? '?'} min ${s.minSize ?? '-'}${s.desiredAtLeast === null ? '' : ` desired ≥ ${s.desiredAtLeast}`}${s.drift ? style.yellow('  (differs from the config)') : ''}`),
     '',
-    '  Node groups            min  desired  max   peak  off-hours',
-    ...v.nodeGroups.map((g) => `    ${g.configName.padEnd(20)} ${String(g.minSize ?? '-').padStart(3)}  ${String(g.desiredSize ?? '-').padStart(7)}  ${String(g.maxSize ?? '-').padStart(3)}   ${String(g.peak ?? '-').padStart(4)}  ${String(g.offHours ?? '-').padStart(9)}`),
+    `  Node groups            min  desired  max   peak  off-hours  desired after scale-up${v.live ? '' : '   (as configured)'}`,
+    ...v.nodeGroups.map((g) => `    ${g.configName.padEnd(20)} ${String(g.minSize ?? '-').padStart(3)}  ${String(g.desiredSize ?? '-').padStart(7)}  ${String(g.maxSize ?? '-').padStart(3)}   ${String(g.peak ?? '-').padStart(4)}  ${String(g.offHours ?? '-').padStart(9)}  ${String(g.desiredAfterScaleUp ?? '-').padStart(22)}`),
+    '  (the scale-up sets min to the peak and desired to max(current, peak); the scale-down lowers only min)',
     '',
     `  Next transitions (${v.timezone} | ${v.userTimezone})`,
     ...(v.next.length === 0 ? ['    none while suspended or disabled'] : v.next.map((t) => `    ${t.kind.padEnd(10)} ${t.schedule.local} ${t.schedule.offset.padEnd(7)} | ${t.user.local} ${t.user.offset}${t.repeatedHour ? '  (this local time occurs twice today; it runs once)' : ''}`)),

@@ -1,20 +1,24 @@
 /** How `coder-platform plan` is shown to a person: stacks, the cost table with its price date, the diagram summary, the diff. */
-import type { PlanResult } from '../plan/plan.js';
+import type { PlanResult } from '../phases/plan/service.js';
+import { renderTable, wrapText } from './table.js';
 
 const money = (n: number, currency: string, decimals = 2) => `${currency === 'USD' ? '$' : `${currency} `}${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: decimals })}`;
 
-function table(rows: string[][], alignRight: number[] = []): string[] {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => (alignRight.includes(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+export interface PlanViewOptions {
+  /** Terminal columns: tables and notes are fitted to them. Undefined (CI, pipes): natural widths, as before. */
+  width?: number | undefined;
 }
 
-export function renderPlan(result: PlanResult): string {
+export function renderPlan(result: PlanResult, options: PlanViewOptions = {}): string {
+  const width = options.width;
+  const table = (rows: string[][], alignRight: number[] = []): string[] => renderTable(rows, { alignRight, width });
   const out: string[] = [];
   out.push(`Plan for ${result.deployment} (${result.profile}, ${result.region}) — assembly in ${result.assemblyDirectory}`, '');
   out.push(...table([['Stack', 'Region', 'Resources'], ...result.stacks.map((s) => [s.name, s.region, String(s.resources)]), ['total', '', String(result.totalResources)]], [2]), '');
 
   const c = result.cost;
-  out.push(`Estimated monthly cost (${c.pricing === 'live' ? 'live EC2 prices' : 'bundled price table'} of ${c.tableDate}, ${c.currency})`);
+  const prices = c.pricing === 'live' ? 'live EC2 prices' : c.pricingRequested === 'live' ? 'bundled price table (live prices unavailable)' : 'bundled price table';
+  out.push(`Estimated monthly cost (${prices} of ${c.tableDate}, ${c.currency})`);
   out.push(
     ...table(
       [
@@ -27,8 +31,13 @@ export function renderPlan(result: PlanResult): string {
   );
   const saving = c.monthly24x7 > 0 ? Math.round((1 - c.monthlyWithSchedule / c.monthly24x7) * 100) : 0;
   out.push(`The business-hours schedule saves about ${saving} % (${c.peakHoursPerMonth} peak hours a month).`);
-  for (const a of c.assumptions) out.push(`  · ${a}`);
-  out.push('', `Architecture (Mermaid): ${result.diagramPath}`, ...result.diagramSummary.map((l) => `  ${l}`));
+  for (const a of c.assumptions) {
+    if (width === undefined) out.push(`  · ${a}`);
+    else out.push(...wrapText(a, Math.max(20, width - 4)).map((l, i) => `${i === 0 ? '  · ' : '    '}${l}`));
+  }
+  const indented = (text: string): string[] => (width === undefined ? [`  ${text}`] : wrapText(text, Math.max(20, width - 4)).map((l, i) => `${i === 0 ? '  ' : '    '}${l}`));
+  out.push('', `Architecture (Mermaid): ${result.diagramPath}`, ...result.diagramSummary.flatMap(indented));
+  if (result.notes.length > 0) out.push('', 'Notes', ...result.notes.flatMap((n) => indented(`${n.level === 'warn' ? '! WARNING: ' : '· '}${n.message}`)));
 
   if (result.diff) {
     out.push('');

@@ -4,7 +4,7 @@
  * grep well. Quota increase requests follow. --json prints the command's result instead.
  */
 import type { ChalkInstance } from 'chalk';
-import { CHECK_AREAS, type CheckResult, type CheckStatus, type IncreaseOutcome, type PreflightSummary } from '../preflight/types.js';
+import { CHECK_AREAS, type CheckResult, type CheckStatus, type IncreaseOutcome, type PreflightSummary } from '../phases/preflight/service.js';
 
 export interface PreflightView {
   checks: CheckResult[];
@@ -13,7 +13,7 @@ export interface PreflightView {
 }
 
 const AREA_TITLES: Record<(typeof CHECK_AREAS)[number], string> = {
-  tools: 'Tools', identity: 'Identity', region: 'Region', network: 'Network', dns: 'DNS and TLS', cdk: 'CDK bootstrap', eks: 'EKS', quotas: 'Service quotas', capacity: 'Capacity fit',
+  tools: 'Tools', identity: 'Identity', region: 'Region', network: 'Network', dns: 'DNS and TLS', cdk: 'CDK bootstrap', eks: 'EKS', audit: 'Audit logging', quotas: 'Service quotas', capacity: 'Capacity fit',
 };
 
 function label(check: CheckResult): string {

@@ -1,5 +1,5 @@
 /** The human view of `coder-platform status` (stdout). `--json` prints the StatusResult instead. */
-import type { StatusResult } from '../state/status.js';
+import type { StatusResult } from '../services/status.js';
 import { formatDuration } from './renderers/format.js';
 import { createStyle } from './style.js';
 

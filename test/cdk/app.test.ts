@@ -202,7 +202,8 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
       EncryptionConfig: [{ Provider: { KeyArn: Match.anyValue() }, Resources: ['secrets'] }],
       Logging: { ClusterLogging: { EnabledTypes: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'].map((Type) => ({ Type })) } },
       ComputeConfig: { Enabled: false },
-      ResourcesVpcConfig: Match.objectLike({ EndpointPrivateAccess: true, EndpointPublicAccess: true }),
+      // the profiles' default: private only (no world-open public endpoint)
+      ResourcesVpcConfig: Match.objectLike({ EndpointPrivateAccess: true, EndpointPublicAccess: false }),
     });
     t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     const addons = resourcesOf(get(shape).json('cluster'), 'AWS::EKS::Addon');
@@ -214,6 +215,8 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
     expect((config('aws-ebs-csi-driver').controller as { tolerations: unknown }).tolerations).toEqual([toleration]);
     // PVC volumes carry the deployment tag, so day0 destroy finds the ones Kubernetes leaves behind
     expect((config('aws-ebs-csi-driver').controller as { extraVolumeTags: unknown }).extraVolumeTags).toEqual({ [templateDeploymentTagKey()]: 'coder' });
+    // the VPC CNI enforces NetworkPolicies only with this switch (a string in the add-on's schema)
+    expect(config('vpc-cni')).toEqual({ enableNetworkPolicy: 'true' });
   });
 
   it('binds least-privilege pod-identity roles to coderd, provisioners, the LB controller and the cluster autoscaler', () => {
@@ -307,7 +310,7 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
     for (const id of publicSubnets) expect(imports.filter((i) => i.includes(`ExportsOutputRef${id}`)), id).toHaveLength(1);
   });
 
-  it('opens the node security group only to itself, coderd 8080 from the VPC and STUN 3478/udp from anywhere', () => {
+  it('opens the node security group only to itself and coderd 8080 from the VPC: no world-open rule', () => {
     const network = get(shape).json('network');
     const [nodeSgId, nodeSg] = resourcesOf(network, 'AWS::EC2::SecurityGroup').find(([, p]) => String(p.GroupDescription).endsWith('EKS control plane and nodes')) ?? [];
     expect(nodeSgId).toBeDefined();
@@ -325,10 +328,13 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
       [
         { protocol: '-1', from: undefined, to: undefined, source: 'self' },
         { protocol: 'tcp', from: 8080, to: 8080, source: '10.0.0.0/16' },
-        { protocol: 'udp', from: 3478, to: 3478, source: '0.0.0.0/0' },
       ].sort((a, b) => String(a.from).localeCompare(String(b.from))),
     );
-    expect(JSON.stringify(nodeSg?.SecurityGroupIngress ?? [])).not.toContain('0.0.0.0/0');
+    const ingress = [
+      ...resourcesOf(network, 'AWS::EC2::SecurityGroup').flatMap(([, p]) => (p.SecurityGroupIngress as Record<string, unknown>[] | undefined) ?? []),
+      ...resourcesOf(network, 'AWS::EC2::SecurityGroupIngress').map(([, p]) => p),
+    ];
+    expect(ingress.filter((r) => r.CidrIp === '0.0.0.0/0' || r.CidrIpv6 === '::/0')).toEqual([]);
   });
 
   it('binds the EBS CSI controller to its role through the add-on pod identity association', () => {
@@ -360,7 +366,7 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
     expect(checked).toBeGreaterThan(30);
   });
 
-  it('puts the NLB in the public subnets with TLS 443 (TLS13-1-2-Res-2021-06), UDP 3478 and the /healthz IP target group', () => {
+  it('puts the NLB in the public subnets with only TLS 443 (TLS13-1-2-Res-2021-06) and the /healthz IP target group: no UDP 3478 without a backend', () => {
     const t = get(shape).template('edge');
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
       Type: 'network',
@@ -369,7 +375,8 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
       Subnets: Match.arrayWith([{ 'Fn::ImportValue': Match.stringLikeRegexp('publicSubnet') }]),
     });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'TLS', SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06' });
-    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 3478, Protocol: 'UDP' });
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 1);
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       Port: 8080,
       Protocol: 'TCP',
@@ -382,28 +389,32 @@ describe.each(Object.keys(EXPECTED) as (keyof typeof EXPECTED)[])('%s', (shape) 
       UnhealthyThresholdCount: 3,
       TargetGroupAttributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }],
     });
-    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: 3478, Protocol: 'UDP', TargetType: 'ip' });
     t.hasResourceProperties('AWS::CertificateManager::Certificate', { DomainName: 'coder.example.com', SubjectAlternativeNames: ['*.coder.example.com'], ValidationMethod: 'DNS' });
     for (const name of ['coder.example.com.', '*.coder.example.com.']) {
       t.hasResourceProperties('AWS::Route53::RecordSet', { Name: name, Type: 'A', AliasTarget: Match.objectLike({ DNSName: Match.anyValue() }) });
     }
   });
 
-  it('schedules 06:45 scale-up (min and desired) and 18:15 scale-down (min only) Mon–Fri in America/New_York', () => {
-    const schedules = resourcesOf(get(shape).json('schedule'), 'AWS::Scheduler::Schedule');
+  it('schedules 06:45 scale-up (min := peak) and 18:15 scale-down (min := offHours) Mon–Fri in America/New_York through the scaling state machine', () => {
+    const json = get(shape).json('schedule');
+    const schedules = resourcesOf(json, 'AWS::Scheduler::Schedule');
+    const [machineId] = resourcesOf(json, 'AWS::StepFunctions::StateMachine').map(([id]) => id);
     expect(schedules).toHaveLength(Object.keys(expected.schedule).length * 2);
     for (const [group, counts] of Object.entries(expected.schedule)) {
       const input = (expression: string) => {
         const found = schedules.find(([, p]) => p.ScheduleExpression === expression && JSON.parse(String((p.Target as { Input: string }).Input)).NodegroupName === group);
         expect(found, `${group} ${expression}`).toBeDefined();
-        expect(found?.[1]).toMatchObject({ ScheduleExpressionTimezone: 'America/New_York', State: 'ENABLED', Target: { Arn: 'arn:aws:scheduler:::aws-sdk:eks:updateNodegroupConfig' } });
-        return JSON.parse(String((found?.[1].Target as { Input: string }).Input)) as { ClusterName: string; ScalingConfig: unknown };
+        expect(found?.[1]).toMatchObject({ ScheduleExpressionTimezone: 'America/New_York', State: 'ENABLED', Target: { Arn: { Ref: machineId } } });
+        return JSON.parse(String((found?.[1].Target as { Input: string }).Input)) as unknown;
       };
-      expect(input('cron(45 6 ? * MON-FRI *)')).toEqual({ ClusterName: 'coder', NodegroupName: group, ScalingConfig: { MinSize: counts.peak, DesiredSize: counts.peak } });
-      expect(input('cron(15 18 ? * MON-FRI *)')).toEqual({ ClusterName: 'coder', NodegroupName: group, ScalingConfig: { MinSize: counts.off } });
+      expect(input('cron(45 6 ? * MON-FRI *)')).toEqual({ ClusterName: 'coder', NodegroupName: group, MinSize: counts.peak });
+      expect(input('cron(15 18 ? * MON-FRI *)')).toEqual({ ClusterName: 'coder', NodegroupName: group, MinSize: counts.off });
     }
     get(shape).template('schedule').hasResourceProperties('AWS::IAM::ManagedPolicy', {
-      PolicyDocument: { Statement: [Match.objectLike({ Action: 'eks:UpdateNodegroupConfig' })] },
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 'states:StartExecution', Resource: { Ref: machineId } })] },
+    });
+    get(shape).template('schedule').hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
     });
   });
 

@@ -35,7 +35,7 @@ describe('cdk-nag', () => {
     expect(rules.some((r) => r.startsWith('NIST.800.53.R5-S3'))).toBe(true);
   });
 
-  it('still reports a world-open TCP rule on the node security group (only the STUN rule is acknowledged)', () => {
+  it('reports a world-open rule on the node security group (none is acknowledged)', () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'cdk-nag-'));
     const { app, stacks } = buildCoderPlatformApp(resolveConfig('mvp-500'), { outdir });
     (stacks.network as NetworkStack).nodeSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(22), 'a world-open TCP rule');
@@ -134,5 +134,33 @@ describe('config switches', () => {
     });
     expect(JSON.stringify(resourcesOf(variant.json('cluster'), 'AWS::EKS::AccessEntry'))).toContain(':cluster-access-policy/AmazonEKSClusterAdminPolicy');
     variant.template('data').hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'acme-dev/database/master' });
+  });
+});
+
+describe('EKS API endpoint', () => {
+  const withCidrs = (cidrs: string) => resolveConfig('mvp-500', `cluster:\n  endpointAccess:\n    mode: public-and-private\n    publicCidrs: [${cidrs}]\n`);
+  const ekS1Reason = (config: ReturnType<typeof resolveConfig>): string | undefined => {
+    const { app, stacks } = buildCoderPlatformApp(config, { outdir: mkdtempSync(path.join(tmpdir(), 'cdk-eks-')) });
+    app.synth();
+    return stacks.cluster.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => Object.entries(m.data as Record<string, string>).find(([id]) => id.endsWith('AwsSolutions-EKS1'))?.[1]))
+      .find((r) => r !== undefined);
+  };
+
+  it('public-and-private takes only the configured CIDRs, keeps private access on, and the acknowledgement names them', () => {
+    const config = withCidrs('203.0.113.0/24, 198.51.100.7/32');
+    synthesize(config, { nag: false }).template('cluster').hasResourceProperties('AWS::EKS::Cluster', {
+      ResourcesVpcConfig: Match.objectLike({ EndpointPrivateAccess: true, EndpointPublicAccess: true, PublicAccessCidrs: ['203.0.113.0/24', '198.51.100.7/32'] }),
+    });
+    expect(ekS1Reason(config)).toMatch(/accepts only 203\.0\.113\.0\/24, 198\.51\.100\.7\/32/);
+  });
+
+  it('a world-open CIDR synthesizes only as the operator\'s explicit choice, and says so', () => {
+    expect(ekS1Reason(withCidrs('0.0.0.0/0'))).toMatch(/open to every address \(0\.0\.0\.0\/0\) because the operator chose it/);
+  });
+
+  it('the private default needs no acknowledgement', () => {
+    expect(ekS1Reason(resolveConfig('mvp-500'))).toBeUndefined();
   });
 });

@@ -7,11 +7,10 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORPUS, EXPECTATIONS, leakForms } from '../config/broken-corpus.js';
-import { buildDist, cli, root } from './helpers.js';
+import { cli, root } from './helpers.js';
 
 const work = join(root, 'test', '.tmp-cli', `broken-${process.pid}`);
 beforeAll(() => {
-  buildDist();
   expect(existsSync(join(root, 'dist/src/commands/config/validate.js'))).toBe(true);
   mkdirSync(work, { recursive: true });
 }, 300_000);

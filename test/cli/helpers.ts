@@ -1,17 +1,9 @@
-/** Shared by the built-binary tests: build dist/ once per file, run bin/run.js as a subprocess. */
+/** Shared by the built-binary tests (dist/ is built once per run by test/global-setup.ts): run bin/run.js as a subprocess. */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const root = resolve(import.meta.dirname, '../..');
 export const bin = resolve(root, 'bin/run.js');
-
-/**
- * `npx tsc -p tsconfig.build.json`. Type errors elsewhere in the tree do not stop tsc from emitting,
- * so a non-zero exit is tolerated; a missing command file afterwards is not.
- */
-export function buildDist(): void {
-  spawnSync(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
-}
 
 export interface RunOptions {
   cwd?: string;

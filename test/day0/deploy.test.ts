@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RecordingHost, type EventHost } from '../../src/engine/host.js';
 import { runPhase } from '../../src/engine/run-phase.js';
-import { AssemblyCache, day0DeployPhase, principalArnOf, type Day0DeployServices } from '../../src/phases/day0-deploy.js';
+import { AssemblyCache, day0DeployPhase, principalArnOf, type Day0DeployServices } from '../../src/phases/day0/deploy.js';
 import { FakeToolkit, commonServices, notFound, testConfig } from './fakes.js';
 
 const cfn = mockClient(CloudFormationClient);

@@ -13,8 +13,8 @@ import { stackNames } from '../../src/deployment/outputs.js';
 import { RecordingHost } from '../../src/engine/host.js';
 import { runPhase } from '../../src/engine/run-phase.js';
 import { CancelledError, UserError } from '../../src/errors.js';
-import { AssemblyCache } from '../../src/phases/day0-deploy.js';
-import { confirmDestroy, day0DestroyPhase, type Day0DestroyServices } from '../../src/phases/day0-destroy.js';
+import { AssemblyCache } from '../../src/phases/day0/deploy.js';
+import { confirmDestroy, day0DestroyPhase, type Day0DestroyServices } from '../../src/phases/day0/destroy.js';
 import { FakeToolkit, commonServices, ScriptedHost, notFound, testConfig } from './fakes.js';
 
 const cfn = mockClient(CloudFormationClient);

@@ -8,7 +8,7 @@ import type { CdkAssembly, CdkToolkit, DeployedStack, SynthesizeOptions, Synthes
 import { stackNames } from '../../src/deployment/outputs.js';
 import type { ConfirmRequest, EventHost, PlatformEvent } from '../../src/engine/host.js';
 import { CancelledError } from '../../src/errors.js';
-import type { Day0CommonServices } from '../../src/phases/day0-services.js';
+import type { Day0CommonServices } from '../../src/phases/day0/services.js';
 
 export function testConfig(profile: 'mvp-500' | 'scale-3000', extra = ''): CoderPlatformConfig {
   return parseConfigText(`profile: ${profile}\ndeployment: {name: acme, environment: production}\ndns: {domain: example.com}\ncoder: {admin: {email: admin@example.com}}\n${extra}`, 'test.yaml');

@@ -1,7 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { readDeploymentOutputs } from '../../src/deployment/read-outputs.js';
+import { readDeploymentOutputs } from '../../src/cdk/read-outputs.js';
 import { UserError } from '../../src/errors.js';
 import { notFound } from './fakes.js';
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoderApiError, CoderClient } from '../../src/coder/client.js';
 import { FakeCoder } from './spec-server.js';
+import { itUpstream } from '../upstream.js';
 
 let fake: FakeCoder | undefined;
 afterEach(async () => {
@@ -9,7 +10,7 @@ afterEach(async () => {
 });
 
 describe('CoderClient against the swagger-validating fake', () => {
-  it('walks a fresh deployment: first user 404 → create → login → me, all requests on spec', async () => {
+  itUpstream('walks a fresh deployment: first user 404 → create → login → me, all requests on spec', async () => {
     fake = await new FakeCoder().start();
     const anonymous = new CoderClient({ baseUrl: fake.baseUrl });
     expect(await anonymous.healthz()).toBe(true);
@@ -25,7 +26,7 @@ describe('CoderClient against the swagger-validating fake', () => {
     expect(fake.violations).toEqual([]);
   });
 
-  it('the fake rejects a body property the spec does not declare (strict mode can fail)', async () => {
+  itUpstream('the fake rejects a body property the spec does not declare (strict mode can fail)', async () => {
     fake = await new FakeCoder().start();
     const response = await fetch(`${fake.baseUrl}/api/v2/users/first`, {
       method: 'POST',
@@ -36,7 +37,7 @@ describe('CoderClient against the swagger-validating fake', () => {
     expect(fake.violations.join('\n')).toMatch(/body\.passwrd is not declared/);
   });
 
-  it('turns a 401 into an ExternalError that says the session token expired and what to do', async () => {
+  itUpstream('turns a 401 into an ExternalError that says the session token expired and what to do', async () => {
     fake = await new FakeCoder().start();
     fake.seedOwner();
     const client = new CoderClient({ baseUrl: fake.baseUrl, sessionToken: 'expired-token' });

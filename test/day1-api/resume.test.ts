@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { secretNames } from '../../src/deployment/outputs.js';
 import { RecordingHost } from '../../src/engine/host.js';
 import { runPhase } from '../../src/engine/run-phase.js';
@@ -17,6 +17,7 @@ import type { CoderPlatformConfig } from '../../src/config/schema.js';
 import { coderSteps, type Day1CoderServices } from '../../src/phases/day1/coder-steps.js';
 import { FakeCoder } from './spec-server.js';
 import { memorySecrets, servicesFor, testConfig } from './helpers.js';
+import { describeUpstream } from '../upstream.js';
 
 const CREATE_VERSION = 'POST /api/v2/organizations/{organization}/templateversions';
 let fake: FakeCoder | undefined;
@@ -82,7 +83,7 @@ async function runChildKilledAt(f: FakeCoder, secrets: Awaited<ReturnType<typeof
   return { exit, output };
 }
 
-describe('day1 template push interrupted and resumed (runPhase)', () => {
+describeUpstream('day1 template push interrupted and resumed (runPhase)', () => {
   it('a new template: the interrupted run and the resumed run leave exactly one version per template', async () => {
     const { fake: f, secrets, arm } = await start();
     const config = testConfig();

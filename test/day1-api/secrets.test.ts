@@ -15,6 +15,7 @@ import { UserError } from '../../src/errors.js';
 import { coderSteps } from '../../src/phases/day1/coder-steps.js';
 import { FakeCoder } from './spec-server.js';
 import { licenseJwt, memorySecrets, servicesFor, testConfig } from './helpers.js';
+import { itUpstream } from '../upstream.js';
 
 let fake: FakeCoder | undefined;
 let dir: string | undefined;
@@ -36,7 +37,7 @@ async function allFiles(root: string): Promise<string> {
 }
 
 describe('secrets never leak from the day1 Coder steps', () => {
-  it('a failing and then a succeeding run on a fresh deployment', async () => {
+  itUpstream('a failing and then a succeeding run on a fresh deployment', async () => {
     const ADMIN = 'SENTINEL-admin-password-7f3a9c2e41';
     const OIDC = 'SENTINEL-oidc-client-secret-55aa';
     const LICENSE = licenseJwt('3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a99');

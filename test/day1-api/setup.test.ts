@@ -1,13 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { secretNames } from '../../src/deployment/outputs.js';
 import { RecordingHost } from '../../src/engine/host.js';
 import type { Step, StepContext } from '../../src/engine/types.js';
 import { CheckFailedError, UserError } from '../../src/errors.js';
 import type { CoderClient } from '../../src/coder/client.js';
-import { provisionerDaemonStatus } from '../../src/coder/setup.js';
+import { provisionerDaemonStatus } from '../../src/phases/day1/coder/setup.js';
 import { coderSteps, type Day1CoderServices } from '../../src/phases/day1/coder-steps.js';
 import { FakeCoder } from './spec-server.js';
 import { licenseJwt, memorySecrets, servicesFor, testConfig } from './helpers.js';
+import { describeUpstream } from '../upstream.js';
 
 let fake: FakeCoder | undefined;
 afterEach(async () => {
@@ -25,7 +26,7 @@ function step(services: Day1CoderServices, id: string): Step<Day1CoderServices> 
   return found;
 }
 
-describe('first-admin', () => {
+describeUpstream('first-admin', () => {
   it('fresh deployment: creates the owner with a generated password kept only in Secrets Manager, logs in, stores the token', async () => {
     fake = await new FakeCoder().start();
     const config = testConfig();
@@ -108,7 +109,7 @@ async function initialized(options: ConstructorParameters<typeof FakeCoder>[0] =
   return { fake, secrets, config, services: servicesFor(fake, config, secrets.store) };
 }
 
-describe('license', () => {
+describeUpstream('license', () => {
   it('two replicas without the high_availability entitlement fail plainly, with a warn event', async () => {
     const { services } = await initialized({ licenseFeatures: ['template_rbac'] }, { coder: { license: 'env:CODER_LICENSE' } }, { CODER_LICENSE: licenseJwt('2b5ad4a7-1c4e-4d8e-9c1e-0f3a9b7c6d11') });
     const host = new RecordingHost();
@@ -152,7 +153,7 @@ describe('license', () => {
   });
 });
 
-describe('provisioner-key', () => {
+describeUpstream('provisioner-key', () => {
   it('creates the key once with the configured tags and hands its secret over through Secrets Manager only', async () => {
     const { services, secrets, fake: f } = await initialized({ licenseFeatures: ['external_provisioner_daemons'] });
     const s = step(services, 'provisioner-key');
@@ -188,7 +189,7 @@ describe('provisioner-key', () => {
   });
 });
 
-describe('provisioner daemons', () => {
+describeUpstream('provisioner daemons', () => {
   it('counts the daemons connected with the key and names those on another version than coderd', async () => {
     const { services, fake: f } = await initialized({ daemons: [{ scope: 'organization' }, { scope: 'organization' }], daemonVersion: 'v2.35.1+abcdef0', licenseFeatures: ['external_provisioner_daemons'] });
     await step(services, 'provisioner-key').run(ctx(services));

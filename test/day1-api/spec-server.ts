@@ -1,18 +1,16 @@
 /**
- * A local fake Coder that validates EVERY request against ../shared/coder/swagger.json (coder-api.md §0.2)
+ * A local fake Coder that validates EVERY request against upstream swagger.json (test/upstream.ts; coder-api.md §0.2)
  * and answers with state like coderd does. Spec violations are recorded in `violations` and answered 400,
  * so a test fails when the client drifts from the contract.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { extract } from 'tar-stream';
+import { upstreamPath } from '../upstream.js';
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SWAGGER_PATH = path.resolve(projectRoot, '../shared/coder/swagger.json');
+export const SWAGGER_PATH = upstreamPath('swagger');
 
 interface SwaggerParam {
   name: string;

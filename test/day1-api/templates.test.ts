@@ -2,16 +2,17 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pushTemplate, templateUpToDate } from '../../src/coder/templates.js';
+import { pushTemplate, templateUpToDate } from '../../src/phases/day1/coder/templates.js';
 import { CoderClient } from '../../src/coder/client.js';
 import { RecordingHost } from '../../src/engine/host.js';
 import { ExternalError, UserError } from '../../src/errors.js';
-import { loadTemplateAssets, type TemplateAssets } from '../../src/templates/assets.js';
-import { baseModuleFiles, composeTemplate } from '../../src/templates/compose.js';
-import { assertPairings, missingCapabilities, pairingProblems } from '../../src/templates/contract.js';
-import { deterministicTar, sha256 } from '../../src/templates/tar.js';
+import { loadTemplateAssets, type TemplateAssets } from '../../src/phases/day1/templates/assets.js';
+import { baseModuleFiles, composeTemplate } from '../../src/phases/day1/templates/compose.js';
+import { assertPairings, missingCapabilities, pairingProblems } from '../../src/phases/day1/templates/contract.js';
+import { deterministicTar, sha256 } from '../../src/phases/day1/templates/tar.js';
 import { FakeCoder, listTar } from './spec-server.js';
 import { testConfig } from './helpers.js';
+import { describeUpstream } from '../upstream.js';
 
 const PAIRINGS = ['pod-swdev', 'ec2-windev-gui', 'ec2-datasci', 'ec2-datasci-gpu'] as const;
 
@@ -44,7 +45,7 @@ describe('template assets', () => {
     const assets = await loadTemplateAssets();
     for (const base of Object.keys(assets.bases)) {
       const merged: { variable: Record<string, unknown>; output: Record<string, unknown>; resource: Record<string, unknown> } = { variable: {}, output: {}, resource: {} };
-      for (const file of await baseModuleFiles(assets, assets.bases[base]!)) {
+      for (const file of (await baseModuleFiles(assets, assets.bases[base]!)).filter((f) => f.path.endsWith('.tf'))) {
         const parsed = (await parseHcl(file.path, file.content)) as Record<string, Record<string, unknown>>;
         Object.assign(merged.variable, parsed.variable ?? {});
         Object.assign(merged.output, parsed.output ?? {});
@@ -107,7 +108,7 @@ describe('root ↔ module wiring', () => {
       for (const output of used('toolchain')) expect(itf.outputs.has(output), `${toolchain} output ${output}`).toBe(true);
     }
     for (const base of Object.keys(assets.bases)) {
-      const itf = await moduleInterface(await baseModuleFiles(assets, assets.bases[base]!));
+      const itf = await moduleInterface((await baseModuleFiles(assets, assets.bases[base]!)).filter((f) => f.path.endsWith('.tf')));
       expect(passed('base'), base).toEqual(itf.variables);
       for (const output of used('base')) expect(itf.outputs.has(output), `${base} output ${output}`).toBe(true);
     }
@@ -208,7 +209,7 @@ describe('composition', () => {
   });
 });
 
-describe('template push against the fake coderd', () => {
+describeUpstream('template push against the fake coderd', () => {
   let fake: FakeCoder | undefined;
   afterEach(async () => {
     expect(fake?.violations ?? []).toEqual([]);

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { loadTemplateAssets } from '../../src/templates/assets.js';
-import { baseModuleFiles } from '../../src/templates/compose.js';
+import { loadTemplateAssets } from '../../src/phases/day1/templates/assets.js';
+import { baseModuleFiles } from '../../src/phases/day1/templates/compose.js';
 
 const run = promisify(execFile);
 const pluginDir = process.env.TF_PLUGIN_DIR ?? '/opt/tf-plugins';

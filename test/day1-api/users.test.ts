@@ -6,9 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CoderClient } from '../../src/coder/client.js';
 import { RecordingHost } from '../../src/engine/host.js';
 import { ConfigError } from '../../src/errors.js';
-import { applyUsersPlan, planIsEmpty, planUsers } from '../../src/users/apply.js';
-import { parseUsersFile, renderUsersJsonSchema } from '../../src/users/schema.js';
+import { applyUsersPlan, planIsEmpty, planUsers } from '../../src/phases/day1/users/apply.js';
+import { parseUsersFile, renderUsersJsonSchema } from '../../src/phases/day1/users/schema.js';
 import { FakeCoder } from './spec-server.js';
+import { describeUpstream } from '../upstream.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -55,7 +56,7 @@ groups:
   });
 });
 
-describe('users diff against the fake coderd', () => {
+describeUpstream('users diff against the fake coderd', () => {
   let fake: FakeCoder | undefined;
   afterEach(async () => {
     expect(fake?.violations ?? []).toEqual([]);

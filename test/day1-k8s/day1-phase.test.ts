@@ -14,11 +14,12 @@ import { SecretStore } from '../../src/aws/secrets.js';
 import { secretNames } from '../../src/deployment/outputs.js';
 import { RecordingHost } from '../../src/engine/host.js';
 import { runPhase, validatePhase } from '../../src/engine/run-phase.js';
-import { readStatus } from '../../src/state/status.js';
+import { readStatus } from '../../src/services/status.js';
 import type { Phase, PhaseResult } from '../../src/engine/types.js';
-import { buildCoderValues } from '../../src/helm-values/coder.js';
+import { buildCoderValues } from '../../src/phases/day1/helm-values/coder.js';
+import { bundledWorkspaceRoleRules } from '../../src/phases/day1/workspace-rbac.js';
 import { clusterSteps } from '../../src/phases/day1/cluster-steps.js';
-import { DAY1_STEP_ORDER, day1Phase } from '../../src/phases/day1/index.js';
+import { DAY1_STEP_ORDER, day1Phase } from '../../src/phases/day1/service.js';
 import { createDay1Services, type Day1Services } from '../../src/phases/day1/services.js';
 import { FakeCluster } from './fake-cluster.js';
 import { OIDC, testConfig, testOutputs } from './fixtures.js';
@@ -185,6 +186,21 @@ describe('day1 cluster steps', () => {
     expect(again.result.status).toBe('succeeded');
     const writes = cluster.calls.slice(before).filter((c) => (c.command === 'helm' && c.args[0] === 'upgrade') || (c.command === 'kubectl' && c.args[2] === 'apply'));
     expect(writes).toEqual([]);
+
+    // the workspace Role is the one derived from the templates, and the platform NetworkPolicies are in place
+    expect((cluster.objects.get('role.rbac.authorization.k8s.io/coder-ws/coder-provisioner-workspace-perms') as { rules: unknown }).rules).toEqual(await bundledWorkspaceRoleRules());
+    expect([...cluster.objects.keys()].filter((k) => k.startsWith('networkpolicy.')).sort()).toEqual([
+      'networkpolicy.networking.k8s.io/coder-prov/egress-outside-database',
+      'networkpolicy.networking.k8s.io/coder-ws/default-deny',
+      'networkpolicy.networking.k8s.io/coder/coderd-database',
+      'networkpolicy.networking.k8s.io/coder/egress-outside-database',
+      'networkpolicy.networking.k8s.io/coder/restore-test-database',
+    ]);
+    // a Role an older version left with broader rules is found and replaced on the next run
+    cluster.objects.set('role.rbac.authorization.k8s.io/coder-ws/coder-provisioner-workspace-perms', { kind: 'Role', rules: [{ apiGroups: [''], resources: ['pods', 'secrets'], verbs: ['*'] }] });
+    const third = await run(cluster, stateDir, { verify: true });
+    expect(third.result.status).toBe('succeeded');
+    expect((cluster.objects.get('role.rbac.authorization.k8s.io/coder-ws/coder-provisioner-workspace-perms') as { rules: unknown }).rules).toEqual(await bundledWorkspaceRoleRules());
   });
 
   it('a rotated DB password and provisioner key are synced to Kubernetes and the pods restarted onto them', async () => {

@@ -10,16 +10,17 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { secretNames } from '../../src/deployment/outputs.js';
 import { runPhase } from '../../src/engine/run-phase.js';
-import { day1Phase } from '../../src/phases/day1/index.js';
+import { day1Phase } from '../../src/phases/day1/service.js';
 import { createDay1Services } from '../../src/phases/day1/services.js';
 import { LineHost } from '../../src/ui/renderers/line.js';
 import { licenseJwt, memorySecrets } from '../day1-api/helpers.js';
 import { FakeCoder } from '../day1-api/spec-server.js';
 import { FakeCluster } from './fake-cluster.js';
 import { OIDC, testConfig, testOutputs } from './fixtures.js';
+import { describeUpstream } from '../upstream.js';
 
 const DB_PASSWORD = 'S3ntinel/DB+pw@#%-a71e';
 const OIDC_SECRET = 'oidc-SENTINEL-93be21';
@@ -49,7 +50,7 @@ function forms(secret: string): string[] {
   return [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64'), JSON.stringify(secret).slice(1, -1)];
 }
 
-describe('day1 end to end: secrets stay out of every output', () => {
+describeUpstream('day1 end to end: secrets stay out of every output', () => {
   it('the whole phase succeeds and no sentinel reaches the state directory, the CI renderer or the --json result', { timeout: 120_000 }, async () => {
     const config = testConfig('mvp-500', `${OIDC}  license: coder/license\n`);
     const outputs = testOutputs();

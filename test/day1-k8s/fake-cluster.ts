@@ -14,6 +14,7 @@ const KIND_NAMES: Record<string, string> = {
   TargetGroupBinding: 'targetgroupbindings.elbv2.k8s.aws',
   Role: 'role.rbac.authorization.k8s.io',
   RoleBinding: 'rolebinding.rbac.authorization.k8s.io',
+  NetworkPolicy: 'networkpolicy.networking.k8s.io',
 };
 
 interface Release {

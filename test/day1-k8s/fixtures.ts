@@ -3,9 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { parseConfigText } from '../../src/config/load.js';
 import type { CoderPlatformConfig } from '../../src/config/schema.js';
 import type { DeploymentOutputs } from '../../src/deployment/outputs.js';
+import { upstreamPath } from '../upstream.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const chartDir = (chart: 'coder' | 'provisioner') => path.resolve(projectRoot, '../shared/coder/helm', chart);
+export const chartDir = (chart: 'coder' | 'provisioner') => upstreamPath(chart === 'coder' ? 'coderChart' : 'provisionerChart');
+export const chartTestdata = (chart: 'coder' | 'provisioner') => upstreamPath(chart === 'coder' ? 'coderTestdata' : 'provisionerTestdata');
 
 export function testConfig(profile: 'mvp-500' | 'scale-3000', extra = ''): CoderPlatformConfig {
   return parseConfigText(

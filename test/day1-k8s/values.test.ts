@@ -7,14 +7,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { coderTargetGroupBinding, buildCoderValues, validateCoderValues } from '../../src/helm-values/coder.js';
-import { buildProvisionerValues, validateProvisionerValues } from '../../src/helm-values/provisioner.js';
-import { clusterAutoscalerValues, expanderPriorities, loadAddonCharts } from '../../src/helm-values/addons.js';
+import { coderTargetGroupBinding, buildCoderValues, validateCoderValues } from '../../src/phases/day1/helm-values/coder.js';
+import { buildProvisionerValues, validateProvisionerValues } from '../../src/phases/day1/helm-values/provisioner.js';
+import { clusterAutoscalerValues, expanderPriorities, loadAddonCharts } from '../../src/phases/day1/helm-values/addons.js';
 import { namespaceManifests } from '../../src/phases/day1/cluster-steps.js';
-import { OIDC, chartDir, testConfig, testOutputs } from './fixtures.js';
+import { OIDC, chartDir, chartTestdata, testConfig, testOutputs } from './fixtures.js';
+import { describeUpstream, itUpstream } from '../upstream.js';
 
 const chartValues = (chart: 'coder' | 'provisioner') => parse(readFileSync(path.join(chartDir(chart), 'values.yaml'), 'utf8')) as Record<string, unknown>;
-const testdata = (chart: 'coder' | 'provisioner', name: string) => readFileSync(path.join(chartDir(chart), 'testdata', name), 'utf8');
+const testdata = (chart: 'coder' | 'provisioner', name: string) => readFileSync(path.join(chartTestdata(chart), name), 'utf8');
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -80,7 +81,7 @@ function envOf(values: Record<string, unknown>): Record<string, unknown> {
 
 describe('coder chart values', () => {
   for (const profile of ['mvp-500', 'scale-3000'] as const) {
-    it(`${profile} (with OIDC) uses only keys of the chart's values.yaml`, () => {
+    itUpstream(`${profile} (with OIDC) uses only keys of the chart's values.yaml`, () => {
       const values = buildCoderValues(testConfig(profile, OIDC), testOutputs());
       expect(unknownPaths(values, chartValues('coder'))).toEqual([]);
       validateCoderValues(values);
@@ -101,7 +102,7 @@ describe('coder chart values', () => {
     }
   });
 
-  it('the walker catches a silently ignored key such as a top-level podDisruptionBudget', () => {
+  itUpstream('the walker catches a silently ignored key such as a top-level podDisruptionBudget', () => {
     const values = { ...buildCoderValues(testConfig('mvp-500')), podDisruptionBudget: { minAvailable: 1 } };
     expect(unknownPaths(values, chartValues('coder'))).toEqual(['podDisruptionBudget']);
     expect(unknownPaths({ coder: { service: { typ: 'ClusterIP' } } }, chartValues('coder'))).toEqual(['coder.service.typ']);
@@ -111,7 +112,7 @@ describe('coder chart values', () => {
     expect(unknownPaths({ coder: { securityContext: true } }, chartValues('provisioner'))).toEqual(['coder.securityContext (a Kubernetes object)']);
   });
 
-  it('coderd and the provisioners are Pod Security "restricted"; the chart renders capabilities as the securitycontext golden shows', () => {
+  itUpstream('coderd and the provisioners are Pod Security "restricted"; the chart renders capabilities as the securitycontext golden shows', () => {
     const fixture = parse(testdata('coder', 'securitycontext.yaml')) as Record<string, any>;
     const golden = parseAllDocuments(testdata('coder', 'securitycontext.golden')).map((d) => d.toJS() as Record<string, any>).find((d) => d?.kind === 'Deployment')!;
     const rendered = golden.spec.template.spec.containers[0].securityContext as Record<string, any>;
@@ -133,10 +134,9 @@ describe('coder chart values', () => {
     expect(restrictedViolations((chartValues('provisioner').coder as Record<string, any>).securityContext)).toEqual(['capabilities.drop must contain ALL']);
   });
 
-  it('enforces Pod Security "restricted" on the coder and coder-prov namespaces, none on coder-ws', () => {
+  it('enforces Pod Security "restricted" on all three namespaces (coder-ws: see test/workspace-k8s for the templates)', () => {
     const labels = Object.fromEntries(namespaceManifests().map((n) => [(n.metadata as any).name, (n.metadata as any).labels as Record<string, string>]));
-    for (const ns of ['coder', 'coder-prov']) expect(labels[ns]).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
-    expect(labels['coder-ws']!['pod-security.kubernetes.io/enforce']).toBeUndefined();
+    for (const ns of ['coder', 'coder-prov', 'coder-ws']) expect(labels[ns]).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' });
   });
 
   it('configures coderd for the EKS design: URLs, secrets by reference, provisioners off, hardening', () => {
@@ -186,7 +186,7 @@ describe('coder chart values', () => {
     expect(() => buildCoderValues(testConfig('mvp-500'), { edge: { ...outputs.edge, accessUrl: 'https://other.example.com' } })).toThrow(/serves https:\/\/other\.example\.com/);
   });
 
-  it('matches the golden renders we depend on: prometheus port only for literal "true", Service port 80 → http, default anti-affinity on release "coder"', () => {
+  itUpstream('matches the golden renders we depend on: prometheus port only for literal "true", Service port 80 → http, default anti-affinity on release "coder"', () => {
     const prometheus = parse(testdata('coder', 'prometheus.yaml')) as Record<string, any>;
     const ours = envOf(buildCoderValues(testConfig('mvp-500')));
     const theirs = Object.fromEntries((prometheus.coder.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
@@ -200,14 +200,14 @@ describe('coder chart values', () => {
     expect(coderTargetGroupBinding(testOutputs())).toMatchObject({ apiVersion: 'elbv2.k8s.aws/v1beta1', spec: { serviceRef: { name: 'coder', port: 80 }, targetType: 'ip' } });
   });
 
-  it('refuses what the chart refuses (missing_values) with the chart message', () => {
+  itUpstream('refuses what the chart refuses (missing_values) with the chart message', () => {
     expect(() => validateCoderValues((parse(testdata('coder', 'missing_values.yaml')) ?? {}) as Record<string, unknown>)).toThrow(
       "You must specify the coder.image.tag value if you're installing the Helm chart directly from Git.",
     );
   });
 });
 
-describe('coder-provisioner chart values', () => {
+describeUpstream('coder-provisioner chart values', () => {
   it('uses only keys of the chart values.yaml and authenticates with the key secret', () => {
     const config = testConfig('scale-3000');
     const values = buildProvisionerValues(config);

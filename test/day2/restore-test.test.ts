@@ -13,12 +13,12 @@ import { CheckFailedError } from '../../src/errors.js';
 import { RecordingHost } from '../../src/engine/host.js';
 import { runPhase } from '../../src/engine/run-phase.js';
 import type { Phase } from '../../src/engine/types.js';
-import type { PhaseRunner } from '../../src/day2/phase-runner.js';
-import { computeObjectives, renderReportMarkdown, type RestoreTestReport } from '../../src/day2/restore-report.js';
-import { runRestoreTest, type RestoreTestOptions } from '../../src/day2/restore-test.js';
-import { auroraInstanceIdentifier, restoreIdentifier, type RestoreSource } from '../../src/day2/restore-db.js';
-import type { JobKubectl } from '../../src/day2/validation-job.js';
-import type { ValidationSnapshot } from '../../src/day2/validation-sql.js';
+import type { PhaseRunner } from '../../src/phases/day2/phase-runner.js';
+import { computeObjectives, renderReportMarkdown, type RestoreTestReport } from '../../src/phases/day2/restore-test/restore-report.js';
+import { runRestoreTest, type RestoreTestOptions } from '../../src/phases/day2/restore-test/service.js';
+import { auroraInstanceIdentifier, restoreIdentifier, type RestoreSource } from '../../src/phases/day2/restore-test/restore-db.js';
+import type { JobKubectl } from '../../src/phases/day2/restore-test/validation-job.js';
+import type { ValidationSnapshot } from '../../src/phases/day2/restore-test/validation-sql.js';
 import { fakeRds, type FakeRds } from './fake-rds.js';
 
 const PASSWORD = 's3cret-Pa55';

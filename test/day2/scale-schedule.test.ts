@@ -14,9 +14,9 @@ import type { CoderPlatformConfig } from '../../src/config/schema.js';
 import { RecordingHost } from '../../src/engine/host.js';
 import { runPhase } from '../../src/engine/run-phase.js';
 import type { Phase } from '../../src/engine/types.js';
-import type { PhaseRunner } from '../../src/day2/phase-runner.js';
-import { cronExpression } from '../../src/day2/schedule-math.js';
-import { parseUntil, resumeIfExpired, resumeSchedules, setSchedule, showSchedule, suspendSchedules, type ScheduleTarget } from '../../src/day2/scale-schedule.js';
+import type { PhaseRunner } from '../../src/phases/day2/phase-runner.js';
+import { cronExpression } from '../../src/phases/day2/scale-schedule/schedule-math.js';
+import { parseUntil, resumeIfExpired, resumeSchedules, setSchedule, showSchedule, suspendSchedules, type ScheduleTarget } from '../../src/phases/day2/scale-schedule/service.js';
 import { ConfigError } from '../../src/errors.js';
 
 const CONFIG = `# coder-platform configuration
@@ -38,6 +38,7 @@ schedule:
   scaleUp: "06:45" # ready before 07:00
 `;
 
+const MACHINE_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:demo-node-group-scaling';
 const creds = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } };
 
 async function configFile(): Promise<{ dir: string; file: string }> {
@@ -50,12 +51,13 @@ async function configFile(): Promise<{ dir: string; file: string }> {
 function schedulerWorld() {
   const scheduler = new SchedulerClient(creds);
   const mock = mockClient(scheduler);
-  const target = (ng: string, min: number, desired?: number) => ({
-    Arn: 'arn:aws:scheduler:::aws-sdk:eks:updateNodegroupConfig', RoleArn: 'arn:aws:iam::111122223333:role/demo-scheduler',
-    Input: JSON.stringify({ ClusterName: 'demo', NodegroupName: ng, ScalingConfig: { MinSize: min, ...(desired === undefined ? {} : { DesiredSize: desired }) } }),
+  // the schedules start the scaling state machine with the group and the minimum (desired := max(current, min))
+  const target = (ng: string, min: number) => ({
+    Arn: MACHINE_ARN, RoleArn: 'arn:aws:iam::111122223333:role/demo-scheduler',
+    Input: JSON.stringify({ ClusterName: 'demo', NodegroupName: ng, MinSize: min }),
   });
   const schedules = new Map<string, Record<string, unknown>>([
-    ['demo-coder-ws-up', { Name: 'demo-coder-ws-up', GroupName: 'demo-schedules', State: 'ENABLED', ScheduleExpression: 'cron(45 6 ? * MON-FRI *)', ScheduleExpressionTimezone: 'America/New_York', FlexibleTimeWindow: { Mode: 'OFF' }, Description: 'morning', Target: target('demo-ws', 10, 10) }],
+    ['demo-coder-ws-up', { Name: 'demo-coder-ws-up', GroupName: 'demo-schedules', State: 'ENABLED', ScheduleExpression: 'cron(45 6 ? * MON-FRI *)', ScheduleExpressionTimezone: 'America/New_York', FlexibleTimeWindow: { Mode: 'OFF' }, Description: 'morning', Target: target('demo-ws', 10) }],
     ['demo-coder-ws-down', { Name: 'demo-coder-ws-down', GroupName: 'demo-schedules', State: 'ENABLED', ScheduleExpression: 'cron(15 18 ? * MON-FRI *)', ScheduleExpressionTimezone: 'America/New_York', FlexibleTimeWindow: { Mode: 'OFF' }, Target: target('demo-ws', 2) }],
   ]);
   mock.on(ListSchedulesCommand).callsFake(() => ({ Schedules: [...schedules.values()].map((s) => ({ Name: s.Name, State: s.State })) }));
@@ -76,9 +78,9 @@ function schedulerWorld() {
     schedules.clear();
     const c = config.schedule;
     for (const [group, sizes] of Object.entries(c.nodeGroups)) {
-      for (const [kind, time, min, desired] of [['up', c.scaleUp, sizes.peak, sizes.peak], ['down', c.scaleDown, sizes.offHours, undefined]] as const) {
+      for (const [kind, time, min] of [['up', c.scaleUp, sizes.peak], ['down', c.scaleDown, sizes.offHours]] as const) {
         const name = `demo-${group}-${kind}`;
-        schedules.set(name, { Name: name, GroupName: 'demo-schedules', State: c.enabled ? 'ENABLED' : 'DISABLED', ScheduleExpression: cronExpression(time, c.weekdays), ScheduleExpressionTimezone: c.timezone, FlexibleTimeWindow: { Mode: 'OFF' }, Target: target(`demo-${group}`, min, desired) });
+        schedules.set(name, { Name: name, GroupName: 'demo-schedules', State: c.enabled ? 'ENABLED' : 'DISABLED', ScheduleExpression: cronExpression(time, c.weekdays), ScheduleExpressionTimezone: c.timezone, FlexibleTimeWindow: { Mode: 'OFF' }, Target: target(`demo-${group}`, min) });
       }
     }
   };
@@ -158,6 +160,17 @@ describe('scale-schedule set', () => {
   });
 });
 
+describe('scale-schedule drift from an older stack', () => {
+  it('a schedule that still calls UpdateNodegroupConfig directly (desired := peak) is drift: set redeploys the stack', async () => {
+    const s = await scheduleSetup('2026-12-02T15:00:00Z');
+    const old = s.world.schedules.get('demo-coder-ws-up') as Record<string, unknown>;
+    old.Target = { Arn: 'arn:aws:scheduler:::aws-sdk:eks:updateNodegroupConfig', RoleArn: 'r', Input: JSON.stringify({ ClusterName: 'demo', NodegroupName: 'demo-ws', ScalingConfig: { MinSize: 10, DesiredSize: 10 } }) };
+    const out = await setSchedule(s.target, s.services, s.run, { scaleUp: '06:45' });
+    expect(out).toMatchObject({ changed: [], deployed: true });
+    expect(s.host.events.some((e) => e.code === 'SCHEDULE_DRIFT' && /demo-coder-ws-up sets min - \(desired at least that\), not min 10/.test(e.message))).toBe(true);
+  });
+});
+
 describe('scale-schedule suspend / resume / show', () => {
   it('suspends every schedule keeping all its other fields, records the suspension in the config file, and show reports it', async () => {
     const s = await scheduleSetup('2026-12-23T15:00:00Z');
@@ -166,7 +179,7 @@ describe('scale-schedule suspend / resume / show', () => {
     const result = await suspendSchedules(s.target, s.services, s.run, until);
     expect(result.status).toBe('succeeded');
     const up = s.world.mock.commandCalls(UpdateScheduleCommand).map((c) => c.args[0].input).find((i) => i.Name === 'demo-coder-ws-up');
-    expect(up).toMatchObject({ State: 'DISABLED', GroupName: 'demo-schedules', ScheduleExpression: 'cron(45 6 ? * MON-FRI *)', ScheduleExpressionTimezone: 'America/New_York', Description: 'morning', FlexibleTimeWindow: { Mode: 'OFF' }, Target: { Arn: 'arn:aws:scheduler:::aws-sdk:eks:updateNodegroupConfig' } });
+    expect(up).toMatchObject({ State: 'DISABLED', GroupName: 'demo-schedules', ScheduleExpression: 'cron(45 6 ? * MON-FRI *)', ScheduleExpressionTimezone: 'America/New_York', Description: 'morning', FlexibleTimeWindow: { Mode: 'OFF' }, Target: { Arn: MACHINE_ARN } });
     const text = await readFile(s.file, 'utf8');
     expect(text).toContain('scaleUp: "06:45" # ready before 07:00');
     expect(parseConfigText(text, s.file).schedule).toMatchObject({ enabled: false, suspension: { since: '2026-12-23T15:00:00.000Z', until: '2027-01-04T05:00:00.000Z' } });
@@ -217,10 +230,12 @@ describe('scale-schedule suspend / resume / show', () => {
   it('shows sizes, the next transitions in both zones, node-group sizes and warns about running workspaces', async () => {
     const s = await scheduleSetup('2026-03-06T20:00:00Z');
     const view = await showSchedule(s.target, s.services, { userTimezone: 'Europe/Berlin' });
-    expect(view.schedules.find((x) => x.name === 'demo-coder-ws-up')).toMatchObject({ nodegroup: 'demo-ws', minSize: 10, desiredSize: 10, drift: false });
-    expect(view.schedules.find((x) => x.name === 'demo-coder-ws-down')).toMatchObject({ minSize: 2, desiredSize: null });
+    expect(view.schedules.find((x) => x.name === 'demo-coder-ws-up')).toMatchObject({ nodegroup: 'demo-ws', minSize: 10, desiredAtLeast: 10, drift: false });
+    expect(view.schedules.find((x) => x.name === 'demo-coder-ws-down')).toMatchObject({ minSize: 2, desiredAtLeast: 2 });
     expect(view.next.map((t) => t.at)).toEqual(['2026-03-06T23:15:00Z', '2026-03-09T10:45:00Z', '2026-03-09T22:15:00Z', '2026-03-10T10:45:00Z', '2026-03-10T22:15:00Z']);
-    expect(view.nodeGroups).toContainEqual({ configName: 'coder-ws', eksName: 'demo-ws', minSize: 10, desiredSize: 12, maxSize: 20, peak: 10, offHours: 2 });
+    // the autoscaler grew coder-ws to 12 (> peak 10): the scale-up keeps 12; coder-prov at 1 (< peak 2) goes to 2
+    expect(view.nodeGroups).toContainEqual({ configName: 'coder-ws', eksName: 'demo-ws', minSize: 10, desiredSize: 12, maxSize: 20, peak: 10, offHours: 2, desiredAfterScaleUp: 12 });
+    expect(view.nodeGroups).toContainEqual({ configName: 'coder-prov', eksName: 'demo-prov', minSize: 1, desiredSize: 1, maxSize: 2, peak: 2, offHours: 1, desiredAfterScaleUp: 2 });
     expect(view.runningWorkspaces).toBe(7);
     expect(view.warnings).toEqual([expect.stringMatching(/^7 workspaces are running: after the scale-down at Fri 2026-03-06 18:15 \(America\/New_York\) only the minimum drops to 3 nodes/)]);
   });

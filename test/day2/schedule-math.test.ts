@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cronExpression, nextTransitions, parseCronExpression } from '../../src/day2/schedule-math.js';
+import { cronExpression, nextTransitions, parseCronExpression } from '../../src/phases/day2/scale-schedule/schedule-math.js';
 
 const NY = { scaleUp: '06:45', scaleDown: '18:15', weekdays: ['MON', 'TUE', 'WED', 'THU', 'FRI'] as const, timezone: 'America/New_York' };
 

@@ -14,11 +14,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
 import { runPhase } from '../../src/engine/run-phase.js';
-import { readStatus } from '../../src/state/status.js';
+import { readStatus } from '../../src/services/status.js';
 import type { Phase } from '../../src/engine/types.js';
-import type { PhaseRunner } from '../../src/day2/phase-runner.js';
-import { runUpgrade, type UpgradeOptions } from '../../src/day2/upgrade.js';
-import type { UpgradeHelm } from '../../src/phases/day2/upgrade.js';
+import type { PhaseRunner } from '../../src/phases/day2/phase-runner.js';
+import { runUpgrade, type UpgradeOptions } from '../../src/phases/day2/upgrade/service.js';
+import type { UpgradeHelm } from '../../src/phases/day2/upgrade/phase.js';
 import { chartSource } from '../../src/k8s/helm.js';
 
 const CONFIG = `# coder-platform configuration
@@ -164,6 +164,16 @@ describe('day2 upgrade gate', () => {
     const out = await runUpgrade(s.options, s.services, s.run);
     expect(out.phase.failure?.error).toMatch(/one minor version at a time: the cluster runs 1\.33, so the next is 1\.34, not 1\.35/);
     expect(s.log).toEqual([]);
+  });
+
+  it('refuses a Kubernetes downgrade (EKS cannot go back); nothing is touched', async () => {
+    const s = await setup({ kubernetesVersion: '1.32' });
+    const out = await runUpgrade(s.options, s.services, s.run);
+    expect(out.phase.status).toBe('failed');
+    expect(out.phase.failure?.stepId).toBe('gate');
+    expect(out.phase.failure?.error).toMatch(/cannot downgrade Kubernetes: the cluster runs 1\.33, 1\.32 is older/);
+    expect(s.log).toEqual([]);
+    expect(s.eksMock.commandCalls(UpdateClusterVersionCommand)).toHaveLength(0);
   });
 
   it('refuses when an upgrade insight is in ERROR, or the chart version does not exist', async () => {

@@ -1,17 +1,15 @@
 /**
  * The restore-test validation SQL on a real PostgreSQL engine: PGlite loaded with Coder's schema
- * (../shared/coder/database/dump.sql) plus schema_migrations and seeded rows. The schema is loaded once
+ * (upstream database/dump.sql, test/upstream.ts) plus schema_migrations and seeded rows. The schema is loaded once
  * and each case starts from a copy of that data directory.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { compareValidation, parseValidationSnapshot, validationSql, type ValidationSnapshot } from '../../src/day2/validation-sql.js';
+import { beforeAll, expect, it } from 'vitest';
+import { compareValidation, parseValidationSnapshot, validationSql, type ValidationSnapshot } from '../../src/phases/day2/restore-test/validation-sql.js';
+import { describeUpstream, upstreamPath } from '../upstream.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DUMP = path.resolve(root, '../shared/coder/database/dump.sql');
+const DUMP = upstreamPath('dumpSql');
 
 const ORG = '0b8b0c1e-0000-4000-8000-000000000001';
 const OWNER = '0b8b0c1e-0000-4000-8000-000000000002';
@@ -70,13 +68,14 @@ INSERT INTO audit_logs (id, "time", user_id, organization_id, resource_type, res
 
 let seeded: Blob;
 
-beforeAll(async () => {
+/** Loads Coder's schema and the seed rows once (run inside the describe, so it is skipped with it). */
+async function seedSchema(): Promise<void> {
   const db = new PGlite();
   await db.exec(`SET check_function_bodies = false;\n${readFileSync(DUMP, 'utf8')}`);
   await db.exec(seedSql());
   seeded = await db.dumpDataDir('none');
   await db.close();
-});
+}
 
 async function database(extra = ''): Promise<PGlite> {
   const db = new PGlite({ loadDataDir: seeded });
@@ -95,7 +94,9 @@ function failed(restored: ValidationSnapshot, live: ValidationSnapshot): string[
   return compareValidation(restored, live, { restorePoint: RESTORE_POINT }).filter((c) => !c.passed).map((c) => c.id);
 }
 
-describe('restore validation SQL on PostgreSQL (PGlite + Coder dump.sql)', () => {
+describeUpstream('restore validation SQL on PostgreSQL (PGlite + Coder dump.sql)', () => {
+  beforeAll(seedSchema);
+
   it('passes a faithful copy although the live database gained rows after the restore point', async () => {
     const restored = await snapshot(await database());
     const live = await snapshot(await database(LIVE_AFTER_RESTORE_POINT));
@@ -147,6 +148,22 @@ describe('restore validation SQL on PostgreSQL (PGlite + Coder dump.sql)', () =>
     const restored = await snapshot(await database(`${LIVE_AFTER_RESTORE_POINT} UPDATE users SET rbac_roles = '{}';`));
     const live = await snapshot(await database(LIVE_AFTER_RESTORE_POINT));
     expect(failed(restored, live)).toEqual(expect.arrayContaining(['owner-present', 'restore-point-evidence', 'count-users']));
+  });
+
+  it('does not count deleted or system owners nor a deleted default organization, but counts deleted user rows', async () => {
+    const faithful = await snapshot(await database());
+    // Coder deletes users and organizations softly (deleted = true): the rows stay, but they are gone. Coder
+    // refuses to delete an organization that still has live workspaces or templates, so those go first.
+    const broken = await snapshot(await database(`UPDATE users SET deleted = true WHERE id = '${OWNER}';
+      UPDATE users SET rbac_roles = '{owner}' WHERE id = '${PREBUILDS}';
+      UPDATE workspaces SET deleted = true; UPDATE templates SET deleted = true; UPDATE organizations SET deleted = true WHERE id = '${ORG}';`));
+    expect(broken.owners).toBe(0); // the deleted owner and the system user with the owner role are no owners
+    expect(broken.defaultOrganizations).toBe(0);
+    expect(failed(broken, faithful)).toEqual(expect.arrayContaining(['owner-present', 'default-organization']));
+    // User rows are counted deleted ones included: a user deleted live after the restore point is no mismatch
+    const live = await snapshot(await database(`UPDATE users SET deleted = true, updated_at = '${AFTER}' WHERE id = '${PREBUILDS}';`));
+    expect(live.counts.users).toEqual(faithful.counts.users);
+    expect(failed(faithful, live)).toEqual([]);
   });
 
   it('refuses a restore point that is not an ISO UTC time (it is spliced into SQL)', () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
 import { runPhase } from '../../src/engine/run-phase.js';
 import type { Phase } from '../../src/engine/types.js';
-import { readStatus } from '../../src/state/status.js';
+import { readStatus } from '../../src/services/status.js';
 import { renderStatus } from '../../src/ui/status-view.js';
 import { tempDir } from './helpers.js';
 

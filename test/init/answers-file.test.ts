@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { UserError } from '../../src/errors.js';
-import { readAnswersFile } from '../../src/init/answers-file.js';
-import { runInit } from '../../src/init/wizard.js';
+import { readAnswersFile } from '../../src/services/init/answers-file.js';
+import { runInit } from '../../src/services/init/wizard.js';
 
 describe('init --answers FILE', () => {
   const dir = mkdtempSync(join(tmpdir(), 'answers-'));

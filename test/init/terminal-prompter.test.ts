@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { screen } from '@inquirer/testing/vitest';
 import { describe, expect, it } from 'vitest';
-import { runInit } from '../../src/init/wizard.js';
+import { runInit } from '../../src/services/init/wizard.js';
 import { createTerminalPrompter } from '../../src/ui/prompts/init-prompter.js';
 
 /** Answer the current prompt once it shows `expected`. */
@@ -29,6 +29,8 @@ describe('the real @inquirer prompts drive the wizard (mvp-500, mostly defaults)
     await answer(/Domain/, type('dev.example.co.uk'));
     await answer(/Subdomain/, enter);
     await answer(/TLS certificate/, enter);
+    await answer(/reach the Kubernetes API/, enter); // empty: private endpoint only
+    await answer(/CloudTrail/, enter);
     await answer(/Single sign-on/, () => {
       screen.keypress('up'); // default skip → configure
       enter();
@@ -87,6 +89,8 @@ describe('the real @inquirer prompts drive the wizard (mvp-500, mostly defaults)
     await answer(/Domain/, type('example.com'));
     await answer(/Subdomain/, enter);
     await answer(/TLS certificate/, enter);
+    await answer(/reach the Kubernetes API/, enter); // empty: private endpoint only
+    await answer(/CloudTrail/, enter);
     await answer(/Single sign-on/, enter);
     await answer(/Coder version/, enter);
     await answer(/Templates to publish/, () => {
@@ -108,5 +112,27 @@ describe('the real @inquirer prompts drive the wizard (mvp-500, mostly defaults)
     expect(text).toMatch(/maxSize: 32/);
     expect(text).toMatch(/templates:\n\s+- pod-swdev\n\s+- ec2-windev-gui/);
     expect(text).toMatch(/schedule:\n\s+enabled: false/);
+  });
+});
+
+describe('yes/no confirmations take only y or n', () => {
+  it('re-asks an unclear answer instead of counting it as No', async () => {
+    const { askYesNo } = await import('../../src/ui/prompts/yes-no.js');
+    const pending = askYesNo('Write coder-platform.yaml?', true);
+    await answer(/Write coder-platform\.yaml\? \(Y\/n\)/, type('maybe'));
+    await answer(/Answer y or n\./, () => {
+      for (let i = 0; i < 'maybe'.length; i += 1) screen.keypress('backspace');
+      screen.type('n');
+      enter();
+    });
+    expect(await pending).toBe(false);
+  });
+
+  it('parseYesNo: y/yes/n/no in any case, Enter is the default, anything else is unclear', async () => {
+    const { parseYesNo } = await import('../../src/ui/prompts/yes-no.js');
+    expect(['y', 'YES', ' Yes '].map((t) => parseYesNo(t, false))).toEqual([true, true, true]);
+    expect(['n', 'No', 'NO'].map((t) => parseYesNo(t, true))).toEqual([false, false, false]);
+    expect([parseYesNo('', true), parseYesNo('', false)]).toEqual([true, false]);
+    expect(['maybe', 'yess', 'nah', 'ja', '1'].map((t) => parseYesNo(t, false))).toEqual([undefined, undefined, undefined, undefined, undefined]);
   });
 });

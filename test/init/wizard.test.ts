@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfigText } from '../../src/config/load.js';
 import { CancelledError, ExitCode, UserError } from '../../src/errors.js';
-import type { Prompter, PromptRequest } from '../../src/init/prompter.js';
-import type { AnswerValue } from '../../src/init/questions.js';
-import { runInit } from '../../src/init/wizard.js';
+import type { Prompter, PromptRequest } from '../../src/services/init/prompter.js';
+import type { AnswerValue } from '../../src/services/init/questions.js';
+import { runInit } from '../../src/services/init/wizard.js';
 
 /** Answers by question id; anything not listed takes the offered default. Records every request. */
 function scripted(answers: Partial<Record<string, AnswerValue>>, write = true): Prompter & { asked: PromptRequest[] } {
@@ -34,13 +34,25 @@ describe('interactive flow', () => {
     const path = tmpFile();
     const prompter = scripted({ shape: 'mvp-500', domain: 'example.com' });
     const result = await runInit({ path, given: {}, force: false, prompter });
-    expect(prompter.asked.map((r) => r.id)).toEqual(['name', 'awsProfile', 'region', 'shape', 'domain', 'subdomain', 'certificate', 'oidc', 'coderVersion', 'templates', 'schedule', 'timezone', 'scaleUp', 'scaleDown', 'rtoMinutes', 'rpoMinutes', 'restoreTestCadence']);
+    expect(prompter.asked.map((r) => r.id)).toEqual(['name', 'awsProfile', 'region', 'shape', 'domain', 'subdomain', 'certificate', 'apiCidrs', 'cloudTrail', 'oidc', 'coderVersion', 'templates', 'schedule', 'timezone', 'scaleUp', 'scaleDown', 'rtoMinutes', 'rpoMinutes', 'restoreTestCadence']);
     const defaults = Object.fromEntries(prompter.asked.map((r) => [r.id, r.default]));
-    expect(defaults).toMatchObject({ name: 'coder', region: 'us-east-1', subdomain: 'coder', coderVersion: '2.35.3', templates: ['pod-swdev'], timezone: 'America/New_York', scaleUp: '06:45', scaleDown: '18:15', rtoMinutes: 120, rpoMinutes: 15, restoreTestCadence: 'monthly' });
+    expect(defaults).toMatchObject({ apiCidrs: '', cloudTrail: 'create', name: 'coder', region: 'us-east-1', subdomain: 'coder', coderVersion: '2.35.3', templates: ['pod-swdev'], timezone: 'America/New_York', scaleUp: '06:45', scaleDown: '18:15', rtoMinutes: 120, rpoMinutes: 15, restoreTestCadence: 'monthly' });
     expect(prompter.asked.every((r) => r.help.length > 10)).toBe(true);
     const file = parse(readFileSync(path, 'utf8'));
     expect(file).toEqual({ apiVersion: 'coder-platform/v1', profile: 'mvp-500', deployment: { name: 'coder' }, dns: { domain: 'example.com' }, coder: { admin: { email: 'admin@example.com' } } });
     expect(result).toMatchObject({ shape: 'mvp-500', profile: 'mvp-500', host: 'coder.example.com' });
+  });
+
+  it('API CIDRs open the public endpoint to exactly them; none keeps it private; a bad CIDR is refused', async () => {
+    const path = tmpFile();
+    await runInit({ path, given: {}, force: false, prompter: scripted({ shape: 'mvp-500', domain: 'example.com', apiCidrs: '203.0.113.0/24, 198.51.100.7/32', cloudTrail: 'existing' }) });
+    const config = parseConfigText(readFileSync(path, 'utf8'), path);
+    expect(config.cluster.endpointAccess).toEqual({ mode: 'public-and-private', publicCidrs: ['203.0.113.0/24', '198.51.100.7/32'] });
+    expect(config.audit.cloudTrail).toBe('existing');
+    const privatePath = tmpFile();
+    await runInit({ path: privatePath, given: {}, force: false, prompter: scripted({ shape: 'mvp-500', domain: 'example.com' }) });
+    expect(parseConfigText(readFileSync(privatePath, 'utf8'), privatePath).cluster.endpointAccess).toEqual({ mode: 'private', publicCidrs: [] });
+    await expect(runInit({ path: tmpFile(), given: {}, force: false, prompter: scripted({ shape: 'mvp-500', domain: 'example.com', apiCidrs: '203.0.113.7/24' }) })).rejects.toThrow(/apiCidrs: "203\.0\.113\.7\/24" has host bits set/);
   });
 
   it('scale-3000 with an existing certificate and OIDC: the secret is stored as its reference', async () => {
@@ -109,6 +121,26 @@ describe('non-interactive', () => {
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).message).toMatch(/"Domain".*--domain.*CODER_PLATFORM_DOMAIN/);
     expect((error as UserError).exitCode).toBe(2);
+  });
+
+  it('names every missing answer in one run, each with its flag and variable', async () => {
+    const error = await runInit({ path: tmpFile(), given: { oidc: 'configure' }, force: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).exitCode).toBe(2);
+    expect((error as UserError).message).toBe('Missing 5 answers: --shape, --domain, --oidc-issuer, --oidc-client-id, --oidc-client-secret-ref.');
+    const steps = (error as UserError).nextSteps.join('\n');
+    for (const v of ['CODER_PLATFORM_SHAPE', 'CODER_PLATFORM_DOMAIN', 'CODER_PLATFORM_OIDC_ISSUER', 'CODER_PLATFORM_OIDC_CLIENT_ID', 'CODER_PLATFORM_OIDC_CLIENT_SECRET_REF']) expect(steps).toContain(v);
+  });
+
+  it('custom shape: a mix that gives the GPU sizes 0 % needs no GPU template', async () => {
+    const path = tmpFile();
+    const mix = 'sw-dev-small=30,sw-dev-medium=45,sw-dev-large=10,platform-devsecops=10,datasci-standard=5,datasci-large=0,datasci-xlarge=0';
+    await runInit({ path, given: { shape: 'custom', concurrent: 2000, mix, domain: 'example.com', templates: ['pod-swdev', 'ec2-datasci'] }, force: false });
+    const config = parseConfigText(readFileSync(path, 'utf8'), path);
+    expect(config.workspaces.templates).toEqual(['pod-swdev', 'ec2-datasci']);
+    expect(config.workspaces.sizes['datasci-large']?.share).toBe(0);
+    // a size that keeps a share still needs its template
+    await expect(runInit({ path: tmpFile(), given: { shape: 'custom', concurrent: 2000, mix: mix.replace('datasci-large=0', 'datasci-large=5').replace('sw-dev-small=30', 'sw-dev-small=25'), domain: 'example.com', templates: ['pod-swdev', 'ec2-datasci'] }, force: false })).rejects.toThrow(/the workspace sizes need ec2-datasci-gpu/);
   });
 
   it('requires the certificate ARN once --certificate existing is chosen', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
-import { estimateCost, peakHoursPerMonth } from '../../src/plan/cost.js';
-import { loadPriceTable, onDemandUsd } from '../../src/plan/pricing.js';
+import { estimateCost, peakHoursPerMonth } from '../../src/phases/plan/cost.js';
+import { loadPriceTable, onDemandUsd } from '../../src/phases/plan/pricing.js';
 import { testConfig } from '../day0/fakes.js';
 
 describe('cost estimate', () => {
@@ -37,6 +37,8 @@ describe('cost estimate', () => {
     expect(cost.tableDate).toBe(table.date);
     expect(cost.tableDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(cost.lines.find((l) => l.item.startsWith('Node group coder-ws'))).toMatchObject({ quantity: 10, unitPrice: 2.4192, monthly24x7: 17660.16 });
+    // the scheduled figure is a floor: the scale-up never lowers desired and the scale-down lowers only min
+    expect(cost.assumptions).toContainEqual(expect.stringMatching(/a floor\. The morning sets desired to max\(current, peak\) and the evening lowers only the minimum/));
   });
 
   it('scale-3000 prices the Spot group at the documented discount and Aurora by ACU-hours', async () => {
@@ -72,7 +74,7 @@ describe('--pricing live', () => {
   it('takes EC2 prices from the Price List API and keeps the table for types it does not answer', async () => {
     const { GetProductsCommand, PricingClient } = await import('@aws-sdk/client-pricing');
     const { mockClient } = await import('aws-sdk-client-mock');
-    const { livePrices } = await import('../../src/plan/pricing.js');
+    const { livePrices } = await import('../../src/phases/plan/pricing.js');
     const pricing = mockClient(PricingClient);
     try {
       pricing.on(GetProductsCommand).resolves({ PriceList: [] });
@@ -92,7 +94,7 @@ describe('--pricing live', () => {
   it('falls back to the bundled table with a warning when the API cannot be read', async () => {
     const { GetProductsCommand, PricingClient } = await import('@aws-sdk/client-pricing');
     const { mockClient } = await import('aws-sdk-client-mock');
-    const { livePrices } = await import('../../src/plan/pricing.js');
+    const { livePrices } = await import('../../src/phases/plan/pricing.js');
     const pricing = mockClient(PricingClient);
     try {
       pricing.on(GetProductsCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));

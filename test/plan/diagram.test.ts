@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { architectureDiagram } from '../../src/plan/diagram.js';
+import { architectureDiagram } from '../../src/phases/plan/diagram.js';
 import { testConfig } from '../day0/fakes.js';
 
 describe('architecture diagram', () => {
@@ -14,7 +14,26 @@ describe('architecture diagram', () => {
     expect(mmd.match(/NAT gateway us-east-1[abc]/g)).toHaveLength(3);
     expect(mmd).toContain('Aurora PostgreSQL 16.6 Serverless v2: writer + 2 readers, 0.5–16 ACU');
     expect(mmd).toContain('Route 53: coder.example.com, *.coder.example.com');
-    expect(mmd).toContain('America/New_York: up 06:45, down 18:15');
+    expect(mmd).toContain('America/New_York: up 06:45 (min := peak, desired := max(current, peak)), down 18:15 (min only)');
+    expect(mmd).toContain('schedule -->|StartExecution| scaler');
+    expect(mmd).toContain('scaler -.->|UpdateNodegroupConfig| ng_coder_ws');
+    // only the TLS listener: no STUN port without a backend
+    expect(mmd).not.toMatch(/3478|UDP/);
+    expect(mmd).toContain('EKS 1.34 (API endpoint private only)');
+    expect(mmd).toContain('CloudTrail: multi-Region management events, KMS-encrypted, log file validation');
+    // what keeps workspaces apart and the database closed (issue 11)
+    expect(mmd).toContain('VPC CNI network policy enforced');
+    expect(mmd).toContain('coder-ws: Pod Security restricted; NetworkPolicy default deny');
+    expect(mmd).toContain('pods safe-to-evict=false');
+    expect(mmd).toMatch(/ng_coder_control -->\|5432 TLS, coderd and restore-test pods only\| db/);
+  });
+
+  it('shows a CIDR-limited or world-open API endpoint and an existing trail', () => {
+    const limited = architectureDiagram(testConfig('mvp-500', 'cluster: {endpointAccess: {mode: public-and-private, publicCidrs: [203.0.113.0/24]}}\naudit: {cloudTrail: existing}\n'));
+    expect(limited).toContain('EKS 1.34 (API endpoint private + public from 203.0.113.0/24)');
+    expect(limited).toContain('CloudTrail: existing organization or multi-Region trail (none created)');
+    const world = architectureDiagram(testConfig('mvp-500', 'cluster: {endpointAccess: {mode: public-and-private, publicCidrs: [0.0.0.0/0]}}\n'));
+    expect(world).toContain('public from 0.0.0.0/0 (world-open)');
   });
 
   it('mvp-500: 2 AZs, one NAT gateway, RDS Multi-AZ, and follows overrides', () => {

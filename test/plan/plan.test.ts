@@ -7,7 +7,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
-import { plan, type PlanResult } from '../../src/plan/plan.js';
+import { plan, type PlanResult } from '../../src/phases/plan/service.js';
 import { notFound, testConfig } from '../day0/fakes.js';
 
 describe('plan (toolkit-lib, in-process, offline)', () => {
@@ -36,6 +36,14 @@ describe('plan (toolkit-lib, in-process, offline)', () => {
       else process.env[key] = value;
     }
     await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('notes the private API endpoint with how day1 reaches it, and the CloudTrail trail it creates', () => {
+    expect(result.notes).toEqual([
+      { level: 'info', message: expect.stringMatching(/^EKS API endpoint is private only \(no public endpoint\): day1 \(helm, kubectl\) must run where/) },
+      { level: 'info', message: expect.stringContaining('CloudTrail: a multi-Region trail') },
+    ]);
+    expect(host.events.filter((e) => e.code === 'PLAN_EXPOSURE_WARNING')).toEqual([]);
   });
 
   it('synthesizes scale-3000 into the state directory and reports each stack’s resource counts', async () => {
@@ -67,8 +75,22 @@ describe('plan (toolkit-lib, in-process, offline)', () => {
     expect(result.cost.monthlyWithSchedule).toBeGreaterThan(0);
     expect(result.cost.monthlyWithSchedule).toBeLessThan(result.cost.monthly24x7);
     expect(result.diff).toBeUndefined();
-    expect(host.events.some((e) => e.code === 'CDK_TOOLKIT_I1000')).toBe(true);
+    // the synthesis time is kept for --verbose, not shown as a stray line on stderr
+    expect(host.events.filter((e) => e.code === 'CDK_TOOLKIT_I1000').map((e) => e.level)).toEqual(['debug']);
   });
+
+  it('--pricing live that falls back to the bundled table is not labelled live', async () => {
+    const { PricingClient } = await import('@aws-sdk/client-pricing');
+    const pricing = new PricingClient({ region: 'us-east-1' });
+    mockClient(pricing).rejects(Object.assign(new Error('getaddrinfo ENOTFOUND api.pricing.us-east-1.amazonaws.com'), { code: 'ENOTFOUND' }));
+    const live = new RecordingHost();
+    const fallback = await plan({ config: testConfig('mvp-500'), stateDir: join(stateDir, 'live'), host: live, pricing: 'live', aws: { region: 'us-east-1' }, clients: { pricing } });
+    expect(fallback.cost).toMatchObject({ pricing: 'table', pricingRequested: 'live' });
+    expect(live.events.map((e) => e.code)).toContain('PLAN_PRICES_LIVE_FAILED');
+    const { renderPlan } = await import('../../src/ui/plan-view.js');
+    expect(renderPlan(fallback)).toContain('Estimated monthly cost (bundled price table (live prices unavailable) of');
+    expect(renderPlan(fallback)).not.toContain('live EC2 prices');
+  }, 120_000);
 
   it('with --diff and working credentials, diffs each deployed stack against the synthesized one', async () => {
     // Given the network stack deployed from a template that lacks the flow log, and no other stack deployed

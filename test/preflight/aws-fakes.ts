@@ -4,6 +4,7 @@
  */
 import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient, DescribeTrailsCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeInstanceTypeOfferingsCommand, DescribeInternetGatewaysCommand, DescribeNatGatewaysCommand, DescribeVolumesCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -14,9 +15,9 @@ import { GetRequestedServiceQuotaChangeCommand, ListAWSDefaultServiceQuotasComma
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CoderPlatformConfig } from '../../src/config/schema.js';
-import { createPreflightServices } from '../../src/preflight/services.js';
-import type { CommandRunner } from '../../src/preflight/runner.js';
-import type { CheckResult, PreflightReport } from '../../src/preflight/types.js';
+import { createPreflightServices } from '../../src/phases/preflight/services.js';
+import type { CommandRunner } from '../../src/phases/preflight/runner.js';
+import type { CheckResult, PreflightReport } from '../../src/phases/preflight/types.js';
 import { QUOTAS } from '../../src/sizing/quota-bill.js';
 
 export const ACCOUNT = '123456789012';
@@ -58,6 +59,7 @@ export function fakeAccount(fake: QuotaFake = {}) {
   const cw = mockClient(CloudWatchClient);
   const elb = mockClient(ElasticLoadBalancingV2Client);
   const rds = mockClient(RDSClient);
+  const ct = mockClient(CloudTrailClient);
 
   const all = Object.values(QUOTAS);
   // The healthy answers, by command, so a test can put one back after a single failure (rejectsOnce(…).callsFake(answers.X)).
@@ -101,6 +103,8 @@ export function fakeAccount(fake: QuotaFake = {}) {
   r53.on(ListHostedZonesByNameCommand).callsFake(answers.ListHostedZonesByName);
   acm.on(DescribeCertificateCommand).callsFake(answers.DescribeCertificate);
   cfn.on(DescribeStacksCommand).callsFake(answers.DescribeStacks);
+  // no trail yet: the deployment creates one (audit.cloudTrail: create)
+  ct.on(DescribeTrailsCommand).resolves({ trailList: [] });
 
   sq.on(ListServiceQuotasCommand).callsFake(answers.ListServiceQuotas);
   sq.on(ListRequestedServiceQuotaChangeHistoryByQuotaCommand).resolves({ RequestedQuotas: [] });
@@ -116,7 +120,7 @@ export function fakeAccount(fake: QuotaFake = {}) {
       return { Id: q.Id, Values: value === undefined ? [] : [value, value / 2], StatusCode: 'Complete' };
     }),
   }));
-  return { sts, ec2, eks, r53, acm, cfn, sq, cw, elb, rds, answers, commands: { ListRequestedServiceQuotaChangeHistoryByQuotaCommand, RequestServiceQuotaIncreaseCommand } };
+  return { sts, ec2, eks, r53, acm, cfn, sq, cw, elb, rds, ct, answers, commands: { ListRequestedServiceQuotaChangeHistoryByQuotaCommand, RequestServiceQuotaIncreaseCommand } };
 }
 
 /** A tool runner with helm 3, kubectl 1.34 and AWS CLI v2 installed, unless overridden (undefined = not on PATH). */

@@ -1,4 +1,5 @@
 import { DescribeCertificateCommand } from '@aws-sdk/client-acm';
+import { DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeInstanceTypeOfferingsCommand, DescribeNatGatewaysCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { DescribeClusterVersionsCommand } from '@aws-sdk/client-eks';
@@ -8,8 +9,8 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
 import { ExternalError } from '../../src/errors.js';
-import { runPreflightChecks } from '../../src/phases/preflight.js';
-import type { PreflightReport } from '../../src/preflight/types.js';
+import { runPreflightChecks } from '../../src/phases/preflight/service.js';
+import type { PreflightReport } from '../../src/phases/preflight/types.js';
 import { ACCOUNT, awsError, checkById, fakeAccount, fakeRunner, restoreFake, servicesFor } from './aws-fakes.js';
 import { profileConfig } from './fixtures.js';
 
@@ -35,6 +36,8 @@ describe('preflight checks against a healthy account', () => {
     expect(report.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.message}`)).toEqual([
       // ec2-windev-gui is enabled but no size uses it: its instances cannot be billed
       expect.stringContaining('quota-unbilled-template-ec2-windev-gui'),
+      // the profiles' private endpoint: day1 has to reach the VPC, and the warning says how
+      expect.stringContaining('eks-endpoint: EKS API endpoint is private only'),
       // SW Dev Large's 8 vCPU limit is above an m5.2xlarge's 7.91 allocatable
       expect.stringContaining('capacity-size-sw-dev-large'),
     ]);
@@ -237,5 +240,52 @@ describe('service quotas', () => {
     const config = profileConfig('mvp-500');
     const report = await runPreflightChecks(config, servicesFor(config), new RecordingHost());
     expect(byId(report, 'quotas')).toMatchObject({ status: 'fail', unchecked: true, message: expect.stringContaining('servicequotas:ListServiceQuotas') });
+  });
+});
+
+describe('EKS API endpoint exposure', () => {
+  it('private only (the default): warns and says how day1 reaches the cluster', async () => {
+    const report = await preflight('mvp-500');
+    expect(byId(report, 'eks-endpoint')).toMatchObject({ status: 'warn', critical: false, current: 'private only', fix: expect.stringMatching(/CI runner or an SSM session on an instance in the VPC.*publicCidrs/) });
+  });
+  it('limited to configured CIDRs: passes', async () => {
+    const report = await preflight('mvp-500', { cluster: { endpointAccess: { mode: 'public-and-private', publicCidrs: ['203.0.113.0/24'] } } });
+    expect(byId(report, 'eks-endpoint')).toMatchObject({ status: 'pass', current: 'public from 203.0.113.0/24' });
+  });
+  it('world-open: warns that it is the operator\'s explicit choice', async () => {
+    const report = await preflight('mvp-500', { cluster: { endpointAccess: { mode: 'public-and-private', publicCidrs: ['0.0.0.0/0'] } } });
+    expect(byId(report, 'eks-endpoint')).toMatchObject({ status: 'warn', current: 'public to 0.0.0.0/0', message: expect.stringContaining('whole internet') });
+  });
+});
+
+describe('CloudTrail', () => {
+  const orgTrail = { Name: 'org-trail', TrailARN: 'arn:aws:cloudtrail:us-west-2:999999999999:trail/org-trail', HomeRegion: 'us-west-2', IsOrganizationTrail: true, IsMultiRegionTrail: true };
+  const regional = { Name: 'one-region', TrailARN: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/one-region`, HomeRegion: 'us-east-1', IsOrganizationTrail: false, IsMultiRegionTrail: false };
+  const withTrails = (logging: boolean) => (f: Fake) => {
+    f.ct.on(DescribeTrailsCommand, { includeShadowTrails: true }).resolves({ trailList: [regional, orgTrail] });
+    f.ct.on(GetTrailStatusCommand, { Name: orgTrail.TrailARN }).resolves({ IsLogging: logging });
+  };
+
+  it('create with no covering trail: passes (the deployment creates one)', async () => {
+    expect(byId(await preflight('mvp-500'), 'cloudtrail')).toMatchObject({ status: 'pass', area: 'audit' });
+  });
+  it('create while a logging organization trail covers the account: warns to set existing (asked for its status by ARN)', async () => {
+    const report = await preflight('mvp-500', {}, withTrails(true));
+    expect(byId(report, 'cloudtrail')).toMatchObject({ status: 'warn', critical: false, message: expect.stringContaining('org-trail (organization trail, home us-west-2) already records this account'), fix: 'Set audit.cloudTrail: existing to create none.' });
+    // the single-Region trail is not asked about; the organization trail by its ARN
+    expect(fake?.ct.commandCalls(GetTrailStatusCommand).map((c) => c.args[0].input.Name)).toEqual([orgTrail.TrailARN]);
+  });
+  it('existing with a logging organization trail: passes, nothing is created', async () => {
+    const report = await preflight('mvp-500', { audit: { cloudTrail: 'existing' } }, withTrails(true));
+    expect(byId(report, 'cloudtrail')).toMatchObject({ status: 'pass', message: expect.stringContaining('no trail is created') });
+  });
+  it('existing but the organization trail is not logging: a critical failure', async () => {
+    const report = await preflight('mvp-500', { audit: { cloudTrail: 'existing' } }, withTrails(false));
+    expect(byId(report, 'cloudtrail')).toMatchObject({ status: 'fail', critical: true, fix: expect.stringContaining('audit.cloudTrail: create') });
+    expect(report.summary.exitCode).toBe(1);
+  });
+  it('access denied names the IAM action and leaves the check unchecked', async () => {
+    const report = await preflight('mvp-500', {}, (f) => f.ct.on(DescribeTrailsCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform: cloudtrail:DescribeTrails')));
+    expect(byId(report, 'cloudtrail')).toMatchObject({ status: 'fail', unchecked: true, message: expect.stringContaining('cloudtrail:DescribeTrails') });
   });
 });

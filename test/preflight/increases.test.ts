@@ -5,9 +5,9 @@ import { GetRequestedServiceQuotaChangeCommand, ListRequestedServiceQuotaChangeH
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingHost, type ConfirmRequest } from '../../src/engine/host.js';
 import { runPhase } from '../../src/engine/run-phase.js';
-import { buildPreflightPhase, journaledIncreaseRequests, reportFromPhase } from '../../src/phases/preflight.js';
-import { requestQuotaIncreases } from '../../src/preflight/increases.js';
-import type { ShortQuota } from '../../src/preflight/types.js';
+import { buildPreflightPhase, journaledIncreaseRequests, reportFromPhase } from '../../src/phases/preflight/service.js';
+import { requestQuotaIncreases } from '../../src/phases/preflight/increases.js';
+import type { ShortQuota } from '../../src/phases/preflight/types.js';
 import { fakeAccount, servicesFor } from './aws-fakes.js';
 import { profileConfig } from './fixtures.js';
 

@@ -13,8 +13,8 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
 import { ExternalError } from '../../src/errors.js';
-import { runPreflightChecks } from '../../src/phases/preflight.js';
-import type { PreflightReport } from '../../src/preflight/types.js';
+import { runPreflightChecks } from '../../src/phases/preflight/service.js';
+import type { PreflightReport } from '../../src/phases/preflight/types.js';
 import { ACCOUNT, awsError, checkById, fakeAccount, fakeRunner, restoreFake, servicesFor } from './aws-fakes.js';
 import { profileConfig } from './fixtures.js';
 

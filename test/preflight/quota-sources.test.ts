@@ -1,7 +1,7 @@
 import { ListAWSDefaultServiceQuotasCommand, ListServiceQuotasCommand } from '@aws-sdk/client-service-quotas';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
-import { runPreflightChecks } from '../../src/phases/preflight.js';
+import { runPreflightChecks } from '../../src/phases/preflight/service.js';
 import { computeQuotaBill } from '../../src/sizing/quota-bill.js';
 import { awsError, checkById, fakeAccount, restoreFake, servicesFor } from './aws-fakes.js';
 import { profileConfig } from './fixtures.js';

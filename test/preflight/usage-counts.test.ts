@@ -4,8 +4,8 @@ import { DescribeDBClustersCommand, DescribeDBInstancesCommand } from '@aws-sdk/
 import { ListServiceQuotasCommand } from '@aws-sdk/client-service-quotas';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
-import { runPreflightChecks } from '../../src/phases/preflight.js';
-import type { PreflightReport } from '../../src/preflight/types.js';
+import { runPreflightChecks } from '../../src/phases/preflight/service.js';
+import type { PreflightReport } from '../../src/phases/preflight/types.js';
 import { checkById, fakeAccount, type QuotaFake, restoreFake, servicesFor } from './aws-fakes.js';
 import { profileConfig } from './fixtures.js';
 

@@ -1,9 +1,9 @@
 import { DescribeClusterVersionsCommand } from '@aws-sdk/client-eks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingHost } from '../../src/engine/host.js';
-import { runPreflightChecks } from '../../src/phases/preflight.js';
-import { checkEksVersion } from '../../src/preflight/checks/eks-version.js';
-import { sameQuota } from '../../src/preflight/checks/quotas.js';
+import { runPreflightChecks } from '../../src/phases/preflight/service.js';
+import { checkEksVersion } from '../../src/phases/preflight/checks/eks-version.js';
+import { sameQuota } from '../../src/phases/preflight/checks/quotas.js';
 import { fakeAccount, servicesFor } from './aws-fakes.js';
 import { profileConfig } from './fixtures.js';
 

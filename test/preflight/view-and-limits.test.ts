@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucket } from '../../src/preflight/limiter.js';
-import { summarize, type CheckResult } from '../../src/preflight/types.js';
+import { TokenBucket } from '../../src/phases/preflight/limiter.js';
+import { summarize, type CheckResult } from '../../src/phases/preflight/types.js';
 import { renderPreflightLines, renderPreflightTable } from '../../src/ui/preflight-view.js';
 
 const checks: CheckResult[] = [
@@ -47,7 +47,7 @@ describe('TokenBucket', () => {
 
 describe('quota name assertion', () => {
   it('tolerates punctuation and an added qualifier, never a different quota', async () => {
-    const { sameQuota } = await import('../../src/preflight/checks/quotas.js');
+    const { sameQuota } = await import('../../src/phases/preflight/checks/quotas.js');
     expect(sameQuota('Running On-Demand Standard A C D H I M R T Z instances', 'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances')).toBe(true);
     expect(sameQuota('Secrets per Region', 'Secrets')).toBe(true);
     expect(sameQuota('Storage for General Purpose SSD (gp2) volumes, in TiB', 'Storage for General Purpose SSD (gp3) volumes, in TiB')).toBe(false);

@@ -12,6 +12,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { NAMESPACES } from '../../../src/config/profiles.js';
 import type { CoderPlatformConfig, NodeGroupConfig } from '../../../src/config/schema.js';
+import { endpointExposure } from '../../../src/config/endpoint-access.js';
 import { OUTPUT_KEYS, formatPairs, secretNames } from '../../../src/deployment/outputs.js';
 import { acknowledge, attachPolicy, DEPLOYMENT_TAG, nodeTiers, resourceNames, workspaceIamPath } from './common.js';
 import type { NetworkStack } from './network-stack.js';
@@ -57,9 +58,9 @@ export class ClusterStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    const access = config.cluster.endpointAccess;
-    const endpointAccess =
-      access.mode === 'private' ? eks.EndpointAccess.PRIVATE : access.mode === 'public' ? eks.EndpointAccess.PUBLIC.onlyFrom(...access.publicCidrs) : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...access.publicCidrs);
+    // Private access is always on; the public endpoint only from the configured CIDRs (no world-open default).
+    const exposure = endpointExposure(config);
+    const endpointAccess = exposure.kind === 'private' ? eks.EndpointAccess.PRIVATE : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...exposure.cidrs);
 
     this.cluster = new eks.Cluster(this, 'Cluster', {
       clusterName: names.cluster,
@@ -75,8 +76,10 @@ export class ClusterStack extends Stack {
     });
     acknowledge(this.cluster, 'CloudFormation-Validate::W9009', 'aws-eks-v2 renders EncryptionConfig.Resources: ["secrets"] itself; EKS still requires it for envelope encryption of Kubernetes secrets.');
     acknowledge(this.cluster, 'AwsSolutions-IAM4', 'The EKS service role needs the AWS-managed AmazonEKSClusterPolicy; EKS documents no narrower policy.', ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy']);
-    if (access.mode !== 'private') {
-      acknowledge(this.cluster, 'AwsSolutions-EKS1', `The API endpoint is public by configuration (cluster.endpointAccess.mode=${access.mode}), restricted to ${access.publicCidrs.join(', ')}; set mode: private to close it.`);
+    if (exposure.kind === 'limited') {
+      acknowledge(this.cluster, 'AwsSolutions-EKS1', `The public API endpoint accepts only ${exposure.cidrs.join(', ')} (cluster.endpointAccess.publicCidrs, given by the operator) so day1 can run helm and kubectl from there; private access is on for nodes. mode: private closes it.`);
+    } else if (exposure.kind === 'world') {
+      acknowledge(this.cluster, 'AwsSolutions-EKS1', `The public API endpoint is open to every address (${exposure.cidrs.join(', ')}) because the operator chose it in cluster.endpointAccess.publicCidrs; preflight and plan warn about it.`);
     }
 
     // Node role shared by every group.
@@ -269,7 +272,7 @@ export class ClusterStack extends Stack {
     const lbcRoleStatements: iam.PolicyStatement[] = [];
     const lbcRole = podRole('LoadBalancerControllerRole', 'AWS Load Balancer Controller (TargetGroupBinding only)');
     const targetGroupArn = (tgName: string) => this.formatArn({ service: 'elasticloadbalancing', resource: 'targetgroup', resourceName: `${tgName}/*` });
-    lbcRoleStatements.push(new iam.PolicyStatement({ sid: 'BindCoderTargets', actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'], resources: [targetGroupArn(names.coderTargetGroup), targetGroupArn(names.stunTargetGroup)] }));
+    lbcRoleStatements.push(new iam.PolicyStatement({ sid: 'BindCoderTargets', actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'], resources: [targetGroupArn(names.coderTargetGroup)] }));
     lbcRoleStatements.push(
       new iam.PolicyStatement({
         sid: 'Describe',
@@ -278,10 +281,9 @@ export class ClusterStack extends Stack {
       }),
     );
     attachPolicy(lbcRole, lbcRoleStatements);
-    acknowledge(lbcRole, 'AwsSolutions-IAM5', 'Register/Deregister are limited to the coder and STUN target groups by name (the id suffix is generated); Describe calls do not support resource-level permissions.', [
+    acknowledge(lbcRole, 'AwsSolutions-IAM5', 'Register/Deregister are limited to the coder target group by name (the id suffix is generated); Describe calls do not support resource-level permissions.', [
       'Resource::*',
       `Resource::arn:<AWS::Partition>:elasticloadbalancing:${this.region}:${this.account}:targetgroup/${names.coderTargetGroup}/*`,
-      `Resource::arn:<AWS::Partition>:elasticloadbalancing:${this.region}:${this.account}:targetgroup/${names.stunTargetGroup}/*`,
     ]);
     associate('LoadBalancerControllerPodIdentity', lbcRole, SERVICE_ACCOUNTS.loadBalancerController);
 
@@ -329,7 +331,9 @@ export class ClusterStack extends Stack {
       if (control) resource.node.addDependency(control);
       return resource;
     };
-    addon('vpc-cni');
+    // Network policy on: the VPC CNI's node agent enforces the NetworkPolicies Day 1 applies and each workspace
+    // template creates (without it they are accepted and ignored). The value is a string in the add-on schema.
+    addon('vpc-cni', { configurationValues: JSON.stringify({ enableNetworkPolicy: 'true' }) });
     addon('kube-proxy');
     addon('eks-pod-identity-agent');
     addon('coredns', { configurationValues: JSON.stringify({ tolerations, nodeSelector: controlSelector }) });

@@ -42,7 +42,6 @@ export function resourceNames(config: CoderPlatformConfig): {
   cluster: string;
   dbSecret: string;
   coderTargetGroup: string;
-  stunTargetGroup: string;
   drVault: string;
   drStack: string;
   workspaceInstanceRole: string;
@@ -55,7 +54,6 @@ export function resourceNames(config: CoderPlatformConfig): {
     cluster: name,
     dbSecret: `${name}/database/master`,
     coderTargetGroup: `${short}-coder`,
-    stunTargetGroup: `${short}-stun`,
     drVault: `${name}-dr`,
     drStack: `${name}-dr`,
     workspaceInstanceRole: `${name}-workspace-instance`,

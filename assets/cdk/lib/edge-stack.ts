@@ -1,7 +1,9 @@
 /**
  * Edge: the ACM certificate (coder.<domain> + *.coder.<domain>), an internet-facing NLB ending TLS on 443
- * with a TLS 1.3 / TLS 1.2-GCM-only policy, UDP 3478 for STUN, IP target groups that Kubernetes binds to
- * (TargetGroupBinding), and Route 53 alias records. Kubernetes never creates load balancers.
+ * with a TLS 1.3 / TLS 1.2-GCM-only policy, the IP target group that Kubernetes binds to (TargetGroupBinding),
+ * and Route 53 alias records. Kubernetes never creates load balancers. No UDP 3478 listener: coderd serves no
+ * STUN; clients use the STUN servers coderd advertises (CODER_DERP_SERVER_STUN_ADDRESSES) and relay through
+ * coderd's embedded DERP server over the TLS listener (README, corrections to the design documents).
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -16,7 +18,6 @@ import type { NetworkStack } from './network-stack.js';
 
 export const TLS_POLICY = elbv2.SslPolicy.TLS13_RES; // ELBSecurityPolicy-TLS13-1-2-Res-2021-06 (seed-facts defect 6)
 export const CODERD_PORT = 8080;
-export const STUN_PORT = 3478;
 
 export interface EdgeStackProps extends StackProps {
   config: CoderPlatformConfig;
@@ -74,18 +75,7 @@ export class EdgeStack extends Stack {
       healthCheck,
       deregistrationDelay: Duration.seconds(30),
     });
-    const stunTargets = new elbv2.NetworkTargetGroup(this, 'StunTargetGroup', {
-      targetGroupName: names.stunTargetGroup,
-      vpc: network.vpc,
-      port: STUN_PORT,
-      protocol: elbv2.Protocol.UDP,
-      targetType: elbv2.TargetType.IP,
-      healthCheck,
-      deregistrationDelay: Duration.seconds(30),
-    });
     nlb.addListener('Https', { port: 443, protocol: elbv2.Protocol.TLS, certificates: [elbv2.ListenerCertificate.fromCertificateManager(certificate)], sslPolicy: TLS_POLICY, defaultTargetGroups: [coderTargets] });
-    const stun = nlb.addListener('Stun', { port: STUN_PORT, protocol: elbv2.Protocol.UDP, defaultTargetGroups: [stunTargets] });
-    acknowledge(stun, 'NIST.800.53.R5-ELBv2ACMCertificateRequired', 'STUN (RFC 8489) is plain UDP on 3478; a UDP listener cannot carry a certificate. The TLS listener on 443 uses the ACM certificate.');
 
     const alias = route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(nlb));
     new route53.ARecord(this, 'HostRecord', { zone, recordName: `${host}.`, target: alias });

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { availabilityZones, type CoderPlatformConfig } from '../../../src/config/schema.js';
 import { OUTPUT_KEYS } from '../../../src/deployment/outputs.js';
+import { AccountTrail } from './audit.js';
 import { acknowledge, controlTier, nodeTiers } from './common.js';
 
 export interface NetworkStackProps extends StackProps {
@@ -112,17 +113,6 @@ export class NetworkStack extends Stack {
     this.nodeSecurityGroup.addIngressRule(this.nodeSecurityGroup, ec2.Port.allTraffic(), 'Nodes and the control plane talk to each other');
     this.nodeSecurityGroup.addIngressRule(ec2.Peer.ipv4(config.network.vpcCidr), ec2.Port.tcp(8080), 'coderd from the NLB (TLS ends at the NLB; health checks)');
     acknowledge(this.nodeSecurityGroup, 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'The only all-traffic rule is self-referencing (nodes and the EKS control plane ENIs in this group); no common port is open to an address range.');
-    // STUN is the one world-open rule, kept as its own resource so its acknowledgement covers only this rule: a
-    // world-open rule added to the group itself is still reported by AwsSolutions-EC23.
-    const stun = new ec2.CfnSecurityGroupIngress(this, 'NodeStunFromClients', {
-      groupId: this.nodeSecurityGroup.securityGroupId,
-      ipProtocol: 'udp',
-      fromPort: 3478,
-      toPort: 3478,
-      cidrIp: '0.0.0.0/0',
-      description: 'STUN from clients through the NLB (client IP preserved for UDP)',
-    });
-    acknowledge(stun, 'AwsSolutions-EC23', 'UDP 3478 (STUN) must accept any client address: the NLB preserves client IPs for UDP targets, and Coder clients connect from anywhere. This rule opens only 3478/udp.');
 
     // Endpoints.
     const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
@@ -142,6 +132,9 @@ export class NetworkStack extends Stack {
         securityGroupIds: [endpointSecurityGroup.securityGroupId],
       });
     }
+
+    // The account's CloudTrail trail (audit.cloudTrail: create); none when an existing trail covers the account.
+    if (config.audit.cloudTrail === 'create') new AccountTrail(this, 'Audit', config);
 
     new CfnOutput(this, OUTPUT_KEYS.network.vpcId, { value: this.vpc.vpcId });
     new CfnOutput(this, OUTPUT_KEYS.network.subnetIds, {

@@ -1,8 +1,8 @@
 import { BaseCommand } from '../../base-command.js';
-import type { CoderPlatformConfig } from '../../config/schema.js';
+import type { ConfigShowResult } from '../../cli/everyday.js';
 
 /** The fully resolved configuration. Secret fields hold references (ARN, name or env:NAME), never values. */
-export type ConfigShowResult = { path: string; config: CoderPlatformConfig };
+export type { ConfigShowResult } from '../../cli/everyday.js';
 
 export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
   static override summary = 'print the fully resolved configuration';
@@ -11,12 +11,7 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
   static override examples = ['<%= config.bin %> config show', '<%= config.bin %> config show --config prod.yaml --region eu-west-1 --json'];
 
   public async run(): Promise<ConfigShowResult> {
-    const { loadConfigFromGlobals } = await import('../../config/from-globals.js');
-    const { config, path } = await loadConfigFromGlobals(this.globals);
-    if (!this.jsonEnabled()) {
-      const { renderConfigYaml } = await import('../../ui/config-view.js');
-      process.stdout.write(renderConfigYaml(config, path));
-    }
-    return { path, config };
+    const { configShowAction } = await import('../../cli/everyday.js');
+    return configShowAction(this.globals);
   }
 }

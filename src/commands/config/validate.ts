@@ -1,6 +1,7 @@
 import { BaseCommand } from '../../base-command.js';
+import type { ConfigValidateResult } from '../../cli/everyday.js';
 
-export type ConfigValidateResult = { valid: true; path: string; deployment: string; profile: string };
+export type { ConfigValidateResult } from '../../cli/everyday.js';
 
 export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {
   static override summary = 'validate a configuration file';
@@ -9,12 +10,7 @@ export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {
   static override examples = ['<%= config.bin %> config validate', '<%= config.bin %> config validate --config staging.yaml'];
 
   public async run(): Promise<ConfigValidateResult> {
-    const { loadConfigFromGlobals } = await import('../../config/from-globals.js');
-    const { config, path } = await loadConfigFromGlobals(this.globals);
-    if (!this.jsonEnabled()) {
-      const { renderValidateOk } = await import('../../ui/config-view.js');
-      process.stdout.write(renderValidateOk(path, config));
-    }
-    return { valid: true, path, deployment: config.deployment.name, profile: config.profile };
+    const { configValidateAction } = await import('../../cli/everyday.js');
+    return configValidateAction(this.globals);
   }
 }

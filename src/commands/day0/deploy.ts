@@ -18,12 +18,12 @@ export default class Day0Deploy extends BaseCommand<typeof Day0Deploy> {
 
   public async run(): Promise<Day0DeployResult> {
     const { loadConfigFromGlobals } = await import('../../config/from-globals.js');
-    const { config } = await loadConfigFromGlobals(this.globals);
-    const { stateDirFor } = await import('../../state/state-dir.js');
+    const { config, path: configPath } = await loadConfigFromGlobals(this.globals);
+    const { openStateDir } = await import('../../engine/state-dir.js');
     const { createHost } = await import('../../ui/host.js');
     const { executePhase } = await import('../../engine/execute.js');
-    const { AssemblyCache, createDay0DeployServices, day0DeployPhase } = await import('../../phases/day0-deploy.js');
-    const stateDir = stateDirFor(this.globals.stateDir, config.deployment.name);
+    const { AssemblyCache, createDay0DeployServices, day0DeployPhase } = await import('../../phases/day0/service.js');
+    const stateDir = await openStateDir({ override: this.globals.stateDir, configPath, config, write: !this.flags['dry-run'] });
     const services = await createDay0DeployServices({ config, stateDir, aws: { profile: this.globals.awsProfile, region: config.aws.region }, skipPreflight: this.flags['skip-preflight'] });
     const cache = new AssemblyCache(services);
     const host = createHost(this.globals);
@@ -32,7 +32,8 @@ export default class Day0Deploy extends BaseCommand<typeof Day0Deploy> {
       // the identity check run again; stacks already deployed with the same template are skipped by their
       // probe, and a stack deleted since, e.g. by day0 destroy, is deployed again).
       const flags = phaseFlagValues(this.flags);
-      return await executePhase(day0DeployPhase(config, cache), services, { deployment: config.deployment.name, command: 'coder-platform day0 deploy', globals: this.globals, flags: { ...flags, restart: flags.from === undefined && flags.only === undefined }, host });
+      const probe = await (await import('../../services/dry-run.js')).dryRunProbe(flags.dryRun, { region: config.aws.region, profile: this.globals.awsProfile });
+      return await executePhase(day0DeployPhase(config, cache), services, { deployment: config.deployment.name, command: 'coder-platform day0 deploy', globals: this.globals, flags: { ...flags, restart: flags.from === undefined && flags.only === undefined }, host, probe });
     } finally {
       await cache.dispose();
     }

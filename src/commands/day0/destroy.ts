@@ -14,17 +14,17 @@ export default class Day0Destroy extends BaseCommand<typeof Day0Destroy> {
 
   public async run(): Promise<Day0DestroyResult> {
     const { loadConfigFromGlobals } = await import('../../config/from-globals.js');
-    const { config } = await loadConfigFromGlobals(this.globals);
-    const { stateDirFor } = await import('../../state/state-dir.js');
+    const { config, path: configPath } = await loadConfigFromGlobals(this.globals);
+    const { openStateDir } = await import('../../engine/state-dir.js');
     const { createHost } = await import('../../ui/host.js');
     const { executePhase } = await import('../../engine/execute.js');
-    const { AssemblyCache } = await import('../../phases/day0-deploy.js');
-    const { confirmDestroy, createDay0DestroyServices, day0DestroyPhase } = await import('../../phases/day0-destroy.js');
+    const { AssemblyCache } = await import('../../phases/day0/service.js');
+    const { confirmDestroy, createDay0DestroyServices, day0DestroyPhase } = await import('../../phases/day0/service.js');
     // CloudFormation, not the journal, says what exists: every run goes through every step (stacks already
     // gone are skipped by their probe; the leftovers report is always fresh).
     const given = phaseFlagValues(this.flags);
     const flags = { ...given, restart: given.from === undefined && given.only === undefined };
-    const stateDir = stateDirFor(this.globals.stateDir, config.deployment.name);
+    const stateDir = await openStateDir({ override: this.globals.stateDir, configPath, config, write: !flags.dryRun });
     const services = await createDay0DestroyServices({ config, stateDir, aws: { profile: this.globals.awsProfile, region: config.aws.region } });
     const cache = new AssemblyCache(services);
     const host = createHost(this.globals);
@@ -34,7 +34,8 @@ export default class Day0Destroy extends BaseCommand<typeof Day0Destroy> {
         await host.close();
         throw error;
       });
-      return await executePhase(day0DestroyPhase(config, cache), services, { deployment: config.deployment.name, command: 'coder-platform day0 destroy', globals: this.globals, flags, host });
+      const probe = await (await import('../../services/dry-run.js')).dryRunProbe(flags.dryRun, { region: config.aws.region, profile: this.globals.awsProfile });
+      return await executePhase(day0DestroyPhase(config, cache), services, { deployment: config.deployment.name, command: 'coder-platform day0 destroy', globals: this.globals, flags, host, probe });
     } finally {
       await cache.dispose();
     }

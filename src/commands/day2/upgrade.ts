@@ -1,18 +1,10 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import type { PhaseResult } from '../../engine/types.js';
 import { commandWithFlags, phaseFlags, phaseFlagValues } from '../../phase-flags.js';
+import type { UpgradeOutcome } from '../../phases/day2/upgrade/service.js';
 
 /** The phase result and what changed (versions, the pre-upgrade snapshot, updated add-ons, config keys written back). */
-export interface UpgradeResult {
-  phase: PhaseResult;
-  coder: { from: string; to: string } | null;
-  kubernetes: { from: string; to: string } | null;
-  snapshotId: string | null;
-  addons: string[];
-  /** Config keys written back to coder-platform.yaml. */
-  configUpdated: string[];
-}
+export type UpgradeResult = UpgradeOutcome;
 
 export default class Upgrade extends BaseCommand<typeof Upgrade> {
   static override summary = 'upgrade Coder and/or Kubernetes: gate, database snapshot, helm upgrade with automatic rollback, EKS in order';
@@ -28,11 +20,11 @@ export default class Upgrade extends BaseCommand<typeof Upgrade> {
 
   public async run(): Promise<UpgradeResult> {
     const f = this.flags;
-    const { checkUpgradeRequest, runUpgrade } = await import('../../day2/upgrade.js');
+    const { checkUpgradeRequest, runUpgrade } = await import('../../phases/day2/upgrade/service.js');
     checkUpgradeRequest({ coderVersion: f['coder-version'], kubernetesVersion: f['kubernetes-version'] });
-    const { day2Command, createUpgradeServices } = await import('../../day2/command-services.js');
-    const c = await day2Command(this.globals);
+    const { day2Command, createUpgradeServices } = await import('../../phases/day2/service.js');
     const flags = phaseFlagValues(f);
+    const c = await day2Command(this.globals, (await import('../../ui/host.js')).createHost, { dryRun: flags.dryRun });
     const { options, services } = await createUpgradeServices(c, { coderVersion: f['coder-version'], kubernetesVersion: f['kubernetes-version'], chartArchive: f['chart-archive'], restart: flags.restart });
     const command = commandWithFlags('coder-platform day2 upgrade', { 'coder-version': f['coder-version'], 'kubernetes-version': f['kubernetes-version'], 'chart-archive': f['chart-archive'] });
     const result = await runUpgrade(options, services, c.runner(command, { flags }));

@@ -12,11 +12,13 @@ import type { CoderPlatformConfig } from '../../config/schema.js';
 import { secretNames, type DeploymentOutputs } from '../../deployment/outputs.js';
 import type { Step, StepContext, StepOutputs } from '../../engine/types.js';
 import { CheckFailedError, ExternalError, UserError } from '../../errors.js';
-import { ADDON_NAMES, addonValues, loadAddonCharts, type AddonChart } from '../../helm-values/addons.js';
-import { K8S_SECRETS, RELEASES } from '../../helm-values/common.js';
-import { buildCoderValues, coderTargetGroupBinding, validateCoderValues } from '../../helm-values/coder.js';
-import { buildProvisionerValues, provisionerWorkspaceRbac, validateProvisionerValues } from '../../helm-values/provisioner.js';
+import { ADDON_NAMES, addonValues, loadAddonCharts, type AddonChart } from './helm-values/addons.js';
+import { K8S_SECRETS, RELEASES } from './helm-values/common.js';
+import { buildCoderValues, coderTargetGroupBinding, validateCoderValues } from './helm-values/coder.js';
+import { buildProvisionerValues, provisionerWorkspaceRbac, validateProvisionerValues } from './helm-values/provisioner.js';
 import { kubeconfigOptionsFor } from '../../k8s/access.js';
+import { platformNetworkPolicies, workspacePodSecurityLevel } from '../../k8s/platform-policies.js';
+import { bundledWorkspaceRoleRules } from './workspace-rbac.js';
 import { chartSource, type ChartSource, type Helm } from '../../k8s/helm.js';
 import { kubeconfigIsCurrent, writeKubeconfig, type KubeconfigOptions } from '../../k8s/kubeconfig.js';
 import type { Day1Services } from './services.js';
@@ -126,7 +128,8 @@ function outputsSummary(o: DeploymentOutputs): StepOutputs {
 
 // ---- namespaces and storage ---------------------------------------------------------------------------
 
-const RESTRICTED = { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' };
+const podSecurity = (level: string) => ({ 'pod-security.kubernetes.io/enforce': level, 'pod-security.kubernetes.io/warn': level });
+const RESTRICTED = podSecurity('restricted');
 
 export function namespaceManifests(): Record<string, unknown>[] {
   const ns = (name: string, appName: string, extra: Record<string, string> = {}) => ({
@@ -136,11 +139,12 @@ export function namespaceManifests(): Record<string, unknown>[] {
   });
   return [
     // Pod Security "restricted": coderd and the provisioners run with restrictedSecurityContext() and only
-    // emptyDir volumes. The workspace namespace has no level: templates own their pods' needs.
+    // emptyDir volumes; every container of the bundled workspace templates meets it too (a template that
+    // cannot must be a written exception in WORKSPACE_POD_SECURITY_EXCEPTIONS, which lowers the level).
     // The workspace NetworkPolicy selects coderd's namespace by app.kubernetes.io/name=coder.
     ns(NAMESPACES.coder, 'coder', RESTRICTED),
     ns(NAMESPACES.provisioners, 'coder-provisioner', RESTRICTED),
-    ns(NAMESPACES.workspaces, 'coder-workspaces'),
+    ns(NAMESPACES.workspaces, 'coder-workspaces', podSecurity(workspacePodSecurityLevel())),
   ];
 }
 
@@ -162,11 +166,16 @@ interface K8sObject {
   [key: string]: unknown;
 }
 
-async function namespacesReady(services: Day1Services): Promise<boolean> {
+async function namespacesReady(services: Day1Services, policies: Record<string, unknown>[]): Promise<boolean> {
   for (const manifest of namespaceManifests()) {
     const want = (manifest.metadata as { name: string; labels: Record<string, string> });
     const got = await services.kubectl.get<K8sObject>('namespace', want.name);
     if (!got || Object.entries(want.labels).some(([k, v]) => got.metadata?.labels?.[k] !== v)) return false;
+  }
+  for (const p of policies) {
+    const meta = p.metadata as { name: string; namespace: string };
+    const got = await services.kubectl.get<{ spec?: unknown }>('networkpolicy.networking.k8s.io', meta.name, meta.namespace);
+    if (got === undefined || canonical(got.spec) !== canonical(p.spec)) return false;
   }
   const sc = await services.kubectl.get<K8sObject & { provisioner?: string; parameters?: Record<string, string>; volumeBindingMode?: string; allowVolumeExpansion?: boolean }>('storageclass', STORAGE_CLASS);
   const want = storageClassManifest();
@@ -306,14 +315,24 @@ export function clusterSteps(config: CoderPlatformConfig): Step<Day1Services>[] 
     },
   };
 
+  const networkPolicies = async (services: Day1Services) => platformNetworkPolicies(config, (await services.deploymentOutputs()).database.port);
+  const namespacesResult = (policies: Record<string, unknown>[]) => ({
+    namespaces: Object.values(NAMESPACES),
+    storageClass: STORAGE_CLASS,
+    networkPolicies: policies.map((p) => `${(p.metadata as { namespace: string }).namespace}/${(p.metadata as { name: string }).name}`),
+  });
   const namespaces: Step<Day1Services> = {
     id: ids.namespaces,
-    title: `Namespaces ${Object.values(NAMESPACES).join(', ')} and the default encrypted gp3 StorageClass`,
+    title: `Namespaces ${Object.values(NAMESPACES).join(', ')}, their NetworkPolicies and the default encrypted gp3 StorageClass`,
     dependsOn: [ids.kubeconfig],
     expectedSeconds: 10,
-    isDone: async ({ services }) => ((await namespacesReady(services)) ? { namespaces: Object.values(NAMESPACES), storageClass: STORAGE_CLASS } : undefined),
+    isDone: async ({ services }) => {
+      const policies = await networkPolicies(services);
+      return (await namespacesReady(services, policies)) ? namespacesResult(policies) : undefined;
+    },
     run: async ({ services, host }) => {
-      await services.kubectl.apply([...namespaceManifests(), storageClassManifest()]);
+      const policies = await networkPolicies(services);
+      await services.kubectl.apply([...namespaceManifests(), storageClassManifest(), ...policies]);
       // EKS clusters created before 1.30 mark gp2 as default; two defaults make the choice arbitrary
       const gp2 = await services.kubectl.get<K8sObject & { provisioner?: string }>('storageclass', 'gp2');
       if (gp2?.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true') {
@@ -321,7 +340,7 @@ export function clusterSteps(config: CoderPlatformConfig): Step<Day1Services>[] 
         await services.kubectl.apply([{ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'gp2', annotations: { [DEFAULT_CLASS_ANNOTATION]: 'false' } }, provisioner: gp2.provisioner ?? 'kubernetes.io/aws-ebs' }]);
         host.emit({ level: 'info', code: 'DAY1_GP2_NOT_DEFAULT', message: 'StorageClass gp2 is no longer the default; gp3 (encrypted) is.' });
       }
-      return { namespaces: Object.values(NAMESPACES), storageClass: STORAGE_CLASS };
+      return namespacesResult(policies);
     },
   };
 
@@ -515,9 +534,10 @@ export function clusterSteps(config: CoderPlatformConfig): Step<Day1Services>[] 
     return values;
   };
   const rbacReady = async (services: Day1Services) => {
-    for (const m of provisionerWorkspaceRbac()) {
+    for (const m of provisionerWorkspaceRbac(await bundledWorkspaceRoleRules())) {
       const meta = m.metadata as { name: string; namespace: string };
-      if ((await services.kubectl.get(`${String(m.kind).toLowerCase()}.rbac.authorization.k8s.io`, meta.name, meta.namespace)) === undefined) return false;
+      const got = await services.kubectl.get<{ rules?: unknown }>(`${String(m.kind).toLowerCase()}.rbac.authorization.k8s.io`, meta.name, meta.namespace);
+      if (got === undefined || (m.kind === 'Role' && canonical(got.rules) !== canonical(m.rules))) return false;
     }
     return true;
   };
@@ -536,7 +556,7 @@ export function clusterSteps(config: CoderPlatformConfig): Step<Day1Services>[] 
       const values = provisionerValues();
       const source = coderChart(config, 'coder-provisioner');
       await assertChartAvailable(services.helm, source, 'coder-provisioner');
-      await services.kubectl.apply(provisionerWorkspaceRbac());
+      await services.kubectl.apply(provisionerWorkspaceRbac(await bundledWorkspaceRoleRules()));
       host.emit({ level: 'info', code: 'DAY1_HELM_INSTALL', message: `helm upgrade --install coder-provisioner ${config.coder.version} in ${NAMESPACES.provisioners}`, data: { release: RELEASES.provisioner, version: config.coder.version } });
       await services.helm.upgradeInstall({ release: RELEASES.provisioner, ...source, namespace: NAMESPACES.provisioners, values, wait: true, timeoutSeconds: TIMEOUTS.provisioner });
       return { release: RELEASES.provisioner, namespace: NAMESPACES.provisioners, chartVersion: config.coder.version, replicas: config.coder.provisioners.replicas };

@@ -6,17 +6,17 @@
  */
 import type { SecretStore } from '../../aws/secrets.js';
 import { CoderClient } from '../../coder/client.js';
-import { ensureFirstAdmin, ensureLicense, ensureProvisionerKey, entitlementReport, isInstalledLicense, ownerSession, provisionerKeyReady } from '../../coder/setup.js';
-import { pushTemplate, templateUpToDate } from '../../coder/templates.js';
+import { ensureFirstAdmin, ensureLicense, ensureProvisionerKey, entitlementReport, isInstalledLicense, ownerSession, provisionerKeyReady } from './coder/setup.js';
+import { pushTemplate, templateUpToDate } from './coder/templates.js';
 import type { CoderPlatformConfig } from '../../config/schema.js';
 import { secretNames } from '../../deployment/outputs.js';
 import type { Step, StepContext, StepOutputs } from '../../engine/types.js';
 import { UserError } from '../../errors.js';
-import { loadTemplateAssets } from '../../templates/assets.js';
-import { composeTemplate, type ComposedTemplate } from '../../templates/compose.js';
-import { assertPairings } from '../../templates/contract.js';
-import { applyUsersPlan, planIsEmpty, planUsers, type UsersPlan } from '../../users/apply.js';
-import { loadUsersFile } from '../../users/schema.js';
+import { loadTemplateAssets } from './templates/assets.js';
+import { composeTemplate, type ComposedTemplate } from './templates/compose.js';
+import { assertPairings } from './templates/contract.js';
+import { applyUsersPlan, planIsEmpty, planUsers, type UsersPlan } from './users/apply.js';
+import { loadUsersFile } from './users/schema.js';
 
 export interface Day1CoderServices {
   /** An owner client, authenticated with the session token stored in Secrets Manager by first-admin. */

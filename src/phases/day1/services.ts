@@ -6,7 +6,7 @@
 import type { SecretStore } from '../../aws/secrets.js';
 import type { CoderPlatformConfig } from '../../config/schema.js';
 import type { DeploymentOutputs } from '../../deployment/outputs.js';
-import { accessUrl } from '../../helm-values/common.js';
+import { accessUrl } from './helm-values/common.js';
 import { createExecaRunner, type CommandRunner } from '../../k8s/exec.js';
 import { Helm } from '../../k8s/helm.js';
 import { kubeconfigPath } from '../../k8s/kubeconfig.js';
@@ -94,7 +94,7 @@ export async function createDay1Services(o: CreateDay1ServicesOptions): Promise<
     o.readOutputs ??
     (async () => {
       const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
-      const { readDeploymentOutputs } = await import('../../deployment/read-outputs.js');
+      const { readDeploymentOutputs } = await import('../../cdk/read-outputs.js');
       return readDeploymentOutputs((await aws()).get(CloudFormationClient), config.deployment.name);
     });
 

@@ -1,5 +1,5 @@
 /** What init prints on stdout when the file is written: where, and the commands that come next. */
-import type { InitResult } from '../../init/wizard.js';
+import type { InitResult } from '../../services/init/wizard.js';
 import { createStyle } from '../style.js';
 
 export function renderInitDone(result: InitResult, commandExists: (id: string) => boolean): string {

@@ -3,9 +3,10 @@
  * stays for results. Each question shows its help line; the secret reference is masked as typed.
  * Ctrl-C raises inquirer's ExitPromptError, which the base command turns into exit 130.
  */
-import type { Prompter, PromptRequest, SummaryLine } from '../../init/prompter.js';
-import type { AnswerValue } from '../../init/questions.js';
+import type { Prompter, PromptRequest, SummaryLine } from '../../services/init/prompter.js';
+import type { AnswerValue } from '../../services/init/questions.js';
 import { createStyle } from '../style.js';
+import { askYesNo } from './yes-no.js';
 
 export interface TerminalPrompterOptions {
   input?: NodeJS.ReadableStream;
@@ -40,7 +41,7 @@ export function createTerminalPrompter(options: TerminalPrompterOptions = {}): P
           );
         }
         case 'confirm':
-          return prompts.confirm({ message: request.message, default: request.default !== false }, context);
+          return askYesNo(request.message, request.default !== false, context);
         case 'number': {
           const value = await prompts.number(
             {
@@ -65,10 +66,9 @@ export function createTerminalPrompter(options: TerminalPrompterOptions = {}): P
     },
 
     async confirmWrite(summary: SummaryLine[], path: string): Promise<boolean> {
-      const { confirm } = await import('@inquirer/prompts');
       const width = Math.max(...summary.map((l) => l.label.length));
       output.write(`\n${s.bold('Summary')}\n${summary.map((l) => `  ${l.label.padEnd(width)}  ${l.value}`).join('\n')}\n\n`);
-      return confirm({ message: `Write ${path}?`, default: true }, context);
+      return askYesNo(`Write ${path}?`, true, context);
     },
   };
 }

@@ -3,6 +3,7 @@
  * Ctrl-C raises inquirer's ExitPromptError, which the base command turns into exit 130.
  */
 import { createStyle } from '../style.js';
+import { askYesNo } from './yes-no.js';
 
 export interface WalkPromptOptions {
   input?: NodeJS.ReadableStream;
@@ -11,12 +12,11 @@ export interface WalkPromptOptions {
 
 /** Ask whether to run the next phase; day0 deploy says that it creates billable AWS resources. */
 export async function confirmPhase(command: string, options: WalkPromptOptions = {}): Promise<boolean> {
-  const { confirm } = await import('@inquirer/prompts');
   const output = options.output ?? process.stderr;
   const context = { output, ...(options.input ? { input: options.input } : {}) };
   const creates = /\bday0 deploy\b/.test(command);
   const message = creates ? `Run ${command} now? It creates AWS resources that cost money` : `Run ${command} now?`;
-  return confirm({ message, default: !creates }, context);
+  return askYesNo(message, !creates, context);
 }
 
 /** The heading printed on stderr before each walked phase. */

@@ -13,8 +13,10 @@ import { Writable } from 'node:stream';
 import type * as Listr2Module from 'listr2';
 import type { ConfirmRequest, EngineStepInfo, EventHost, PlatformEvent } from '../../engine/host.js';
 import { ENGINE_EVENTS } from '../../engine/host.js';
+import { createStyle } from '../style.js';
 import { formatProgress } from './format.js';
-import { LineHost } from './line.js';
+import { describeEvent } from './line.js';
+import { renderPlanTree } from './plan-tree.js';
 import { askOnTerminal, decideWithoutAsking, type PromptPolicy } from './prompt.js';
 
 type Listr2 = typeof Listr2Module;
@@ -50,6 +52,8 @@ interface ActivePhase {
 
 export interface ListrHostOptions extends PromptPolicy {
   verbose: boolean;
+  /** Where plans and lines outside the task list go. @default process.stderr */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 }
 
 export function isPlainTerminal(env: NodeJS.ProcessEnv = process.env, stderrIsTTY = process.stderr.isTTY === true): boolean {
@@ -79,10 +83,25 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
 export class ListrHost implements EventHost {
   private chain: Promise<void> = Promise.resolve();
   private active: ActivePhase | undefined;
-  private readonly lines: LineHost;
+  private readonly lines: { emit(event: PlatformEvent): void };
 
   constructor(private readonly options: ListrHostOptions) {
-    this.lines = new LineHost(options);
+    const stream = options.stream ?? process.stderr;
+    const style = createStyle({ stream: stream as NodeJS.WriteStream });
+    // On a terminal, lines outside the task list are for a person: no timestamps, a mark for warnings and errors.
+    this.lines = {
+      emit: (event) => {
+        if (event.code === ENGINE_EVENTS.plan) {
+          const d = (event.data ?? {}) as Record<string, unknown>;
+          const columns = (stream as { columns?: number }).columns ?? process.stdout.columns;
+          stream.write(renderPlanTree(String(d.phase), String(d.deployment), d.steps as EngineStepInfo[], { width: columns ?? 0, style, probed: d.probed === true }));
+          return;
+        }
+        const mark = event.level === 'error' ? `${style.red('✖')} ` : event.level === 'warn' ? `${style.yellow('⚠')} ` : '';
+        const text = describeEvent(event, options.verbose);
+        if (text.length > 0) stream.write(text.map((l) => `${mark}${l}\n`).join(''));
+      },
+    };
   }
 
   emit(event: Omit<PlatformEvent, 'time'> & { time?: string }): void {

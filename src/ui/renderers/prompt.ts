@@ -30,16 +30,20 @@ export interface TerminalStreams {
   input?: NodeJS.ReadableStream;
 }
 
-/** Ask on a terminal. With typeToConfirm the exact text must be typed; anything else is a "no". */
+/**
+ * Ask on a terminal. With typeToConfirm the exact text must be typed (anything else is a "no": it guards a
+ * destructive step); a yes/no question takes only y or n (askYesNo re-asks on a terminal).
+ */
 export async function askOnTerminal(request: ConfirmRequest, streams: TerminalStreams = {}): Promise<boolean> {
-  const { confirm, input } = await import('@inquirer/prompts');
+  const { input } = await import('@inquirer/prompts');
+  const { askYesNo } = await import('../prompts/yes-no.js');
   const context = { output: streams.output ?? process.stderr, ...(streams.input === undefined ? {} : { input: streams.input }), clearPromptOnDone: false };
   try {
     if (request.typeToConfirm !== undefined) {
       const answer = await input({ message: `${request.message}\n  Type "${request.typeToConfirm}" to confirm:` }, context);
       return answer.trim() === request.typeToConfirm;
     }
-    return await confirm({ message: request.message, default: false }, context);
+    return await askYesNo(request.message, false, { output: context.output, ...(streams.input === undefined ? {} : { input: streams.input }) });
   } catch (error) {
     if (isPromptExit(error)) throw new CancelledError('Cancelled at a prompt.');
     throw error;

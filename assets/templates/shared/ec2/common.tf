@@ -12,7 +12,10 @@ terraform {
 locals {
   persistent = lookup(var.capabilities, "persistent-home", "true") == "true"
   egress     = lookup(var.capabilities, "network-egress", "https-only")
-  tags       = merge({ for k, v in var.labels : replace(k, "/[^a-zA-Z0-9 _.:/=+@-]/", "-") => v }, { Name = local.safe_name })
+  # The name the home volume is attached under. Inside the instance only Xen types keep it (as /dev/xvdh);
+  # Nitro types show NVMe names in discovery order, so the bases find the volume by its id instead.
+  home_device = "/dev/sdh"
+  tags        = merge({ for k, v in var.labels : replace(k, "/[^a-zA-Z0-9 _.:/=+@-]/", "-") => v }, { Name = local.safe_name })
 }
 
 # Workspace subnets come from Day 0's network stack: its stacks carry the tag Project=<deployment> and
@@ -126,7 +129,7 @@ resource "aws_ebs_volume" "home" {
 
 resource "aws_volume_attachment" "home" {
   count                          = local.persistent ? 1 : 0
-  device_name                    = "/dev/sdh"
+  device_name                    = local.home_device
   volume_id                      = aws_ebs_volume.home[0].id
   instance_id                    = aws_instance.workspace.id
   stop_instance_before_detaching = true

@@ -1,42 +1,18 @@
 # Shared by the Ubuntu (cloud-init) EC2 bases base-ec2-linux and base-ec2-gpu (sharedModule in base.yaml):
-# the agent user, home volume mount, agent service and the instance. The AMI and platform stay per base.
+# the cloud-init user data (agent user, home volume mount, agent service) and the instance. The AMI and
+# platform stay per base.
 locals {
   home_path = "/home/coder"
-  user_data = <<-CLOUDINIT
-    #cloud-config
-    users:
-      - name: coder
-        uid: "1000"
-        shell: /bin/bash
-        sudo: ALL=(ALL) NOPASSWD:ALL
-    bootcmd:
-      - [sh, -c, "test -e /dev/nvme1n1 && (blkid /dev/nvme1n1 || mkfs.ext4 -L home /dev/nvme1n1) || true"]
-    mounts:
-      - [LABEL=home, /home/coder, ext4, "defaults,nofail", "0", "2"]
-    write_files:
-      - path: /opt/coder/init
-        permissions: "0755"
-        encoding: b64
-        content: ${base64encode(var.agent_init_script)}
-      - path: /etc/systemd/system/coder-agent.service
-        permissions: "0644"
-        content: |
-          [Unit]
-          Description=Coder Agent
-          After=network-online.target
-          Wants=network-online.target
-          [Service]
-          User=coder
-          Environment=CODER_AGENT_TOKEN=${var.agent_token}
-          ExecStart=/opt/coder/init
-          Restart=always
-          RestartSec=10
-          [Install]
-          WantedBy=multi-user.target
-    runcmd:
-      - chown coder:coder /home/coder
-      - systemctl enable --now coder-agent
-  CLOUDINIT
+  # ubuntu-user-data.yaml.tftpl: the agent user, coder-home.service (finds the EBS home volume by its id, waits for the
+  # attachment, formats it only when empty, mounts it) and coder-agent.service, which starts only after it.
+  user_data = templatefile("${path.module}/ubuntu-user-data.yaml.tftpl", {
+    agent_init_script = var.agent_init_script
+    agent_token       = var.agent_token
+    home_path         = local.home_path
+    home_volume_id    = local.persistent ? aws_ebs_volume.home[0].id : ""
+    home_device       = local.home_device
+    home_script       = file("${path.module}/coder-home.sh")
+  })
 }
 
 resource "aws_instance" "workspace" {

@@ -14,9 +14,9 @@ export default class ScaleScheduleResume extends BaseCommand<typeof ScaleSchedul
   static override flags = { ...phaseFlags };
 
   public async run(): Promise<ScaleScheduleResumeResult> {
-    const { day2Command, createScheduleServices } = await import('../../../day2/command-services.js');
-    const { resumeSchedules } = await import('../../../day2/scale-schedule.js');
-    const c = await day2Command(this.globals);
+    const { day2Command, createScheduleServices } = await import('../../../phases/day2/service.js');
+    const { resumeSchedules } = await import('../../../phases/day2/scale-schedule/service.js');
+    const c = await day2Command(this.globals, (await import('../../../ui/host.js')).createHost, { dryRun: this.flags['dry-run'] });
     const { target, services } = await createScheduleServices(c);
     const phase = await resumeSchedules(target, services, c.runner('coder-platform day2 scale-schedule resume', { flags: phaseFlagValues(this.flags) }));
     if (!this.globals.json && phase.status !== 'planned') this.log('Scale schedules resumed.');

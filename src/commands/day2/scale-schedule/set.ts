@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../../base-command.js';
 import { commandWithFlags, phaseFlags, phaseFlagValues } from '../../../phase-flags.js';
-import type { SetScheduleResult } from '../../../day2/schedule-config.js';
+import type { SetScheduleResult } from '../../../phases/day2/scale-schedule/service.js';
 
 /** The phase result, the keys that changed, the resulting schedule, and whether the schedule stack was redeployed. */
 export type ScaleScheduleSetResult = SetScheduleResult;
@@ -24,7 +24,7 @@ export default class ScaleScheduleSet extends BaseCommand<typeof ScaleScheduleSe
     'scale-down': Flags.string({ summary: 'Evening scale-down time, HH:MM.', env: 'CODER_PLATFORM_SCHEDULE_SCALE_DOWN' }),
     weekdays: Flags.string({ summary: 'Comma-separated days, e.g. MON,TUE,WED,THU,FRI.', env: 'CODER_PLATFORM_SCHEDULE_WEEKDAYS' }),
     timezone: Flags.string({ summary: 'IANA time zone of the schedule, e.g. America/New_York.', env: 'CODER_PLATFORM_SCHEDULE_TIMEZONE' }),
-    peak: Flags.string({ summary: 'GROUP=COUNT: min and desired nodes at scale-up (repeatable; comma-separated in the variable).', multiple: true, delimiter: ',', env: 'CODER_PLATFORM_SCHEDULE_PEAK' }),
+    peak: Flags.string({ summary: 'GROUP=COUNT: the minimum at scale-up; desired is raised to at least it, never lowered (repeatable; comma-separated in the variable).', multiple: true, delimiter: ',', env: 'CODER_PLATFORM_SCHEDULE_PEAK' }),
     'off-hours': Flags.string({ summary: 'GROUP=COUNT: min nodes after scale-down (repeatable; comma-separated in the variable).', multiple: true, delimiter: ',', env: 'CODER_PLATFORM_SCHEDULE_OFF_HOURS' }),
   };
 
@@ -42,12 +42,12 @@ export default class ScaleScheduleSet extends BaseCommand<typeof ScaleScheduleSe
     if (Object.values(changes).every((v) => v === undefined) && Object.keys(nodeGroups).length === 0) {
       throw new UserError('Nothing to change.', { nextSteps: ['Pass at least one of --scale-up, --scale-down, --weekdays, --timezone, --peak, --off-hours.'] });
     }
-    const { day2Command, createScheduleServices } = await import('../../../day2/command-services.js');
-    const { setSchedule } = await import('../../../day2/scale-schedule.js');
-    const c = await day2Command(this.globals);
+    const { day2Command, createScheduleServices } = await import('../../../phases/day2/service.js');
+    const { setSchedule } = await import('../../../phases/day2/scale-schedule/service.js');
+    const flags = phaseFlagValues(f);
+    const c = await day2Command(this.globals, (await import('../../../ui/host.js')).createHost, { dryRun: flags.dryRun });
     const { target, services } = await createScheduleServices(c);
     const command = commandWithFlags('coder-platform day2 scale-schedule set', { 'scale-up': f['scale-up'], 'scale-down': f['scale-down'], weekdays: f.weekdays, timezone: f.timezone, peak: f.peak, 'off-hours': f['off-hours'] });
-    const flags = phaseFlagValues(f);
     // an expired suspension is resumed first, as the resume command (a dry run only plans it)
     const resume = c.runner('coder-platform day2 scale-schedule resume', { flags: { ...phaseFlagValues({}), dryRun: flags.dryRun, breakLock: flags.breakLock } });
     const result = await setSchedule(target, services, c.runner(command, { flags }), changes, resume);

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../../base-command.js';
-import type { ScheduleView } from '../../../day2/scale-schedule.js';
+import type { ScheduleView } from '../../../phases/day2/scale-schedule/service.js';
 
 /** The schedules, their state, the next transitions in both zones and the node groups' sizes. */
 export type ScaleScheduleShowResult = ScheduleView & { autoResumed: boolean };
@@ -8,7 +8,7 @@ export type ScaleScheduleShowResult = ScheduleView & { autoResumed: boolean };
 export default class ScaleScheduleShow extends BaseCommand<typeof ScaleScheduleShow> {
   static override summary = 'show the business-hours scale schedules, the next transitions and the node-group sizes';
   static override description =
-    'Reads the EventBridge Scheduler schedules (times, time zone, sizes, enabled or suspended), computes the next transitions in the schedule\'s time zone and yours, reads each node group\'s min/desired/max from EKS and warns when running workspaces keep nodes up after the evening scale-down. A suspension whose --until date has passed is resumed first.';
+    'Reads the EventBridge Scheduler schedules (times, time zone, sizes, enabled or suspended), computes the next transitions in the schedule\'s time zone and yours, reads each node group\'s min/desired/max from EKS with the desired size the next scale-up leaves (max(current, peak)) and warns when running workspaces keep nodes up after the evening scale-down. A suspension whose --until date has passed is resumed first.';
   static override examples = ['<%= config.bin %> day2 scale-schedule show', '<%= config.bin %> day2 scale-schedule show --count 10 --json'];
   static override flags = {
     count: Flags.integer({ summary: 'How many transitions to show.', env: 'CODER_PLATFORM_SCHEDULE_SHOW_COUNT', default: 5, min: 1, max: 50 }),
@@ -21,13 +21,14 @@ export default class ScaleScheduleShow extends BaseCommand<typeof ScaleScheduleS
       const { UserError } = await import('../../../errors.js');
       throw new UserError(`--timezone ${this.flags.timezone} is not an IANA time zone.`, { nextSteps: ['e.g. --timezone Europe/Berlin'] });
     }
-    const { day2Command, createScheduleServices } = await import('../../../day2/command-services.js');
-    const { resumeIfExpired, showSchedule } = await import('../../../day2/scale-schedule.js');
-    const c = await day2Command(this.globals);
+    const { day2Command, createScheduleServices } = await import('../../../phases/day2/service.js');
+    const { resumeIfExpired, showSchedule } = await import('../../../phases/day2/scale-schedule/service.js');
+    // Read-only like a dry run: without credentials (or a deployment) it shows what the configuration says.
+    const c = await day2Command(this.globals, (await import('../../../ui/host.js')).createHost, { dryRun: true });
     // with the Coder API (when a token is stored) for the running-workspace warning
     const { target: loaded, services } = await createScheduleServices(c, { coder: true });
-    // an expired suspension is resumed first, journaled as the resume command
-    const { resumed: autoResumed, target } = await resumeIfExpired(loaded, services, c.runner('coder-platform day2 scale-schedule resume'));
+    // an expired suspension is resumed first, journaled as the resume command — only when AWS is reachable
+    const { resumed: autoResumed, target } = c.probe ? await resumeIfExpired(loaded, services, c.runner('coder-platform day2 scale-schedule resume')) : { resumed: false, target: loaded };
     const view = await showSchedule(target, services, { userTimezone: this.flags.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, count: this.flags.count });
     if (!this.globals.json) this.log((await import('../../../ui/day2-view.js')).renderScheduleView(view));
     return { ...view, autoResumed };

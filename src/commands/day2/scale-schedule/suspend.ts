@@ -19,9 +19,9 @@ export default class ScaleScheduleSuspend extends BaseCommand<typeof ScaleSchedu
   };
 
   public async run(): Promise<ScaleScheduleSuspendResult> {
-    const { day2Command, createScheduleServices } = await import('../../../day2/command-services.js');
-    const { parseUntil, suspendSchedules } = await import('../../../day2/scale-schedule.js');
-    const c = await day2Command(this.globals);
+    const { day2Command, createScheduleServices } = await import('../../../phases/day2/service.js');
+    const { parseUntil, suspendSchedules } = await import('../../../phases/day2/scale-schedule/service.js');
+    const c = await day2Command(this.globals, (await import('../../../ui/host.js')).createHost, { dryRun: this.flags['dry-run'] });
     const until = this.flags.until === undefined ? null : parseUntil(this.flags.until, c.config.schedule.timezone, new Date());
     const { target, services } = await createScheduleServices(c);
     const command = commandWithFlags('coder-platform day2 scale-schedule suspend', { until: this.flags.until });

@@ -8,15 +8,36 @@ data "aws_ami" "default" {
 }
 
 locals {
-  platform  = "ec2-windows"
-  os        = "windows"
-  home_path = "D:\\Users\\coder"
+  platform = "ec2-windows"
+  os       = "windows"
+  # The home volume is D: when persistent-home is on; without it home stays on the root volume.
+  home_path = local.persistent ? "D:\\Users\\coder" : "C:\\Users\\coder"
   rdp       = lookup(var.capabilities, "gui-rdp", "false") == "true"
-  user_data = <<-PS
+  # An EBS volume's disk carries its id without the dash as serial number (SerialNumber, or AdapterSerialNumber on
+  # some drivers). The volume is attached only after the instance runs, so the first boot waits for it; it is
+  # initialised and formatted only while it is RAW (no partition table), and gets drive letter D: on every boot.
+  home_serial = local.persistent ? replace(aws_ebs_volume.home[0].id, "-", "") : ""
+  user_data   = <<-PS
     <powershell>
     $ErrorActionPreference = "Stop"
-    $disk = Get-Disk | Where-Object PartitionStyle -Eq 'RAW' | Select-Object -First 1
-    if ($disk) { $disk | Initialize-Disk -PartitionStyle GPT -PassThru | New-Partition -DriveLetter D -UseMaximumSize | Format-Volume -FileSystem NTFS -NewFileSystemLabel home -Confirm:$false }
+    $serial = "${local.home_serial}"
+    if ($serial -ne "") {
+      $deadline = (Get-Date).AddMinutes(15)
+      while (-not ($disk = Get-Disk | Where-Object { "$($_.SerialNumber)|$($_.AdapterSerialNumber)" -like "*$serial*" } | Select-Object -First 1)) {
+        if ((Get-Date) -gt $deadline) { throw "EBS home volume $serial is not attached after 15 minutes" }
+        Start-Sleep -Seconds 5
+        Update-HostStorageCache
+      }
+      if ($disk.IsOffline) { $disk | Set-Disk -IsOffline $false }
+      if ($disk.IsReadOnly) { $disk | Set-Disk -IsReadOnly $false }
+      if ($disk.PartitionStyle -eq "RAW") {
+        $disk | Initialize-Disk -PartitionStyle GPT -PassThru | New-Partition -DriveLetter D -UseMaximumSize | Format-Volume -FileSystem NTFS -NewFileSystemLabel coder-home -Confirm:$false | Out-Null
+      } else {
+        $part = $disk | Get-Partition | Where-Object Type -Eq "Basic" | Select-Object -First 1
+        if (-not $part) { throw "EBS home volume $serial has a partition table but no data partition; not touching it" }
+        if ($part.DriveLetter -ne "D") { $part | Set-Partition -NewDriveLetter D }
+      }
+    }
     New-Item -ItemType Directory -Force -Path "${local.home_path}" | Out-Null
     %{if local.rdp}
     Set-ItemProperty -Path 'HKLM:\System\CurrentControlSet\Control\Terminal Server' -Name fDenyTSConnections -Value 0

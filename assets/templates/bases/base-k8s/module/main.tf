@@ -1,5 +1,8 @@
 # base-k8s: a workspace pod on the workspace node group. PVC for the home directory, a service
 # account, a NetworkPolicy per the network-egress capability, requests = limits x the configured ratio.
+# Every container meets Pod Security "restricted" (the namespace enforces it), and the pod carries
+# safe-to-evict=false so the cluster autoscaler never removes a node under a running workspace (requests
+# are far below limits, so such a node often looks under-utilised to it).
 terraform {
   required_providers {
     kubernetes = {
@@ -18,6 +21,9 @@ locals {
   gui_vnc     = lookup(var.capabilities, "gui-vnc", "false") == "true"
   egress      = lookup(var.capabilities, "network-egress", "https-only")
   image       = var.image_id != "" ? var.image_id : var.settings["default_image"]
+  # Never an egress target: the VPC (nodes and their kubelets, pods, coderd, the database) and the ranges EKS
+  # takes Service ClusterIPs from (the policy sees a Service's ClusterIP before it is translated to a pod).
+  internal_cidrs = split(",", var.settings["internal_cidrs"])
   pod_labels = merge(var.labels, {
     "app.kubernetes.io/name"     = "coder-workspace"
     "app.kubernetes.io/instance" = local.safe_name
@@ -79,9 +85,14 @@ resource "kubernetes_deployment_v1" "workspace" {
     template {
       metadata {
         labels = local.pod_labels
+        annotations = {
+          # the autoscaler must never evict a running workspace to remove its node
+          "cluster-autoscaler.kubernetes.io/safe-to-evict" = "false"
+        }
       }
       spec {
-        service_account_name = kubernetes_service_account_v1.workspace.metadata[0].name
+        service_account_name            = kubernetes_service_account_v1.workspace.metadata[0].name
+        automount_service_account_token = false
         node_selector = {
           "coder.com/node-type" = "workspace"
         }
@@ -96,6 +107,9 @@ resource "kubernetes_deployment_v1" "workspace" {
           run_as_group    = 1000
           fs_group        = 1000
           run_as_non_root = true
+          seccomp_profile {
+            type = "RuntimeDefault"
+          }
         }
 
         container {
@@ -105,6 +119,13 @@ resource "kubernetes_deployment_v1" "workspace" {
           command           = ["sh", "-c", var.agent_init_script]
           security_context {
             allow_privilege_escalation = false
+            run_as_non_root            = true
+            capabilities {
+              drop = ["ALL"]
+            }
+            seccomp_profile {
+              type = "RuntimeDefault"
+            }
           }
           env {
             name  = "CODER_AGENT_TOKEN"
@@ -138,6 +159,17 @@ resource "kubernetes_deployment_v1" "workspace" {
               container_port = 6901
               name           = "vnc"
             }
+            security_context {
+              allow_privilege_escalation = false
+              run_as_non_root            = true
+              run_as_user                = 1000
+              capabilities {
+                drop = ["ALL"]
+              }
+              seccomp_profile {
+                type = "RuntimeDefault"
+              }
+            }
             resources {
               requests = {
                 cpu    = "500m"
@@ -165,6 +197,11 @@ resource "kubernetes_deployment_v1" "workspace" {
   }
 }
 
+# Ingress only from coderd; egress to the cluster DNS and, per network-egress, to HTTPS (https-only) or
+# anything (unrestricted) outside the VPC and the Service ranges. Nothing inside is reachable: other
+# workspaces, coderd's ports and Services, the kubelets (10250) and the database stay closed. The agent reaches coderd through the access
+# URL (the internet-facing NLB), which is outside the VPC. The namespace's default-deny policy covers any
+# pod this policy does not select.
 resource "kubernetes_network_policy_v1" "workspace" {
   metadata {
     name      = local.safe_name
@@ -185,11 +222,27 @@ resource "kubernetes_network_policy_v1" "workspace" {
             "app.kubernetes.io/name" = "coder"
           }
         }
+        pod_selector {
+          match_labels = {
+            "app.kubernetes.io/name" = "coder"
+          }
+        }
       }
     }
 
-    # DNS is always allowed.
     egress {
+      to {
+        namespace_selector {
+          match_labels = {
+            "kubernetes.io/metadata.name" = "kube-system"
+          }
+        }
+        pod_selector {
+          match_labels = {
+            "k8s-app" = "kube-dns"
+          }
+        }
+      }
       ports {
         port     = "53"
         protocol = "UDP"
@@ -203,6 +256,12 @@ resource "kubernetes_network_policy_v1" "workspace" {
     dynamic "egress" {
       for_each = local.egress == "https-only" ? [1] : []
       content {
+        to {
+          ip_block {
+            cidr   = "0.0.0.0/0"
+            except = local.internal_cidrs
+          }
+        }
         ports {
           port     = "443"
           protocol = "TCP"
@@ -215,7 +274,8 @@ resource "kubernetes_network_policy_v1" "workspace" {
       content {
         to {
           ip_block {
-            cidr = "0.0.0.0/0"
+            cidr   = "0.0.0.0/0"
+            except = local.internal_cidrs
           }
         }
       }

@@ -1,5 +1,6 @@
-# datasci toolchain 1.0.0: Python 3.12, R 4.x, Jupyter, scikit-learn, pandas; CUDA, PyTorch and
-# TensorFlow when gpu-support is on. Uses the artifact cache for package downloads.
+# datasci toolchain 1.0.0: Python 3.12, R 4.x, Jupyter (with the R kernel), scikit-learn, pandas, PyTorch; CUDA
+# builds and TensorFlow when gpu-support is on (install.sh.tftpl, checked against toolchain.yaml). Uses the
+# artifact cache for package downloads.
 terraform {
   required_providers {
     coder = {
@@ -13,7 +14,9 @@ locals {
   home_path = "/home/coder"
   gpu       = lookup(var.capabilities, "gpu-support", "false") == "true"
   cache     = lookup(var.capabilities, "artifact-cache", "false") == "true"
-  packages  = concat(["jupyterlab", "scikit-learn", "pandas", "numpy", "matplotlib"], local.gpu ? ["torch", "tensorflow[and-cuda]"] : ["torch --index-url https://download.pytorch.org/whl/cpu"])
+  # install.sh.tftpl installs and then verifies what toolchain.yaml lists; the GPU variant adds CUDA builds.
+  install_script = templatefile("${path.module}/install.sh.tftpl", { version = "1.0.0", python = "3.12", gpu = local.gpu })
+  startup_script = templatefile("${path.module}/startup.sh.tftpl", { port = 8888, wait_minutes = 45 })
 }
 
 resource "coder_script" "toolchain" {
@@ -21,18 +24,7 @@ resource "coder_script" "toolchain" {
   display_name = "Install datasci toolchain"
   icon         = "/icon/jupyter.svg"
   run_on_start = true
-  script       = <<-SH
-    #!/usr/bin/env bash
-    set -euo pipefail
-    marker="$HOME/.cache/coder-toolchain/datasci-1.0.0"
-    if [ -f "$marker" ]; then exit 0; fi
-    mkdir -p "$(dirname "$marker")"
-    python3 -m venv "$HOME/.venv"
-    %{for p in local.packages~}
-    "$HOME/.venv/bin/pip" install ${p}
-    %{endfor~}
-    touch "$marker"
-  SH
+  script       = local.install_script
 }
 
 resource "coder_app" "jupyter" {
@@ -52,12 +44,7 @@ resource "coder_app" "jupyter" {
 }
 
 output "startup_script" {
-  value = <<-SH
-    #!/usr/bin/env bash
-    set -eu
-    until [ -x "$HOME/.venv/bin/jupyter" ]; do sleep 5; done
-    "$HOME/.venv/bin/jupyter" lab --no-browser --ServerApp.token='' --ServerApp.ip=127.0.0.1 --port 8888 >/tmp/jupyter.log 2>&1 &
-  SH
+  value = local.startup_script
 }
 
 output "env" {

@@ -1,5 +1,6 @@
 # swdev toolchain 1.0.0: Go 1.23, Node 22, Python 3.12, docker-cli, git, make, jq, yq, terraform,
-# kubectl, gh. Portable: it only talks to the agent, never to the infrastructure.
+# kubectl, gh (install.sh.tftpl, checked against toolchain.yaml) and code-server (startup.sh.tftpl).
+# Portable: it only talks to the agent, never to the infrastructure.
 terraform {
   required_providers {
     coder = {
@@ -11,11 +12,20 @@ terraform {
 
 locals {
   home_path = "/home/coder"
+  # Pinned versions (toolchain.yaml lists what is installed; install.sh.tftpl installs and then verifies it).
   versions = {
-    go     = "1.23.4"
-    node   = "22"
-    python = "3.12"
+    go        = "1.23.4"
+    node      = "22.12.0"
+    python    = "3.12"
+    uv        = "0.5.11"
+    docker    = "27.4.1"
+    yq        = "4.44.6"
+    terraform = "1.10.3"
+    kubectl   = "1.34.1"
+    gh        = "2.63.2"
   }
+  install_script = templatefile("${path.module}/install.sh.tftpl", { version = "1.0.0", versions = local.versions })
+  startup_script = templatefile("${path.module}/startup.sh.tftpl", { port = 13337 })
 }
 
 resource "coder_script" "toolchain" {
@@ -24,18 +34,7 @@ resource "coder_script" "toolchain" {
   icon               = "/icon/code.svg"
   run_on_start       = true
   start_blocks_login = false
-  script             = <<-SH
-    #!/usr/bin/env bash
-    set -euo pipefail
-    marker="$HOME/.cache/coder-toolchain/swdev-1.0.0"
-    if [ -f "$marker" ]; then exit 0; fi
-    mkdir -p "$(dirname "$marker")" "$HOME/.local/bin"
-    if ! command -v go >/dev/null; then
-      curl -fsSL "https://go.dev/dl/go${local.versions.go}.linux-amd64.tar.gz" | tar -C "$HOME/.local" -xz
-      ln -sf "$HOME/.local/go/bin/go" "$HOME/.local/bin/go"
-    fi
-    touch "$marker"
-  SH
+  script             = local.install_script
 }
 
 resource "coder_app" "code_server" {
@@ -66,22 +65,14 @@ resource "coder_app" "vnc" {
 }
 
 output "startup_script" {
-  value = <<-SH
-    #!/usr/bin/env bash
-    set -eu
-    export PATH="$HOME/.local/bin:$PATH"
-    if ! command -v code-server >/dev/null; then
-      curl -fsSL https://code-server.dev/install.sh | sh -s -- --method=standalone --prefix="$HOME/.local"
-    fi
-    code-server --auth none --port 13337 >/tmp/code-server.log 2>&1 &
-  SH
+  value = local.startup_script
 }
 
 output "env" {
   value = {
     GOPATH      = "${local.home_path}/go"
     GOTOOLCHAIN = "local"
-    NODE_MAJOR  = local.versions.node
+    NODE_MAJOR  = split(".", local.versions.node)[0]
     PYTHON      = "python${local.versions.python}"
   }
 }

@@ -1,5 +1,5 @@
-# windev toolchain 1.0.0: .NET 8, Visual Studio 2022 Build Tools, PowerShell 7, Git, Azure CLI;
-# used through Coder's RDP forwarding (gui-rdp).
+# windev toolchain 1.0.0: C# / .NET 8, Visual Studio 2022 Build Tools, PowerShell 7, Git, Azure CLI
+# (install.ps1.tftpl, checked against toolchain.yaml); used through Coder's RDP forwarding (gui-rdp).
 terraform {
   required_providers {
     coder = {
@@ -11,6 +11,13 @@ terraform {
 
 locals {
   home_path = "D:\\Users\\coder"
+  versions = {
+    dotnet     = "8"
+    powershell = "7.4.6"
+    git        = "2.47.1"
+  }
+  # install.ps1.tftpl installs and then verifies what toolchain.yaml lists, with installers present on the AMI.
+  install_script = templatefile("${path.module}/install.ps1.tftpl", { version = "1.0.0", versions = local.versions })
 }
 
 resource "coder_script" "toolchain" {
@@ -18,17 +25,7 @@ resource "coder_script" "toolchain" {
   display_name = "Install windev toolchain"
   icon         = "/icon/windows.svg"
   run_on_start = true
-  script       = <<-PS
-    $ErrorActionPreference = "Stop"
-    $marker = "${local.home_path}\.coder-toolchain-windev-1.0.0"
-    if (Test-Path $marker) { exit 0 }
-    winget install --silent --accept-package-agreements --accept-source-agreements Microsoft.DotNet.SDK.8
-    winget install --silent --accept-package-agreements --accept-source-agreements Microsoft.PowerShell
-    winget install --silent --accept-package-agreements --accept-source-agreements Git.Git
-    winget install --silent --accept-package-agreements --accept-source-agreements Microsoft.AzureCLI
-    winget install --silent --accept-package-agreements --accept-source-agreements Microsoft.VisualStudio.2022.BuildTools
-    New-Item -ItemType File -Path $marker | Out-Null
-  PS
+  script       = local.install_script
 }
 
 resource "coder_app" "rdp" {
@@ -48,7 +45,7 @@ output "startup_script" {
 output "env" {
   value = {
     DOTNET_CLI_TELEMETRY_OPTOUT = "1"
-    DOTNET_VERSION              = "8"
+    DOTNET_VERSION              = local.versions.dotnet
   }
 }
 

@@ -1,0 +1,18 @@
+/**
+ * The resume command line and shell quoting, apart from the engine and the oclif flag definitions so that
+ * `status` (which prints the next command) loads neither.
+ */
+import type { GlobalOptions } from '../globals.js';
+import { shellQuote } from '../shell-quote.js';
+
+export { shellQuote };
+
+
+/** The exact command that resumes the phase: the command plus the globals that select the deployment. */
+export function resumeCommandFor(command: string, globals: Pick<GlobalOptions, 'configPath' | 'stateDir' | 'awsProfile' | 'region'>): string {
+  const parts = [command, '--config', shellQuote(globals.configPath)];
+  if (globals.stateDir !== undefined) parts.push('--state-dir', shellQuote(globals.stateDir));
+  if (globals.awsProfile !== undefined) parts.push('--aws-profile', shellQuote(globals.awsProfile));
+  if (globals.region !== undefined) parts.push('--region', shellQuote(globals.region));
+  return parts.join(' ');
+}

@@ -1,0 +1,22 @@
+/**
+ * The shared options every service may receive, already resolved from flags and environment (by
+ * src/base-command.ts). A plain type here, so the engine, services and the config loader never import a command.
+ */
+export interface GlobalOptions {
+  /** Path of coder-platform.yaml. */
+  configPath: string;
+  /** AWS shared-config profile, when given. */
+  awsProfile: string | undefined;
+  /** AWS region override, when given (flag > env > file). */
+  region: string | undefined;
+  /** Never prompt: on with --non-interactive, --json, CI=true or when stdin is not a TTY. */
+  nonInteractive: boolean;
+  /** Answer yes to every confirmation. */
+  yes: boolean;
+  /** The command's typed result is the only thing on stdout. */
+  json: boolean;
+  /** Show debug events, causes and stack traces. */
+  verbose: boolean;
+  /** State directory override; default `.coder-platform/<name>/`. */
+  stateDir: string | undefined;
+}
