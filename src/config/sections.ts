@@ -13,4 +13,5 @@ export const SECTION_DOCS: Readonly<Record<string, string>> = {
   schedule: 'Business-hours scaling: time zone, scale-up and scale-down times, weekdays, and node counts at peak and off hours per node group.',
   backup: 'Recovery objectives (RTO, RPO in minutes) and how often a restore test runs.',
   users: 'A declarative users, groups and roles file applied on Day 1 (path relative to this file).',
+  state: 'Where the journal, lock, reports and generated files live: local (.coder-platform/<name>/, the default) or s3 (a shared, versioned, encrypted bucket locked with conditional writes, for teams and CI).',
 };

@@ -14,6 +14,7 @@ import { CancelledError, CheckFailedError } from '../errors.js';
 import { shellQuote as quote, type PhaseFlagValues } from '../phase-flags.js';
 import { stateDirFor } from './state-dir.js';
 import type { EventHost } from './host.js';
+import type { ObjectStore } from './object-store.js';
 import { releaseOwnLockSync } from './lock.js';
 import { runPhase } from './run-phase.js';
 import type { Phase, PhaseResult } from './types.js';
@@ -29,6 +30,8 @@ export interface ExecutePhaseOptions {
   host: EventHost & { close(): Promise<void> };
   /** Max steps at once. @default 4 */
   concurrency?: number;
+  /** The s3 state backend's store (stateBackendFor in src/services/state-backend.ts); undefined: local. */
+  remote?: ObjectStore | undefined;
 }
 
 
@@ -88,6 +91,7 @@ export async function executePhase<S>(phase: Phase<S>, services: S, options: Exe
       breakLock: flags.breakLock,
       dryRun: flags.dryRun,
       signal: controller.signal,
+      ...(options.remote === undefined ? {} : { remote: options.remote }),
     });
   } finally {
     process.off('SIGINT', onSignal);

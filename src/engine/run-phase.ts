@@ -19,6 +19,8 @@ import { CancelledError, CoderPlatformError, UserError, BugError } from '../erro
 import { ENGINE_EVENTS, type ConfirmRequest, type EngineStepInfo, type EventHost, type PlatformEvent } from './host.js';
 import { Journal, checkOutputs, readJournal, type JournalData, type PhaseRecord, type PhaseStatus, type StepRecord } from './journal.js';
 import { acquireLock } from './lock.js';
+import { startRemoteSession } from './remote-session.js';
+import { pullState } from './remote-state.js';
 import type { Phase, PhaseResult, RunPhaseOptions, Step, StepContext, StepOutputs, StepResult } from './types.js';
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -153,22 +155,32 @@ export async function runPhase<S>(phase: Phase<S>, services: S, options: RunPhas
   const resumeCommand = options.resumeCommand ?? options.command;
   if (options.dryRun === true) return planPhase(phase, options);
 
-  const lock = await acquireLock({
-    stateDir: options.stateDir,
-    deployment: options.deployment,
-    command: options.command,
-    breakLock: options.breakLock === true,
-    host: options.host,
+  // s3 backend: the shared lock first (it is the one that counts), then the local copy's own lock.
+  const remote = options.remote === undefined ? undefined : await startRemoteSession({
+    store: options.remote, stateDir: options.stateDir, deployment: options.deployment, command: options.command,
+    phase: phase.name, breakLock: options.breakLock === true, host: options.host,
   });
   try {
-    const journal = await Journal.open(options.stateDir, options.deployment);
-    return await execute(phase, services, options, journal, resumeCommand);
+    const lock = await acquireLock({
+      stateDir: options.stateDir,
+      deployment: options.deployment,
+      command: options.command,
+      breakLock: options.breakLock === true,
+      host: options.host,
+    });
+    try {
+      const journal = await Journal.open(options.stateDir, options.deployment, remote?.mirror);
+      return await execute(phase, services, options, journal, resumeCommand);
+    } finally {
+      await lock.release();
+    }
   } finally {
-    await lock.release();
+    await remote?.finish();
   }
 }
 
 async function planPhase<S>(phase: Phase<S>, options: RunPhaseOptions): Promise<PhaseResult> {
+  if (options.remote !== undefined) await pullState(options.remote, options.stateDir);
   const data: JournalData | undefined = await readJournal(options.stateDir);
   const record = data?.phases[phase.name];
   checkVersion(phase, record, options);
