@@ -12,6 +12,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { CoderPlatformConfig } from '../config/schema.js';
 import { PreconditionError, type ObjectStore, type StoredObject, type WriteCondition } from '../engine/object-store.js';
+import { pullState } from '../engine/remote-state.js';
 import { awsCall, createAwsClient } from './clients.js';
 
 export interface S3StateLocation {
@@ -119,6 +120,13 @@ export class S3ObjectStore implements ObjectStore {
     } while (token !== undefined);
     return keys;
   }
+}
+
+/** The store, with its journal and files pulled into `stateDir` (before anything reads them); undefined: local. */
+export async function openStateStore(config: Pick<CoderPlatformConfig, 'state' | 'aws' | 'deployment'>, awsProfile: string | undefined, stateDir: string): Promise<S3ObjectStore | undefined> {
+  const store = await stateStoreFor(config, awsProfile);
+  if (store !== undefined) await pullState(store, stateDir);
+  return store;
 }
 
 /** The store of a deployment's shared state, or undefined with the local backend. */

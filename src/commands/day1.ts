@@ -34,8 +34,9 @@ export default class Day1 extends BaseCommand<typeof Day1> {
     const { createHost } = await import('../ui/host.js');
     const { executePhase } = await import('../engine/execute.js');
     const stateDir = stateDirFor(this.globals.stateDir, config.deployment.name);
+    const remote = await (await import('../services/state-backend.js')).openStateBackend(config, this.globals);
     const services = await createDay1Services({ config, stateDir, awsProfile: this.globals.awsProfile, usersFile, prune: this.flags.prune });
     const host = createHost(this.globals);
-    return executePhase(day1Phase(config), services, { deployment: config.deployment.name, command: commandWithFlags('coder-platform day1', { 'users-file': usersFlag, prune: this.flags.prune }), globals: this.globals, flags: phaseFlagValues(this.flags), host });
+    return executePhase(day1Phase(config), services, { deployment: config.deployment.name, command: commandWithFlags('coder-platform day1', { 'users-file': usersFlag, prune: this.flags.prune }), globals: this.globals, flags: phaseFlagValues(this.flags), host, remote });
   }
 }

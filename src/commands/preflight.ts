@@ -35,13 +35,14 @@ export default class Preflight extends BaseCommand<typeof Preflight> {
 
     const [{ createHost }, { executePhase }, { buildPreflightPhase, journaledIncreaseRequests, reportFromPhase }, { stateDirFor }] = await Promise.all([import('../ui/host.js'), import('../engine/execute.js'), import('../phases/preflight/service.js'), import('../engine/state-dir.js')]);
     const host = createHost(this.globals);
+    const remote = await (await import('../services/state-backend.js')).openStateBackend(config, this.globals);
     // Requests filed by earlier runs: every run reads their status back instead of filing again.
     const previousRequests = await journaledIncreaseRequests(stateDirFor(this.globals.stateDir, config.deployment.name));
     const phase = buildPreflightPhase({ requestIncreases: this.flags['request-increases'], previousRequests });
     const flags = phaseFlagValues(this.flags);
     // Checks observe the present: every run re-checks unless one step is picked with --from / --only.
     const restart = flags.from === undefined && flags.only === undefined;
-    const phaseResult = await executePhase(phase, services, { deployment: config.deployment.name, command: commandWithFlags('coder-platform preflight', { 'request-increases': this.flags['request-increases'], buffer: this.flags.buffer === 20 ? undefined : this.flags.buffer }), globals: this.globals, flags: { ...flags, restart }, host, concurrency: phase.steps.length });
+    const phaseResult = await executePhase(phase, services, { deployment: config.deployment.name, command: commandWithFlags('coder-platform preflight', { 'request-increases': this.flags['request-increases'], buffer: this.flags.buffer === 20 ? undefined : this.flags.buffer }), globals: this.globals, flags: { ...flags, restart }, host, concurrency: phase.steps.length, remote });
     const report = reportFromPhase(phaseResult);
     const result: PreflightResult = {
       checks: report.checks.map(({ id, area, status, critical, required, current, quotaCode, message, fix }) => ({ id, area, status, critical, required, current, quotaCode, message, fix })),

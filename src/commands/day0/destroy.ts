@@ -25,6 +25,7 @@ export default class Day0Destroy extends BaseCommand<typeof Day0Destroy> {
     const given = phaseFlagValues(this.flags);
     const flags = { ...given, restart: given.from === undefined && given.only === undefined };
     const stateDir = stateDirFor(this.globals.stateDir, config.deployment.name);
+    const remote = await (await import('../../services/state-backend.js')).openStateBackend(config, this.globals);
     const services = await createDay0DestroyServices({ config, stateDir, aws: { profile: this.globals.awsProfile, region: config.aws.region } });
     const cache = new AssemblyCache(services);
     const host = createHost(this.globals);
@@ -34,7 +35,7 @@ export default class Day0Destroy extends BaseCommand<typeof Day0Destroy> {
         await host.close();
         throw error;
       });
-      return await executePhase(day0DestroyPhase(config, cache), services, { deployment: config.deployment.name, command: 'coder-platform day0 destroy', globals: this.globals, flags, host });
+      return await executePhase(day0DestroyPhase(config, cache), services, { deployment: config.deployment.name, command: 'coder-platform day0 destroy', globals: this.globals, flags, host, remote });
     } finally {
       await cache.dispose();
     }

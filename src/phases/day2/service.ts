@@ -48,6 +48,9 @@ export async function day2Command(globals: GlobalOptions, createHost: (globals: 
   const { executeRunner } = await import('./phase-runner.js');
   const { phaseFlagValues } = await import('../../phase-flags.js');
   const stateDir = stateDirFor(globals.stateDir, config.deployment.name);
+  // s3 backend: the shared state is pulled before the operation reads the journal (previous runs).
+  const { openStateStore } = await import('../../aws/s3-object-store.js');
+  const remote = await openStateStore(config, globals.awsProfile, stateDir);
   const host = (): CommandHost => createHost(globals);
   return {
     config,
@@ -56,7 +59,7 @@ export async function day2Command(globals: GlobalOptions, createHost: (globals: 
     awsProfile: globals.awsProfile,
     ctx: createDay2Context({ config, stateDir, awsProfile: globals.awsProfile }),
     host,
-    runner: (command, o = {}) => executeRunner({ deployment: config.deployment.name, command, globals, flags: o.flags ?? phaseFlagValues({}), host: () => o.host ?? host() }),
+    runner: (command, o = {}) => executeRunner({ deployment: config.deployment.name, command, globals, flags: o.flags ?? phaseFlagValues({}), host: () => o.host ?? host(), remote }),
   };
 }
 
