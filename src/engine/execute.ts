@@ -30,6 +30,8 @@ export interface ExecutePhaseOptions {
   host: EventHost & { close(): Promise<void> };
   /** Max steps at once. @default 4 */
   concurrency?: number;
+  /** The phase's state directory when it is not the deployment's (state init keeps its own). @default stateDirFor(globals) */
+  stateDir?: string;
   /** The s3 state backend's store (stateBackendFor in src/services/state-backend.ts); undefined: local. */
   remote?: ObjectStore | undefined;
 }
@@ -57,7 +59,7 @@ function commandLine(resume: string, flags: PhaseFlagValues): string {
 export async function executePhase<S>(phase: Phase<S>, services: S, options: ExecutePhaseOptions): Promise<PhaseResult> {
   const { host, flags, globals } = options;
   const resumeCommand = resumeCommandFor(options.command, globals);
-  const stateDir = stateDirFor(globals.stateDir, options.deployment);
+  const stateDir = options.stateDir ?? stateDirFor(globals.stateDir, options.deployment);
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: NodeJS.Signals): void => {

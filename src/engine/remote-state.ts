@@ -21,8 +21,8 @@ import { PreconditionError, type ObjectStore } from './object-store.js';
 import { REMOTE_LOCK_KEY, type HeldRemoteLock } from './remote-lock.js';
 
 export const MARKER_FILE = 'state-backend.json';
-/** Never mirrored: the synthesized assembly (large, regenerated), the local lock, temp files, the marker. */
-const LOCAL_ONLY = [/^cdk\.out(\/|$)/, new RegExp(`^${LOCK_FILE.replace('.', '\\.')}$`), /\.tmp$/, new RegExp(`^${MARKER_FILE.replace('.', '\\.')}$`)];
+/** Never mirrored: the synthesized assembly (large, regenerated), `state init`'s own local state, the local lock, temp files, the marker. */
+const LOCAL_ONLY = [/^cdk\.out(\/|$)/, /^bootstrap(\/|$)/, new RegExp(`^${LOCK_FILE.replace('.', '\\.')}$`), /\.tmp$/, new RegExp(`^${MARKER_FILE.replace('.', '\\.')}$`)];
 export const MAX_JOURNAL_RETRIES = 5;
 
 function mirrored(key: string): boolean {

@@ -22,11 +22,12 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import type { S3ClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-s3';
 import type { S3Emulator} from './s3-emulator.js';
 import { S3EmulatorError } from './s3-emulator.js';
 
-type S3Mock = { restore(): void; reset(): void };
+type S3Mock = AwsStub<ServiceInputTypes, ServiceOutputTypes, S3ClientResolvedConfig>;
 
 function sdkError(error: unknown): unknown {
   if (!(error instanceof S3EmulatorError)) return error;
