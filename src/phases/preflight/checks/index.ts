@@ -11,6 +11,7 @@ import { checkIdentity } from './identity.js';
 import { checkNetwork } from './network.js';
 import { checkQuotas } from './quotas.js';
 import { checkRegion } from './region.js';
+import { checkStateBucket } from './state-bucket.js';
 import { checkTools } from './tools.js';
 
 /**
@@ -28,6 +29,7 @@ export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
   { id: 'eks-version', title: 'EKS Kubernetes version', area: 'eks', run: checkEksVersion },
   { id: 'tools', title: 'Local tools and versions', area: 'tools', run: checkTools },
   { id: 'capacity', title: 'Workspace capacity fit', area: 'capacity', run: checkCapacity },
+  { id: 'state-bucket', title: 'State bucket and permissions (s3 state backend)', area: 'state', run: checkStateBucket },
 ];
 
 /**
