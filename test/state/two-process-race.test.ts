@@ -6,7 +6,7 @@
  * proceeds, the other exits 2 naming the holder (CI job, host, pid, command).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ interface Exit {
   pid: number;
   code: number | null;
   stderr: string;
+  stdout: string;
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv): { pid: number; done: Promise<Exit> } {
@@ -28,8 +29,9 @@ function run(args: string[], env: NodeJS.ProcessEnv): { pid: number; done: Promi
   const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...clean, NO_COLOR: '1', CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout.resume();
-  return { pid: child.pid as number, done: new Promise((resolve) => child.on('close', (code) => resolve({ pid: child.pid as number, code, stderr }))) };
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  return { pid: child.pid as number, done: new Promise((resolve) => child.on('close', (code) => resolve({ pid: child.pid as number, code, stderr, stdout }))) };
 }
 
 describe('two CLI processes racing for one deployment on S3', () => {
@@ -44,7 +46,7 @@ describe('two CLI processes racing for one deployment on S3', () => {
     emulator.bucket(BUCKET).versioning = 'Enabled';
     // The lock holder's first journal write waits until the test lets it go.
     server = await startS3Server(emulator, async (method, key) => {
-      if (method === 'PUT' && key.endsWith('/journal.json')) await held;
+      if (method === 'PUT' && key === 'coder-platform/prod/journal.json') await held;
     });
   }, 120_000);
   afterAll(async () => {
@@ -86,5 +88,29 @@ describe('two CLI processes racing for one deployment on S3', () => {
     const lockPuts = emulator.log.filter((l) => l.startsWith('PUT coder-platform/prod/lock.json If-None-Match:*'));
     expect(lockPuts.map((l) => l.split(' -> ')[1]).sort()).toEqual(['200', '412']);
     process.stdout.write(`\n--- transcript: the refused run (pid ${loser.pid}) ---\n${loser.stderr}\n--- S3 requests ---\n${emulator.log.join('\n')}\n`);
+  }, 120_000);
+
+  it('state migrate uploads a local state once and refuses the second time; status on another machine reads it from the bucket', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migrate-'));
+    writeFileSync(join(dir, 'coder-platform.yaml'), CONFIG);
+    const local = join(dir, 'laptop');
+    mkdirSync(join(local, 'reports'), { recursive: true });
+    const journal: JournalData = { schemaVersion: 1, deployment: 'prod', updatedAt: '2026-01-01T00:00:00Z', phases: { preflight: { version: 1, status: 'succeeded', steps: { identity: { status: 'done', attempts: 1 } } } } };
+    writeFileSync(join(local, 'journal.json'), JSON.stringify(journal));
+    writeFileSync(join(local, 'reports', 'restore-1.md'), '# restore test\n');
+    const env = { AWS_ENDPOINT_URL_S3: server.url, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE00', AWS_SECRET_ACCESS_KEY: 'not-a-secret-emulator-key', AWS_REGION: 'eu-west-1', CODER_PLATFORM_STATE_PREFIX: 'team-b/' };
+    const cfg = ['--config', join(dir, 'coder-platform.yaml')];
+    const first = await run(['state', 'migrate', '--json', ...cfg, '--state-dir', local], env).done;
+    expect(first.code, first.stderr).toBe(0);
+    expect(emulator.current(BUCKET, 'team-b/prod/reports/restore-1.md')?.body).toBe('# restore test\n');
+    expect(emulator.current(BUCKET, 'team-b/prod/lock.json')).toBeUndefined();
+    const second = await run(['state', 'migrate', ...cfg, '--state-dir', local], env).done;
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/s3:\/\/acme-coder-platform-state\/team-b\/prod\/ already holds a journal/);
+    const status = await run(['status', '--json', ...cfg, '--state-dir', join(dir, 'ci-runner')], env).done;
+    expect(status.code, status.stderr).toBe(0);
+    const shown = JSON.parse(status.stdout) as { remote: string; phases: { name: string; status: string }[] };
+    expect(shown.remote).toBe('s3://acme-coder-platform-state/team-b/prod/');
+    expect(shown.phases.map((p) => `${p.name}:${p.status}`)).toEqual(['preflight:succeeded']);
   }, 120_000);
 });
