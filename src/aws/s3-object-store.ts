@@ -23,13 +23,23 @@ export interface S3StateLocation {
 }
 
 /** Where a deployment's state lives with the s3 backend; undefined with the local backend. */
-export function s3StateLocation(config: Pick<CoderPlatformConfig, 'state' | 'aws' | 'deployment'>): S3StateLocation | undefined {
+export function s3StateLocation(
+  config: Pick<CoderPlatformConfig, 'state' | 'aws' | 'deployment'>,
+): S3StateLocation | undefined {
   if (config.state.backend !== 's3' || config.state.bucket === undefined) return undefined;
-  return { bucket: config.state.bucket, keyPrefix: `${config.state.prefix}${config.deployment.name}/`, region: config.state.region ?? config.aws.region };
+  return {
+    bucket: config.state.bucket,
+    keyPrefix: `${config.state.prefix}${config.deployment.name}/`,
+    region: config.state.region ?? config.aws.region,
+  };
 }
 
 /** The S3 client for the state bucket, from the one client factory. */
-export async function createStateS3Client(region: string, profile: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<S3Client> {
+export async function createStateS3Client(
+  region: string,
+  profile: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<S3Client> {
   const { S3Client: Client } = await import('@aws-sdk/client-s3');
   const pathStyle = /^(true|1)$/i.test(env.CODER_PLATFORM_STATE_PATH_STYLE ?? '');
   return createAwsClient(Client, { region, profile, ...(pathStyle ? { extra: { forcePathStyle: true } } : {}) });
@@ -38,7 +48,8 @@ export async function createStateS3Client(region: string, profile: string | unde
 function conditionFailure(error: unknown, key: string): PreconditionError | undefined {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   if (e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412) return new PreconditionError(412, key);
-  if (e?.name === 'ConditionalRequestConflict' || e?.$metadata?.httpStatusCode === 409) return new PreconditionError(409, key);
+  if (e?.name === 'ConditionalRequestConflict' || e?.$metadata?.httpStatusCode === 409)
+    return new PreconditionError(409, key);
   return undefined;
 }
 
@@ -96,7 +107,13 @@ export class S3ObjectStore implements ObjectStore {
   async delete(rel: string, condition: { ifMatch?: string } = {}): Promise<void> {
     const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.where.bucket, Key: this.key(rel), ...(condition.ifMatch === undefined ? {} : { IfMatch: condition.ifMatch }) }));
+      await this.client.send(
+        new DeleteObjectCommand({
+          Bucket: this.where.bucket,
+          Key: this.key(rel),
+          ...(condition.ifMatch === undefined ? {} : { IfMatch: condition.ifMatch }),
+        }),
+      );
     } catch (error) {
       const failed = conditionFailure(error, rel);
       if (failed !== undefined) throw failed;
@@ -112,7 +129,14 @@ export class S3ObjectStore implements ObjectStore {
     do {
       const out = await awsCall(
         's3:ListBucket',
-        () => this.client.send(new ListObjectsV2Command({ Bucket: this.where.bucket, Prefix: this.where.keyPrefix, ...(token === undefined ? {} : { ContinuationToken: token }) })),
+        () =>
+          this.client.send(
+            new ListObjectsV2Command({
+              Bucket: this.where.bucket,
+              Prefix: this.where.keyPrefix,
+              ...(token === undefined ? {} : { ContinuationToken: token }),
+            }),
+          ),
         `s3://${this.where.bucket}`,
       );
       for (const o of out.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key.slice(this.where.keyPrefix.length));
@@ -123,15 +147,25 @@ export class S3ObjectStore implements ObjectStore {
 }
 
 /** The store, with its journal and files pulled into `stateDir` (before anything reads them); undefined: local. */
-export async function openStateStore(config: Pick<CoderPlatformConfig, 'state' | 'aws' | 'deployment'>, awsProfile: string | undefined, stateDir: string): Promise<S3ObjectStore | undefined> {
+export async function openStateStore(
+  config: Pick<CoderPlatformConfig, 'state' | 'aws' | 'deployment'>,
+  awsProfile: string | undefined,
+  stateDir: string,
+): Promise<S3ObjectStore | undefined> {
   const store = await stateStoreFor(config, awsProfile);
   if (store !== undefined) await pullState(store, stateDir);
   return store;
 }
 
 /** The store of a deployment's shared state, or undefined with the local backend. */
-export async function stateStoreFor(config: Pick<CoderPlatformConfig, 'state' | 'aws' | 'deployment'>, awsProfile: string | undefined): Promise<S3ObjectStore | undefined> {
+export async function stateStoreFor(
+  config: Pick<CoderPlatformConfig, 'state' | 'aws' | 'deployment'>,
+  awsProfile: string | undefined,
+): Promise<S3ObjectStore | undefined> {
   const where = s3StateLocation(config);
   if (where === undefined) return undefined;
-  return new S3ObjectStore(await createStateS3Client(where.region, awsProfile ?? config.aws.profile ?? undefined), where);
+  return new S3ObjectStore(
+    await createStateS3Client(where.region, awsProfile ?? config.aws.profile ?? undefined),
+    where,
+  );
 }

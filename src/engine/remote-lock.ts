@@ -61,12 +61,17 @@ export interface HeldRemoteLock {
 /** The CI job running us, from the variables the common CI systems set. */
 export function ciJobFrom(env: NodeJS.ProcessEnv): string | undefined {
   if (env.GITHUB_RUN_ID) {
-    return `github-actions ${env.GITHUB_REPOSITORY ?? '?'} run ${env.GITHUB_RUN_ID} (attempt ${env.GITHUB_RUN_ATTEMPT ?? '1'}) job ${env.GITHUB_JOB ?? '?'}`;
+    return (
+      `github-actions ${env.GITHUB_REPOSITORY ?? '?'} run ${env.GITHUB_RUN_ID} (attempt ` +
+      `${env.GITHUB_RUN_ATTEMPT ?? '1'}) job ${env.GITHUB_JOB ?? '?'}`
+    );
   }
-  if (env.CI_JOB_ID) return `gitlab-ci ${env.CI_PROJECT_PATH ?? '?'} job ${env.CI_JOB_ID}${env.CI_JOB_URL ? ` ${env.CI_JOB_URL}` : ''}`;
+  if (env.CI_JOB_ID)
+    return `gitlab-ci ${env.CI_PROJECT_PATH ?? '?'} job ${env.CI_JOB_ID}${env.CI_JOB_URL ? ` ${env.CI_JOB_URL}` : ''}`;
   if (env.CODEBUILD_BUILD_ID) return `codebuild ${env.CODEBUILD_BUILD_ID}`;
   if (env.BUILDKITE_JOB_ID) return `buildkite ${env.BUILDKITE_PIPELINE_SLUG ?? '?'} job ${env.BUILDKITE_JOB_ID}`;
-  if (env.CIRCLE_WORKFLOW_JOB_ID) return `circleci ${env.CIRCLE_PROJECT_REPONAME ?? '?'} job ${env.CIRCLE_WORKFLOW_JOB_ID}`;
+  if (env.CIRCLE_WORKFLOW_JOB_ID)
+    return `circleci ${env.CIRCLE_PROJECT_REPONAME ?? '?'} job ${env.CIRCLE_WORKFLOW_JOB_ID}`;
   if (env.CI === 'true' || env.CI === '1') return 'ci (unknown system)';
   return undefined;
 }
@@ -94,7 +99,12 @@ function defaultPidAlive(pid: number): boolean {
 export function parseRemoteLock(body: string): RemoteLockInfo | 'unreadable' {
   try {
     const v = JSON.parse(body) as Partial<RemoteLockInfo>;
-    if (typeof v.id === 'string' && typeof v.host === 'string' && typeof v.pid === 'number' && typeof v.expiresAt === 'string') {
+    if (
+      typeof v.id === 'string' &&
+      typeof v.host === 'string' &&
+      typeof v.pid === 'number' &&
+      typeof v.expiresAt === 'string'
+    ) {
       return v as RemoteLockInfo;
     }
   } catch {
@@ -104,9 +114,14 @@ export function parseRemoteLock(body: string): RemoteLockInfo | 'unreadable' {
 }
 
 /** Why a lock is stale, or undefined while its holder may be running. */
-export function remoteStaleReason(lock: RemoteLockInfo | 'unreadable', now: number, pidAlive: (pid: number) => boolean): string | undefined {
+export function remoteStaleReason(
+  lock: RemoteLockInfo | 'unreadable',
+  now: number,
+  pidAlive: (pid: number) => boolean,
+): string | undefined {
   if (lock === 'unreadable') return 'the lock object is not a coder-platform lock';
-  if (lock.host === hostname() && !pidAlive(lock.pid)) return `process ${lock.pid} on this host (${lock.host}) is no longer running`;
+  if (lock.host === hostname() && !pidAlive(lock.pid))
+    return `process ${lock.pid} on this host (${lock.host}) is no longer running`;
   const expires = Date.parse(lock.expiresAt);
   if (Number.isNaN(expires)) return `its expiry "${lock.expiresAt}" is not a date`;
   if (expires < now) return `it expired at ${lock.expiresAt} (its holder stopped renewing it)`;
@@ -117,7 +132,10 @@ export function remoteStaleReason(lock: RemoteLockInfo | 'unreadable', now: numb
 export function describeRemoteLock(lock: RemoteLockInfo | 'unreadable'): string {
   if (lock === 'unreadable') return 'an unreadable lock';
   const who = lock.ciJob === undefined ? `user ${lock.user}` : `${lock.ciJob} (user ${lock.user})`;
-  return `${who} on host ${lock.host}, pid ${lock.pid}, running \`${lock.command}\` since ${lock.startedAt}, lock expires ${lock.expiresAt}`;
+  return (
+    `${who} on host ${lock.host}, pid ${lock.pid}, running \`${lock.command}\` since ${lock.startedAt}, ` +
+    `lock expires ${lock.expiresAt}`
+  );
 }
 
 /** Take the deployment's lock on the store, or throw a UserError naming the holder. */
@@ -154,14 +172,19 @@ export async function acquireRemoteLock(o: RemoteLockOptions): Promise<HeldRemot
     if (stale === undefined) {
       throw new UserError(`Deployment "${o.deployment}" is locked by another run: ${describeRemoteLock(holder)}.`, {
         nextSteps: [
-          `The lock is ${where}. Wait for that run to finish, or stop it (Ctrl-C lets it record its progress and release the lock).`,
-          'If that run is gone, its lock becomes stale when it expires (it is renewed while the run lives); then re-run with --break-lock.',
+          `The lock is ${where}. Wait for that run to finish, or stop it (Ctrl-C lets it record its progress ` +
+            `and release the lock).`,
+          'If that run is gone, its lock becomes stale when it expires (it is renewed while the run lives); ' +
+            'then re-run with --break-lock.',
         ],
       });
     }
     if (o.breakLock !== true) {
       throw new UserError(`Deployment "${o.deployment}" has a stale lock: ${describeRemoteLock(holder)}; ${stale}.`, {
-        nextSteps: [`Make sure no other coder-platform run works on this deployment, then re-run with --break-lock (it deletes ${where} only if it is still this lock).`],
+        nextSteps: [
+          `Make sure no other coder-platform run works on this deployment, then re-run with --break-lock (it ` +
+            `deletes ${where} only if it is still this lock).`,
+        ],
       });
     }
     try {
@@ -177,14 +200,30 @@ export async function acquireRemoteLock(o: RemoteLockOptions): Promise<HeldRemot
       data: { lock: holder === 'unreadable' ? null : { ...holder }, reason: stale, location: where },
     });
   }
-  throw new UserError(`Could not take the lock ${where}: other runs keep creating or changing it.`, { nextSteps: ['Check which coder-platform runs (laptops and CI jobs) work on this deployment.'] });
+  throw new UserError(`Could not take the lock ${where}: other runs keep creating or changing it.`, {
+    nextSteps: ['Check which coder-platform runs (laptops and CI jobs) work on this deployment.'],
+  });
 }
 
-function heldLock(store: ObjectStore, info: RemoteLockInfo, firstEtag: string, ttl: number, now: () => number): HeldRemoteLock {
+function heldLock(
+  store: ObjectStore,
+  info: RemoteLockInfo,
+  firstEtag: string,
+  ttl: number,
+  now: () => number,
+): HeldRemoteLock {
   let etag = firstEtag;
-  const lost = (): UserError => new UserError(`The lock of deployment "${info.deployment}" (${store.location}${REMOTE_LOCK_KEY}) was taken over by another run (it was broken with --break-lock).`, {
-    nextSteps: ['Nothing more is written by this run. Check who holds the lock now (`coder-platform status`) before running again.'],
-  });
+  const lost = (): UserError =>
+    new UserError(
+      `The lock of deployment "${info.deployment}" (${store.location}${REMOTE_LOCK_KEY}) was taken over by ` +
+        `another run (it was broken with --break-lock).`,
+      {
+        nextSteps: [
+          'Nothing more is written by this run. Check who holds the lock now (`coder-platform status`) before ' +
+            'running again.',
+        ],
+      },
+    );
   return {
     info,
     stillHeld: async () => {

@@ -31,7 +31,14 @@ export interface RemoteSession {
 
 export async function startRemoteSession(o: RemoteSessionOptions): Promise<RemoteSession> {
   const ttlMs = o.ttlMs ?? DEFAULT_REMOTE_LOCK_TTL_MS;
-  const lock = await acquireRemoteLock({ store: o.store, deployment: o.deployment, command: o.command, breakLock: o.breakLock === true, host: o.host, ttlMs });
+  const lock = await acquireRemoteLock({
+    store: o.store,
+    deployment: o.deployment,
+    command: o.command,
+    breakLock: o.breakLock === true,
+    host: o.host,
+    ttlMs,
+  });
   let pulled: RemoteJournal | undefined;
   try {
     pulled = await pullState(o.store, o.stateDir);
@@ -40,15 +47,28 @@ export async function startRemoteSession(o: RemoteSessionOptions): Promise<Remot
     throw error;
   }
   let lost: unknown;
-  const timer = setInterval(() => {
-    lock.renew().catch((error: unknown) => {
-      lost ??= error;
-      o.host.emit({ level: 'error', code: 'ENGINE_LOCK_LOST', message: `Could not renew the lock on ${o.store.location}: ${error instanceof Error ? error.message : String(error)}` });
-    });
-  }, Math.max(1000, Math.floor(ttlMs / 3)));
+  const timer = setInterval(
+    () => {
+      lock.renew().catch((error: unknown) => {
+        lost ??= error;
+        o.host.emit({
+          level: 'error',
+          code: 'ENGINE_LOCK_LOST',
+          message:
+            `Could not renew the lock on ${o.store.location}: ` +
+            `${error instanceof Error ? error.message : String(error)}`,
+        });
+      });
+    },
+    Math.max(1000, Math.floor(ttlMs / 3)),
+  );
   timer.unref();
   const writer = new RemoteJournalWriter(o.store, pulled, [o.phase], lock);
-  o.host.emit({ level: 'debug', code: 'ENGINE_REMOTE_STATE', message: `State in ${o.store.location} (locked by this run until ${lock.info.expiresAt}, renewed while it runs).` });
+  o.host.emit({
+    level: 'debug',
+    code: 'ENGINE_REMOTE_STATE',
+    message: `State in ${o.store.location} (locked by this run until ${lock.info.expiresAt}, renewed while it runs).`,
+  });
   return {
     lock,
     mirror: async (data) => {

@@ -21,8 +21,17 @@ import { PreconditionError, type ObjectStore } from './object-store.js';
 import { REMOTE_LOCK_KEY, type HeldRemoteLock } from './remote-lock.js';
 
 export const MARKER_FILE = 'state-backend.json';
-/** Never mirrored: the synthesized assembly (large, regenerated), `state init`'s own local state, the local lock, temp files, the marker. */
-const LOCAL_ONLY = [/^cdk\.out(\/|$)/, /^bootstrap(\/|$)/, new RegExp(`^${LOCK_FILE.replace('.', '\\.')}$`), /\.tmp$/, new RegExp(`^${MARKER_FILE.replace('.', '\\.')}$`)];
+/**
+ * Never mirrored: the synthesized assembly (large, regenerated), `state init`'s own local state, the local
+ * lock, temp files, the marker.
+ */
+const LOCAL_ONLY = [
+  /^cdk\.out(\/|$)/,
+  /^bootstrap(\/|$)/,
+  new RegExp(`^${LOCK_FILE.replace('.', '\\.')}$`),
+  /\.tmp$/,
+  new RegExp(`^${MARKER_FILE.replace('.', '\\.')}$`),
+];
 export const MAX_JOURNAL_RETRIES = 5;
 
 function mirrored(key: string): boolean {
@@ -79,9 +88,14 @@ export interface RemoteJournal {
 /** Pull the store's journal and files into the local copy. Returns the journal read (undefined: none yet). */
 export async function pullState(store: ObjectStore, stateDir: string): Promise<RemoteJournal | undefined> {
   if (await hasUnmigratedLocalState(stateDir)) {
-    throw new UserError(`${stateDir} holds a local journal that is not in ${store.location} yet; the s3 backend would not see it.`, {
-      nextSteps: ['Upload it once with `coder-platform state migrate` (it refuses if the bucket already holds a journal).'],
-    });
+    throw new UserError(
+      `${stateDir} holds a local journal that is not in ${store.location} yet; the s3 backend would not see it.`,
+      {
+        nextSteps: [
+          'Upload it once with `coder-platform state migrate` (it refuses if the bucket already holds a journal).',
+        ],
+      },
+    );
   }
   await mkdir(stateDir, { recursive: true });
   const journal = await store.get(JOURNAL_FILE);
@@ -98,7 +112,11 @@ export async function pullState(store: ObjectStore, stateDir: string): Promise<R
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, obj.body, { mode: 0o600 });
   }
-  await writeFile(join(stateDir, MARKER_FILE), `${JSON.stringify({ backend: 's3', location: store.location }, null, 2)}\n`, { mode: 0o600 });
+  await writeFile(
+    join(stateDir, MARKER_FILE),
+    `${JSON.stringify({ backend: 's3', location: store.location }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
   return pulled;
 }
 
@@ -153,44 +171,67 @@ export class RemoteJournalWriter {
       const doc = this.base === undefined ? data : mergeJournals(this.base, data, this.owned);
       try {
         const body = `${JSON.stringify(doc, null, 2)}\n`;
-        this.etag = await this.store.put(JOURNAL_FILE, body, this.etag === undefined ? { ifNoneMatch: '*' } : { ifMatch: this.etag });
+        this.etag = await this.store.put(
+          JOURNAL_FILE,
+          body,
+          this.etag === undefined ? { ifNoneMatch: '*' } : { ifMatch: this.etag },
+        );
         this.base = doc;
         return doc;
       } catch (error) {
         if (!(error instanceof PreconditionError)) throw error;
       }
       if (this.lock !== undefined && !(await this.lock.stillHeld())) {
-        throw new UserError(`Another run took over the lock of ${this.store.location} and changed its journal; this run stops writing.`, {
-          nextSteps: ['Check `coder-platform status` for who holds the lock, then resume when it is free.'],
-        });
+        throw new UserError(
+          `Another run took over the lock of ${this.store.location} and changed its journal; this run stops writing.`,
+          {
+            nextSteps: ['Check `coder-platform status` for who holds the lock, then resume when it is free.'],
+          },
+        );
       }
       const current = await this.store.get(JOURNAL_FILE);
       this.etag = current?.etag;
       this.base = current === undefined ? undefined : parseJournal(current.body, this.store.location);
     }
-    throw new UserError(`The journal ${this.store.location}${JOURNAL_FILE} kept changing under this run (${MAX_JOURNAL_RETRIES + 1} conditional writes failed).`, {
-      nextSteps: ['Another writer is active on this deployment: check `coder-platform status`, then resume.'],
-    });
+    throw new UserError(
+      `The journal ${this.store.location}${JOURNAL_FILE} kept changing under this run ` +
+        `(${MAX_JOURNAL_RETRIES + 1} conditional writes failed).`,
+      {
+        nextSteps: ['Another writer is active on this deployment: check `coder-platform status`, then resume.'],
+      },
+    );
   }
 }
 
 /** Upload a local state directory to an empty store once; refuses when the store already holds a journal. */
-export async function migrateLocalState(store: ObjectStore, stateDir: string): Promise<{ journal: boolean; files: number }> {
+export async function migrateLocalState(
+  store: ObjectStore,
+  stateDir: string,
+): Promise<{ journal: boolean; files: number }> {
   const local = await readJournal(stateDir);
   if (local === undefined) {
-    throw new UserError(`${stateDir} holds no journal: there is nothing to migrate.`, { nextSteps: ['Check --state-dir, or just run with the s3 backend: it starts with an empty state.'] });
+    throw new UserError(`${stateDir} holds no journal: there is nothing to migrate.`, {
+      nextSteps: ['Check --state-dir, or just run with the s3 backend: it starts with an empty state.'],
+    });
   }
   try {
     await store.put(JOURNAL_FILE, `${JSON.stringify(local, null, 2)}\n`, { ifNoneMatch: '*' });
   } catch (error) {
     if (error instanceof PreconditionError && error.status === 412) {
       throw new UserError(`${store.location} already holds a journal; migrating would overwrite shared state.`, {
-        nextSteps: ['Nothing was uploaded. Use the state in the bucket (run with the s3 backend), or choose another --state-prefix.'],
+        nextSteps: [
+          'Nothing was uploaded. Use the state in the bucket (run with the s3 backend), or choose another ' +
+            '--state-prefix.',
+        ],
       });
     }
     throw error;
   }
   const files = await pushFiles(store, stateDir);
-  await writeFile(join(stateDir, MARKER_FILE), `${JSON.stringify({ backend: 's3', location: store.location }, null, 2)}\n`, { mode: 0o600 });
+  await writeFile(
+    join(stateDir, MARKER_FILE),
+    `${JSON.stringify({ backend: 's3', location: store.location }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
   return { journal: true, files };
 }

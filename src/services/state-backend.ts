@@ -8,8 +8,14 @@ import type { CoderPlatformConfig } from '../config/schema.js';
 import type { GlobalOptions } from '../globals.js';
 import type { ObjectStore } from '../engine/object-store.js';
 
-export async function openStateBackend(config: Pick<CoderPlatformConfig, 'state' | 'aws' | 'deployment'>, globals: Pick<GlobalOptions, 'awsProfile' | 'stateDir'>): Promise<ObjectStore | undefined> {
+export async function openStateBackend(
+  config: Pick<CoderPlatformConfig, 'state' | 'aws' | 'deployment'>,
+  globals: Pick<GlobalOptions, 'awsProfile' | 'stateDir'>,
+): Promise<ObjectStore | undefined> {
   if (config.state.backend !== 's3') return undefined;
-  const [{ openStateStore }, { stateDirFor }] = await Promise.all([import('../aws/s3-object-store.js'), import('../engine/state-dir.js')]);
+  const [{ openStateStore }, { stateDirFor }] = await Promise.all([
+    import('../aws/s3-object-store.js'),
+    import('../engine/state-dir.js'),
+  ]);
   return openStateStore(config, globals.awsProfile, stateDirFor(globals.stateDir, config.deployment.name));
 }

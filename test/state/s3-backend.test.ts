@@ -26,7 +26,11 @@ let emulator: S3Emulator;
 let mock: ReturnType<typeof installS3Mock>;
 
 function store(): S3ObjectStore {
-  return new S3ObjectStore(new S3Client({ region: 'eu-west-1' }), { bucket: BUCKET, keyPrefix: PREFIX, region: 'eu-west-1' });
+  return new S3ObjectStore(new S3Client({ region: 'eu-west-1' }), {
+    bucket: BUCKET,
+    keyPrefix: PREFIX,
+    region: 'eu-west-1',
+  });
 }
 
 function journal(phases: JournalData['phases']): JournalData {
@@ -48,9 +52,19 @@ afterEach(() => mock.restore());
 describe('the S3 lock', () => {
   it('of two runs racing for the lock exactly one gets it; the other is refused with the holder (409 then 412)', async () => {
     const gate = emulator.gate(`${PREFIX}${REMOTE_LOCK_KEY}`);
-    const env = { GITHUB_RUN_ID: '4242', GITHUB_REPOSITORY: 'acme/platform', GITHUB_ACTOR: 'ci-bot', GITHUB_JOB: 'deploy' };
+    const env = {
+      GITHUB_RUN_ID: '4242',
+      GITHUB_REPOSITORY: 'acme/platform',
+      GITHUB_ACTOR: 'ci-bot',
+      GITHUB_JOB: 'deploy',
+    };
     const a = acquireRemoteLock({ store: store(), deployment: 'demo', command: 'coder-platform day2 upgrade', env });
-    const b = acquireRemoteLock({ store: store(), deployment: 'demo', command: 'coder-platform day2 restore-test', env: {} });
+    const b = acquireRemoteLock({
+      store: store(),
+      deployment: 'demo',
+      command: 'coder-platform day2 restore-test',
+      env: {},
+    });
     await gate.arrived;
     gate.open();
     const [ra, rb] = await Promise.allSettled([a, b]);
@@ -64,8 +78,15 @@ describe('the S3 lock', () => {
     expect(error.message).toContain(`host ${hostname()}, pid ${process.pid}`);
     expect(error.message).toMatch(/since \d{4}-\d\d-\d\dT.*lock expires \d{4}-/);
     // S3's race semantics: the write that was in flight when the other committed got 409, then 412 on retry.
-    expect(emulator.log.filter((l) => l.startsWith(`PUT ${PREFIX}lock.json`)).map((l) => l.split(' -> ')[1])).toEqual(['200', '409', '412']);
-    const holder = JSON.parse(emulator.getObject(BUCKET, `${PREFIX}lock.json`).body) as { command: string; ciJob?: string };
+    expect(emulator.log.filter((l) => l.startsWith(`PUT ${PREFIX}lock.json`)).map((l) => l.split(' -> ')[1])).toEqual([
+      '200',
+      '409',
+      '412',
+    ]);
+    const holder = JSON.parse(emulator.getObject(BUCKET, `${PREFIX}lock.json`).body) as {
+      command: string;
+      ciJob?: string;
+    };
     expect(error.message).toContain(holder.command);
     if (holder.ciJob !== undefined) expect(error.message).toContain('github-actions acme/platform run 4242');
   });
@@ -85,14 +106,39 @@ describe('the S3 lock', () => {
   it('reports a stale lock with its owner and breaks it only with --break-lock, on its ETag', async () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
     const clock = (): number => now;
-    await acquireRemoteLock({ store: store(), deployment: 'demo', command: 'coder-platform day0 deploy', now: clock, ttlMs: 60_000, pidAlive: () => true });
-    await expect(acquireRemoteLock({ store: store(), deployment: 'demo', command: 'x', now: clock, pidAlive: () => true })).rejects.toThrow(/locked by another run/);
+    await acquireRemoteLock({
+      store: store(),
+      deployment: 'demo',
+      command: 'coder-platform day0 deploy',
+      now: clock,
+      ttlMs: 60_000,
+      pidAlive: () => true,
+    });
+    await expect(
+      acquireRemoteLock({ store: store(), deployment: 'demo', command: 'x', now: clock, pidAlive: () => true }),
+    ).rejects.toThrow(/locked by another run/);
     now += 61_000;
-    const stale = await acquireRemoteLock({ store: store(), deployment: 'demo', command: 'x', now: clock, pidAlive: () => true }).catch((e: unknown) => e);
-    expect((stale as Error).message).toMatch(/has a stale lock: .*running `coder-platform day0 deploy`.*expired at 2026-01-01T00:01:00/);
+    const stale = await acquireRemoteLock({
+      store: store(),
+      deployment: 'demo',
+      command: 'x',
+      now: clock,
+      pidAlive: () => true,
+    }).catch((e: unknown) => e);
+    expect((stale as Error).message).toMatch(
+      /has a stale lock: .*running `coder-platform day0 deploy`.*expired at 2026-01-01T00:01:00/,
+    );
     expect((stale as UserError).nextSteps.join(' ')).toContain('--break-lock');
     const host = new RecordingHost();
-    const taken = await acquireRemoteLock({ store: store(), deployment: 'demo', command: 'x', now: clock, pidAlive: () => true, breakLock: true, host });
+    const taken = await acquireRemoteLock({
+      store: store(),
+      deployment: 'demo',
+      command: 'x',
+      now: clock,
+      pidAlive: () => true,
+      breakLock: true,
+      host,
+    });
     expect(taken.info.command).toBe('x');
     expect(host.events.some((e) => e.code === 'ENGINE_LOCK_BROKEN' && /day0 deploy/.test(e.message))).toBe(true);
     expect(emulator.log.some((l) => /^DELETE .*lock\.json If-Match:"[0-9a-f]+" -> 204$/.test(l))).toBe(true);
@@ -100,7 +146,12 @@ describe('the S3 lock', () => {
 
   it('a lock whose process is gone on this host is stale before it expires', async () => {
     await acquireRemoteLock({ store: store(), deployment: 'demo', command: 'old', pidAlive: () => true });
-    const error = await acquireRemoteLock({ store: store(), deployment: 'demo', command: 'new', pidAlive: () => false }).catch((e: unknown) => e);
+    const error = await acquireRemoteLock({
+      store: store(),
+      deployment: 'demo',
+      command: 'new',
+      pidAlive: () => false,
+    }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/stale lock.*no longer running/);
   });
 
@@ -136,7 +187,9 @@ describe('the journal on S3', () => {
     const final = remoteJournal();
     expect(final.phases['day2-upgrade']?.command).toBe('a4');
     expect(final.phases['day2-restore-test']?.command).toBe('b4');
-    expect(emulator.log.some((l) => /PUT .*journal\.json If-Match.* -> (409|412)/.test(l) || / -> 409$/.test(l))).toBe(true);
+    expect(emulator.log.some((l) => /PUT .*journal\.json If-Match.* -> (409|412)/.test(l) || / -> 409$/.test(l))).toBe(
+      true,
+    );
     // Versioning keeps every write.
     expect(emulator.versions(BUCKET, `${PREFIX}journal.json`).length).toBeGreaterThanOrEqual(12);
   });
@@ -149,11 +202,17 @@ describe('the journal on S3', () => {
     emulator.putObject = async (bucket, key, body, cond) => {
       if (cond?.ifMatch !== undefined || cond?.ifNoneMatch !== undefined) {
         n += 1;
-        await realPut(bucket, key, `{"schemaVersion":1,"deployment":"demo","updatedAt":"x","phases":{"other${n}":{"version":1,"status":"running","steps":{}}}}`);
+        await realPut(
+          bucket,
+          key,
+          `{"schemaVersion":1,"deployment":"demo","updatedAt":"x","phases":{"other${n}":{"version":1,"status":"running","steps":{}}}}`,
+        );
       }
       return realPut(bucket, key, body, cond);
     };
-    await expect(w.push(journal({ p: { version: 1, status: 'running', steps: {} } }))).rejects.toThrow(/kept changing under this run \(6 conditional writes failed\)/);
+    await expect(w.push(journal({ p: { version: 1, status: 'running', steps: {} } }))).rejects.toThrow(
+      /kept changing under this run \(6 conditional writes failed\)/,
+    );
   });
 
   it('stops writing when another run took over the lock', async () => {
@@ -163,7 +222,9 @@ describe('the journal on S3', () => {
     await w.push(journal({ p: { version: 1, status: 'running', steps: {} } }));
     await emulator.putObject(BUCKET, `${PREFIX}lock.json`, JSON.stringify({ ...lock.info, id: 'breaker' }));
     await emulator.putObject(BUCKET, `${PREFIX}journal.json`, JSON.stringify(journal({})));
-    await expect(w.push(journal({ p: { version: 1, status: 'succeeded', steps: {} } }))).rejects.toThrow(/took over the lock/);
+    await expect(w.push(journal({ p: { version: 1, status: 'succeeded', steps: {} } }))).rejects.toThrow(
+      /took over the lock/,
+    );
   });
 });
 
@@ -198,7 +259,11 @@ describe('a phase run with the s3 backend', () => {
   it('takes the S3 lock, pulls, pushes every journal write with If-Match, pushes reports (not cdk.out) and releases', async () => {
     const dir = tempDir('s3-run-');
     const host = new RecordingHost();
-    const result = await runPhase(demoPhase(() => dir), undefined, { deployment: 'demo', stateDir: dir, command: 'coder-platform demo', host, remote: store() });
+    const result = await runPhase(
+      demoPhase(() => dir),
+      undefined,
+      { deployment: 'demo', stateDir: dir, command: 'coder-platform demo', host, remote: store() },
+    );
     expect(result.status).toBe('succeeded');
     expect(remoteJournal().phases.demo?.status).toBe('succeeded');
     expect(remoteJournal().phases.demo?.steps.one?.outputs).toEqual({ id: 'i-1' });
@@ -215,17 +280,52 @@ describe('a phase run with the s3 backend', () => {
 
     // A second machine (empty working copy) sees the state: the journal is pulled before anything reads it.
     const other = tempDir('s3-run2-');
-    const second = await runPhase(demoPhase(() => other), undefined, { deployment: 'demo', stateDir: other, command: 'coder-platform demo', host: new RecordingHost(), remote: store() });
+    const second = await runPhase(
+      demoPhase(() => other),
+      undefined,
+      {
+        deployment: 'demo',
+        stateDir: other,
+        command: 'coder-platform demo',
+        host: new RecordingHost(),
+        remote: store(),
+      },
+    );
     expect(second.steps.map((s) => s.status)).toEqual(['done', 'done']);
     expect(existsSync(join(other, 'reports', 'r1.md'))).toBe(true);
   });
 
   it('a run that finds the deployment locked does nothing and names the holder', async () => {
-    await emulator.putObject(BUCKET, `${PREFIX}lock.json`, JSON.stringify({ id: 'x', deployment: 'demo', user: 'alice', host: 'laptop-7', pid: 77, command: 'coder-platform day2 upgrade', startedAt: '2026-01-01T00:00:00Z', expiresAt: '2999-01-01T00:00:00Z' }));
+    await emulator.putObject(
+      BUCKET,
+      `${PREFIX}lock.json`,
+      JSON.stringify({
+        id: 'x',
+        deployment: 'demo',
+        user: 'alice',
+        host: 'laptop-7',
+        pid: 77,
+        command: 'coder-platform day2 upgrade',
+        startedAt: '2026-01-01T00:00:00Z',
+        expiresAt: '2999-01-01T00:00:00Z',
+      }),
+    );
     const dir = tempDir('s3-locked-');
     let ran = false;
-    const phase: Phase = { name: 'demo', version: 1, steps: [{ id: 'one', title: 'one', run: async () => void (ran = true) }] };
-    await expect(runPhase(phase, undefined, { deployment: 'demo', stateDir: dir, command: 'c', host: new RecordingHost(), remote: store() })).rejects.toThrow(
+    const phase: Phase = {
+      name: 'demo',
+      version: 1,
+      steps: [{ id: 'one', title: 'one', run: async () => void (ran = true) }],
+    };
+    await expect(
+      runPhase(phase, undefined, {
+        deployment: 'demo',
+        stateDir: dir,
+        command: 'c',
+        host: new RecordingHost(),
+        remote: store(),
+      }),
+    ).rejects.toThrow(
       /locked by another run: user alice on host laptop-7, pid 77, running `coder-platform day2 upgrade`/,
     );
     expect(ran).toBe(false);
@@ -234,12 +334,24 @@ describe('a phase run with the s3 backend', () => {
 
   it('refuses to shadow a local state that was never migrated; migrate uploads it once and refuses a second time', async () => {
     const dir = tempDir('s3-migrate-');
-    const phase: Phase = { name: 'demo', version: 1, steps: [{ id: 'one', title: 'one', run: async () => ({ v: 1 }) }] };
+    const phase: Phase = {
+      name: 'demo',
+      version: 1,
+      steps: [{ id: 'one', title: 'one', run: async () => ({ v: 1 }) }],
+    };
     await runPhase(phase, undefined, { deployment: 'demo', stateDir: dir, command: 'c', host: new RecordingHost() });
     mkdirSync(join(dir, 'reports'));
     writeFileSync(join(dir, 'reports', 'old.json'), '{"ok":true}');
-    const refused = await runPhase(phase, undefined, { deployment: 'demo', stateDir: dir, command: 'c', host: new RecordingHost(), remote: store() }).catch((e: unknown) => e);
-    expect((refused as UserError).message).toMatch(/holds a local journal that is not in s3:\/\/acme-coder-platform-state\/coder-platform\/demo\/ yet/);
+    const refused = await runPhase(phase, undefined, {
+      deployment: 'demo',
+      stateDir: dir,
+      command: 'c',
+      host: new RecordingHost(),
+      remote: store(),
+    }).catch((e: unknown) => e);
+    expect((refused as UserError).message).toMatch(
+      /holds a local journal that is not in s3:\/\/acme-coder-platform-state\/coder-platform\/demo\/ yet/,
+    );
     expect((refused as UserError).nextSteps.join(' ')).toContain('coder-platform state migrate');
     expect(emulator.current(BUCKET, `${PREFIX}lock.json`)).toBeUndefined();
 
@@ -247,7 +359,13 @@ describe('a phase run with the s3 backend', () => {
     expect(moved.files).toBe(1);
     expect(remoteJournal().phases.demo?.status).toBe('succeeded');
     await expect(migrateLocalState(store(), dir)).rejects.toThrow(/already holds a journal/);
-    const again = await runPhase(phase, undefined, { deployment: 'demo', stateDir: dir, command: 'c', host: new RecordingHost(), remote: store() });
+    const again = await runPhase(phase, undefined, {
+      deployment: 'demo',
+      stateDir: dir,
+      command: 'c',
+      host: new RecordingHost(),
+      remote: store(),
+    });
     expect(again.steps[0]?.status).toBe('done');
     expect((await readJournal(dir))?.phases.demo?.status).toBe('succeeded');
     expect(readFileSync(join(dir, 'reports', 'old.json'), 'utf8')).toContain('ok');

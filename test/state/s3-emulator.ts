@@ -56,7 +56,12 @@ export class S3Emulator {
   readonly log: string[] = [];
 
   createBucket(name: string, region: string): void {
-    if (this.buckets.has(name)) throw new S3EmulatorError('BucketAlreadyOwnedByYou', 409, 'Your previous request to create the named bucket succeeded and you already own it.');
+    if (this.buckets.has(name))
+      throw new S3EmulatorError(
+        'BucketAlreadyOwnedByYou',
+        409,
+        'Your previous request to create the named bucket succeeded and you already own it.',
+      );
     this.buckets.set(name, { region, objects: new Map(), commits: new Map() });
   }
 
@@ -107,28 +112,57 @@ export class S3Emulator {
     this.log.push(`${op} ${key}${cond === '' ? '' : ` ${cond}`} -> ${status}`);
   }
 
-  async putObject(bucket: string, key: string, body: string, cond: { ifMatch?: string; ifNoneMatch?: string } = {}): Promise<Version> {
+  async putObject(
+    bucket: string,
+    key: string,
+    body: string,
+    cond: { ifMatch?: string; ifNoneMatch?: string } = {},
+  ): Promise<Version> {
     const b = this.bucket(bucket);
-    const condText = cond.ifNoneMatch !== undefined ? `If-None-Match:${cond.ifNoneMatch}` : cond.ifMatch !== undefined ? `If-Match:${cond.ifMatch}` : '';
+    const condText =
+      cond.ifNoneMatch !== undefined
+        ? `If-None-Match:${cond.ifNoneMatch}`
+        : cond.ifMatch !== undefined
+          ? `If-Match:${cond.ifMatch}`
+          : '';
     const startedAt = b.commits.get(key) ?? 0;
     await this.pause(key);
     const conditional = condText !== '';
     try {
       if (conditional && (b.commits.get(key) ?? 0) !== startedAt) {
-        throw new S3EmulatorError('ConditionalRequestConflict', 409, 'A conflicting operation occurred. If using PutObject you can retry the request.');
+        throw new S3EmulatorError(
+          'ConditionalRequestConflict',
+          409,
+          'A conflicting operation occurred. If using PutObject you can retry the request.',
+        );
       }
       const cur = this.current(bucket, key);
-      if (cond.ifNoneMatch === '*' && cur !== undefined) throw new S3EmulatorError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
+      if (cond.ifNoneMatch === '*' && cur !== undefined)
+        throw new S3EmulatorError(
+          'PreconditionFailed',
+          412,
+          'At least one of the pre-conditions you specified did not hold',
+        );
       if (cond.ifMatch !== undefined) {
         if (cur === undefined) throw new S3EmulatorError('NoSuchKey', 404, 'The specified key does not exist.');
-        if (cond.ifMatch !== '*' && cond.ifMatch !== cur.etag) throw new S3EmulatorError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
+        if (cond.ifMatch !== '*' && cond.ifMatch !== cur.etag)
+          throw new S3EmulatorError(
+            'PreconditionFailed',
+            412,
+            'At least one of the pre-conditions you specified did not hold',
+          );
       }
     } catch (error) {
       this.record('PUT', key, condText, (error as S3EmulatorError).status);
       throw error;
     }
     this.counter += 1;
-    const version: Version = { body, etag: `"${createHash('md5').update(body).digest('hex')}"`, versionId: `v${this.counter}`, deleteMarker: false };
+    const version: Version = {
+      body,
+      etag: `"${createHash('md5').update(body).digest('hex')}"`,
+      versionId: `v${this.counter}`,
+      deleteMarker: false,
+    };
     this.commit(b, key, version);
     this.record('PUT', key, condText, 200);
     return version;
@@ -155,7 +189,16 @@ export class S3Emulator {
     await this.pause(key);
     const cur = this.current(bucket, key);
     if (ifMatch !== undefined) {
-      const fail = cur === undefined ? new S3EmulatorError('NoSuchKey', 404, 'The specified key does not exist.') : ifMatch !== '*' && ifMatch !== cur.etag ? new S3EmulatorError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold') : undefined;
+      const fail =
+        cur === undefined
+          ? new S3EmulatorError('NoSuchKey', 404, 'The specified key does not exist.')
+          : ifMatch !== '*' && ifMatch !== cur.etag
+            ? new S3EmulatorError(
+                'PreconditionFailed',
+                412,
+                'At least one of the pre-conditions you specified did not hold',
+              )
+            : undefined;
       if (fail !== undefined) {
         this.record('DELETE', key, condText, fail.status);
         throw fail;
@@ -193,7 +236,9 @@ function xmlEscape(s: string): string {
 function sendError(res: ServerResponse, error: unknown): void {
   const e = error instanceof S3EmulatorError ? error : new S3EmulatorError('InternalError', 500, String(error));
   res.writeHead(e.status, { 'content-type': 'application/xml' });
-  res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${e.code}</Code><Message>${xmlEscape(e.message)}</Message></Error>`);
+  res.end(
+    `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${e.code}</Code><Message>${xmlEscape(e.message)}</Message></Error>`,
+  );
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -204,7 +249,11 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 /** Undo aws-chunked content encoding, if the SDK used it. */
 function decodeBody(raw: string, req: IncomingMessage): string {
-  if (!String(req.headers['content-encoding'] ?? '').includes('aws-chunked') && req.headers['x-amz-decoded-content-length'] === undefined) return raw;
+  if (
+    !String(req.headers['content-encoding'] ?? '').includes('aws-chunked') &&
+    req.headers['x-amz-decoded-content-length'] === undefined
+  )
+    return raw;
   let out = '';
   let rest = raw;
   for (;;) {
@@ -218,7 +267,12 @@ function decodeBody(raw: string, req: IncomingMessage): string {
   return out;
 }
 
-async function handle(emulator: S3Emulator, req: IncomingMessage, res: ServerResponse, onRequest?: (op: string, key: string) => Promise<void>): Promise<void> {
+async function handle(
+  emulator: S3Emulator,
+  req: IncomingMessage,
+  res: ServerResponse,
+  onRequest?: (op: string, key: string) => Promise<void>,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const [, bucket = '', ...rest] = url.pathname.split('/');
   const key = decodeURIComponent(rest.join('/'));
@@ -228,14 +282,26 @@ async function handle(emulator: S3Emulator, req: IncomingMessage, res: ServerRes
     await onRequest?.(method, key);
     if (method === 'GET' && key === '' && url.searchParams.get('list-type') === '2') {
       const keys = emulator.listKeys(bucket, url.searchParams.get('prefix') ?? '');
-      const contents = keys.map((k) => `<Contents><Key>${xmlEscape(k)}</Key><ETag>${xmlEscape(emulator.current(bucket, k)?.etag ?? '')}</ETag></Contents>`).join('');
+      const contents = keys
+        .map(
+          (k) =>
+            `<Contents><Key>${xmlEscape(k)}</Key><ETag>${xmlEscape(emulator.current(bucket, k)?.etag ?? '')}</ETag></Contents>`,
+        )
+        .join('');
       res.writeHead(200, { 'content-type': 'application/xml' });
-      res.end(`<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${bucket}</Name><KeyCount>${keys.length}</KeyCount><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`);
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${bucket}</Name><KeyCount>${keys.length}</KeyCount><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`,
+      );
       return;
     }
     if (method === 'GET' || method === 'HEAD') {
       const v = emulator.getObject(bucket, key);
-      res.writeHead(200, { etag: v.etag, 'x-amz-version-id': v.versionId, 'content-type': 'application/octet-stream', 'content-length': Buffer.byteLength(v.body) });
+      res.writeHead(200, {
+        etag: v.etag,
+        'x-amz-version-id': v.versionId,
+        'content-type': 'application/octet-stream',
+        'content-length': Buffer.byteLength(v.body),
+      });
       res.end(method === 'HEAD' ? undefined : v.body);
       return;
     }
@@ -243,7 +309,10 @@ async function handle(emulator: S3Emulator, req: IncomingMessage, res: ServerRes
       const body = decodeBody(await readBody(req), req);
       const ifMatch = req.headers['if-match'] as string | undefined;
       const ifNoneMatch = req.headers['if-none-match'] as string | undefined;
-      const v = await emulator.putObject(bucket, key, body, { ...(ifMatch === undefined ? {} : { ifMatch }), ...(ifNoneMatch === undefined ? {} : { ifNoneMatch }) });
+      const v = await emulator.putObject(bucket, key, body, {
+        ...(ifMatch === undefined ? {} : { ifMatch }),
+        ...(ifNoneMatch === undefined ? {} : { ifNoneMatch }),
+      });
       res.writeHead(200, { etag: v.etag, 'x-amz-version-id': v.versionId });
       res.end();
       return;
@@ -261,7 +330,10 @@ async function handle(emulator: S3Emulator, req: IncomingMessage, res: ServerRes
 }
 
 /** Serve the emulator over HTTP on 127.0.0.1 (random port). `onRequest` runs before each object request. */
-export async function startS3Server(emulator: S3Emulator, onRequest?: (method: string, key: string) => Promise<void>): Promise<{ url: string; close: () => Promise<void>; server: Server }> {
+export async function startS3Server(
+  emulator: S3Emulator,
+  onRequest?: (method: string, key: string) => Promise<void>,
+): Promise<{ url: string; close: () => Promise<void>; server: Server }> {
   const server = createServer((req, res) => {
     void handle(emulator, req, res, onRequest);
   });

@@ -24,14 +24,19 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import type { S3ClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-s3';
-import type { S3Emulator} from './s3-emulator.js';
+import type { S3Emulator } from './s3-emulator.js';
 import { S3EmulatorError } from './s3-emulator.js';
 
 type S3Mock = AwsStub<ServiceInputTypes, ServiceOutputTypes, S3ClientResolvedConfig>;
 
 function sdkError(error: unknown): unknown {
   if (!(error instanceof S3EmulatorError)) return error;
-  return new S3ServiceException({ name: error.code, $fault: error.status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: error.status }, message: error.message });
+  return new S3ServiceException({
+    name: error.code,
+    $fault: error.status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: error.status },
+    message: error.message,
+  });
 }
 
 function body(text: string): { transformToString: () => Promise<string> } {
@@ -56,7 +61,9 @@ function missing(code: string, what: string): S3EmulatorError {
 export function installS3Mock(emulator: S3Emulator): S3Mock {
   const s3 = mockClient(S3Client) as unknown as S3Mock;
   const on = (command: unknown, fn: (input: Record<string, unknown>) => unknown): void => {
-    (s3 as unknown as { on: (c: unknown) => { callsFake: (f: (input: Record<string, unknown>) => unknown) => void } }).on(command).callsFake(wrap(fn));
+    (s3 as unknown as { on: (c: unknown) => { callsFake: (f: (input: Record<string, unknown>) => unknown) => void } })
+      .on(command)
+      .callsFake(wrap(fn));
   };
   const b = (input: Record<string, unknown>): string => String(input.Bucket);
   on(PutObjectCommand, async (i) => {
@@ -74,7 +81,10 @@ export function installS3Mock(emulator: S3Emulator): S3Mock {
     await emulator.deleteObject(b(i), String(i.Key), i.IfMatch === undefined ? undefined : String(i.IfMatch));
     return {};
   });
-  on(ListObjectsV2Command, (i) => ({ Contents: emulator.listKeys(b(i), String(i.Prefix ?? '')).map((Key) => ({ Key })), IsTruncated: false }));
+  on(ListObjectsV2Command, (i) => ({
+    Contents: emulator.listKeys(b(i), String(i.Prefix ?? '')).map((Key) => ({ Key })),
+    IsTruncated: false,
+  }));
   on(HeadBucketCommand, (i) => ({ BucketRegion: emulator.bucket(b(i)).region }));
   on(CreateBucketCommand, (i) => {
     const cfg = i.CreateBucketConfiguration as { LocationConstraint?: string } | undefined;

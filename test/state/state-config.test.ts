@@ -7,7 +7,8 @@ import { s3StateLocation } from '../../src/aws/s3-object-store.js';
 import { loadConfigFromGlobals } from '../../src/config/from-globals.js';
 import { ConfigError } from '../../src/errors.js';
 
-const base = 'profile: mvp-500\ndeployment:\n  name: prod\naws:\n  region: eu-west-1\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: a@example.com\n';
+const base =
+  'profile: mvp-500\ndeployment:\n  name: prod\naws:\n  region: eu-west-1\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: a@example.com\n';
 
 function file(extra: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'state-config-'));
@@ -26,7 +27,9 @@ describe('state section', () => {
   });
 
   it('s3 without a bucket is an error naming state.bucket, its line and an example', async () => {
-    const error = await loadConfigFromGlobals({ configPath: file('state:\n  backend: s3\n'), ...none }).catch((e: unknown) => e);
+    const error = await loadConfigFromGlobals({ configPath: file('state:\n  backend: s3\n'), ...none }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ConfigError);
     const issue = (error as ConfigError).issues.find((i) => i.path === 'state.bucket');
     expect(issue?.message).toMatch(/required when state.backend is s3, e.g. bucket: acme-coder-platform-state/);
@@ -34,8 +37,15 @@ describe('state section', () => {
   });
 
   it('the file selects s3; the bucket is under <prefix><name>/ in aws.region unless state.region says otherwise', async () => {
-    const { config } = await loadConfigFromGlobals({ configPath: file('state:\n  backend: s3\n  bucket: acme-state\n'), ...none });
-    expect(s3StateLocation(config)).toEqual({ bucket: 'acme-state', keyPrefix: 'coder-platform/prod/', region: 'eu-west-1' });
+    const { config } = await loadConfigFromGlobals({
+      configPath: file('state:\n  backend: s3\n  bucket: acme-state\n'),
+      ...none,
+    });
+    expect(s3StateLocation(config)).toEqual({
+      bucket: 'acme-state',
+      keyPrefix: 'coder-platform/prod/',
+      region: 'eu-west-1',
+    });
   });
 
   it('--state-* flags (CODER_PLATFORM_STATE_* variables) win over the file', async () => {
@@ -51,7 +61,14 @@ describe('state section', () => {
   });
 
   it('a bad bucket name from a flag is a ConfigError for state.bucket', async () => {
-    const error = await loadConfigFromGlobals({ configPath: file(''), ...none, stateBackend: 's3', stateBucket: 'Bad_Bucket' }).catch((e: unknown) => e);
-    expect((error as ConfigError).issues.some((i) => i.path === 'state.bucket' && /S3 bucket name/.test(i.message))).toBe(true);
+    const error = await loadConfigFromGlobals({
+      configPath: file(''),
+      ...none,
+      stateBackend: 's3',
+      stateBucket: 'Bad_Bucket',
+    }).catch((e: unknown) => e);
+    expect(
+      (error as ConfigError).issues.some((i) => i.path === 'state.bucket' && /S3 bucket name/.test(i.message)),
+    ).toBe(true);
   });
 });

@@ -15,7 +15,8 @@ import { bin, buildDist, root } from '../cli/helpers.js';
 import { S3Emulator, startS3Server } from './s3-emulator.js';
 
 const BUCKET = 'acme-coder-platform-state';
-const CONFIG = 'profile: mvp-500\ndeployment:\n  name: prod\naws:\n  region: eu-west-1\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: a@example.com\nstate:\n  backend: s3\n  bucket: acme-coder-platform-state\n';
+const CONFIG =
+  'profile: mvp-500\ndeployment:\n  name: prod\naws:\n  region: eu-west-1\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: a@example.com\nstate:\n  backend: s3\n  bucket: acme-coder-platform-state\n';
 
 interface Exit {
   pid: number;
@@ -25,13 +26,26 @@ interface Exit {
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv): { pid: number; done: Promise<Exit> } {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CODER_PLATFORM_') && !k.startsWith('AWS_') && !k.startsWith('GITHUB_')));
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...clean, NO_COLOR: '1', CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !k.startsWith('CODER_PLATFORM_') && !k.startsWith('AWS_') && !k.startsWith('GITHUB_'),
+    ),
+  );
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: root,
+    env: { ...clean, NO_COLOR: '1', CI: 'true', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  return { pid: child.pid as number, done: new Promise((resolve) => child.on('close', (code) => resolve({ pid: child.pid as number, code, stderr, stdout }))) };
+  return {
+    pid: child.pid as number,
+    done: new Promise((resolve) =>
+      child.on('close', (code) => resolve({ pid: child.pid as number, code, stderr, stdout })),
+    ),
+  };
 }
 
 describe('two CLI processes racing for one deployment on S3', () => {
@@ -66,9 +80,29 @@ describe('two CLI processes racing for one deployment on S3', () => {
       AWS_REGION: 'eu-west-1',
       AWS_MAX_ATTEMPTS: '1',
     };
-    const args = (n: string): string[] => ['day0', 'destroy', '--yes', '--config', join(dir, 'coder-platform.yaml'), '--state-dir', join(dir, n)];
-    const a = run(args('laptop'), { ...env, GITHUB_RUN_ID: '4242', GITHUB_REPOSITORY: 'acme/platform', GITHUB_ACTOR: 'ci-bot', GITHUB_JOB: 'destroy' });
-    const b = run(args('ci'), { ...env, GITHUB_RUN_ID: '4343', GITHUB_REPOSITORY: 'acme/platform', GITHUB_ACTOR: 'alice', GITHUB_JOB: 'destroy' });
+    const args = (n: string): string[] => [
+      'day0',
+      'destroy',
+      '--yes',
+      '--config',
+      join(dir, 'coder-platform.yaml'),
+      '--state-dir',
+      join(dir, n),
+    ];
+    const a = run(args('laptop'), {
+      ...env,
+      GITHUB_RUN_ID: '4242',
+      GITHUB_REPOSITORY: 'acme/platform',
+      GITHUB_ACTOR: 'ci-bot',
+      GITHUB_JOB: 'destroy',
+    });
+    const b = run(args('ci'), {
+      ...env,
+      GITHUB_RUN_ID: '4343',
+      GITHUB_REPOSITORY: 'acme/platform',
+      GITHUB_ACTOR: 'alice',
+      GITHUB_JOB: 'destroy',
+    });
     const first = await Promise.race([a.done, b.done]);
     release();
     const [ea, eb] = await Promise.all([a.done, b.done]);
@@ -76,7 +110,9 @@ describe('two CLI processes racing for one deployment on S3', () => {
     const winner = loser.pid === ea.pid ? eb : ea;
 
     expect(loser.code, loser.stderr).toBe(2);
-    expect(loser.stderr).toMatch(/Deployment "prod" is locked by another run: github-actions acme\/platform run (4242|4343)/);
+    expect(loser.stderr).toMatch(
+      /Deployment "prod" is locked by another run: github-actions acme\/platform run (4242|4343)/,
+    );
     expect(loser.stderr).toContain(`on host ${hostname()}, pid ${winner.pid}, running \`coder-platform day0 destroy`);
     expect(loser.stderr).toContain(`s3://${BUCKET}/coder-platform/prod/lock.json`);
     // The winner ran its phase (its steps fail here: nothing but S3 is emulated) and released the lock.
@@ -87,7 +123,9 @@ describe('two CLI processes racing for one deployment on S3', () => {
     // Exactly one lock write succeeded (If-None-Match: *) and one was refused (412).
     const lockPuts = emulator.log.filter((l) => l.startsWith('PUT coder-platform/prod/lock.json If-None-Match:*'));
     expect(lockPuts.map((l) => l.split(' -> ')[1]).sort()).toEqual(['200', '412']);
-    process.stdout.write(`\n--- transcript: the refused run (pid ${loser.pid}) ---\n${loser.stderr}\n--- S3 requests ---\n${emulator.log.join('\n')}\n`);
+    process.stdout.write(
+      `\n--- transcript: the refused run (pid ${loser.pid}) ---\n${loser.stderr}\n--- S3 requests ---\n${emulator.log.join('\n')}\n`,
+    );
   }, 120_000);
 
   it('state migrate uploads a local state once and refuses the second time; status on another machine reads it from the bucket', async () => {
@@ -95,10 +133,21 @@ describe('two CLI processes racing for one deployment on S3', () => {
     writeFileSync(join(dir, 'coder-platform.yaml'), CONFIG);
     const local = join(dir, 'laptop');
     mkdirSync(join(local, 'reports'), { recursive: true });
-    const journal: JournalData = { schemaVersion: 1, deployment: 'prod', updatedAt: '2026-01-01T00:00:00Z', phases: { preflight: { version: 1, status: 'succeeded', steps: { identity: { status: 'done', attempts: 1 } } } } };
+    const journal: JournalData = {
+      schemaVersion: 1,
+      deployment: 'prod',
+      updatedAt: '2026-01-01T00:00:00Z',
+      phases: { preflight: { version: 1, status: 'succeeded', steps: { identity: { status: 'done', attempts: 1 } } } },
+    };
     writeFileSync(join(local, 'journal.json'), JSON.stringify(journal));
     writeFileSync(join(local, 'reports', 'restore-1.md'), '# restore test\n');
-    const env = { AWS_ENDPOINT_URL_S3: server.url, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE00', AWS_SECRET_ACCESS_KEY: 'not-a-secret-emulator-key', AWS_REGION: 'eu-west-1', CODER_PLATFORM_STATE_PREFIX: 'team-b/' };
+    const env = {
+      AWS_ENDPOINT_URL_S3: server.url,
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE00',
+      AWS_SECRET_ACCESS_KEY: 'not-a-secret-emulator-key',
+      AWS_REGION: 'eu-west-1',
+      CODER_PLATFORM_STATE_PREFIX: 'team-b/',
+    };
     const cfg = ['--config', join(dir, 'coder-platform.yaml')];
     const first = await run(['state', 'migrate', '--json', ...cfg, '--state-dir', local], env).done;
     expect(first.code, first.stderr).toBe(0);

@@ -14,9 +14,16 @@ export default class StateMigrate extends BaseCommand<typeof StateMigrate> {
     const { config } = await loadConfigFromGlobals(this.globals);
     const { stateDirFor } = await import('../../engine/state-dir.js');
     const { migrateState } = await import('../../phases/state/service.js');
-    const result = await migrateState({ config, stateDir: stateDirFor(this.globals.stateDir, config.deployment.name), awsProfile: this.globals.awsProfile, command: 'coder-platform state migrate' });
+    const result = await migrateState({
+      config,
+      stateDir: stateDirFor(this.globals.stateDir, config.deployment.name),
+      awsProfile: this.globals.awsProfile,
+      command: 'coder-platform state migrate',
+    });
     if (!this.globals.json) {
-      process.stderr.write(`Uploaded the journal and ${result.files} file(s) to ${result.location}. Use state.backend: s3 from now on.\n`);
+      process.stderr.write(
+        `Uploaded the journal and ${result.files} file(s) to ${result.location}. Use state.backend: s3 from now on.\n`,
+      );
     }
     return result;
   }

@@ -90,13 +90,27 @@ const createBucket: Step<S> = {
     const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
     try {
       // us-east-1 takes no LocationConstraint; every other region needs its own.
-      await s.s3.send(new CreateBucketCommand({ Bucket: s.bucket, ObjectOwnership: 'BucketOwnerEnforced', ...(s.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: s.region as never } }) }));
+      await s.s3.send(
+        new CreateBucketCommand({
+          Bucket: s.bucket,
+          ObjectOwnership: 'BucketOwnerEnforced',
+          ...(s.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: s.region as never } }),
+        }),
+      );
     } catch (error) {
       const name = (error as { name?: string }).name;
       if (name === 'BucketAlreadyExists') {
-        throw new UserError(`The bucket name "${s.bucket}" is taken by another AWS account (bucket names are global).`, { nextSteps: ['Choose another name in state.bucket (or --state-bucket), e.g. <company>-coder-platform-state.'] });
+        throw new UserError(
+          `The bucket name "${s.bucket}" is taken by another AWS account (bucket names are global).`,
+          {
+            nextSteps: [
+              'Choose another name in state.bucket (or --state-bucket), e.g. <company>-coder-platform-state.',
+            ],
+          },
+        );
       }
-      if (name !== 'BucketAlreadyOwnedByYou') await awsCall('s3:CreateBucket', () => Promise.reject(error), `s3://${s.bucket}`);
+      if (name !== 'BucketAlreadyOwnedByYou')
+        await awsCall('s3:CreateBucket', () => Promise.reject(error), `s3://${s.bucket}`);
     }
     return { bucket: s.bucket, region: s.region };
   },
@@ -108,12 +122,21 @@ const versioning: Step<S> = {
   dependsOn: ['create-bucket'],
   isDone: async ({ services: s }) => {
     const { GetBucketVersioningCommand } = await import('@aws-sdk/client-s3');
-    const out = await awsCall('s3:GetBucketVersioning', () => s.s3.send(new GetBucketVersioningCommand({ Bucket: s.bucket })), `s3://${s.bucket}`);
+    const out = await awsCall(
+      's3:GetBucketVersioning',
+      () => s.s3.send(new GetBucketVersioningCommand({ Bucket: s.bucket })),
+      `s3://${s.bucket}`,
+    );
     return out.Status === 'Enabled' ? { versioning: 'Enabled' } : undefined;
   },
   run: async ({ services: s }) => {
     const { PutBucketVersioningCommand } = await import('@aws-sdk/client-s3');
-    await awsCall('s3:PutBucketVersioning', () => s.s3.send(new PutBucketVersioningCommand({ Bucket: s.bucket, VersioningConfiguration: { Status: 'Enabled' } })), `s3://${s.bucket}`);
+    await awsCall(
+      's3:PutBucketVersioning',
+      () =>
+        s.s3.send(new PutBucketVersioningCommand({ Bucket: s.bucket, VersioningConfiguration: { Status: 'Enabled' } })),
+      `s3://${s.bucket}`,
+    );
     return { versioning: 'Enabled' };
   },
 };
@@ -124,20 +147,39 @@ const encryption: Step<S> = {
   dependsOn: ['create-bucket'],
   isDone: async ({ services: s }) => {
     const { GetBucketEncryptionCommand } = await import('@aws-sdk/client-s3');
-    const out = await awsCall('s3:GetEncryptionConfiguration', () => s.s3.send(new GetBucketEncryptionCommand({ Bucket: s.bucket })), `s3://${s.bucket}`).catch(() => undefined);
+    const out = await awsCall(
+      's3:GetEncryptionConfiguration',
+      () => s.s3.send(new GetBucketEncryptionCommand({ Bucket: s.bucket })),
+      `s3://${s.bucket}`,
+    ).catch(() => undefined);
     const algo = out?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
     return algo === s.encryption ? { encryption: algo } : undefined;
   },
   run: async ({ services: s }) => {
     const { PutBucketEncryptionCommand } = await import('@aws-sdk/client-s3');
     // aws:kms without a key id uses the aws/s3 managed key; the Bucket Key cuts KMS requests.
-    const rule = { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: s.encryption }, BucketKeyEnabled: s.encryption === 'aws:kms' };
-    await awsCall('s3:PutEncryptionConfiguration', () => s.s3.send(new PutBucketEncryptionCommand({ Bucket: s.bucket, ServerSideEncryptionConfiguration: { Rules: [rule] } })), `s3://${s.bucket}`);
+    const rule = {
+      ApplyServerSideEncryptionByDefault: { SSEAlgorithm: s.encryption },
+      BucketKeyEnabled: s.encryption === 'aws:kms',
+    };
+    await awsCall(
+      's3:PutEncryptionConfiguration',
+      () =>
+        s.s3.send(
+          new PutBucketEncryptionCommand({ Bucket: s.bucket, ServerSideEncryptionConfiguration: { Rules: [rule] } }),
+        ),
+      `s3://${s.bucket}`,
+    );
     return { encryption: s.encryption };
   },
 };
 
-const ALL_BLOCKED = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+const ALL_BLOCKED = {
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: true,
+  RestrictPublicBuckets: true,
+};
 
 const publicAccess: Step<S> = {
   id: 'block-public-access',
@@ -146,15 +188,23 @@ const publicAccess: Step<S> = {
   isDone: async ({ services: s }) => {
     const { GetPublicAccessBlockCommand } = await import('@aws-sdk/client-s3');
     const out = await s.s3.send(new GetPublicAccessBlockCommand({ Bucket: s.bucket })).catch((error: unknown) => {
-      if (absent(error) || (error as { name?: string }).name === 'NoSuchPublicAccessBlockConfiguration') return undefined;
+      if (absent(error) || (error as { name?: string }).name === 'NoSuchPublicAccessBlockConfiguration')
+        return undefined;
       throw error;
     });
     const c = out?.PublicAccessBlockConfiguration;
-    return c && c.BlockPublicAcls && c.IgnorePublicAcls && c.BlockPublicPolicy && c.RestrictPublicBuckets ? { publicAccess: 'blocked' } : undefined;
+    return c && c.BlockPublicAcls && c.IgnorePublicAcls && c.BlockPublicPolicy && c.RestrictPublicBuckets
+      ? { publicAccess: 'blocked' }
+      : undefined;
   },
   run: async ({ services: s }) => {
     const { PutPublicAccessBlockCommand } = await import('@aws-sdk/client-s3');
-    await awsCall('s3:PutBucketPublicAccessBlock', () => s.s3.send(new PutPublicAccessBlockCommand({ Bucket: s.bucket, PublicAccessBlockConfiguration: ALL_BLOCKED })), `s3://${s.bucket}`);
+    await awsCall(
+      's3:PutBucketPublicAccessBlock',
+      () =>
+        s.s3.send(new PutPublicAccessBlockCommand({ Bucket: s.bucket, PublicAccessBlockConfiguration: ALL_BLOCKED })),
+      `s3://${s.bucket}`,
+    );
     return { publicAccess: 'blocked' };
   },
 };
@@ -166,14 +216,20 @@ const tlsOnly: Step<S> = {
   isDone: async ({ services: s }) => {
     const policy = await currentPolicy(s);
     const ours = policy?.Statement?.find((st) => st.Sid === TLS_POLICY_SID);
-    return ours !== undefined && JSON.stringify(ours) === JSON.stringify(tlsOnlyStatement(s.bucket)) ? { policy: TLS_POLICY_SID } : undefined;
+    return ours !== undefined && JSON.stringify(ours) === JSON.stringify(tlsOnlyStatement(s.bucket))
+      ? { policy: TLS_POLICY_SID }
+      : undefined;
   },
   run: async ({ services: s }) => {
     const { PutBucketPolicyCommand } = await import('@aws-sdk/client-s3');
     const policy = (await currentPolicy(s)) ?? {};
     const statements = (policy.Statement ?? []).filter((st) => st.Sid !== TLS_POLICY_SID);
     const doc = { Version: '2012-10-17', Statement: [...statements, tlsOnlyStatement(s.bucket)] };
-    await awsCall('s3:PutBucketPolicy', () => s.s3.send(new PutBucketPolicyCommand({ Bucket: s.bucket, Policy: JSON.stringify(doc) })), `s3://${s.bucket}`);
+    await awsCall(
+      's3:PutBucketPolicy',
+      () => s.s3.send(new PutBucketPolicyCommand({ Bucket: s.bucket, Policy: JSON.stringify(doc) })),
+      `s3://${s.bucket}`,
+    );
     return { policy: TLS_POLICY_SID };
   },
 };
@@ -184,12 +240,24 @@ const lifecycle: Step<S> = {
   dependsOn: ['versioning'],
   isDone: async ({ services: s }) => {
     const ours = (await currentRules(s)).find((r) => r.ID === LIFECYCLE_RULE_ID);
-    return ours !== undefined && JSON.stringify(ours) === JSON.stringify(ourRule(s)) ? { noncurrentVersionDays: s.noncurrentVersionDays } : undefined;
+    return ours !== undefined && JSON.stringify(ours) === JSON.stringify(ourRule(s))
+      ? { noncurrentVersionDays: s.noncurrentVersionDays }
+      : undefined;
   },
   run: async ({ services: s }) => {
     const { PutBucketLifecycleConfigurationCommand } = await import('@aws-sdk/client-s3');
     const rules = [...(await currentRules(s)).filter((r) => r.ID !== LIFECYCLE_RULE_ID), ourRule(s)];
-    await awsCall('s3:PutLifecycleConfiguration', () => s.s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: s.bucket, LifecycleConfiguration: { Rules: rules as never } })), `s3://${s.bucket}`);
+    await awsCall(
+      's3:PutLifecycleConfiguration',
+      () =>
+        s.s3.send(
+          new PutBucketLifecycleConfigurationCommand({
+            Bucket: s.bucket,
+            LifecycleConfiguration: { Rules: rules as never },
+          }),
+        ),
+      `s3://${s.bucket}`,
+    );
     return { noncurrentVersionDays: s.noncurrentVersionDays } satisfies StepOutputs;
   },
 };

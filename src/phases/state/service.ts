@@ -27,17 +27,30 @@ export function bootstrapStateDir(stateDir: string): string {
 }
 
 /** The bucket settings of the config; a UserError (exit 2) naming the key when no bucket is set. */
-export function stateBucketSettings(config: Pick<CoderPlatformConfig, 'state' | 'aws'>): Omit<StateBucketServices, 's3'> {
+export function stateBucketSettings(
+  config: Pick<CoderPlatformConfig, 'state' | 'aws'>,
+): Omit<StateBucketServices, 's3'> {
   if (config.state.bucket === undefined) {
     throw new UserError('state init needs a bucket name: state.bucket is not set.', {
-      nextSteps: ['Set it in coder-platform.yaml (state:\\n  backend: s3\\n  bucket: acme-coder-platform-state) or pass --state-bucket NAME (CODER_PLATFORM_STATE_BUCKET).'],
+      nextSteps: [
+        'Set it in coder-platform.yaml (state:\\n  backend: s3\\n  bucket: acme-coder-platform-state) ' +
+          'or pass --state-bucket NAME (CODER_PLATFORM_STATE_BUCKET).',
+      ],
     });
   }
-  return { bucket: config.state.bucket, region: config.state.region ?? config.aws.region, encryption: config.state.encryption, noncurrentVersionDays: config.state.noncurrentVersionDays };
+  return {
+    bucket: config.state.bucket,
+    region: config.state.region ?? config.aws.region,
+    encryption: config.state.encryption,
+    noncurrentVersionDays: config.state.noncurrentVersionDays,
+  };
 }
 
 /** Services of the state-init phase: the S3 client of the bucket's region. */
-export async function createStateInitServices(config: Pick<CoderPlatformConfig, 'state' | 'aws'>, awsProfile: string | undefined): Promise<StateBucketServices> {
+export async function createStateInitServices(
+  config: Pick<CoderPlatformConfig, 'state' | 'aws'>,
+  awsProfile: string | undefined,
+): Promise<StateBucketServices> {
   const settings = stateBucketSettings(config);
   const { createStateS3Client } = await import('../../aws/s3-object-store.js');
   return { ...settings, s3: await createStateS3Client(settings.region, awsProfile ?? config.aws.profile ?? undefined) };
@@ -50,10 +63,18 @@ export interface StateMigrateResult {
 }
 
 /** Upload the local state directory to the bucket once, under the S3 lock. */
-export async function migrateState(o: { config: CoderPlatformConfig; stateDir: string; awsProfile: string | undefined; command: string }): Promise<StateMigrateResult> {
+export async function migrateState(o: {
+  config: CoderPlatformConfig;
+  stateDir: string;
+  awsProfile: string | undefined;
+  command: string;
+}): Promise<StateMigrateResult> {
   const { stateStoreFor } = await import('../../aws/s3-object-store.js');
   const store = await stateStoreFor({ ...o.config, state: { ...o.config.state, backend: 's3' } }, o.awsProfile);
-  if (store === undefined) throw new UserError('state migrate needs a bucket: state.bucket is not set.', { nextSteps: ['Set state.bucket or pass --state-bucket NAME.'] });
+  if (store === undefined)
+    throw new UserError('state migrate needs a bucket: state.bucket is not set.', {
+      nextSteps: ['Set state.bucket or pass --state-bucket NAME.'],
+    });
   const { acquireRemoteLock } = await import('../../engine/remote-lock.js');
   const { migrateLocalState } = await import('../../engine/remote-state.js');
   const lock = await acquireRemoteLock({ store, deployment: o.config.deployment.name, command: o.command });

@@ -29,20 +29,60 @@ async function settings(services: PreflightServices, s3: S3Client, bucket: strin
   const { aws } = services;
   const init = 'Run: coder-platform state init';
   const results: CheckResult[] = [];
-  const versioning = await aws.call('s3:GetBucketVersioning', () => s3.send(new api.GetBucketVersioningCommand({ Bucket: bucket })), `s3://${bucket}`);
-  results.push(versioning.Status === 'Enabled' ? pass('state-bucket-versioning', 'Enabled', `${bucket} keeps every version of the journal`) : fail('state-bucket-versioning', versioning.Status ?? 'never enabled', `${bucket} is not versioned: an overwritten journal could not be restored`, init));
-  const enc = await aws.call('s3:GetEncryptionConfiguration', () => s3.send(new api.GetBucketEncryptionCommand({ Bucket: bucket })), `s3://${bucket}`).catch(() => undefined);
+  const versioning = await aws.call(
+    's3:GetBucketVersioning',
+    () => s3.send(new api.GetBucketVersioningCommand({ Bucket: bucket })),
+    `s3://${bucket}`,
+  );
+  results.push(
+    versioning.Status === 'Enabled'
+      ? pass('state-bucket-versioning', 'Enabled', `${bucket} keeps every version of the journal`)
+      : fail(
+          'state-bucket-versioning',
+          versioning.Status ?? 'never enabled',
+          `${bucket} is not versioned: an overwritten journal could not be restored`,
+          init,
+        ),
+  );
+  const enc = await aws
+    .call(
+      's3:GetEncryptionConfiguration',
+      () => s3.send(new api.GetBucketEncryptionCommand({ Bucket: bucket })),
+      `s3://${bucket}`,
+    )
+    .catch(() => undefined);
   const algo = enc?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
-  results.push(algo === 'aws:kms' || algo === 'AES256' || algo === 'aws:kms:dsse' ? pass('state-bucket-encryption', algo, `${bucket} encrypts objects with ${algo}`) : fail('state-bucket-encryption', 'none', `${bucket} has no default encryption`, init));
+  results.push(
+    algo === 'aws:kms' || algo === 'AES256' || algo === 'aws:kms:dsse'
+      ? pass('state-bucket-encryption', algo, `${bucket} encrypts objects with ${algo}`)
+      : fail('state-bucket-encryption', 'none', `${bucket} has no default encryption`, init),
+  );
   const pab = await aws
-    .call('s3:GetBucketPublicAccessBlock', () => s3.send(new api.GetPublicAccessBlockCommand({ Bucket: bucket })), `s3://${bucket}`)
+    .call(
+      's3:GetBucketPublicAccessBlock',
+      () => s3.send(new api.GetPublicAccessBlockCommand({ Bucket: bucket })),
+      `s3://${bucket}`,
+    )
     .catch((error: unknown) => {
       if (classifyAwsError((error as { cause?: unknown }).cause ?? error) === 'not-found') return undefined;
       throw error;
     });
   const c = pab?.PublicAccessBlockConfiguration;
-  const all = c?.BlockPublicAcls === true && c.IgnorePublicAcls === true && c.BlockPublicPolicy === true && c.RestrictPublicBuckets === true;
-  results.push(all ? pass('state-bucket-public-access', 'all blocked', `${bucket} blocks all public access`) : fail('state-bucket-public-access', 'not all blocked', `${bucket} does not block all four kinds of public access`, init));
+  const all =
+    c?.BlockPublicAcls === true &&
+    c.IgnorePublicAcls === true &&
+    c.BlockPublicPolicy === true &&
+    c.RestrictPublicBuckets === true;
+  results.push(
+    all
+      ? pass('state-bucket-public-access', 'all blocked', `${bucket} blocks all public access`)
+      : fail(
+          'state-bucket-public-access',
+          'not all blocked',
+          `${bucket} does not block all four kinds of public access`,
+          init,
+        ),
+  );
   return results;
 }
 
@@ -52,10 +92,28 @@ async function probe(services: PreflightServices, s3: S3Client, bucket: string, 
   const { aws } = services;
   const Key = `${prefix}.preflight-probe-${randomBytes(4).toString('hex')}`;
   const where = `s3://${bucket}/${prefix}`;
-  const put = await aws.call('s3:PutObject', () => s3.send(new api.PutObjectCommand({ Bucket: bucket, Key, Body: 'coder-platform preflight probe\n', IfNoneMatch: '*' })), where);
+  const put = await aws.call(
+    's3:PutObject',
+    () =>
+      s3.send(
+        new api.PutObjectCommand({ Bucket: bucket, Key, Body: 'coder-platform preflight probe\n', IfNoneMatch: '*' }),
+      ),
+    where,
+  );
   await aws.call('s3:GetObject', () => s3.send(new api.GetObjectCommand({ Bucket: bucket, Key })), where);
-  await aws.call('s3:DeleteObject', () => s3.send(new api.DeleteObjectCommand({ Bucket: bucket, Key, ...(put.ETag === undefined ? {} : { IfMatch: put.ETag }) })), where);
-  await aws.call('s3:ListBucket', () => s3.send(new api.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 })), `s3://${bucket}`);
+  await aws.call(
+    's3:DeleteObject',
+    () =>
+      s3.send(
+        new api.DeleteObjectCommand({ Bucket: bucket, Key, ...(put.ETag === undefined ? {} : { IfMatch: put.ETag }) }),
+      ),
+    where,
+  );
+  await aws.call(
+    's3:ListBucket',
+    () => s3.send(new api.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 })),
+    `s3://${bucket}`,
+  );
   return pass('state-bucket-permissions', 'put, get, delete, list', `conditional writes and deletes work on ${where}`);
 }
 
@@ -70,9 +128,21 @@ export async function checkStateBucket(services: PreflightServices): Promise<Che
     await aws.call('s3:ListBucket', () => s3.send(new api.HeadBucketCommand({ Bucket: bucket })), `s3://${bucket}`);
   } catch (error) {
     if (classifyAwsError((error as { cause?: unknown }).cause ?? error) !== 'not-found') throw error;
-    return { results: [fail('state-bucket', 'missing', `the state bucket ${bucket} does not exist in ${region}`, 'Run: coder-platform state init')] };
+    return {
+      results: [
+        fail(
+          'state-bucket',
+          'missing',
+          `the state bucket ${bucket} does not exist in ${region}`,
+          'Run: coder-platform state init',
+        ),
+      ],
+    };
   }
-  const results = [pass('state-bucket', 'exists', `state bucket ${bucket} in ${region}`), ...(await settings(services, s3, bucket))];
+  const results = [
+    pass('state-bucket', 'exists', `state bucket ${bucket} in ${region}`),
+    ...(await settings(services, s3, bucket)),
+  ];
   results.push(await probe(services, s3, bucket, `${config.state.prefix}${config.deployment.name}/`));
   return { results };
 }
