@@ -72,3 +72,21 @@ describe('state section', () => {
     ).toBe(true);
   });
 });
+
+describe('resume command', () => {
+  it('repeats the state backend flags, so a resumed run finds the same journal', async () => {
+    const { resumeCommandFor } = await import('../../src/engine/execute.js');
+    const cmd = resumeCommandFor('coder-platform day1', {
+      configPath: 'c.yaml',
+      stateDir: undefined,
+      awsProfile: undefined,
+      region: undefined,
+      stateBackend: 's3',
+      stateBucket: 'acme-state',
+      statePrefix: 'team a/',
+    });
+    expect(cmd).toBe(
+      "coder-platform day1 --config c.yaml --state-backend s3 --state-bucket acme-state --state-prefix 'team a/'",
+    );
+  });
+});
