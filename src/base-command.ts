@@ -58,6 +58,27 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       env: 'CODER_PLATFORM_STATE_DIR',
       helpGroup: 'GLOBAL',
     }),
+    'state-backend': Flags.string({
+      summary: 'Where the journal, lock and reports live: local or s3; overrides state.backend.',
+      env: 'CODER_PLATFORM_STATE_BACKEND',
+      options: ['local', 's3'],
+      helpGroup: 'GLOBAL',
+    }),
+    'state-bucket': Flags.string({
+      summary: 'S3 bucket of the s3 state backend; overrides state.bucket.',
+      env: 'CODER_PLATFORM_STATE_BUCKET',
+      helpGroup: 'GLOBAL',
+    }),
+    'state-prefix': Flags.string({
+      summary: 'Key prefix in the state bucket (objects go under <prefix><name>/); overrides state.prefix.',
+      env: 'CODER_PLATFORM_STATE_PREFIX',
+      helpGroup: 'GLOBAL',
+    }),
+    'state-region': Flags.string({
+      summary: 'Region of the state bucket (default aws.region); overrides state.region.',
+      env: 'CODER_PLATFORM_STATE_REGION',
+      helpGroup: 'GLOBAL',
+    }),
   };
 
   protected flags!: BaseFlags<T>;
@@ -93,6 +114,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       json,
       verbose: f.verbose === true,
       stateDir: f['state-dir'] as string | undefined,
+      stateBackend: f['state-backend'] as string | undefined,
+      stateBucket: f['state-bucket'] as string | undefined,
+      statePrefix: f['state-prefix'] as string | undefined,
+      stateRegion: f['state-region'] as string | undefined,
     };
   }
 

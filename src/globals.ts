@@ -17,6 +17,14 @@ export interface GlobalOptions {
   json: boolean;
   /** Show debug events, causes and stack traces. */
   verbose: boolean;
-  /** State directory override; default `.coder-platform/<name>/`. */
+  /** State directory override; default `.coder-platform/<name>/`. With the s3 backend: the local working copy. */
   stateDir: string | undefined;
+  /** --state-backend / CODER_PLATFORM_STATE_BACKEND: overrides state.backend. */
+  stateBackend?: string | undefined;
+  /** --state-bucket / CODER_PLATFORM_STATE_BUCKET: overrides state.bucket. */
+  stateBucket?: string | undefined;
+  /** --state-prefix / CODER_PLATFORM_STATE_PREFIX: overrides state.prefix. */
+  statePrefix?: string | undefined;
+  /** --state-region / CODER_PLATFORM_STATE_REGION: overrides state.region. */
+  stateRegion?: string | undefined;
 }

@@ -38,7 +38,7 @@ export const phaseFlags = {
     helpGroup: 'PHASE',
   }),
   'break-lock': Flags.boolean({
-    summary: "Break this deployment's lock if it is stale (its process is gone, or it is older than 12 h).",
+    summary: "Break this deployment's lock if it is stale (its process is gone, it is older than 12 h, or its S3 lease expired).",
     env: 'CODER_PLATFORM_BREAK_LOCK',
     default: false,
     helpGroup: 'PHASE',

@@ -14,6 +14,8 @@ export interface AwsClientOptions {
   profile?: string | undefined;
   /** @default 5 */
   maxAttempts?: number;
+  /** Client-specific settings, e.g. S3's forcePathStyle. */
+  extra?: Record<string, unknown>;
 }
 
 type ClientConstructor<C> = new (config: Record<string, unknown>) => C;
@@ -25,6 +27,7 @@ export function createAwsClient<C>(Client: ClientConstructor<C>, options: AwsCli
     ...(options.profile ? { profile: options.profile } : {}),
     retryMode: 'adaptive',
     maxAttempts: options.maxAttempts ?? 5,
+    ...options.extra,
   });
 }
 

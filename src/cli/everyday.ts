@@ -19,7 +19,9 @@ export async function statusAction(globals: GlobalOptions): Promise<StatusResult
   const stateDir = await openStateDir({ override: globals.stateDir, configPath, config, write: false });
   const { readStatus } = await import('../services/status.js');
   const deployment = config.deployment.name;
-  const result = await readStatus({ deployment, stateDir, globals });
+  const { openStateBackend } = await import('../services/state-backend.js');
+  const remote = await openStateBackend(config, globals);
+  const result = await readStatus({ deployment, stateDir, globals, remote });
   if (!globals.json) {
     const { renderStatus } = await import('../ui/status-view.js');
     process.stdout.write(renderStatus(result));

@@ -34,10 +34,11 @@ export default class Day1 extends BaseCommand<typeof Day1> {
     const { createHost } = await import('../ui/host.js');
     const { executePhase } = await import('../engine/execute.js');
     const stateDir = await openStateDir({ override: this.globals.stateDir, configPath, config, write: !this.flags['dry-run'] });
+    const remote = await (await import('../services/state-backend.js')).openStateBackend(config, this.globals);
     const services = await createDay1Services({ config, stateDir, awsProfile: this.globals.awsProfile, usersFile, prune: this.flags.prune });
     const host = createHost(this.globals);
     const flags = phaseFlagValues(this.flags);
     const probe = await (await import('../services/dry-run.js')).dryRunProbe(flags.dryRun, { region: config.aws.region, profile: this.globals.awsProfile });
-    return executePhase(day1Phase(config), services, { deployment: config.deployment.name, command: commandWithFlags('coder-platform day1', { 'users-file': usersFlag, prune: this.flags.prune }), globals: this.globals, flags, host, probe });
+    return executePhase(day1Phase(config), services, { deployment: config.deployment.name, command: commandWithFlags('coder-platform day1', { 'users-file': usersFlag, prune: this.flags.prune }), globals: this.globals, flags, host, probe, remote });
   }
 }

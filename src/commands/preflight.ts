@@ -60,12 +60,14 @@ export default class Preflight extends BaseCommand<typeof Preflight> {
         ? { level: 'warn', code: 'DRY_RUN_OFFLINE', message: 'No usable AWS credentials: planning from the configuration alone.' }
         : { level: 'info', code: 'PREFLIGHT_DRY_RUN_IDENTITY', message: `The checks would run as ${identity.arn} (account ${identity.account}) in ${config.aws.region}.`, data: { account: identity.account, arn: identity.arn, region: config.aws.region } });
     }
+    // s3 backend: the shared state is pulled before the journal is read.
+    const remote = await (await import('../services/state-backend.js')).openStateBackend(config, this.globals);
     // Requests filed by earlier runs: every run reads their status back instead of filing again.
     const previousRequests = await journaledIncreaseRequests(stateDir);
     const phase = buildPreflightPhase({ requestIncreases: this.flags['request-increases'], previousRequests });
     // Checks observe the present: every run re-checks unless one step is picked with --from / --only.
     const restart = flags.from === undefined && flags.only === undefined;
-    const phaseResult = await executePhase(phase, services, { deployment: config.deployment.name, command, globals: this.globals, flags: { ...flags, restart }, host, concurrency: phase.steps.length, probe: identity !== undefined });
+    const phaseResult = await executePhase(phase, services, { deployment: config.deployment.name, command, globals: this.globals, flags: { ...flags, restart }, host, concurrency: phase.steps.length, probe: identity !== undefined, remote });
     const report = reportFromPhase(phaseResult);
     if (phaseResult.status === 'planned') return { checks: [], increases: [], summary: report.summary };
     const result: PreflightResult = {

@@ -97,6 +97,32 @@ export const templateSettingsSchema = z.strictObject({
 });
 export type TemplateSettingsConfig = z.infer<typeof templateSettingsSchema>;
 
+/** S3 bucket names: 3–63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit. */
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be an S3 bucket name (3–63 lower-case letters, digits, dots, hyphens), e.g. acme-coder-platform-state' });
+
+/** Where the journal, lock, reports and generated files live: `local` (the state directory) or `s3` (shared). */
+export const stateSchema = z
+  .strictObject({
+    backend: z.enum(['local', 's3']).default('local'),
+    /** The state bucket (required for s3); `state init` creates it. */
+    bucket: bucketName.optional(),
+    /** Key prefix in the bucket; the deployment's objects are under `<prefix><deployment.name>/`. */
+    prefix: z.string().regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, { message: 'must be empty or end with "/", e.g. coder-platform/' }).default('coder-platform/'),
+    /** The bucket's region; default aws.region. */
+    region: region.optional(),
+    /** aws:kms (the aws/s3 managed key, with an S3 Bucket Key) or AES256 (SSE-S3). */
+    encryption: z.enum(['aws:kms', 'AES256']).default('aws:kms'),
+    /** Old journal/report versions are kept this many days. */
+    noncurrentVersionDays: z.int().min(1).max(3650).default(90),
+  })
+  .prefault({})
+  .superRefine((value, ctx) => {
+    if (value.backend === 's3' && value.bucket === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['bucket'], message: 'is required when state.backend is s3, e.g. bucket: acme-coder-platform-state' });
+    }
+  });
+export type StateConfig = z.infer<typeof stateSchema>;
+
 export const configSchema = z.strictObject({
   apiVersion: z.literal(API_VERSION),
   profile: z.enum(PROFILE_NAMES),
@@ -246,6 +272,7 @@ export const configSchema = z.strictObject({
     /** Declarative users, groups and roles applied on Day 1 (relative to the config file). */
     file: z.string().nullable(),
   }),
+  state: stateSchema,
 });
 
 /** The fully resolved configuration: profile defaults + file + environment + flags, validated. */

@@ -14,4 +14,5 @@ export const SECTION_DOCS: Readonly<Record<string, string>> = {
   audit: 'Account activity logging: create a multi-Region CloudTrail trail (management events, KMS-encrypted, log file validation), or rely on an existing organization or multi-Region trail.',
   backup: 'Recovery objectives (RTO, RPO in minutes) and how often a restore test runs.',
   users: 'A declarative users, groups and roles file applied on Day 1 (path relative to this file).',
+  state: 'Where the journal, lock, reports and generated files live: local (.coder-platform/<name>/, the default) or s3 (a shared, versioned, encrypted bucket locked with conditional writes, for teams and CI).',
 };

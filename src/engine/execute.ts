@@ -15,6 +15,7 @@ import type { PhaseFlagValues } from '../phase-flags.js';
 import { resumeCommandFor, shellQuote as quote } from './resume-command.js';
 import { stateDirFor } from './state-dir.js';
 import type { EventHost } from './host.js';
+import type { ObjectStore } from './object-store.js';
 import { releaseOwnLockSync } from './lock.js';
 import { runPhase } from './run-phase.js';
 import type { Phase, PhaseResult } from './types.js';
@@ -32,6 +33,10 @@ export interface ExecutePhaseOptions {
   concurrency?: number;
   /** With --dry-run: run the read-only isDone probes too (only when credentials are at hand). */
   probe?: boolean;
+  /** The phase's state directory when it is not the deployment's (state init keeps its own). @default stateDirFor(globals) */
+  stateDir?: string;
+  /** The s3 state backend's store (stateBackendFor in src/services/state-backend.ts); undefined: local. */
+  remote?: ObjectStore | undefined;
 }
 
 
@@ -50,7 +55,7 @@ function commandLine(resume: string, flags: PhaseFlagValues): string {
 export async function executePhase<S>(phase: Phase<S>, services: S, options: ExecutePhaseOptions): Promise<PhaseResult> {
   const { host, flags, globals } = options;
   const resumeCommand = resumeCommandFor(options.command, globals);
-  const stateDir = stateDirFor(globals.stateDir, options.deployment);
+  const stateDir = options.stateDir ?? stateDirFor(globals.stateDir, options.deployment);
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: NodeJS.Signals): void => {
@@ -85,6 +90,7 @@ export async function executePhase<S>(phase: Phase<S>, services: S, options: Exe
       dryRun: flags.dryRun,
       probe: flags.dryRun && options.probe === true,
       signal: controller.signal,
+      ...(options.remote === undefined ? {} : { remote: options.remote }),
     });
   } finally {
     process.off('SIGINT', onSignal);

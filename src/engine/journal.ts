@@ -172,6 +172,9 @@ export async function writeFileAtomic(file: string, dir: string, text: string): 
   }
 }
 
+/** Pushes a written journal to a shared store; resolves with what the store now holds (merged by phase). */
+export type JournalMirror = (data: JournalData) => Promise<JournalData>;
+
 /**
  * The in-memory journal of one run. Mutations are synchronous; `save()` snapshots the whole document and
  * queues an atomic write, so the file always reflects a consistent moment.
@@ -182,10 +185,11 @@ export class Journal {
   private constructor(
     readonly stateDir: string,
     readonly data: JournalData,
+    private readonly mirror?: JournalMirror,
   ) {}
 
   /** Load (or start) the journal of a deployment. Throws UserError for a corrupt or foreign journal. */
-  static async open(stateDir: string, deployment: string): Promise<Journal> {
+  static async open(stateDir: string, deployment: string, mirror?: JournalMirror): Promise<Journal> {
     await mkdir(stateDir, { recursive: true });
     // Temp files left by a run killed mid-write (the journal itself is intact); we hold the lock here.
     for (const name of await readdir(stateDir)) {
@@ -198,7 +202,7 @@ export class Journal {
       });
     }
     const data: JournalData = existing ?? { schemaVersion: JOURNAL_SCHEMA_VERSION, deployment, updatedAt: new Date().toISOString(), phases: {} };
-    return new Journal(stateDir, data);
+    return new Journal(stateDir, data, mirror);
   }
 
   get file(): string {
@@ -215,11 +219,24 @@ export class Journal {
     return record;
   }
 
+  /** Push a written snapshot to the shared store; adopt other writers' phase records it merged in. */
+  private async pushToMirror(mirror: JournalMirror, snapshot: JournalData): Promise<void> {
+    const written = await mirror(snapshot);
+    if (written === snapshot || JSON.stringify(written.phases) === JSON.stringify(snapshot.phases)) return;
+    for (const [name, rec] of Object.entries(written.phases)) {
+      if (rec !== snapshot.phases[name]) this.data.phases[name] = rec;
+    }
+    await writeFileAtomic(this.file, this.stateDir, `${JSON.stringify(written, null, 2)}\n`);
+  }
+
   /** Queue an atomic write of the current state; resolves when it (and every earlier write) is on disk. */
   save(): Promise<void> {
     this.data.updatedAt = new Date().toISOString();
     const text = `${JSON.stringify(this.data, null, 2)}\n`;
-    const next = this.queue.then(() => writeFileAtomic(this.file, this.stateDir, text));
+    const next = this.queue.then(async () => {
+      await writeFileAtomic(this.file, this.stateDir, text);
+      if (this.mirror !== undefined) await this.pushToMirror(this.mirror, JSON.parse(text) as JournalData);
+    });
     this.queue = next.catch(() => undefined);
     return next;
   }

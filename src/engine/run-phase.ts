@@ -33,6 +33,8 @@ import {
   type Probed,
 } from './step-plan.js';
 import { StepRunner } from './step-runner.js';
+import { startRemoteSession } from './remote-session.js';
+import { pullState } from './remote-state.js';
 import type { Phase, PhaseResult, RunPhaseOptions, Step, StepOutputs } from './types.js';
 
 export { oneLine };
@@ -72,18 +74,27 @@ export async function runPhase<S>(phase: Phase<S>, services: S, options: RunPhas
   const resumeCommand = options.resumeCommand ?? options.command;
   if (options.dryRun === true) return planPhase(phase, services, options);
 
-  const lock = await acquireLock({
-    stateDir: options.stateDir,
-    deployment: options.deployment,
-    command: options.command,
-    breakLock: options.breakLock === true,
-    host: options.host,
+  // s3 backend: the shared lock first (it is the one that counts), then the local copy's own lock.
+  const remote = options.remote === undefined ? undefined : await startRemoteSession({
+    store: options.remote, stateDir: options.stateDir, deployment: options.deployment, command: options.command,
+    phase: phase.name, breakLock: options.breakLock === true, host: options.host,
   });
   try {
-    const journal = await Journal.open(options.stateDir, options.deployment);
-    return await execute(phase, services, options, journal, resumeCommand);
+    const lock = await acquireLock({
+      stateDir: options.stateDir,
+      deployment: options.deployment,
+      command: options.command,
+      breakLock: options.breakLock === true,
+      host: options.host,
+    });
+    try {
+      const journal = await Journal.open(options.stateDir, options.deployment, remote?.mirror);
+      return await execute(phase, services, options, journal, resumeCommand);
+    } finally {
+      await lock.release();
+    }
   } finally {
-    await lock.release();
+    await remote?.finish();
   }
 }
 
@@ -131,6 +142,7 @@ async function probeForPlan<S>(
 }
 
 async function planPhase<S>(phase: Phase<S>, services: S, options: RunPhaseOptions): Promise<PhaseResult> {
+  if (options.remote !== undefined) await pullState(options.remote, options.stateDir);
   const data: JournalData | undefined = await readJournal(options.stateDir);
   const record = data?.phases[phase.name];
   checkVersion(phase, record, options);

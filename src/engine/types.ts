@@ -3,6 +3,7 @@
  * steps; the engine owns ordering, concurrency, the journal, the lock, resume, cleanup and rendering.
  */
 import type { EventHost } from './host.js';
+import type { ObjectStore } from './object-store.js';
 
 /** Non-secret values a step hands to later steps (stack outputs, ids, versions). JSON-serialisable. */
 export type StepOutputs = Record<string, string | number | boolean | null | string[]>;
@@ -87,6 +88,11 @@ export interface RunPhaseOptions {
   signal?: AbortSignal;
   /** The command that resumes this phase, for the hint and the journal. @default command */
   resumeCommand?: string;
+  /**
+   * The s3 state backend: the lock, journal, reports and generated files live in this store; stateDir is
+   * the local working copy. Undefined: the local backend.
+   */
+  remote?: ObjectStore;
 }
 
 export interface StepResult {

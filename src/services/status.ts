@@ -8,6 +8,31 @@ import { resumeCommandFor } from '../engine/resume-command.js';
 import { readJournal, type PhaseRecord, type PhaseStatus } from '../engine/journal.js';
 import { readLock, staleReason } from '../engine/lock.js';
 import type { StepStatus } from '../engine/types.js';
+import type { ObjectStore } from '../engine/object-store.js';
+import { describeRemoteLock, parseRemoteLock, REMOTE_LOCK_KEY, remoteStaleReason } from '../engine/remote-lock.js';
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The lock on the shared store, as status shows it (with who holds it: user or CI job). */
+async function remoteLockStatus(store: ObjectStore): Promise<StatusResult['lock']> {
+  const found = await store.get(REMOTE_LOCK_KEY);
+  if (found === undefined) return undefined;
+  const lock = parseRemoteLock(found.body);
+  const stale = remoteStaleReason(lock, Date.now(), pidAlive);
+  if (lock === 'unreadable') return { pid: 0, host: '', startedAt: '', command: '', stale: stale ?? describeRemoteLock(lock) };
+  return {
+    pid: lock.pid, host: lock.host, startedAt: lock.startedAt, command: lock.command, user: lock.user, expiresAt: lock.expiresAt,
+    ...(lock.ciJob === undefined ? {} : { ciJob: lock.ciJob }),
+    ...(stale === undefined ? {} : { stale }),
+  };
+}
 
 export interface StatusOptions {
   deployment: string;
@@ -15,6 +40,8 @@ export interface StatusOptions {
   stateDir: string;
   /** The globals that select the deployment, repeated in the suggested commands. */
   globals: Pick<GlobalOptions, 'configPath' | 'stateDir' | 'awsProfile' | 'region'>;
+  /** The s3 state backend's store (already pulled into stateDir): the lock is read from it. */
+  remote?: ObjectStore | undefined;
 }
 
 export interface StatusStep {
@@ -48,7 +75,9 @@ export interface StatusResult {
   /** Versions recorded by done steps (outputs coderVersion / kubernetesVersion / chartVersion); newest wins. */
   versions: { coder?: string; kubernetes?: string; chart?: string };
   /** The run holding the lock, when there is one. */
-  lock?: { pid: number; host: string; startedAt: string; command: string; stale?: string };
+  lock?: { pid: number; host: string; startedAt: string; command: string; stale?: string; user?: string; ciJob?: string; expiresAt?: string };
+  /** With the s3 backend: where the state lives, e.g. `s3://bucket/coder-platform/prod/`. */
+  remote?: string;
   /** What to run next, or undefined while another run holds the lock. */
   nextCommand?: string;
   /** Why that command. */
@@ -111,13 +140,15 @@ export async function readStatus(options: StatusOptions): Promise<StatusResult> 
 
   const lockRaw = await readLock(options.stateDir);
   let lock: StatusResult['lock'];
-  if (lockRaw === 'unreadable') lock = { pid: 0, host: '', startedAt: '', command: '', stale: staleReason('unreadable') as string };
+  if (options.remote !== undefined) lock = await remoteLockStatus(options.remote);
+  else if (lockRaw === 'unreadable') lock = { pid: 0, host: '', startedAt: '', command: '', stale: staleReason('unreadable') as string };
   else if (lockRaw !== undefined) {
     const stale = staleReason(lockRaw);
     lock = { ...lockRaw, ...(stale === undefined ? {} : { stale }) };
   }
 
   const result: StatusResult = { deployment: options.deployment, stateDir: options.stateDir, phases, versions: versionsOf(phasesRec), nextReason: '' };
+  if (options.remote !== undefined) result.remote = options.remote.location;
   if (lock !== undefined) result.lock = lock;
   const cmd = (phaseCommand: string): string => resumeCommandFor(`coder-platform ${phaseCommand}`, options.globals);
 

@@ -13,7 +13,7 @@ export interface PreflightView {
 }
 
 const AREA_TITLES: Record<(typeof CHECK_AREAS)[number], string> = {
-  tools: 'Tools', identity: 'Identity', region: 'Region', network: 'Network', dns: 'DNS and TLS', cdk: 'CDK bootstrap', eks: 'EKS', audit: 'Audit logging', quotas: 'Service quotas', capacity: 'Capacity fit',
+  tools: 'Tools', identity: 'Identity', region: 'Region', network: 'Network', dns: 'DNS and TLS', cdk: 'CDK bootstrap', eks: 'EKS', audit: 'Audit logging', quotas: 'Service quotas', capacity: 'Capacity fit', state: 'State bucket',
 };
 
 function label(check: CheckResult): string {

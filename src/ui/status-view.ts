@@ -9,9 +9,11 @@ export function renderStatus(result: StatusResult, stream: NodeJS.WriteStream = 
   const s = createStyle({ stream });
   const colour = (status: string, text: string): string =>
     status === 'done' || status === 'succeeded' ? s.green(text) : status === 'failed' ? s.red(text) : status === 'interrupted' || status === 'running' || status === 'incomplete' ? s.yellow(text) : s.dim(text);
-  const lines = [`${s.bold('Deployment')} ${result.deployment}  ${s.dim(`(state: ${result.stateDir})`)}`];
+  const lines = [`${s.bold('Deployment')} ${result.deployment}  ${s.dim(`(state: ${result.remote ?? result.stateDir})`)}`];
   if (result.lock !== undefined) {
-    lines.push(result.lock.stale === undefined ? s.yellow(`Locked by pid ${result.lock.pid} on ${result.lock.host} since ${result.lock.startedAt}: ${result.lock.command}`) : s.yellow(`Stale lock: ${result.lock.stale}`));
+    const who = result.lock.ciJob ?? (result.lock.user === undefined ? '' : `user ${result.lock.user}, `);
+    const by = result.lock.ciJob === undefined ? who : `${who}, `;
+    lines.push(result.lock.stale === undefined ? s.yellow(`Locked by ${by}pid ${result.lock.pid} on ${result.lock.host} since ${result.lock.startedAt}: ${result.lock.command}`) : s.yellow(`Stale lock: ${result.lock.stale}`));
   }
   if (result.phases.length === 0) lines.push('', 'No phase has run yet.');
   for (const phase of result.phases) {

@@ -4,13 +4,16 @@
  * coderd. Sentinel secrets — database password, OIDC client secret, license JWT, and what the run
  * generates itself (admin password, session token, provisioner key, captured from Secrets Manager) —
  * must not appear in any file of the state directory, in what the real CI line renderer writes, or in
- * the --json document of the result.
+ * the --json document of the result — nor in any object (any version) written to the state bucket, since
+ * the phase runs with the s3 state backend (the S3 client mocked at the SDK by the emulator).
  */
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, expect, it } from 'vitest';
+import { S3ObjectStore } from '../../src/aws/s3-object-store.js';
 import { secretNames } from '../../src/deployment/outputs.js';
 import { runPhase } from '../../src/engine/run-phase.js';
 import { day1Phase } from '../../src/phases/day1/service.js';
@@ -18,6 +21,8 @@ import { createDay1Services } from '../../src/phases/day1/services.js';
 import { LineHost } from '../../src/ui/renderers/line.js';
 import { licenseJwt, memorySecrets } from '../day1-api/helpers.js';
 import { FakeCoder } from '../day1-api/spec-server.js';
+import { S3Emulator } from '../state/s3-emulator.js';
+import { installS3Mock } from '../state/s3-mock.js';
 import { FakeCluster } from './fake-cluster.js';
 import { OIDC, testConfig, testOutputs } from './fixtures.js';
 import { describeUpstream } from '../upstream.js';
@@ -73,7 +78,12 @@ describeUpstream('day1 end to end: secrets stay out of every output', () => {
     let rendered = '';
     stream.on('data', (c: Buffer) => (rendered += c.toString()));
     const host = new LineHost({ yes: true, nonInteractive: true, verbose: true, stream, heartbeatMs: 60_000 });
-    const result = await runPhase(day1Phase(config), services, { deployment: config.deployment.name, stateDir, command: 'coder-platform day1', host });
+    const emulator = new S3Emulator();
+    emulator.createBucket('acme-state', 'eu-west-1');
+    emulator.bucket('acme-state').versioning = 'Enabled';
+    const s3 = installS3Mock(emulator);
+    const remote = new S3ObjectStore(new S3Client({ region: 'eu-west-1' }), { bucket: 'acme-state', keyPrefix: `coder-platform/${config.deployment.name}/`, region: 'eu-west-1' });
+    const result = await runPhase(day1Phase(config), services, { deployment: config.deployment.name, stateDir, command: 'coder-platform day1', host, remote }).finally(() => s3.restore());
     const json = JSON.stringify(result, null, 2); // what `day1 --json` prints: the typed result
     expect(result.status, json).toBe('succeeded');
     expect(fake.violations).toEqual([]);
@@ -89,7 +99,12 @@ describeUpstream('day1 end to end: secrets stay out of every output', () => {
 
     const files = await filesUnder(stateDir);
     expect(Object.keys(files).length).toBeGreaterThan(0);
-    const haystacks: Record<string, string> = { 'line renderer': rendered, '--json result': json, ...files };
+    const bucket: Record<string, string> = {};
+    for (const key of emulator.bucket('acme-state').objects.keys()) {
+      for (const v of emulator.versions('acme-state', key)) bucket[`s3://acme-state/${key}#${v.versionId}`] = v.body;
+    }
+    expect(Object.keys(bucket).some((k) => k.includes('/journal.json#'))).toBe(true);
+    const haystacks: Record<string, string> = { 'line renderer': rendered, '--json result': json, ...files, ...bucket };
     for (const secret of [DB_PASSWORD, OIDC_SECRET, LICENSE, ...(generated as string[])]) {
       for (const form of forms(secret)) {
         for (const [where, text] of Object.entries(haystacks)) expect(text.includes(form), `${where} contains a secret (${form.slice(0, 6)}…)`).toBe(false);

@@ -24,6 +24,7 @@ export default class Day0Deploy extends BaseCommand<typeof Day0Deploy> {
     const { executePhase } = await import('../../engine/execute.js');
     const { AssemblyCache, createDay0DeployServices, day0DeployPhase } = await import('../../phases/day0/service.js');
     const stateDir = await openStateDir({ override: this.globals.stateDir, configPath, config, write: !this.flags['dry-run'] });
+    const remote = await (await import('../../services/state-backend.js')).openStateBackend(config, this.globals);
     const services = await createDay0DeployServices({ config, stateDir, aws: { profile: this.globals.awsProfile, region: config.aws.region }, skipPreflight: this.flags['skip-preflight'] });
     const cache = new AssemblyCache(services);
     const host = createHost(this.globals);
@@ -33,7 +34,7 @@ export default class Day0Deploy extends BaseCommand<typeof Day0Deploy> {
       // probe, and a stack deleted since, e.g. by day0 destroy, is deployed again).
       const flags = phaseFlagValues(this.flags);
       const probe = await (await import('../../services/dry-run.js')).dryRunProbe(flags.dryRun, { region: config.aws.region, profile: this.globals.awsProfile });
-      return await executePhase(day0DeployPhase(config, cache), services, { deployment: config.deployment.name, command: 'coder-platform day0 deploy', globals: this.globals, flags: { ...flags, restart: flags.from === undefined && flags.only === undefined }, host, probe });
+      return await executePhase(day0DeployPhase(config, cache), services, { deployment: config.deployment.name, command: 'coder-platform day0 deploy', globals: this.globals, flags: { ...flags, restart: flags.from === undefined && flags.only === undefined }, host, probe, remote });
     } finally {
       await cache.dispose();
     }

@@ -25,6 +25,7 @@ export default class Day0Destroy extends BaseCommand<typeof Day0Destroy> {
     const given = phaseFlagValues(this.flags);
     const flags = { ...given, restart: given.from === undefined && given.only === undefined };
     const stateDir = await openStateDir({ override: this.globals.stateDir, configPath, config, write: !flags.dryRun });
+    const remote = await (await import('../../services/state-backend.js')).openStateBackend(config, this.globals);
     const services = await createDay0DestroyServices({ config, stateDir, aws: { profile: this.globals.awsProfile, region: config.aws.region } });
     const cache = new AssemblyCache(services);
     const host = createHost(this.globals);
@@ -35,7 +36,7 @@ export default class Day0Destroy extends BaseCommand<typeof Day0Destroy> {
         throw error;
       });
       const probe = await (await import('../../services/dry-run.js')).dryRunProbe(flags.dryRun, { region: config.aws.region, profile: this.globals.awsProfile });
-      return await executePhase(day0DestroyPhase(config, cache), services, { deployment: config.deployment.name, command: 'coder-platform day0 destroy', globals: this.globals, flags, host, probe });
+      return await executePhase(day0DestroyPhase(config, cache), services, { deployment: config.deployment.name, command: 'coder-platform day0 destroy', globals: this.globals, flags, host, probe, remote });
     } finally {
       await cache.dispose();
     }

@@ -5,6 +5,7 @@
  */
 import type { GlobalOptions } from '../../globals.js';
 import type { EventHost } from '../../engine/host.js';
+import type { ObjectStore } from '../../engine/object-store.js';
 import { readJournal } from '../../engine/journal.js';
 import type { PhaseFlagValues } from '../../phase-flags.js';
 import type { Phase, PhaseResult } from '../../engine/types.js';
@@ -40,10 +41,12 @@ export function executeRunner(o: {
   host: () => EventHost & { close(): Promise<void> };
   /** With --dry-run: whether the plan may run the read-only probes (credentials at hand). */
   probe?: () => boolean;
+  /** The s3 state backend's store; undefined: local. */
+  remote?: ObjectStore | undefined;
 }): PhaseRunner {
   return async (phase, services, overrides) => {
     const { executePhase } = await import('../../engine/execute.js');
     const chosen = o.flags.from !== undefined || o.flags.only !== undefined;
-    return executePhase(phase, services, { deployment: o.deployment, command: o.command, globals: o.globals, host: o.host(), probe: o.probe?.() === true, flags: { ...o.flags, restart: o.flags.restart || (overrides.restart && !chosen) } });
+    return executePhase(phase, services, { deployment: o.deployment, command: o.command, globals: o.globals, host: o.host(), probe: o.probe?.() === true, flags: { ...o.flags, restart: o.flags.restart || (overrides.restart && !chosen) }, remote: o.remote });
   };
 }

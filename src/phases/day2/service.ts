@@ -74,6 +74,9 @@ export async function day2Command(
   const { executeRunner } = await import('./phase-runner.js');
   const { phaseFlagValues } = await import('../../phase-flags.js');
   const stateDir = await openStateDir({ override: globals.stateDir, configPath: path, config, write: o.dryRun !== true });
+  // s3 backend: the shared state is pulled before the operation reads the journal (previous runs).
+  const { openStateStore } = await import('../../aws/s3-object-store.js');
+  const remote = await openStateStore(config, globals.awsProfile, stateDir);
   const host = (): CommandHost => createHost(globals);
   const dryRun = o.dryRun === true;
   const { credentialsAvailable } = await import('../../aws/credentials.js');
@@ -85,7 +88,7 @@ export async function day2Command(
     awsProfile: globals.awsProfile,
     ctx,
     host,
-    runner: (command, ro = {}) => executeRunner({ deployment: config.deployment.name, command, globals, flags: ro.flags ?? phaseFlagValues({}), host: () => ro.host ?? host(), probe: () => c.probe }),
+    runner: (command, ro = {}) => executeRunner({ deployment: config.deployment.name, command, globals, flags: ro.flags ?? phaseFlagValues({}), host: () => ro.host ?? host(), probe: () => c.probe, remote }),
     dryRun,
     probe: dryRun && (await credentialsAvailable({ region: config.aws.region, profile: globals.awsProfile })),
     async outputs() {

@@ -8,7 +8,7 @@ import type { PreflightAws } from './aws.js';
 import type { CommandRunner } from './runner.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
-export const CHECK_AREAS = ['tools', 'identity', 'region', 'network', 'dns', 'cdk', 'eks', 'audit', 'quotas', 'capacity'] as const;
+export const CHECK_AREAS = ['tools', 'identity', 'region', 'network', 'dns', 'cdk', 'eks', 'audit', 'quotas', 'capacity', 'state'] as const;
 export type CheckArea = (typeof CHECK_AREAS)[number];
 
 export interface CheckResult {

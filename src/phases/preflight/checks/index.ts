@@ -13,6 +13,7 @@ import { checkIdentity } from './identity.js';
 import { checkNetwork } from './network.js';
 import { checkQuotas } from './quotas.js';
 import { checkRegion } from './region.js';
+import { checkStateBucket } from './state-bucket.js';
 import { checkTools } from './tools.js';
 
 /**
@@ -32,6 +33,7 @@ export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
   { id: 'eks-endpoint', title: 'EKS API endpoint exposure', area: 'eks', run: checkEndpointAccess },
   { id: 'tools', title: 'Local tools and versions', area: 'tools', run: checkTools },
   { id: 'capacity', title: 'Workspace capacity fit', area: 'capacity', run: checkCapacity },
+  { id: 'state-bucket', title: 'State bucket and permissions (s3 state backend)', area: 'state', run: checkStateBucket },
 ];
 
 /**
