@@ -21,7 +21,7 @@ export function renderCiExample(readme: string, version: string): string {
   const example = /```yaml\n(apiVersion: coder-platform\/v1[\s\S]*?)```/.exec(readme)?.[1];
   if (example === undefined) throw new Error('README.md lacks the example configuration (a yaml block starting with apiVersion)');
   const config = parseConfigText(example, 'coder-platform.yaml');
-  const [file] = buildCiFiles({ provider: 'github', config, configPath: 'coder-platform.yaml', root: '.', cli: `coder-platform@${version}` });
+  const [file] = buildCiFiles({ provider: 'github', config, configPath: 'coder-platform.yaml', root: '.', cliSpec: `coder-platform@${version}` });
   return ['```yaml', `# ${file!.path}`, file!.content.trimEnd(), '```'].join('\n');
 }
 

@@ -15,7 +15,7 @@ const options = (provider: 'github' | 'gitlab', extra: Partial<CiInitOptions> = 
   config: config(),
   configPath: 'coder-platform.yaml',
   root: '/repo',
-  cli: 'coder-platform@0.1.0',
+  cliSpec: 'coder-platform@0.1.0',
   ...extra,
 });
 const content = (o: CiInitOptions) => buildCiFiles(o)[0]!.content;
@@ -24,7 +24,7 @@ type Job = Record<string, unknown> & { steps?: { run?: string; uses?: string; wi
 /** Every flag of every `coder-platform` command the pipeline runs exists in the CLI's manifest. */
 function expectRealCommands(runs: string[]): void {
   const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '../../oclif.manifest.json'), 'utf8')) as { commands: Record<string, { flags: Record<string, unknown> }> };
-  const commands = runs.flatMap((r) => [...r.matchAll(/npx --yes coder-platform@\S+ ([^\n]+)/g)].map((m) => m[1]!));
+  const commands = runs.flatMap((r) => [...r.matchAll(/npx (?:--yes coder-platform@\S+|--no-install coder-platform) ([^\n]+)/g)].map((m) => m[1]!));
   expect(commands.length).toBeGreaterThan(3);
   for (const command of commands) {
     const words = command.split(' ');
@@ -77,6 +77,25 @@ describe('ci init --provider github', () => {
     expect(wf.env.CODER_PLATFORM_CONFIG).toBe('infra/coder-platform.yaml');
     expect(wf.jobs.deploy!.env).toMatchObject({ CODER_PLATFORM_STATE_BUCKET: 'acme-state' });
     expect(content(options('github', { config: config('backup:\n  restoreTestCadence: quarterly\n') }))).toContain("cron: 17 5 1 1,4,7,10 *");
+  });
+});
+
+describe('how the jobs get the CLI', () => {
+  it("pins it through the repository's package.json when it lists coder-platform (npm ci, then the local bin)", async () => {
+    const repoPackageJson = JSON.stringify({ private: true, devDependencies: { 'coder-platform': '0.1.0' } });
+    const github = content(options('github', { repoPackageJson }));
+    expect(await githubWorkflowErrors(github)).toEqual([]);
+    const wf = parse(github) as { jobs: Record<string, Job> };
+    for (const job of Object.values(wf.jobs)) {
+      const runs = job.steps!.map((s) => s.run ?? '');
+      expect(runs.indexOf('npm ci --no-audit --no-fund')).toBeGreaterThan(-1);
+      expect(runs.filter((r) => r.startsWith('npx ')).every((r) => r.startsWith('npx --no-install coder-platform '))).toBe(true);
+    }
+    expectRealCommands(Object.values(wf.jobs).flatMap((j) => j.steps!.map((s) => s.run ?? '')));
+    const gitlab = content(options('gitlab', { repoPackageJson }));
+    expect(gitlabPipelineErrors(gitlab)).toEqual([]);
+    expect((parse(gitlab) as Record<string, Job>).deploy!.before_script).toContain('npm ci --no-audit --no-fund');
+    expect(content(options('github', { repoPackageJson: '{"name":"other"}' }))).toContain('npx --yes coder-platform@0.1.0 day1');
   });
 });
 

@@ -19,7 +19,7 @@ export default class CiInit extends BaseCommand<typeof CiInit> {
     'state-bucket': Flags.string({ summary: 'S3 bucket of the state backend (default: the CI variable CODER_PLATFORM_STATE_BUCKET).', env: 'CODER_PLATFORM_CI_STATE_BUCKET' }),
     'state-prefix': Flags.string({ summary: 'Key prefix in the state bucket.', default: 'coder-platform', env: 'CODER_PLATFORM_CI_STATE_PREFIX' }),
     'state-region': Flags.string({ summary: 'Region of the state bucket (default: aws.region).', env: 'CODER_PLATFORM_CI_STATE_REGION' }),
-    'cli-version': Flags.string({ summary: 'coder-platform version the jobs run (default: this one).', env: 'CODER_PLATFORM_CI_CLI_VERSION' }),
+    'cli-package': Flags.string({ summary: 'npm spec the jobs run with npx when package.json does not list coder-platform (default: coder-platform@<this version>).', env: 'CODER_PLATFORM_CI_CLI_PACKAGE' }),
     force: Flags.boolean({ summary: 'Overwrite an existing pipeline file.', default: false, env: 'CODER_PLATFORM_CI_FORCE' }),
     'dry-run': Flags.boolean({ summary: 'Show what would be written and write nothing.', default: false, env: 'CODER_PLATFORM_DRY_RUN' }),
   };
@@ -36,7 +36,7 @@ export default class CiInit extends BaseCommand<typeof CiInit> {
       root: process.cwd(),
       output: f.output,
       branch: f.branch,
-      cli: `coder-platform@${f['cli-version'] ?? this.config.version}`,
+      cliSpec: f['cli-package'] ?? `coder-platform@${this.config.version}`,
       stateBucket: f['state-bucket'],
       statePrefix: f['state-prefix'],
       stateRegion: f['state-region'],

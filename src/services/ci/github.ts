@@ -10,6 +10,7 @@ import {
   STATE_ENV,
   commonEnvironment,
   deploymentGroup,
+  installCommand,
   jobCommands,
   restoreTestCron,
   stateEnvironment,
@@ -29,7 +30,8 @@ type Step = Record<string, unknown>;
 function setupSteps(input: PipelineInput, role: string, durationSeconds: number): Step[] {
   return [
     { name: 'Check out', uses: GITHUB_ACTIONS.checkout },
-    { name: 'Set up Node.js 20', uses: GITHUB_ACTIONS.setupNode, with: { 'node-version': '20' } },
+    { name: 'Set up Node.js 20', uses: GITHUB_ACTIONS.setupNode, with: { 'node-version': '20', ...(installCommand(input) ? { cache: 'npm' } : {}) } },
+    ...(installCommand(input) ? [{ name: 'Install coder-platform (package.json)', run: installCommand(input) }] : []),
     {
       name: 'Assume the AWS role (OIDC, no stored keys)',
       uses: GITHUB_ACTIONS.awsCredentials,

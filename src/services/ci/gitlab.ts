@@ -7,7 +7,7 @@
  * Jobs that change the deployment share one resource_group on top of the S3 lock.
  */
 import { stringify } from 'yaml';
-import { ROLE_VARIABLES, STATE_ENV, commonEnvironment, deploymentGroup, jobCommands, restoreTestCron, stateEnvironment, triggerPaths, type PipelineInput } from './pipeline.js';
+import { ROLE_VARIABLES, STATE_ENV, commonEnvironment, deploymentGroup, installCommand, jobCommands, restoreTestCron, stateEnvironment, triggerPaths, type PipelineInput } from './pipeline.js';
 
 export const GITLAB_IMAGE = 'node:20';
 const SUMMARY = 'coder-platform-plan.md';
@@ -17,8 +17,9 @@ const mergeRequest = '$CI_PIPELINE_SOURCE == "merge_request_event"';
 const deployBranch = (branch: string) => `$CI_COMMIT_BRANCH == "${branch}"`;
 const manual = (operation: string) => `$CI_PIPELINE_SOURCE == "web" && $${OPERATION} == "${operation}"`;
 
-function awsLogin(role: string): string[] {
+function awsLogin(role: string, install?: string): string[] {
   return [
+    ...(install ? [install] : []),
     'export AWS_WEB_IDENTITY_TOKEN_FILE="$(mktemp)"',
     'printf "%s" "$AWS_ID_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"',
     `export AWS_ROLE_ARN="$${role}"`,
@@ -56,7 +57,7 @@ export function gitlabPipeline(input: PipelineInput, file: string): string {
       resource_group: group,
       interruptible: true,
       timeout: '30m',
-      before_script: awsLogin(ROLE_VARIABLES.plan),
+      before_script: awsLogin(ROLE_VARIABLES.plan, installCommand(input)),
       script: commands.checks,
       artifacts: { when: 'always', expose_as: 'coder-platform plan', paths: [SUMMARY] },
     },
@@ -71,7 +72,7 @@ export function gitlabPipeline(input: PipelineInput, file: string): string {
       interruptible: false,
       timeout: '4h',
       variables: stateEnvironment(input, undefined),
-      before_script: awsLogin(ROLE_VARIABLES.deploy),
+      before_script: awsLogin(ROLE_VARIABLES.deploy, installCommand(input)),
       script: commands.deploy,
       after_script: [...awsLogin(ROLE_VARIABLES.deploy), commands.status],
     },
@@ -82,7 +83,7 @@ export function gitlabPipeline(input: PipelineInput, file: string): string {
       interruptible: false,
       timeout: '5h',
       variables: stateEnvironment(input, undefined),
-      before_script: awsLogin(ROLE_VARIABLES.deploy),
+      before_script: awsLogin(ROLE_VARIABLES.deploy, installCommand(input)),
       script: commands.restoreTest,
       after_script: [...awsLogin(ROLE_VARIABLES.deploy), commands.status],
     },

@@ -29,8 +29,11 @@ export interface PipelineInput {
   watchPaths: string[];
   /** The branch that deploys. */
   branch: string;
-  /** The npm spec the jobs run, e.g. `coder-platform@0.1.0`. */
-  cli: string;
+  /**
+   * How the jobs get the CLI: the repository's own package.json pins it (`npm ci`, then the local bin), or
+   * `npx --yes SPEC` with a pinned npm spec such as `coder-platform@0.1.0`.
+   */
+  cli: { kind: 'package' } | { kind: 'npx'; spec: string };
   /** The S3 state backend; bucket undefined: a CI variable supplies it. */
   state: { bucket: string | undefined; prefix: string; region: string };
 }
@@ -75,9 +78,14 @@ export function commonEnvironment(input: PipelineInput): Record<string, string> 
   return { CODER_PLATFORM_CONFIG: input.configPath, CODER_PLATFORM_NON_INTERACTIVE: 'true', AWS_REGION: input.region };
 }
 
-/** `npx --yes coder-platform@V <args>`: the pinned CLI, never a prompt. */
+/** The CLI with its arguments: the repository's installed bin, or the pinned npm spec; never a prompt. */
 export function cliCommand(input: PipelineInput, args: string): string {
-  return `npx --yes ${input.cli} ${args}`;
+  return input.cli.kind === 'package' ? `npx --no-install coder-platform ${args}` : `npx --yes ${input.cli.spec} ${args}`;
+}
+
+/** The install step before the first command, when the repository's package.json pins the CLI. */
+export function installCommand(input: PipelineInput): string | undefined {
+  return input.cli.kind === 'package' ? 'npm ci --no-audit --no-fund' : undefined;
 }
 
 /** The commands of each job, in order (the same for every provider). */

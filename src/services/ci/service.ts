@@ -4,7 +4,7 @@
  * refusing to overwrite an existing file unless asked. Building is separate from writing: `buildCiFiles`
  * only returns the files' content.
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { CoderPlatformConfig } from '../../config/schema.js';
 import { UserError } from '../../errors.js';
@@ -26,8 +26,10 @@ export interface CiInitOptions {
   output?: string | undefined;
   /** The branch that deploys. @default 'main' */
   branch?: string | undefined;
-  /** The npm spec the jobs run, e.g. `coder-platform@0.1.0`. */
-  cli: string;
+  /** The npm spec the jobs run with `npx --yes` when the repository's package.json does not list coder-platform. */
+  cliSpec: string;
+  /** The repository's package.json text, when it has one (initCi reads it from `root`). */
+  repoPackageJson?: string | undefined;
   /** The state bucket; undefined: the CI variable CODER_PLATFORM_STATE_BUCKET supplies it. */
   stateBucket?: string | undefined;
   /** Key prefix in the state bucket. @default 'coder-platform' */
@@ -54,6 +56,8 @@ export interface CiInitResult {
   restoreTestCron: string;
   /** The CI variables to set in the provider (names only: none holds a secret). */
   variables: string[];
+  /** How the jobs run the CLI: `npm ci` from the repository's package.json, or `npx --yes SPEC`. */
+  cli: string;
   /** The environment variable names that select the S3 state backend. */
   stateEnvironment: string[];
   /** The provider environment that must require approval. */
@@ -64,6 +68,18 @@ const toPosix = (p: string) => p.split(sep).join('/');
 const BRANCH = /^[A-Za-z0-9._/-]{1,100}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const PREFIX = /^[A-Za-z0-9!_.*'()/-]{0,200}$/;
+const SPEC = /^[A-Za-z0-9@._/:+#~^=<>-]{1,214}$/;
+
+/** True when the repository's package.json lists coder-platform, so `npm ci` installs the pinned version. */
+function pinnedByRepo(packageJson: string | undefined): boolean {
+  if (packageJson === undefined) return false;
+  try {
+    const pkg = JSON.parse(packageJson) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    return pkg.dependencies?.['coder-platform'] !== undefined || pkg.devDependencies?.['coder-platform'] !== undefined;
+  } catch {
+    throw new UserError('package.json in the repository root is not valid JSON.', { nextSteps: ['Fix it (npm install checks it too), then re-run.'] });
+  }
+}
 
 /** The default file for a provider. */
 export function defaultOutput(provider: CiProvider, deployment: string): string {
@@ -77,6 +93,7 @@ export function pipelineInput(options: CiInitOptions): PipelineInput {
   if (options.stateBucket !== undefined && !BUCKET.test(options.stateBucket)) {
     throw new UserError(`--state-bucket "${options.stateBucket}" is not an S3 bucket name (3–63 lower-case letters, digits, dots, hyphens).`, { nextSteps: ['For example: --state-bucket acme-coder-platform-state'] });
   }
+  if (!SPEC.test(options.cliSpec)) throw new UserError(`--cli-package "${options.cliSpec}" is not an npm package spec.`, { nextSteps: ['For example: --cli-package coder-platform@0.1.0'] });
   const prefix = options.statePrefix ?? 'coder-platform';
   if (!PREFIX.test(prefix)) throw new UserError(`--state-prefix "${prefix}" has characters S3 keys should not use.`, { nextSteps: ['For example: --state-prefix coder-platform'] });
   const { config } = options;
@@ -91,7 +108,7 @@ export function pipelineInput(options: CiInitOptions): PipelineInput {
     configPath: configRel,
     watchPaths: watch,
     branch,
-    cli: options.cli,
+    cli: pinnedByRepo(options.repoPackageJson) ? { kind: 'package' } : { kind: 'npx', spec: options.cliSpec },
     state: { bucket: options.stateBucket, prefix, region: options.stateRegion ?? config.aws.region },
   };
 }
@@ -123,7 +140,9 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Build the pipeline and write it under `root`; an existing file is refused (nothing written) without `force`. */
-export async function initCi(options: CiInitOptions): Promise<CiInitResult> {
+export async function initCi(given: CiInitOptions): Promise<CiInitResult> {
+  const packageJson = await readFile(resolve(given.root, 'package.json'), 'utf8').catch(() => undefined);
+  const options: CiInitOptions = { ...given, repoPackageJson: given.repoPackageJson ?? packageJson };
   const files = buildCiFiles(options);
   const existing = await Promise.all(files.map((f) => exists(resolve(options.root, f.path))));
   const clash = files.filter((_, i) => existing[i]);
@@ -148,6 +167,7 @@ export async function initCi(options: CiInitOptions): Promise<CiInitResult> {
     files: written,
     restoreTestCron: restoreTestCron(input.restoreTestCadence),
     variables: [ROLE_VARIABLES.plan, ROLE_VARIABLES.deploy, ...(input.state.bucket === undefined ? [STATE_ENV.bucket] : [])],
+    cli: input.cli.kind === 'package' ? 'package.json (npm ci)' : `npx --yes ${input.cli.spec}`,
     stateEnvironment: Object.values(STATE_ENV),
     environment: input.environment,
   };
