@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDist, cli, root } from '../cli/helpers.js';
 import { githubWorkflowErrors } from './validators.js';
 
-const CONFIG = 'apiVersion: coder-platform/v1\nprofile: mvp-500\ndeployment:\n  name: acme\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: admin@example.com\n';
+const CONFIG =
+  'apiVersion: coder-platform/v1\nprofile: mvp-500\ndeployment:\n  name: acme\n' +
+  'dns:\n  domain: example.com\ncoder:\n  admin:\n    email: admin@example.com\n';
 
 describe('coder-platform ci init (built CLI)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ci-cli-'));
@@ -16,9 +18,16 @@ describe('coder-platform ci init (built CLI)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes the workflow (--json result), then refuses to overwrite it with exit 2 until --force', async () => {
-    const first = cli(['ci', 'init', '--json'], { cwd: dir, env: { CODER_PLATFORM_CI_PROVIDER: 'github', CODER_PLATFORM_CI_STATE_BUCKET: 'acme-state' } });
+    const first = cli(['ci', 'init', '--json'], {
+      cwd: dir,
+      env: { CODER_PLATFORM_CI_PROVIDER: 'github', CODER_PLATFORM_CI_STATE_BUCKET: 'acme-state' },
+    });
     expect(first.status, first.stderr).toBe(0);
-    const result = JSON.parse(first.stdout) as { files: { path: string; content: string; written: boolean }[]; restoreTestCron: string; cli: string };
+    const result = JSON.parse(first.stdout) as {
+      files: { path: string; content: string; written: boolean }[];
+      restoreTestCron: string;
+      cli: string;
+    };
     expect(result.files.map((f) => [f.path, f.written])).toEqual([['.github/workflows/coder-platform-acme.yml', true]]);
     expect(result.restoreTestCron).toBe('17 5 1 * *');
     const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -44,7 +53,9 @@ describe('coder-platform ci init (built CLI)', () => {
   });
 
   it('every flag of ci init and plan --summary-file has its CODER_PLATFORM_* variable (manifest)', () => {
-    const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, { flags: Record<string, { env?: string; name: string }> }> };
+    const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, { flags: Record<string, { env?: string; name: string }> }>;
+    };
     const own = Object.values(manifest.commands['ci:init']!.flags).filter((f) => f.name !== 'json');
     expect(own.length).toBeGreaterThan(10);
     for (const f of own) expect(f.env, f.name).toMatch(/^CODER_PLATFORM_[A-Z_]+$/);

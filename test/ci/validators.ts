@@ -26,5 +26,7 @@ const validateGitlab = ajv.compile(gitlabCiSchema as object);
 /** Every error GitLab's schema reports for the pipeline, empty when it is valid. */
 export function gitlabPipelineErrors(content: string): string[] {
   if (validateGitlab(parse(content))) return [];
-  return (validateGitlab.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+  return (validateGitlab.errors ?? []).map(
+    (e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
+  );
 }

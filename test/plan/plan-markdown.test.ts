@@ -26,7 +26,16 @@ describe('plan --summary-file (Markdown for a CI job summary)', () => {
       diff: {
         available: true,
         stacks: [
-          { stack: 'acme-network', deployed: true, differences: 2, resources: [{ logicalId: 'FlowLog', resourceType: 'AWS::EC2::FlowLog', change: 'add' }, { logicalId: 'Nat', resourceType: 'AWS::EC2::NatGateway', change: 'update', replacement: true }], permissionsBroadened: true },
+          {
+            stack: 'acme-network',
+            deployed: true,
+            differences: 2,
+            resources: [
+              { logicalId: 'FlowLog', resourceType: 'AWS::EC2::FlowLog', change: 'add' },
+              { logicalId: 'Nat', resourceType: 'AWS::EC2::NatGateway', change: 'update', replacement: true },
+            ],
+            permissionsBroadened: true,
+          },
           { stack: 'acme-edge', deployed: false },
         ],
       },
@@ -35,11 +44,18 @@ describe('plan --summary-file (Markdown for a CI job summary)', () => {
     expect(md).toContain('### coder-platform plan: acme (mvp-500, us-east-1)');
     expect(md).toContain('| acme-network | us-east-1 | 40 |');
     expect(md).toContain('| **total** | | **49** |');
-    expect(md).toContain(`bundled price table of ${cost.tableDate}): **$20,895.37** 24×7, **$11,383.99** with the business-hours schedule.`);
+    expect(md).toContain(
+      `bundled price table of ${cost.tableDate}): **$20,895.37** 24×7, ` +
+        '**$11,383.99** with the business-hours schedule.',
+    );
     expect(md).toContain('| acme-network | 2 differences, **broadens permissions** |');
     expect(md).toContain('| acme-edge | not deployed (would be created) |');
-    expect(md).toContain('```diff\n+ acme-network AWS::EC2::FlowLog FlowLog\n~ acme-network AWS::EC2::NatGateway Nat (replace)\n```');
+    expect(md).toContain(
+      '```diff\n+ acme-network AWS::EC2::FlowLog FlowLog\n~ acme-network AWS::EC2::NatGateway Nat (replace)\n```',
+    );
     expect(renderPlanMarkdown({ ...result, diff: undefined })).not.toContain('| Stack | Change |');
-    expect(renderPlanMarkdown({ ...result, diff: { available: false, note: 'no credentials', stacks: [] } })).toContain('Diff: no credentials');
+    expect(renderPlanMarkdown({ ...result, diff: { available: false, note: 'no credentials', stacks: [] } })).toContain(
+      'Diff: no credentials',
+    );
   });
 });

@@ -1,8 +1,8 @@
 /**
  * The GitHub Actions workflow: OIDC into AWS (no stored keys), preflight + plan on every pull request with
  * the plan summary as the job summary, day0 deploy + day1 on the deploy branch behind the environment's
- * approval, the restore test on the configured cadence, and workflow_dispatch for each. Jobs that change
- * the deployment share one concurrency group (never cancelled) on top of the S3 lock.
+ * approval, the restore test on the configured cadence, and workflow_dispatch for each. Every job joins the
+ * deployment's concurrency group (queued, never cancelled); those that change it also take the S3 lock.
  */
 import { stringify } from 'yaml';
 import {
@@ -30,7 +30,11 @@ type Step = Record<string, unknown>;
 function setupSteps(input: PipelineInput, role: string, durationSeconds: number): Step[] {
   return [
     { name: 'Check out', uses: GITHUB_ACTIONS.checkout },
-    { name: 'Set up Node.js 20', uses: GITHUB_ACTIONS.setupNode, with: { 'node-version': '20', ...(installCommand(input) ? { cache: 'npm' } : {}) } },
+    {
+      name: 'Set up Node.js 20',
+      uses: GITHUB_ACTIONS.setupNode,
+      with: { 'node-version': '20', ...(installCommand(input) ? { cache: 'npm' } : {}) },
+    },
     ...(installCommand(input) ? [{ name: 'Install coder-platform (package.json)', run: installCommand(input) }] : []),
     {
       name: 'Assume the AWS role (OIDC, no stored keys)',
@@ -45,7 +49,8 @@ function setupSteps(input: PipelineInput, role: string, durationSeconds: number)
   ];
 }
 
-const dispatched = (operation: string) => `github.event_name == 'workflow_dispatch' && inputs.operation == '${operation}'`;
+const dispatched = (operation: string) =>
+  `github.event_name == 'workflow_dispatch' && inputs.operation == '${operation}'`;
 
 /** The workflow for `.github/workflows/<file>`, as YAML text. */
 export function githubWorkflow(input: PipelineInput, file: string): string {

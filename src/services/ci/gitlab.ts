@@ -4,10 +4,21 @@
  * credentials expire; no stored keys, no aws CLI needed), preflight + plan on merge requests with the plan
  * summary exposed as an artifact, day0 deploy + day1 on the deploy branch in a protected environment
  * (its approval rules gate the job), the restore test on a pipeline schedule, and web-triggered runs.
- * Jobs that change the deployment share one resource_group on top of the S3 lock.
+ * Every job joins the deployment's resource_group; those that change it also take the S3 lock.
  */
 import { stringify } from 'yaml';
-import { ROLE_VARIABLES, STATE_ENV, commonEnvironment, deploymentGroup, installCommand, jobCommands, restoreTestCron, stateEnvironment, triggerPaths, type PipelineInput } from './pipeline.js';
+import {
+  ROLE_VARIABLES,
+  STATE_ENV,
+  commonEnvironment,
+  deploymentGroup,
+  installCommand,
+  jobCommands,
+  restoreTestCron,
+  stateEnvironment,
+  triggerPaths,
+  type PipelineInput,
+} from './pipeline.js';
 
 export const GITLAB_IMAGE = 'node:20';
 const SUMMARY = 'coder-platform-plan.md';
@@ -44,7 +55,11 @@ export function gitlabPipeline(input: PipelineInput, file: string): string {
     stages: ['check', 'deploy', 'operate'],
     variables: {
       ...commonEnvironment(input),
-      [OPERATION]: { value: 'plan', options: ['plan', 'deploy', 'restore-test'], description: 'What a pipeline run from the web UI runs.' },
+      [OPERATION]: {
+        value: 'plan',
+        options: ['plan', 'deploy', 'restore-test'],
+        description: 'What a pipeline run from the web UI runs.',
+      },
     },
     default: {
       image: GITLAB_IMAGE,
@@ -92,7 +107,9 @@ export function gitlabPipeline(input: PipelineInput, file: string): string {
 }
 
 function tier(environment: string): string {
-  return environment === 'production' || environment === 'staging' || environment === 'development' ? environment : 'other';
+  return environment === 'production' || environment === 'staging' || environment === 'development'
+    ? environment
+    : 'other';
 }
 
 function header(input: PipelineInput): string {
@@ -101,7 +118,8 @@ function header(input: PipelineInput): string {
     `# CI/CD variables: ${ROLE_VARIABLES.plan} (read-only role for merge requests), ${ROLE_VARIABLES.deploy}`,
     `# (deploy, day1, restore test)${input.state.bucket === undefined ? `, ${STATE_ENV.bucket}` : ''}.`,
     `# Approval: protect the "${input.environment}" environment with required approvals.`,
-    `# Restore test: add a pipeline schedule on ${input.branch} with the cron "${restoreTestCron(input.restoreTestCadence)}" (UTC).`,
+    `# Restore test: add a pipeline schedule on ${input.branch} with the cron ` +
+      `"${restoreTestCron(input.restoreTestCadence)}" (UTC).`,
     `# State: ${STATE_ENV.backend}=s3 in S3 (create it once with \`coder-platform state init\`).`,
     '',
   ].join('\n');

@@ -38,7 +38,10 @@ export interface PipelineInput {
   state: { bucket: string | undefined; prefix: string; region: string };
 }
 
-export const ROLE_VARIABLES = { plan: 'CODER_PLATFORM_PLAN_ROLE_ARN', deploy: 'CODER_PLATFORM_DEPLOY_ROLE_ARN' } as const;
+export const ROLE_VARIABLES = {
+  plan: 'CODER_PLATFORM_PLAN_ROLE_ARN',
+  deploy: 'CODER_PLATFORM_DEPLOY_ROLE_ARN',
+} as const;
 export const STATE_ENV = {
   backend: 'CODER_PLATFORM_STATE_BACKEND',
   bucket: 'CODER_PLATFORM_STATE_BUCKET',
@@ -80,7 +83,9 @@ export function commonEnvironment(input: PipelineInput): Record<string, string> 
 
 /** The CLI with its arguments: the repository's installed bin, or the pinned npm spec; never a prompt. */
 export function cliCommand(input: PipelineInput, args: string): string {
-  return input.cli.kind === 'package' ? `npx --no-install coder-platform ${args}` : `npx --yes ${input.cli.spec} ${args}`;
+  return input.cli.kind === 'package'
+    ? `npx --no-install coder-platform ${args}`
+    : `npx --yes ${input.cli.spec} ${args}`;
 }
 
 /** The install step before the first command, when the repository's package.json pins the CLI. */
@@ -89,12 +94,21 @@ export function installCommand(input: PipelineInput): string | undefined {
 }
 
 /** The commands of each job, in order (the same for every provider). */
-export function jobCommands(input: PipelineInput, summaryFile: string): { checks: string[]; deploy: string[]; restoreTest: string[]; status: string } {
+export function jobCommands(
+  input: PipelineInput,
+  summaryFile: string,
+): { checks: string[]; deploy: string[]; restoreTest: string[]; status: string } {
   const prefix = input.state.prefix === '' ? '' : input.state.prefix.replace(/\/?$/, '/');
   const upload = `s3://\${${STATE_ENV.bucket}}/${prefix}restore-tests/`;
   return {
-    checks: [cliCommand(input, 'preflight --non-interactive'), cliCommand(input, `plan --diff --non-interactive --summary-file "${summaryFile}"`)],
-    deploy: [cliCommand(input, 'day0 deploy --yes --non-interactive'), cliCommand(input, 'day1 --yes --non-interactive')],
+    checks: [
+      cliCommand(input, 'preflight --non-interactive'),
+      cliCommand(input, `plan --diff --non-interactive --summary-file "${summaryFile}"`),
+    ],
+    deploy: [
+      cliCommand(input, 'day0 deploy --yes --non-interactive'),
+      cliCommand(input, 'day1 --yes --non-interactive'),
+    ],
     restoreTest: [cliCommand(input, `day2 restore-test --yes --non-interactive --upload "${upload}"`)],
     status: cliCommand(input, 'status'),
   };

@@ -74,10 +74,15 @@ const SPEC = /^[A-Za-z0-9@._/:+#~^=<>-]{1,214}$/;
 function pinnedByRepo(packageJson: string | undefined): boolean {
   if (packageJson === undefined) return false;
   try {
-    const pkg = JSON.parse(packageJson) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    const pkg = JSON.parse(packageJson) as {
+      dependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    };
     return pkg.dependencies?.['coder-platform'] !== undefined || pkg.devDependencies?.['coder-platform'] !== undefined;
   } catch {
-    throw new UserError('package.json in the repository root is not valid JSON.', { nextSteps: ['Fix it (npm install checks it too), then re-run.'] });
+    throw new UserError('package.json in the repository root is not valid JSON.', {
+      nextSteps: ['Fix it (npm install checks it too), then re-run.'],
+    });
   }
 }
 
@@ -89,17 +94,30 @@ export function defaultOutput(provider: CiProvider, deployment: string): string 
 /** Check the options, then resolve them into a generator's input. Throws UserError (exit 2) on bad input. */
 export function pipelineInput(options: CiInitOptions): PipelineInput {
   const branch = options.branch ?? 'main';
-  if (!BRANCH.test(branch)) throw new UserError(`--branch "${branch}" is not a branch name.`, { nextSteps: ['For example: --branch main'] });
+  if (!BRANCH.test(branch))
+    throw new UserError(`--branch "${branch}" is not a branch name.`, { nextSteps: ['For example: --branch main'] });
   if (options.stateBucket !== undefined && !BUCKET.test(options.stateBucket)) {
-    throw new UserError(`--state-bucket "${options.stateBucket}" is not an S3 bucket name (3–63 lower-case letters, digits, dots, hyphens).`, { nextSteps: ['For example: --state-bucket acme-coder-platform-state'] });
+    throw new UserError(
+      `--state-bucket "${options.stateBucket}" is not an S3 bucket name ` +
+        '(3–63 lower-case letters, digits, dots, hyphens).',
+      { nextSteps: ['For example: --state-bucket acme-coder-platform-state'] },
+    );
   }
-  if (!SPEC.test(options.cliSpec)) throw new UserError(`--cli-package "${options.cliSpec}" is not an npm package spec.`, { nextSteps: ['For example: --cli-package coder-platform@0.1.0'] });
+  if (!SPEC.test(options.cliSpec))
+    throw new UserError(`--cli-package "${options.cliSpec}" is not an npm package spec.`, {
+      nextSteps: ['For example: --cli-package coder-platform@0.1.0'],
+    });
   const prefix = options.statePrefix ?? 'coder-platform';
-  if (!PREFIX.test(prefix)) throw new UserError(`--state-prefix "${prefix}" has characters S3 keys should not use.`, { nextSteps: ['For example: --state-prefix coder-platform'] });
+  if (!PREFIX.test(prefix))
+    throw new UserError(`--state-prefix "${prefix}" has characters S3 keys should not use.`, {
+      nextSteps: ['For example: --state-prefix coder-platform'],
+    });
   const { config } = options;
   const configRel = repoPath(options.root, options.configPath, '--config');
   const usersFile = config.users.file ?? undefined;
-  const watch = usersFile ? [repoPath(options.root, resolve(dirname(resolve(options.root, options.configPath)), usersFile), 'users.file')] : [];
+  const watch = usersFile
+    ? [repoPath(options.root, resolve(dirname(resolve(options.root, options.configPath)), usersFile), 'users.file')]
+    : [];
   return {
     deployment: config.deployment.name,
     environment: config.deployment.environment,
@@ -116,7 +134,15 @@ export function pipelineInput(options: CiInitOptions): PipelineInput {
 function repoPath(root: string, path: string, what: string): string {
   const rel = relative(resolve(root), resolve(root, path));
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-    throw new UserError(`${what} (${path}) is outside the repository root ${root}: the pipeline can only read files in the repository.`, { nextSteps: ['Run `coder-platform ci init` from the repository root, for example: cd infra-repo && coder-platform ci init --provider github'] });
+    throw new UserError(
+      `${what} (${path}) is outside the repository root ${root}: the pipeline can only read files in the repository.`,
+      {
+        nextSteps: [
+          'Run `coder-platform ci init` from the repository root, for example: ' +
+            'cd infra-repo && coder-platform ci init --provider github',
+        ],
+      },
+    );
   }
   return toPosix(rel);
 }
@@ -148,7 +174,10 @@ export async function initCi(given: CiInitOptions): Promise<CiInitResult> {
   const clash = files.filter((_, i) => existing[i]);
   if (clash.length > 0 && options.force !== true && options.dryRun !== true) {
     throw new UserError(`${clash.map((f) => f.path).join(', ')} already exists; nothing was written.`, {
-      nextSteps: ['Re-run with --force to overwrite it, or --output PATH to write elsewhere (for example: --output .github/workflows/coder-platform-next.yml).'],
+      nextSteps: [
+        'Re-run with --force to overwrite it, or --output PATH to write elsewhere ' +
+          '(for example: --output .github/workflows/coder-platform-next.yml).',
+      ],
     });
   }
   const written: CiInitResult['files'] = [];
@@ -158,7 +187,11 @@ export async function initCi(given: CiInitOptions): Promise<CiInitResult> {
       await mkdir(dirname(target), { recursive: true });
       await writeFile(target, file.content);
     }
-    written.push({ ...file, written: options.dryRun !== true, overwritten: options.dryRun !== true && existing[i] === true });
+    written.push({
+      ...file,
+      written: options.dryRun !== true,
+      overwritten: options.dryRun !== true && existing[i] === true,
+    });
   }
   const input = pipelineInput(options);
   return {
@@ -166,7 +199,11 @@ export async function initCi(given: CiInitOptions): Promise<CiInitResult> {
     deployment: input.deployment,
     files: written,
     restoreTestCron: restoreTestCron(input.restoreTestCadence),
-    variables: [ROLE_VARIABLES.plan, ROLE_VARIABLES.deploy, ...(input.state.bucket === undefined ? [STATE_ENV.bucket] : [])],
+    variables: [
+      ROLE_VARIABLES.plan,
+      ROLE_VARIABLES.deploy,
+      ...(input.state.bucket === undefined ? [STATE_ENV.bucket] : []),
+    ],
     cli: input.cli.kind === 'package' ? 'package.json (npm ci)' : `npx --yes ${input.cli.spec}`,
     stateEnvironment: Object.values(STATE_ENV),
     environment: input.environment,
