@@ -52,6 +52,25 @@ describe('coder-platform ci init (built CLI)', () => {
     expect(bad.stderr).toContain('Expected --provider=jenkins to be one of: github, gitlab');
   });
 
+  it('plan --summary-file appends the Markdown summary of the same plan (what the workflow puts in the job summary)', () => {
+    const summary = join(dir, 'summary.md');
+    writeFileSync(summary, '# an earlier step\n');
+    const run = cli(['plan', '--json'], {
+      cwd: dir,
+      env: {
+        CODER_PLATFORM_SUMMARY_FILE: summary,
+        AWS_EC2_METADATA_DISABLED: 'true',
+        CODER_PLATFORM_STATE_DIR: join(dir, 'state'),
+      },
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const plan = JSON.parse(run.stdout) as { stacks: { name: string; resources: number }[]; totalResources: number };
+    const md = readFileSync(summary, 'utf8');
+    expect(md.startsWith('# an earlier step\n### coder-platform plan: acme (mvp-500, us-east-1)')).toBe(true);
+    for (const s of plan.stacks) expect(md).toContain(`| ${s.name} | us-east-1 | ${s.resources} |`);
+    expect(md).toContain(`| **total** | | **${plan.totalResources}** |`);
+  });
+
   it('every flag of ci init and plan --summary-file has its CODER_PLATFORM_* variable (manifest)', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')) as {
       commands: Record<string, { flags: Record<string, { env?: string; name: string }> }>;
