@@ -12,6 +12,8 @@ export default defineConfig({
     // Many files spend their time waiting on child processes (the built CLI, npm, cdk, PGlite), so one
     // worker per core keeps both cores busy; vitest's default (cores − 1) runs a 2-core machine serially.
     maxWorkers: Math.max(2, availableParallelism()),
+    // @actions/workflow-parser imports its schema JSON without an import attribute: let Vite load it.
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
     env: {
       CDK_VALIDATION: 'false',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -53,3 +53,31 @@ export function renderPlan(result: PlanResult, options: PlanViewOptions = {}): s
   }
   return `${out.join('\n')}\n`;
 }
+
+/** The plan as Markdown, for a CI job summary (`plan --summary-file "$GITHUB_STEP_SUMMARY"`). */
+export function renderPlanMarkdown(result: PlanResult): string {
+  const c = result.cost;
+  const esc = (s: string) => s.replaceAll('|', '\\|');
+  const out = [`### coder-platform plan: ${esc(result.deployment)} (${result.profile}, ${result.region})`, ''];
+  out.push('| Stack | Region | Resources |', '|---|---|---:|');
+  for (const s of result.stacks) out.push(`| ${esc(s.name)} | ${s.region} | ${s.resources} |`);
+  out.push(`| **total** | | **${result.totalResources}** |`, '');
+  out.push(`Estimated monthly cost (${c.pricing === 'live' ? 'live EC2 prices' : 'bundled price table'} of ${c.tableDate}): **${money(c.monthly24x7, c.currency)}** 24×7, **${money(c.monthlyWithSchedule, c.currency)}** with the business-hours schedule.`, '');
+  // The same notes as the terminal view: a world-open API endpoint must be visible on the pull request too.
+  for (const n of result.notes) out.push(`- ${n.level === 'warn' ? '**Warning:** ' : ''}${esc(n.message)}`);
+  if (result.notes.length > 0) out.push('');
+  if (result.diff) {
+    if (!result.diff.available) out.push(`Diff: ${esc(result.diff.note ?? 'not available')}`, '');
+    else {
+      out.push('| Stack | Change |', '|---|---|');
+      for (const d of result.diff.stacks) {
+        const change = !d.deployed ? 'not deployed (would be created)' : `${d.differences ?? 0} difference${d.differences === 1 ? '' : 's'}${d.permissionsBroadened ? ', **broadens permissions**' : ''}`;
+        out.push(`| ${esc(d.stack)} | ${change} |`);
+      }
+      out.push('');
+      const changed = result.diff.stacks.flatMap((d) => (d.resources ?? []).map((r) => `${r.change === 'add' ? '+' : r.change === 'remove' ? '-' : '~'} ${d.stack} ${r.resourceType} ${r.logicalId}${r.replacement ? ' (replace)' : ''}`));
+      if (changed.length > 0) out.push('<details><summary>Resource changes</summary>', '', '```diff', ...changed, '```', '', '</details>', '');
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
