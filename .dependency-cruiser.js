@@ -34,20 +34,32 @@ export default {
       from: { path: '^src/(commands|cli)/' },
       to: {
         path: '^src/',
-        pathNot: [KERNEL, BASE_COMMAND, '^src/commands/', '^src/cli/', '^src/ui/', '^src/services/', '^src/engine/', '^src/config/', PHASE_SERVICE],
+        pathNot: [
+          KERNEL,
+          BASE_COMMAND,
+          '^src/commands/',
+          '^src/cli/',
+          '^src/ui/',
+          '^src/services/',
+          '^src/engine/',
+          '^src/config/',
+          PHASE_SERVICE,
+        ],
       },
     },
     {
       name: 'services-never-present',
       severity: 'error',
-      comment: 'Services, phases, the engine, adapters and the domain never print or read flags: no src/ui, src/commands or base-command.',
+      comment:
+        'Services, phases, the engine, adapters and the domain never print or read flags: no src/ui, src/commands or base-command.',
       from: { path: '^src/', pathNot: ['^src/commands/', '^src/cli/', '^src/ui/', BASE_COMMAND] },
       to: { path: ['^src/ui/', '^src/commands/', '^src/cli/', BASE_COMMAND] },
     },
     {
       name: 'ui-renders-service-results',
       severity: 'error',
-      comment: 'The UI imports result types from services (a phase service.ts, src/services), never from commands or phase internals.',
+      comment:
+        'The UI imports result types from services (a phase service.ts, src/services), never from commands or phase internals.',
       from: { path: '^src/ui/' },
       to: { path: ['^src/commands/', '^src/phases/', ADAPTERS], pathNot: [PHASE_SERVICE] },
     },
@@ -61,7 +73,8 @@ export default {
     {
       name: 'day2-operation-internals-stay-inside',
       severity: 'error',
-      comment: "A Day 2 operation (upgrade, restore-test, scale-schedule) never imports another one's internals; src/phases/day2/*.ts is their shared part.",
+      comment:
+        "A Day 2 operation (upgrade, restore-test, scale-schedule) never imports another one's internals; src/phases/day2/*.ts is their shared part.",
       from: { path: '^src/phases/day2/([^/]+)/' },
       to: { path: '^src/phases/day2/[^/]+/', pathNot: ['^src/phases/day2/$1/', PHASE_SERVICE] },
     },
@@ -96,14 +109,16 @@ export default {
     {
       name: 'kernel-imports-nothing',
       severity: 'error',
-      comment: 'src/errors.ts, src/globals.ts, src/phase-flags.ts and src/shell-quote.ts are imported by every layer, so they import none.',
+      comment:
+        'src/errors.ts, src/globals.ts, src/phase-flags.ts and src/shell-quote.ts are imported by every layer, so they import none.',
       from: { path: KERNEL },
       to: { path: '^src/', pathNot: [KERNEL] },
     },
     {
       name: 'cdk-app-uses-domain-only',
       severity: 'error',
-      comment: 'The bundled CDK app (assets/cdk) is constructs only: from src it may use the config, the outputs model and errors.',
+      comment:
+        'The bundled CDK app (assets/cdk) is constructs only: from src it may use the config, the outputs model and errors.',
       from: { path: '^assets/cdk/' },
       to: { path: '^src/', pathNot: [DOMAIN, KERNEL] },
     },
@@ -126,7 +141,10 @@ export default {
     tsConfig: { fileName: 'tsconfig.json' },
     doNotFollow: { path: 'node_modules' },
     exclude: { path: ['^assets/cdk/cdk\\.out/', '^dist/', '^node_modules/'] },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

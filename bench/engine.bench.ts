@@ -57,13 +57,16 @@ for (let i = 0; i < 15; i += 1) {
   reruns.push(
     await time(async () => {
       const r = await runPhase(phase(), undefined, { ...options, host: new RecordingHost() });
-      if (r.status !== 'succeeded' || r.steps.some((s) => s.attempts !== 1)) throw new Error('a completed step ran again');
+      if (r.status !== 'succeeded' || r.steps.some((s) => s.attempts !== 1))
+        throw new Error('a completed step ran again');
     }),
   );
 }
 const inProcess = median(reruns);
 console.log(`baseline: empty loop of ${STEPS} awaits   ${emptyLoop.toFixed(3)} ms`);
-console.log(`in-process re-run of a completed ${STEPS}-step phase: ${inProcess.toFixed(1)} ms (median of ${reruns.length}; ${(inProcess / Math.max(emptyLoop, 0.001)).toFixed(0)}x the empty loop)`);
+console.log(
+  `in-process re-run of a completed ${STEPS}-step phase: ${inProcess.toFixed(1)} ms (median of ${reruns.length}; ${(inProcess / Math.max(emptyLoop, 0.001)).toFixed(0)}x the empty loop)`,
+);
 
 const built = join(root, 'dist/src/engine/run-phase.js');
 if (existsSync(built)) {
@@ -78,16 +81,22 @@ if (existsSync(built)) {
   const child: number[] = [];
   for (let i = 0; i < 7; i += 1) {
     base.push(await time(() => execFileSync(process.execPath, ['-e', '0'])));
-    child.push(await time(() => execFileSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' })));
+    child.push(
+      await time(() => execFileSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' })),
+    );
   }
   const nodeStart = median(base);
   const fresh = median(child);
   const overhead = fresh - nodeStart;
   console.log(`baseline: node -e 0                 ${nodeStart.toFixed(0)} ms`);
-  console.log(`fresh process re-run (built engine): ${fresh.toFixed(0)} ms = node start + ${overhead.toFixed(0)} ms (${(fresh / nodeStart).toFixed(2)}x node -e 0)`);
+  console.log(
+    `fresh process re-run (built engine): ${fresh.toFixed(0)} ms = node start + ${overhead.toFixed(0)} ms (${(fresh / nodeStart).toFixed(2)}x node -e 0)`,
+  );
   console.log(`engine overhead ${overhead.toFixed(0)} ms — goal < 1000 ms: ${overhead < 1000 ? 'met' : 'MISSED'}`);
   if (overhead >= 1000) process.exitCode = 1;
 } else {
-  console.log(`in-process overhead ${inProcess.toFixed(0)} ms — goal < 1000 ms: ${inProcess < 1000 ? 'met' : 'MISSED'} (dist/ not built: run \`npm run bench\` for the fresh-process figure)`);
+  console.log(
+    `in-process overhead ${inProcess.toFixed(0)} ms — goal < 1000 ms: ${inProcess < 1000 ? 'met' : 'MISSED'} (dist/ not built: run \`npm run bench\` for the fresh-process figure)`,
+  );
   if (inProcess >= 1000) process.exitCode = 1;
 }

@@ -24,7 +24,11 @@ function measure(command: string, args: string[], cwd: string): Promise<Sample> 
   const argv = GNU_TIME ? [GNU_TIME, '-v', command, ...args] : [command, ...args];
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(argv[0] as string, argv.slice(1), { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CDK_VALIDATION: 'false', CI: 'true' } });
+    const child = spawn(argv[0] as string, argv.slice(1), {
+      cwd,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, CDK_VALIDATION: 'false', CI: 'true' },
+    });
     let stderr = '';
     let hwmKb = 0;
     const poll = GNU_TIME
@@ -53,17 +57,41 @@ function measure(command: string, args: string[], cwd: string): Promise<Sample> 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function main(): Promise<void> {
-  if (!existsSync(join(root, 'dist', 'src', 'commands', 'plan.js'))) throw new Error('Build first: npm run build (npm run bench does it).');
+  if (!existsSync(join(root, 'dist', 'src', 'commands', 'plan.js')))
+    throw new Error('Build first: npm run build (npm run bench does it).');
   const work = await mkdtemp(join(tmpdir(), 'plan-bench-'));
   try {
     const configPath = join(work, 'coder-platform.yaml');
-    await writeFile(configPath, 'profile: scale-3000\ndeployment: {name: bench, environment: production}\ndns: {domain: example.com}\ncoder: {admin: {email: admin@example.com}}\n');
+    await writeFile(
+      configPath,
+      'profile: scale-3000\ndeployment: {name: bench, environment: production}\ndns: {domain: example.com}\ncoder: {admin: {email: admin@example.com}}\n',
+    );
     const plan: Sample[] = [];
     const synth: Sample[] = [];
     for (let i = 0; i < RUNS; i += 1) {
       // Alternate so machine load affects both alike.
-      plan.push(await measure(process.execPath, [join(root, 'bin', 'run.js'), 'plan', '--config', configPath, '--state-dir', join(work, `state-${i}`), '--json'], root));
-      synth.push(await measure('npx', ['cdk', 'synth', '--quiet', '-c', `config=${configPath}`, '-o', join(work, `cdk-out-${i}`)], join(root, 'assets', 'cdk')));
+      plan.push(
+        await measure(
+          process.execPath,
+          [
+            join(root, 'bin', 'run.js'),
+            'plan',
+            '--config',
+            configPath,
+            '--state-dir',
+            join(work, `state-${i}`),
+            '--json',
+          ],
+          root,
+        ),
+      );
+      synth.push(
+        await measure(
+          'npx',
+          ['cdk', 'synth', '--quiet', '-c', `config=${configPath}`, '-o', join(work, `cdk-out-${i}`)],
+          join(root, 'assets', 'cdk'),
+        ),
+      );
     }
     const planMs = median(plan.map((s) => s.ms));
     const synthMs = median(synth.map((s) => s.ms));
@@ -73,9 +101,12 @@ async function main(): Promise<void> {
     console.log(`plan (bin/run.js, scale-3000): median ${(planMs / 1000).toFixed(2)} s over ${RUNS} runs`);
     console.log(`npx cdk synth (assets/cdk, same config): median ${(synthMs / 1000).toFixed(2)} s`);
     console.log(`ratio plan / cdk synth: ${ratio.toFixed(2)}× (goal ≤ 0.50×) ${ratio <= 0.5 ? 'MET' : 'NOT MET'}`);
-    console.log(`plan peak RSS: ${peak === undefined ? 'unknown' : `${peak.toFixed(0)} MB`} (goal ≤ 600 MB) ${peak !== undefined && peak <= 600 ? 'MET' : 'NOT MET'} [${GNU_TIME ? 'GNU time' : '/proc VmHWM'}]`);
+    console.log(
+      `plan peak RSS: ${peak === undefined ? 'unknown' : `${peak.toFixed(0)} MB`} (goal ≤ 600 MB) ${peak !== undefined && peak <= 600 ? 'MET' : 'NOT MET'} [${GNU_TIME ? 'GNU time' : '/proc VmHWM'}]`,
+    );
     const synthPeaks = synth.map((s) => s.peakMb).filter((x): x is number => x !== undefined);
-    if (synthPeaks.length > 0) console.log(`cdk synth peak RSS (largest process, for reference): ${Math.max(...synthPeaks).toFixed(0)} MB`);
+    if (synthPeaks.length > 0)
+      console.log(`cdk synth peak RSS (largest process, for reference): ${Math.max(...synthPeaks).toFixed(0)} MB`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

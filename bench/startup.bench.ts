@@ -36,7 +36,8 @@ function once(args: string[], cwd: string): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-if (!existsSync(join(root, 'oclif.manifest.json'))) console.log('note: no oclif.manifest.json — oclif scans dist/ on every start (run `npx oclif manifest`)');
+if (!existsSync(join(root, 'oclif.manifest.json')))
+  console.log('note: no oclif.manifest.json — oclif scans dist/ on every start (run `npx oclif manifest`)');
 const work = mkdtempSync(join(tmpdir(), 'cp-bench-'));
 try {
   once([bin, 'init', '--non-interactive', '--shape', 'mvp-500', '--domain', 'example.com'], work);
@@ -51,7 +52,9 @@ try {
     const ms = median(samples[i + 1]!);
     const ratio = ms / baseline;
     if (ratio > c.goal) over += 1;
-    console.log(`coder-platform ${c.label.padEnd(15)} ${ms.toFixed(0).padStart(4)} ms  ${ratio.toFixed(2)}× node -e 0  (goal ≤ ${c.goal}×)${ratio > c.goal ? '  OVER' : ''}`);
+    console.log(
+      `coder-platform ${c.label.padEnd(15)} ${ms.toFixed(0).padStart(4)} ms  ${ratio.toFixed(2)}× node -e 0  (goal ≤ ${c.goal}×)${ratio > c.goal ? '  OVER' : ''}`,
+    );
   });
   if (over > 0) console.log(`${over} start-up figure(s) above their goal`);
 } finally {

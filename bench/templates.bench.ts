@@ -10,7 +10,10 @@ import { loadTemplateAssets } from '../src/phases/day1/templates/assets.js';
 import { composeTemplate } from '../src/phases/day1/templates/compose.js';
 import { assertPairings } from '../src/phases/day1/templates/contract.js';
 
-const config = parseConfigText('apiVersion: coder-platform/v1\nprofile: scale-3000\ndns: { domain: example.com }\ncoder: { admin: { email: ops@example.com } }\n', undefined);
+const config = parseConfigText(
+  'apiVersion: coder-platform/v1\nprofile: scale-3000\ndns: { domain: example.com }\ncoder: { admin: { email: ops@example.com } }\n',
+  undefined,
+);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const time = async (fn: () => Promise<unknown>): Promise<number> => {
   const t = process.hrtime.bigint();
@@ -40,11 +43,14 @@ for (let i = 0; i < 9; i += 1) {
       const assets = await loadTemplateAssets();
       assertPairings(assets, config.workspaces.templates);
       bytes = 0;
-      for (const name of config.workspaces.templates) bytes += (await composeTemplate(assets, config, name)).archive.length;
+      for (const name of config.workspaces.templates)
+        bytes += (await composeTemplate(assets, config, name)).archive.length;
     }),
   );
 }
 const b = median(baseline);
 const c = median(compose);
 console.log(`read ${all.length} asset files: ${b.toFixed(2)} ms (baseline)`);
-console.log(`compose ${config.workspaces.templates.length} templates (${(bytes / 1024).toFixed(0)} KiB of tar): ${c.toFixed(2)} ms = ${(c / b).toFixed(1)}x the baseline`);
+console.log(
+  `compose ${config.workspaces.templates.length} templates (${(bytes / 1024).toFixed(0)} KiB of tar): ${c.toFixed(2)} ms = ${(c / b).toFixed(1)}x the baseline`,
+);

@@ -15,7 +15,9 @@ if (args.length === 1 && args[0] === '--version') {
   process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
 } else if (!(await runWithoutOclif(args))) {
   // The root help (no arguments, or --help alone) needs only manifests: oclif bundled in one file loads faster.
-  const rootHelp = (args.length === 0 || (args.length === 1 && args[0] === '--help')) && process.env.CODER_PLATFORM_NO_FAST_PATH !== '1';
+  const rootHelp =
+    (args.length === 0 || (args.length === 1 && args[0] === '--help')) &&
+    process.env.CODER_PLATFORM_NO_FAST_PATH !== '1';
   const { execute } = await import(rootHelp ? '../dist/oclif-bundle.js' : '@oclif/core');
   await execute({ dir: import.meta.url });
 }

@@ -18,8 +18,15 @@ const common = {
   // Smaller source is less for V8 to parse at every start; a failure falls back to the unbundled path.
   minify: true,
   // yaml and oclif are CommonJS and require Node built-ins; an ES module bundle needs a real `require` for them.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
 } as const;
 await build({ ...common, entryPoints: ['src/cli/fast-path.ts'], outfile: 'dist/fast-path.js' });
 // oclif loads TypeScript support only for development trees; leave those to node_modules.
-await build({ ...common, entryPoints: ['src/cli/oclif-bundle.ts'], outfile: 'dist/oclif-bundle.js', external: ['typescript', 'ts-node', 'tsx'] });
+await build({
+  ...common,
+  entryPoints: ['src/cli/oclif-bundle.ts'],
+  outfile: 'dist/oclif-bundle.js',
+  external: ['typescript', 'ts-node', 'tsx'],
+});

@@ -19,9 +19,16 @@ export const MARKERS = {
 /** The workflow `ci init --provider github` writes for the README's example configuration. */
 export function renderCiExample(readme: string, version: string): string {
   const example = /```yaml\n(apiVersion: coder-platform\/v1[\s\S]*?)```/.exec(readme)?.[1];
-  if (example === undefined) throw new Error('README.md lacks the example configuration (a yaml block starting with apiVersion)');
+  if (example === undefined)
+    throw new Error('README.md lacks the example configuration (a yaml block starting with apiVersion)');
   const config = parseConfigText(example, 'coder-platform.yaml');
-  const [file] = buildCiFiles({ provider: 'github', config, configPath: 'coder-platform.yaml', root: '.', cliSpec: `coder-platform@${version}` });
+  const [file] = buildCiFiles({
+    provider: 'github',
+    config,
+    configPath: 'coder-platform.yaml',
+    root: '.',
+    cliSpec: `coder-platform@${version}`,
+  });
   return ['```yaml', `# ${file!.path}`, file!.content.trimEnd(), '```'].join('\n');
 }
 
@@ -49,28 +56,40 @@ export interface Manifest {
 }
 
 const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
-const flagName = (f: ManifestFlag) => `${f.char ? `-${f.char}, ` : ''}--${f.allowNo ? `[no-]${f.name}` : f.name}${f.type === 'option' ? (f.options ? ` ${f.options.join('\\|')}` : ' VALUE') : ''}`;
+const flagName = (f: ManifestFlag) =>
+  `${f.char ? `-${f.char}, ` : ''}--${f.allowNo ? `[no-]${f.name}` : f.name}${f.type === 'option' ? (f.options ? ` ${f.options.join('\\|')}` : ' VALUE') : ''}`;
 
 export function renderCommands(manifest: Manifest): string {
   const commands = Object.values(manifest.commands).sort((a, b) => a.id.localeCompare(b.id));
   const globals = Object.values(commands[0]?.flags ?? {}).filter((f) => f.helpGroup === 'GLOBAL' || f.name === 'json');
   const out: string[] = [];
   out.push('| Command | What it does |', '|---|---|');
-  for (const c of commands) out.push(`| [\`coder-platform ${c.id.replaceAll(':', ' ')}\`](#coder-platform-${c.id.replaceAll(':', '-')}) | ${cell(c.summary ?? '')} |`);
+  for (const c of commands)
+    out.push(
+      `| [\`coder-platform ${c.id.replaceAll(':', ' ')}\`](#coder-platform-${c.id.replaceAll(':', '-')}) | ${cell(c.summary ?? '')} |`,
+    );
   out.push('', '**Global flags** (every command):', '', '| Flag | Environment | Meaning |', '|---|---|---|');
-  for (const f of globals) out.push(`| \`${flagName(f)}\` | ${f.env ? `\`${f.env}\`` : ''} | ${cell(f.summary ?? f.description ?? '')} |`);
+  for (const f of globals)
+    out.push(`| \`${flagName(f)}\` | ${f.env ? `\`${f.env}\`` : ''} | ${cell(f.summary ?? f.description ?? '')} |`);
   for (const c of commands) {
     const id = c.id.replaceAll(':', ' ');
-    out.push('', `### coder-platform ${id}`, '', c.summary ? `${c.summary[0]!.toUpperCase()}${c.summary.slice(1)}.` : '');
+    out.push(
+      '',
+      `### coder-platform ${id}`,
+      '',
+      c.summary ? `${c.summary[0]!.toUpperCase()}${c.summary.slice(1)}.` : '',
+    );
     if (c.description) out.push('', c.description);
     const own = Object.values(c.flags).filter((f) => f.helpGroup !== 'GLOBAL' && f.name !== 'json');
     if (own.length > 0) {
       out.push('', '| Flag | Environment | Meaning |', '|---|---|---|');
-      for (const f of own) out.push(`| \`${flagName(f)}\` | ${f.env ? `\`${f.env}\`` : ''} | ${cell(f.summary ?? f.description ?? '')} |`);
+      for (const f of own)
+        out.push(`| \`${flagName(f)}\` | ${f.env ? `\`${f.env}\`` : ''} | ${cell(f.summary ?? f.description ?? '')} |`);
     }
     if (c.examples && c.examples.length > 0) {
       out.push('', '```sh');
-      for (const e of c.examples) out.push((typeof e === 'string' ? e : e.command).replaceAll('<%= config.bin %>', 'coder-platform'));
+      for (const e of c.examples)
+        out.push((typeof e === 'string' ? e : e.command).replaceAll('<%= config.bin %>', 'coder-platform'));
       out.push('```');
     }
   }
@@ -94,13 +113,24 @@ export function renderConfigReference(): string {
       walk(record as Node, [...path, '<name>']);
       return;
     }
-    rows.push(`| \`${path.join('.')}\` | ${cell(describe(node))} | ${cell(defaultAt(path, 'mvp-500'))} | ${cell(defaultAt(path, 'scale-3000'))} |`);
+    rows.push(
+      `| \`${path.join('.')}\` | ${cell(describe(node))} | ${cell(defaultAt(path, 'mvp-500'))} | ${cell(defaultAt(path, 'scale-3000'))} |`,
+    );
   };
   const out: string[] = [];
   for (const [section, child] of Object.entries(schema.properties as Record<string, Node>)) {
     rows.length = 0;
     walk(unwrap(child), [section]);
-    out.push(`#### \`${section}\``, '', SECTION_DOCS[section] ?? '', '', '| Key | Allowed | mvp-500 | scale-3000 |', '|---|---|---|---|', ...rows, '');
+    out.push(
+      `#### \`${section}\``,
+      '',
+      SECTION_DOCS[section] ?? '',
+      '',
+      '| Key | Allowed | mvp-500 | scale-3000 |',
+      '|---|---|---|---|',
+      ...rows,
+      '',
+    );
   }
   return out.join('\n').trimEnd();
 }
@@ -120,12 +150,15 @@ function describe(node: Node): string {
   if (node.const !== undefined) return `\`${String(node.const)}\``;
   if (Array.isArray(node.enum)) return node.enum.map((v) => `\`${String(v)}\``).join(', ');
   if (node.type === 'null') return 'null';
-  if (node.type === 'array') return `list of ${describe((node.items as Node | undefined) ?? {})}${node.minItems !== undefined ? ` (at least ${String(node.minItems)})` : ''}`;
+  if (node.type === 'array')
+    return `list of ${describe((node.items as Node | undefined) ?? {})}${node.minItems !== undefined ? ` (at least ${String(node.minItems)})` : ''}`;
   if (node.type === 'object') return 'mapping';
-  if (node.pattern === SECRET_REFERENCE.source) return 'secret reference: Secrets Manager ARN, `secretsmanager:NAME`, a path of plain name segments such as `coder/oidc-client-secret`, or `env:NAME`';
+  if (node.pattern === SECRET_REFERENCE.source)
+    return 'secret reference: Secrets Manager ARN, `secretsmanager:NAME`, a path of plain name segments such as `coder/oidc-client-secret`, or `env:NAME`';
   const parts = [String(node.type ?? 'any')];
   if (node.default !== undefined) parts.push(`(default \`${JSON.stringify(node.default)}\`)`);
-  if (node.minimum !== undefined || node.maximum !== undefined) parts.push(`${String(node.minimum ?? node.exclusiveMinimum ?? '')}–${String(node.maximum ?? '')}`);
+  if (node.minimum !== undefined || node.maximum !== undefined)
+    parts.push(`${String(node.minimum ?? node.exclusiveMinimum ?? '')}–${String(node.maximum ?? '')}`);
   if (node.format) parts.push(String(node.format));
   if (node.pattern && typeof node.pattern === 'string' && node.pattern.length <= 60) parts.push(`\`${node.pattern}\``);
   else if (node.pattern) parts.push('(pattern in the schema)');
@@ -151,6 +184,10 @@ export function replaceBetween(text: string, [start, end]: readonly [string, str
 }
 
 export function renderReadme(readme: string, manifest: Manifest & { version?: string }): string {
-  const text = replaceBetween(replaceBetween(readme, MARKERS.commands, renderCommands(manifest)), MARKERS.config, renderConfigReference());
+  const text = replaceBetween(
+    replaceBetween(readme, MARKERS.commands, renderCommands(manifest)),
+    MARKERS.config,
+    renderConfigReference(),
+  );
   return replaceBetween(text, MARKERS.ci, renderCiExample(text, manifest.version ?? '0.0.0'));
 }

@@ -11,7 +11,9 @@ import { closestName } from './ui/suggest.js';
 
 export { isNonInteractive };
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>;
 
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true;
@@ -138,18 +140,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.logJson({ error: error.toJSON() });
     } else {
       const { renderError } = await import('./ui/render-error.js');
-      process.stderr.write(renderError(error, { verbose: Boolean((this.flags as { verbose?: boolean } | undefined)?.verbose) }));
+      process.stderr.write(
+        renderError(error, { verbose: Boolean((this.flags as { verbose?: boolean } | undefined)?.verbose) }),
+      );
     }
     return this.exit(error.exitCode);
   }
 }
 
-
 /**
  * oclif's own parse errors (unknown flag, missing argument) are usage errors: exit 2. An unknown flag gets the
  * closest of the command's flags as a suggestion.
  */
-function fromOclifError(err: Error & { exitCode?: number; oclif?: { exit?: number }; flags?: unknown }, flagNames: string[] = []): CoderPlatformError {
+function fromOclifError(
+  err: Error & { exitCode?: number; oclif?: { exit?: number }; flags?: unknown },
+  flagNames: string[] = [],
+): CoderPlatformError {
   const mapped = toCoderPlatformError(err);
   if (mapped.kind !== 'bug') return mapped;
   if (err instanceof Errors.CLIError || err.name === 'CLIError' || /Parse|Flag|Arg/.test(err.constructor?.name ?? '')) {
@@ -158,7 +164,9 @@ function fromOclifError(err: Error & { exitCode?: number; oclif?: { exit?: numbe
       const near = closestName(f.replace(/^-+/, '').replace(/=.*$/, ''), flagNames);
       return near ? [`Did you mean --${near} (instead of ${f})?`] : [];
     });
-    return new UserError(err.message.replace(/\n+See more help with --help$/, ''), { nextSteps: [...suggestions, 'Run the command with --help to see its flags.'] });
+    return new UserError(err.message.replace(/\n+See more help with --help$/, ''), {
+      nextSteps: [...suggestions, 'Run the command with --help to see its flags.'],
+    });
   }
   if (err.message === 'SIGINT') return new CancelledError();
   return mapped;

@@ -44,7 +44,13 @@ export abstract class CoderPlatformError extends Error {
 
   /** A JSON-safe form for `--json` output; never includes causes that might carry secrets. */
   toJSON(): Record<string, unknown> {
-    return { kind: this.kind, name: this.name, message: this.message, nextSteps: this.nextSteps, exitCode: this.exitCode };
+    return {
+      kind: this.kind,
+      name: this.name,
+      message: this.message,
+      nextSteps: this.nextSteps,
+      exitCode: this.exitCode,
+    };
   }
 }
 
@@ -88,7 +94,9 @@ export class ConfigError extends CoderPlatformError {
     // The file name is the operator's own: escaped, never rewritten as a credential.
     const safeFile = file === undefined ? undefined : escapeInvisible(file);
     const omitted = issues.length - shown.length;
-    super(ConfigError.summarize(safeFile, shown, omitted), { nextSteps: options.nextSteps ?? ['Fix the keys above, then run `coder-platform config validate`.'] });
+    super(ConfigError.summarize(safeFile, shown, omitted), {
+      nextSteps: options.nextSteps ?? ['Fix the keys above, then run `coder-platform config validate`.'],
+    });
     this.file = safeFile;
     this.issues = shown;
     this.omittedIssues = omitted;
@@ -101,7 +109,8 @@ export class ConfigError extends CoderPlatformError {
       const example = i.example === undefined ? '' : ` (for example: ${i.example})`;
       return `  ${where}${loc} ${i.path}: ${i.message}${example}`;
     });
-    if (omitted > 0) lines.push(`  … and ${omitted} more problem${omitted === 1 ? '' : 's'} (fix these first, then validate again)`);
+    if (omitted > 0)
+      lines.push(`  … and ${omitted} more problem${omitted === 1 ? '' : 's'} (fix these first, then validate again)`);
     const total = issues.length + omitted;
     return `${total} problem${total === 1 ? '' : 's'} in ${where}:\n${lines.join('\n')}`;
   }
@@ -124,7 +133,9 @@ function safeIssue(issue: ConfigIssue): ConfigIssue {
 /** Escape what a terminal would interpret or hide, describe credentials, and cut long text. */
 export function safeText(text: string): string {
   const redacted = redactCredentials(text);
-  const escaped = escapeInvisible(redacted.length > MAX_ISSUE_TEXT * 2 ? redacted.slice(0, MAX_ISSUE_TEXT * 2) : redacted);
+  const escaped = escapeInvisible(
+    redacted.length > MAX_ISSUE_TEXT * 2 ? redacted.slice(0, MAX_ISSUE_TEXT * 2) : redacted,
+  );
   return escaped.length > MAX_ISSUE_TEXT ? `${escaped.slice(0, MAX_ISSUE_TEXT - 1)}…` : escaped;
 }
 
@@ -133,7 +144,10 @@ export function safeText(text: string): string {
  * `\u{…}` escapes, so a message never moves the cursor, rings the bell, or hides a character.
  */
 export function escapeInvisible(text: string): string {
-  return text.replace(/[\p{Cc}\p{Cf}\p{Co}\p{Cs}\u2028\u2029]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}`);
+  return text.replace(
+    /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\u2028\u2029]/gu,
+    (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}`,
+  );
 }
 
 /** A check or objective failed: the run worked, the answer is "no". */
@@ -153,7 +167,12 @@ export class ExternalError extends CoderPlatformError {
   /** The resource the operation was about, when known. */
   readonly resource: string | undefined;
 
-  constructor(system: string, operation: string, message: string, options: { resource?: string; nextSteps?: string[]; cause?: unknown } = {}) {
+  constructor(
+    system: string,
+    operation: string,
+    message: string,
+    options: { resource?: string; nextSteps?: string[]; cause?: unknown } = {},
+  ) {
     super(`${system} ${operation}${options.resource ? ` (${options.resource})` : ''} failed: ${message}`, options);
     this.system = system;
     this.operation = operation;
@@ -179,7 +198,10 @@ export class BugError extends CoderPlatformError {
   readonly kind = 'bug' as const;
   readonly exitCode = ExitCode.External;
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { ...options, nextSteps: ['This is a bug in coder-platform. Re-run with --verbose and report the output.'] });
+    super(message, {
+      ...options,
+      nextSteps: ['This is a bug in coder-platform. Re-run with --verbose and report the output.'],
+    });
   }
 }
 
@@ -195,7 +217,9 @@ export function toCoderPlatformError(error: unknown): CoderPlatformError {
   const network = networkCode(error);
   if (network !== undefined) {
     return new ExternalError('network', network, (error as Error).message, {
-      nextSteps: ['A host could not be reached: check the network connection, DNS and the proxy (HTTPS_PROXY), then re-run (completed steps are kept).'],
+      nextSteps: [
+        'A host could not be reached: check the network connection, DNS and the proxy (HTTPS_PROXY), then re-run (completed steps are kept).',
+      ],
       cause: error,
     });
   }
@@ -207,5 +231,8 @@ export function toCoderPlatformError(error: unknown): CoderPlatformError {
 function networkCode(error: unknown): string | undefined {
   const e = error as { code?: unknown; cause?: { code?: unknown } } | undefined;
   const code = [e?.code, e?.cause?.code].find((c): c is string => typeof c === 'string');
-  return code !== undefined && ['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code) ? code : undefined;
+  return code !== undefined &&
+    ['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)
+    ? code
+    : undefined;
 }

@@ -19,7 +19,8 @@ export const phaseFlags = {
     helpGroup: 'PHASE',
   }),
   restart: Flags.boolean({
-    summary: "Forget this phase's progress in the journal and go through every step (probes still skip work already done).",
+    summary:
+      "Forget this phase's progress in the journal and go through every step (probes still skip work already done).",
     env: 'CODER_PLATFORM_RESTART',
     default: false,
     exclusive: ['from', 'only'],
@@ -38,7 +39,8 @@ export const phaseFlags = {
     helpGroup: 'PHASE',
   }),
   'break-lock': Flags.boolean({
-    summary: "Break this deployment's lock if it is stale (its process is gone, it is older than 12 h, or its S3 lease expired).",
+    summary:
+      "Break this deployment's lock if it is stale (its process is gone, it is older than 12 h, or its S3 lease expired).",
     env: 'CODER_PLATFORM_BREAK_LOCK',
     default: false,
     helpGroup: 'PHASE',
@@ -75,7 +77,10 @@ export { shellQuote };
  * resume command printed after a failure repeats them. true → `--name`; a string → `--name value`; a list
  * → one `--name value` each; false and undefined are left out.
  */
-export function commandWithFlags(command: string, flags: Record<string, string | number | boolean | readonly string[] | undefined>): string {
+export function commandWithFlags(
+  command: string,
+  flags: Record<string, string | number | boolean | readonly string[] | undefined>,
+): string {
   const parts = [command];
   for (const [name, value] of Object.entries(flags)) {
     if (value === undefined || value === false) continue;

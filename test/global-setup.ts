@@ -26,7 +26,8 @@ export function staleSources(projectRoot = root): string[] {
       } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !entry.name.endsWith('.test.ts')) {
         const out = path.join(projectRoot, 'dist', child.replace(/\.ts$/, '.js'));
         const source = statSync(path.join(projectRoot, child)).mtimeMs;
-        if (!existsSync(out) || statSync(out).mtimeMs < source || (child.startsWith('src') && bundleTime < source)) stale.push(child);
+        if (!existsSync(out) || statSync(out).mtimeMs < source || (child.startsWith('src') && bundleTime < source))
+          stale.push(child);
       }
     }
   };
@@ -42,8 +43,15 @@ export function buildDistIfStale(projectRoot = root): void {
   const stale = staleSources(projectRoot);
   if (stale.length === 0) return;
   console.log(`building dist/ once for the built-CLI tests (${stale.length} source(s) newer than their output)`);
-  spawnSync(process.execPath, [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: projectRoot, stdio: 'ignore' });
-  const bundle = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bundle-fast-path.ts'], { cwd: projectRoot, encoding: 'utf8' });
+  spawnSync(
+    process.execPath,
+    [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: projectRoot, stdio: 'ignore' },
+  );
+  const bundle = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bundle-fast-path.ts'], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+  });
   if (bundle.status !== 0) throw new Error(`scripts/bundle-fast-path.ts failed: ${bundle.stderr}`);
   const still = staleSources(projectRoot);
   if (still.length > 0) throw new Error(`tsc -p tsconfig.build.json did not emit ${still.slice(0, 5).join(', ')}`);

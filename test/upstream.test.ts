@@ -19,17 +19,39 @@ function tree(root: string, files: string[]): string {
 describe('CODER_UPSTREAM_DIR', () => {
   it('defaults to ../shared/coder beside the project and takes the variable (relative to the project) instead', () => {
     const project = path.join(scratch, 'p', 'coder-platform');
-    expect(resolveUpstream({}, project)).toMatchObject({ dir: path.join(scratch, 'p', 'shared', 'coder'), source: 'default' });
-    expect(resolveUpstream({ CODER_UPSTREAM_DIR: '../up' }, project)).toMatchObject({ dir: path.join(scratch, 'p', 'up'), source: 'env' });
+    expect(resolveUpstream({}, project)).toMatchObject({
+      dir: path.join(scratch, 'p', 'shared', 'coder'),
+      source: 'default',
+    });
+    expect(resolveUpstream({ CODER_UPSTREAM_DIR: '../up' }, project)).toMatchObject({
+      dir: path.join(scratch, 'p', 'up'),
+      source: 'env',
+    });
   });
 
   it('accepts the curated copy and a plain coder/coder checkout, and names what is missing', () => {
-    const curated = tree(path.join(scratch, 'curated'), ['swagger.json', 'database/dump.sql', 'helm/coder/testdata/a.yaml', 'helm/provisioner/testdata/a.yaml']);
-    const checkout = tree(path.join(scratch, 'checkout'), ['coderd/apidoc/swagger.json', 'coderd/database/dump.sql', 'helm/coder/tests/testdata/a.yaml', 'helm/provisioner/tests/testdata/a.yaml']);
+    const curated = tree(path.join(scratch, 'curated'), [
+      'swagger.json',
+      'database/dump.sql',
+      'helm/coder/testdata/a.yaml',
+      'helm/provisioner/testdata/a.yaml',
+    ]);
+    const checkout = tree(path.join(scratch, 'checkout'), [
+      'coderd/apidoc/swagger.json',
+      'coderd/database/dump.sql',
+      'helm/coder/tests/testdata/a.yaml',
+      'helm/provisioner/tests/testdata/a.yaml',
+    ]);
     expect(resolveUpstream({ CODER_UPSTREAM_DIR: curated }).missing).toEqual([]);
     expect(resolveUpstream({ CODER_UPSTREAM_DIR: checkout }).missing).toEqual([]);
     const partial = tree(path.join(scratch, 'partial'), ['swagger.json']);
-    expect(resolveUpstream({ CODER_UPSTREAM_DIR: partial }).missing).toEqual(['dumpSql', 'coderChart', 'provisionerChart', 'coderTestdata', 'provisionerTestdata']);
+    expect(resolveUpstream({ CODER_UPSTREAM_DIR: partial }).missing).toEqual([
+      'dumpSql',
+      'coderChart',
+      'provisionerChart',
+      'coderTestdata',
+      'provisionerTestdata',
+    ]);
   });
 
   it('tells which commit to check out and how to point at it', () => {

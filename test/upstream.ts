@@ -45,7 +45,9 @@ export interface Upstream {
 export function resolveUpstream(env: NodeJS.ProcessEnv = process.env, root = projectRoot): Upstream {
   const fromEnv = env[UPSTREAM_ENV]?.trim();
   const dir = path.resolve(root, fromEnv || '../shared/coder');
-  const missing = (Object.keys(LAYOUTS) as UpstreamFile[]).filter((f) => LAYOUTS[f].every((rel) => !existsSync(path.join(dir, rel))));
+  const missing = (Object.keys(LAYOUTS) as UpstreamFile[]).filter((f) =>
+    LAYOUTS[f].every((rel) => !existsSync(path.join(dir, rel))),
+  );
   return { dir, source: fromEnv ? 'env' : 'default', missing };
 }
 
@@ -68,7 +70,9 @@ export const upstream = resolveUpstream();
 export function upstreamPath(file: UpstreamFile): string {
   const [curated, checkout] = LAYOUTS[file];
   const inCheckout = path.join(upstream.dir, checkout);
-  return !existsSync(path.join(upstream.dir, curated)) && existsSync(inCheckout) ? inCheckout : path.join(upstream.dir, curated);
+  return !existsSync(path.join(upstream.dir, curated)) && existsSync(inCheckout)
+    ? inCheckout
+    : path.join(upstream.dir, curated);
 }
 
 /**

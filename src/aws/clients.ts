@@ -47,9 +47,32 @@ export class AwsClients {
   }
 }
 
-const CREDENTIAL_ERRORS = new Set(['ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'UnrecognizedClientException', 'CredentialsProviderError', 'InvalidSignatureException', 'TokenRefreshRequired', 'SignatureDoesNotMatch', 'AuthFailure']);
-const ACCESS_ERRORS = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedException', 'Forbidden']);
-const THROTTLE_ERRORS = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'SlowDown', 'PriorRequestNotComplete']);
+const CREDENTIAL_ERRORS = new Set([
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'CredentialsProviderError',
+  'InvalidSignatureException',
+  'TokenRefreshRequired',
+  'SignatureDoesNotMatch',
+  'AuthFailure',
+]);
+const ACCESS_ERRORS = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'UnauthorizedException',
+  'Forbidden',
+]);
+const THROTTLE_ERRORS = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'PriorRequestNotComplete',
+]);
 
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNRESET', 'TimeoutError']);
 
@@ -77,15 +100,31 @@ export function wrapAwsError(error: unknown, operation: string, resource?: strin
   const message = error instanceof Error ? error.message : String(error);
   const kind = classifyAwsError(error);
   const nextSteps: Record<AwsErrorClass, string[]> = {
-    credentials: ['Your AWS credentials are missing or expired: run `aws sso login` (or refresh your keys) and re-run.', 'Pass --aws-profile NAME to pick a profile.'],
-    'access-denied': [`Grant the IAM action ${operation}${resource ? ` on ${resource}` : ''} to the identity you run as, then re-run.`],
+    credentials: [
+      'Your AWS credentials are missing or expired: run `aws sso login` (or refresh your keys) and re-run.',
+      'Pass --aws-profile NAME to pick a profile.',
+    ],
+    'access-denied': [
+      `Grant the IAM action ${operation}${resource ? ` on ${resource}` : ''} to the identity you run as, then re-run.`,
+    ],
     throttled: ['AWS throttled the request after retries; wait a minute and re-run (completed steps are kept).'],
     'not-found': [],
-    network: [`AWS could not be reached (${networkCause(error)}): check the network connection, DNS, the proxy (HTTPS_PROXY) and any AWS_ENDPOINT_URL settings, then re-run (completed steps are kept).`],
+    network: [
+      `AWS could not be reached (${networkCause(error)}): check the network connection, DNS, the proxy (HTTPS_PROXY) and any AWS_ENDPOINT_URL settings, then re-run (completed steps are kept).`,
+    ],
     other: [],
   };
-  const prefix = kind === 'access-denied' ? `access denied (IAM action ${operation}): ` : kind === 'credentials' ? 'credentials are missing, invalid or expired: ' : '';
-  return new ExternalError('aws', operation, `${prefix}${message}`, { ...(resource ? { resource } : {}), nextSteps: nextSteps[kind], cause: error });
+  const prefix =
+    kind === 'access-denied'
+      ? `access denied (IAM action ${operation}): `
+      : kind === 'credentials'
+        ? 'credentials are missing, invalid or expired: '
+        : '';
+  return new ExternalError('aws', operation, `${prefix}${message}`, {
+    ...(resource ? { resource } : {}),
+    nextSteps: nextSteps[kind],
+    cause: error,
+  });
 }
 
 /** Run one SDK call and wrap its failure. */
@@ -100,7 +139,8 @@ export async function awsCall<T>(operation: string, call: () => Promise<T>, reso
 /** `ENOTFOUND sts.us-east-1.amazonaws.com`: the code and host of a network error, for the next step. */
 function networkCause(error: unknown): string {
   const e = error as { code?: string; name?: string; hostname?: string; cause?: { code?: string; hostname?: string } };
-  const code = [e?.code, e?.cause?.code, e?.name].find((c) => c !== undefined && NETWORK_ERRORS.has(c)) ?? 'network error';
+  const code =
+    [e?.code, e?.cause?.code, e?.name].find((c) => c !== undefined && NETWORK_ERRORS.has(c)) ?? 'network error';
   const host = e?.hostname ?? e?.cause?.hostname;
   return host ? `${code} ${host}` : code;
 }

@@ -30,7 +30,8 @@ export function parseSecretReference(reference: string): SecretReference {
     });
   }
   if (reference.startsWith('env:')) return { kind: 'env', name: reference.slice(4) };
-  if (reference.startsWith('secretsmanager:')) return { kind: 'secretsmanager', id: reference.slice('secretsmanager:'.length) };
+  if (reference.startsWith('secretsmanager:'))
+    return { kind: 'secretsmanager', id: reference.slice('secretsmanager:'.length) };
   return { kind: 'secretsmanager', id: reference };
 }
 
@@ -46,7 +47,9 @@ export class SecretStore {
     if (parsed.kind === 'env') {
       const value = this.env[parsed.name];
       if (value === undefined || value === '') {
-        throw new UserError(`The environment variable ${parsed.name} (from the reference ${reference}) is not set.`, { nextSteps: [`Export ${parsed.name} before running, or point the reference at Secrets Manager.`] });
+        throw new UserError(`The environment variable ${parsed.name} (from the reference ${reference}) is not set.`, {
+          nextSteps: [`Export ${parsed.name} before running, or point the reference at Secrets Manager.`],
+        });
       }
       return value;
     }
@@ -91,6 +94,10 @@ export class SecretStore {
       const name_ = (error as { name?: string }).name;
       if (name_ !== 'ResourceExistsException') throw wrapAwsError(error, 'secretsmanager:CreateSecret', name);
     }
-    await awsCall('secretsmanager:PutSecretValue', () => this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value })), name);
+    await awsCall(
+      'secretsmanager:PutSecretValue',
+      () => this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value })),
+      name,
+    );
   }
 }

@@ -48,7 +48,12 @@ export const CONFIRM_CODES = {
 } as const;
 
 /** Toolkit messages worth showing by default; every other info/result message becomes debug. */
-const SHOWN_INFO = new Set<string>([TOOLKIT_CODES.deployed, TOOLKIT_CODES.deployTime, TOOLKIT_CODES.destroyed, TOOLKIT_CODES.synthTime]);
+const SHOWN_INFO = new Set<string>([
+  TOOLKIT_CODES.deployed,
+  TOOLKIT_CODES.deployTime,
+  TOOLKIT_CODES.destroyed,
+  TOOLKIT_CODES.synthTime,
+]);
 
 export interface IoBridgeOptions {
   /**
@@ -59,7 +64,13 @@ export interface IoBridgeOptions {
 }
 
 interface StackEventPayload {
-  event?: { StackName?: string; LogicalResourceId?: string; ResourceType?: string; ResourceStatus?: string; ResourceStatusReason?: string };
+  event?: {
+    StackName?: string;
+    LogicalResourceId?: string;
+    ResourceType?: string;
+    ResourceStatus?: string;
+    ResourceStatusReason?: string;
+  };
   progress?: { completed?: number; total?: number; formatted?: string };
 }
 
@@ -94,7 +105,11 @@ export class ToolkitIoBridge {
           level: 'info',
           code,
           message: `${data.stackName ?? 'stack'}: ${started ? `${data.isStackUpdate ? 'updating' : 'creating'}${data.resourcesTotal ? ` ${data.resourcesTotal} resources` : ''}` : 'CloudFormation finished'}`,
-          data: { stackName: data.stackName, resourcesTotal: data.resourcesTotal, monitoring: started ? 'start' : 'stop' },
+          data: {
+            stackName: data.stackName,
+            resourcesTotal: data.resourcesTotal,
+            monitoring: started ? 'start' : 'stop',
+          },
         });
         return;
       }
@@ -107,7 +122,9 @@ export class ToolkitIoBridge {
         this.host.emit({
           level: failed ? 'warn' : 'info',
           code,
-          message: `${counter}${status} ${event.ResourceType ?? ''} ${event.LogicalResourceId ?? ''}${reason}`.replace(/\s+/g, ' ').trim(),
+          message: `${counter}${status} ${event.ResourceType ?? ''} ${event.LogicalResourceId ?? ''}${reason}`
+            .replace(/\s+/g, ' ')
+            .trim(),
           data: {
             stackName: event.StackName,
             logicalId: event.LogicalResourceId,
@@ -132,18 +149,32 @@ export class ToolkitIoBridge {
         // A change without IAM or security-group changes was asked for by running deploy itself.
         if (data.permissionChangeType === 'none') return true as T;
         const stacks = Object.keys(data.templateDiffs ?? {}).join(', ') || 'the stack';
-        const kind = data.permissionChangeType === 'broadening' ? 'broadens IAM permissions or security-group access' : 'changes IAM permissions or security groups';
-        return (await this.ask({ code: CONFIRM_CODES.security, message: `The change to ${stacks} ${kind}. Deploy it?` })) as T;
+        const kind =
+          data.permissionChangeType === 'broadening'
+            ? 'broadens IAM permissions or security-group access'
+            : 'changes IAM permissions or security groups';
+        return (await this.ask({
+          code: CONFIRM_CODES.security,
+          message: `The change to ${stacks} ${kind}. Deploy it?`,
+        })) as T;
       }
       case TOOLKIT_CODES.rollbackApproval: {
-        const motivation = (msg.data as { motivation?: string } | undefined)?.motivation ?? 'The stack must be rolled back first';
-        return (await this.ask({ code: CONFIRM_CODES.rollback, message: `${clean(motivation)}. Roll it back and deploy again?` })) as T;
+        const motivation =
+          (msg.data as { motivation?: string } | undefined)?.motivation ?? 'The stack must be rolled back first';
+        return (await this.ask({
+          code: CONFIRM_CODES.rollback,
+          message: `${clean(motivation)}. Roll it back and deploy again?`,
+        })) as T;
       }
       case TOOLKIT_CODES.destroyApproval:
         return (await this.ask({ code: CONFIRM_CODES.destroy, message: clean(msg.message).replace(/\s+/g, ' ') })) as T;
       default:
         // Requests we do not model (MFA token, resource import) keep the toolkit's default; say so.
-        this.host.emit({ level: 'debug', code: msg.code, message: `toolkit asked: ${clean(msg.message)} (answered with its default)` });
+        this.host.emit({
+          level: 'debug',
+          code: msg.code,
+          message: `toolkit asked: ${clean(msg.message)} (answered with its default)`,
+        });
         return msg.defaultResponse;
     }
   }
@@ -163,7 +194,8 @@ function levelOf(msg: ToolkitIoMessage): EventLevel {
   if (msg.level === 'warn') return 'warn';
   // Deploy and destroy re-read the cached assembly and report a "synthesis time" of 0 s: not worth a line.
   if (msg.code === TOOLKIT_CODES.synthTime && msg.action !== 'synth') return 'debug';
-  if ((msg.level === 'info' || msg.level === 'result') && msg.code !== undefined && SHOWN_INFO.has(msg.code)) return 'info';
+  if ((msg.level === 'info' || msg.level === 'result') && msg.code !== undefined && SHOWN_INFO.has(msg.code))
+    return 'info';
   return 'debug';
 }
 

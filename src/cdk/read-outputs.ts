@@ -5,11 +5,25 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { describeStack, stackOutputs } from './stack-state.js';
 import { ExternalError, UserError } from '../errors.js';
-import { OUTPUT_KEYS, STACK_KINDS, parsePairs, stackName, type DeploymentOutputs, type StackKind } from '../deployment/outputs.js';
+import {
+  OUTPUT_KEYS,
+  STACK_KINDS,
+  parsePairs,
+  stackName,
+  type DeploymentOutputs,
+  type StackKind,
+} from '../deployment/outputs.js';
 
 const REQUIRED: readonly StackKind[] = ['network', 'data', 'cluster', 'edge'];
 /** States whose outputs describe a working stack (an update that rolled back kept the previous one). */
-const USABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS']);
+const USABLE = new Set([
+  'CREATE_COMPLETE',
+  'UPDATE_COMPLETE',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'IMPORT_COMPLETE',
+  'UPDATE_IN_PROGRESS',
+  'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+]);
 
 /** `tier=subnet-a,subnet-b;tier2=…` → record of lists. */
 export function parseSubnetIds(value: string | undefined): Record<string, string[]> {
@@ -21,7 +35,13 @@ export function parseSubnetIds(value: string | undefined): Record<string, string
       .filter(Boolean)
       .map((part) => {
         const i = part.indexOf('=');
-        return [part.slice(0, i), part.slice(i + 1).split(',').filter(Boolean)];
+        return [
+          part.slice(0, i),
+          part
+            .slice(i + 1)
+            .split(',')
+            .filter(Boolean),
+        ];
       }),
   );
 }
@@ -33,12 +53,16 @@ export async function readDeploymentOutputs(cfn: CloudFormationClient, deploymen
     const stack = await describeStack(cfn, name);
     if (!stack) {
       if (REQUIRED.includes(kind)) {
-        throw new UserError(`The ${kind} stack ${name} of deployment ${deployment} does not exist.`, { nextSteps: ['Run `coder-platform day0 deploy` first (it resumes where it stopped).'] });
+        throw new UserError(`The ${kind} stack ${name} of deployment ${deployment} does not exist.`, {
+          nextSteps: ['Run `coder-platform day0 deploy` first (it resumes where it stopped).'],
+        });
       }
       continue;
     }
     if (!USABLE.has(stack.StackStatus ?? '')) {
-      throw new UserError(`The ${kind} stack ${name} is ${stack.StackStatus}, not deployed.`, { nextSteps: ['Run `coder-platform day0 deploy` to finish or repair it.'] });
+      throw new UserError(`The ${kind} stack ${name} is ${stack.StackStatus}, not deployed.`, {
+        nextSteps: ['Run `coder-platform day0 deploy` to finish or repair it.'],
+      });
     }
     outputs[kind] = stackOutputs(stack);
   }
@@ -46,10 +70,17 @@ export async function readDeploymentOutputs(cfn: CloudFormationClient, deploymen
   const get = (kind: StackKind, key: string): string => {
     const value = outputs[kind]?.[key];
     if (value === undefined || value === '') {
-      throw new ExternalError('aws', 'cloudformation:DescribeStacks', `output ${key} is missing from ${stackName(deployment, kind)}`, {
-        resource: stackName(deployment, kind),
-        nextSteps: ['The stack was deployed by a different coder-platform version; run `coder-platform day0 deploy` to update it.'],
-      });
+      throw new ExternalError(
+        'aws',
+        'cloudformation:DescribeStacks',
+        `output ${key} is missing from ${stackName(deployment, kind)}`,
+        {
+          resource: stackName(deployment, kind),
+          nextSteps: [
+            'The stack was deployed by a different coder-platform version; run `coder-platform day0 deploy` to update it.',
+          ],
+        },
+      );
     }
     return value;
   };
@@ -62,7 +93,9 @@ export async function readDeploymentOutputs(cfn: CloudFormationClient, deploymen
   const s = OUTPUT_KEYS.schedule;
   const engine = get('data', d.engine);
   if (engine !== 'aurora-serverless-v2' && engine !== 'rds-postgres') {
-    throw new ExternalError('aws', 'cloudformation:DescribeStacks', `output ${d.engine} has unknown engine ${engine}`, { resource: stackName(deployment, 'data') });
+    throw new ExternalError('aws', 'cloudformation:DescribeStacks', `output ${d.engine} has unknown engine ${engine}`, {
+      resource: stackName(deployment, 'data'),
+    });
   }
   const port = Number(get('data', d.port));
   const clusterIdentifier = optional('data', d.clusterIdentifier);
@@ -106,6 +139,13 @@ export async function readDeploymentOutputs(cfn: CloudFormationClient, deploymen
       accessUrl: get('edge', e.accessUrl),
       wildcardAccessUrl: get('edge', e.wildcardAccessUrl),
     },
-    ...(outputs.schedule ? { schedule: { scheduleGroupName: get('schedule', s.scheduleGroupName), schedulerRoleArn: get('schedule', s.schedulerRoleArn) } } : {}),
+    ...(outputs.schedule
+      ? {
+          schedule: {
+            scheduleGroupName: get('schedule', s.scheduleGroupName),
+            schedulerRoleArn: get('schedule', s.schedulerRoleArn),
+          },
+        }
+      : {}),
   };
 }

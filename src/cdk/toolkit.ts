@@ -114,7 +114,11 @@ type ToolkitLib = typeof ToolkitLibModule;
 export const toolkitLibAdapter: CdkToolkit = {
   async synthesize(options: SynthesizeOptions): Promise<CdkAssembly> {
     // Loaded together: module loading is most of a plan's time, and the file reads overlap.
-    const [lib, { buildCoderPlatformApp, offlineContext }, { App }] = await Promise.all([import('@aws-cdk/toolkit-lib'), import('../../assets/cdk/lib/app.js'), import('aws-cdk-lib')]);
+    const [lib, { buildCoderPlatformApp, offlineContext }, { App }] = await Promise.all([
+      import('@aws-cdk/toolkit-lib'),
+      import('../../assets/cdk/lib/app.js'),
+      import('aws-cdk-lib'),
+    ]);
     const bridge = new ToolkitIoBridge(options.host);
     const toolkit = newToolkit(lib, bridge, options.aws);
     const context = offlineContext(options.config);
@@ -124,8 +128,16 @@ export const toolkitLibAdapter: CdkToolkit = {
     try {
       source = await toolkit.fromAssemblyBuilder(
         async (props) => {
-          const app = new App({ outdir: props.outdir, context: { ...context, ...props.context }, builtinCloudFormationValidation: validate });
-          buildCoderPlatformApp(options.config, { app, ...(options.adminPrincipalArn ? { adminPrincipalArn: options.adminPrincipalArn } : {}), nag: true });
+          const app = new App({
+            outdir: props.outdir,
+            context: { ...context, ...props.context },
+            builtinCloudFormationValidation: validate,
+          });
+          buildCoderPlatformApp(options.config, {
+            app,
+            ...(options.adminPrincipalArn ? { adminPrincipalArn: options.adminPrincipalArn } : {}),
+            nag: true,
+          });
           return app.synth();
         },
         {
@@ -147,7 +159,12 @@ export const toolkitLibAdapter: CdkToolkit = {
 };
 
 function newToolkit(lib: ToolkitLib, bridge: ToolkitIoBridge, aws: AwsTarget | undefined) {
-  const baseCredentials = aws ? lib.BaseCredentials.awsCliCompatible({ ...(aws.profile ? { profile: aws.profile } : {}), defaultRegion: aws.region }) : lib.BaseCredentials.none();
+  const baseCredentials = aws
+    ? lib.BaseCredentials.awsCliCompatible({
+        ...(aws.profile ? { profile: aws.profile } : {}),
+        defaultRegion: aws.region,
+      })
+    : lib.BaseCredentials.none();
   return new lib.Toolkit({ ioHost: bridge, sdkConfig: { baseCredentials }, color: false, emojis: false });
 }
 
@@ -173,23 +190,32 @@ class ToolkitAssembly implements CdkAssembly {
         resourceTypes,
         template,
         templatePath: artifact.templateFullPath,
-        dependencies: artifact.dependencies.filter((d) => 'stackName' in d).map((d) => (d as { stackName: string }).stackName),
+        dependencies: artifact.dependencies
+          .filter((d) => 'stackName' in d)
+          .map((d) => (d as { stackName: string }).stackName),
       };
     });
   }
 
   stack(name: string): SynthesizedStack {
     const found = this.stacks.find((s) => s.name === name);
-    if (!found) throw new UserError(`The synthesized app has no stack named ${name} (it has ${this.stacks.map((s) => s.name).join(', ')}).`);
+    if (!found)
+      throw new UserError(
+        `The synthesized app has no stack named ${name} (it has ${this.stacks.map((s) => s.name).join(', ')}).`,
+      );
     return found;
   }
 
   private selector(stackName: string) {
-    return { strategy: this.lib.StackSelectionStrategy.PATTERN_MUST_MATCH_SINGLE, patterns: [this.stack(stackName).hierarchicalId] };
+    return {
+      strategy: this.lib.StackSelectionStrategy.PATTERN_MUST_MATCH_SINGLE,
+      patterns: [this.stack(stackName).hierarchicalId],
+    };
   }
 
   private requireAws(operation: string): AwsTarget {
-    if (!this.aws) throw new UserError(`${operation} needs AWS credentials, and this assembly was synthesized for offline use.`);
+    if (!this.aws)
+      throw new UserError(`${operation} needs AWS credentials, and this assembly was synthesized for offline use.`);
     return this.aws;
   }
 
@@ -198,9 +224,16 @@ class ToolkitAssembly implements CdkAssembly {
     const bridge = new ToolkitIoBridge(options.host);
     const toolkit = newToolkit(this.lib, bridge, aws);
     try {
-      const result = await toolkit.deploy(this.cached, { stacks: this.selector(stackName), deploymentMethod: { method: 'change-set' }, concurrency: 1 });
+      const result = await toolkit.deploy(this.cached, {
+        stacks: this.selector(stackName),
+        deploymentMethod: { method: 'change-set' },
+        concurrency: 1,
+      });
       const deployed = result.stacks.find((s) => s.stackName === stackName);
-      if (!deployed) throw new ExternalError('aws', 'cloudformation:ExecuteChangeSet', 'the toolkit reported no deployed stack', { resource: stackName });
+      if (!deployed)
+        throw new ExternalError('aws', 'cloudformation:ExecuteChangeSet', 'the toolkit reported no deployed stack', {
+          resource: stackName,
+        });
       return { stackName, stackArn: deployed.stackArn, outputs: { ...deployed.outputs } };
     } catch (error) {
       throw actionError(this.lib, bridge, error, 'cloudformation:ExecuteChangeSet', stackName);
@@ -213,7 +246,8 @@ class ToolkitAssembly implements CdkAssembly {
     const toolkit = newToolkit(this.lib, bridge, aws);
     try {
       const result = await toolkit.destroy(this.cached, { stacks: this.selector(stackName) });
-      if (!result.stacks.some((s) => s.stackName === stackName)) throw new CancelledError(`Destroying ${stackName} was not confirmed.`);
+      if (!result.stacks.some((s) => s.stackName === stackName))
+        throw new CancelledError(`Destroying ${stackName} was not confirmed.`);
     } catch (error) {
       throw actionError(this.lib, bridge, error, 'cloudformation:DeleteStack', stackName);
     }
@@ -223,14 +257,27 @@ class ToolkitAssembly implements CdkAssembly {
     const bridge = new ToolkitIoBridge(options.host);
     const toolkit = newToolkit(this.lib, bridge, undefined);
     try {
-      const diffs = await toolkit.diff(this.cached, { stacks: this.selector(stackName), method: this.lib.DiffMethod.LocalFile(deployedTemplatePath) });
+      const diffs = await toolkit.diff(this.cached, {
+        stacks: this.selector(stackName),
+        method: this.lib.DiffMethod.LocalFile(deployedTemplatePath),
+      });
       const diff = Object.values(diffs)[0];
       const resources: ResourceChange[] = [];
       diff?.resources.forEachDifference((logicalId, change) => {
         const kind = change.isAddition ? 'add' : change.isRemoval ? 'remove' : 'update';
-        resources.push({ logicalId, resourceType: change.resourceType ?? 'unknown', change: kind, ...(kind === 'update' ? { replacement: change.changeImpact === 'WILL_REPLACE' } : {}) });
+        resources.push({
+          logicalId,
+          resourceType: change.resourceType ?? 'unknown',
+          change: kind,
+          ...(kind === 'update' ? { replacement: change.changeImpact === 'WILL_REPLACE' } : {}),
+        });
       });
-      return { stack: stackName, differences: diff?.differenceCount ?? 0, resources, permissionsBroadened: diff?.permissionsBroadened ?? false };
+      return {
+        stack: stackName,
+        differences: diff?.differenceCount ?? 0,
+        resources,
+        permissionsBroadened: diff?.permissionsBroadened ?? false,
+      };
     } catch (error) {
       throw actionError(this.lib, bridge, error, 'cdk diff', stackName);
     }
@@ -242,14 +289,20 @@ class ToolkitAssembly implements CdkAssembly {
 }
 
 /** Resource totals of a template. */
-export function countResources(template: Record<string, unknown>): { resources: number; resourceTypes: Record<string, number> } {
+export function countResources(template: Record<string, unknown>): {
+  resources: number;
+  resourceTypes: Record<string, number>;
+} {
   const resourceTypes: Record<string, number> = {};
   const resources = (template.Resources ?? {}) as Record<string, { Type?: string }>;
   for (const resource of Object.values(resources)) {
     const type = resource.Type ?? 'unknown';
     resourceTypes[type] = (resourceTypes[type] ?? 0) + 1;
   }
-  return { resources: Object.keys(resources).length, resourceTypes: Object.fromEntries(Object.entries(resourceTypes).sort(([a], [b]) => a.localeCompare(b))) };
+  return {
+    resources: Object.keys(resources).length,
+    resourceTypes: Object.fromEntries(Object.entries(resourceTypes).sort(([a], [b]) => a.localeCompare(b))),
+  };
 }
 
 /** The default assembly directory inside the state directory. */
@@ -261,20 +314,35 @@ function synthError(lib: ToolkitLib, error: unknown): Error {
   if (CoderPlatformError.is(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (lib.ToolkitError.isContextLookupsDisabledError(error)) {
-    return new ExternalError('cdk', 'synth', `the app needs a context lookup, which offline synthesis does not allow: ${message}`, {
-      nextSteps: ['Set aws.availabilityZones in coder-platform.yaml so the app needs no lookups.'],
-      cause: error,
-    });
+    return new ExternalError(
+      'cdk',
+      'synth',
+      `the app needs a context lookup, which offline synthesis does not allow: ${message}`,
+      {
+        nextSteps: ['Set aws.availabilityZones in coder-platform.yaml so the app needs no lookups.'],
+        cause: error,
+      },
+    );
   }
   if (lib.ToolkitError.isAssemblyError(error)) {
-    return new ExternalError('cdk', 'synth', message, { nextSteps: ['cdk-nag or the app reported errors above; run with --verbose to see every finding.'], cause: error });
+    return new ExternalError('cdk', 'synth', message, {
+      nextSteps: ['cdk-nag or the app reported errors above; run with --verbose to see every finding.'],
+      cause: error,
+    });
   }
   return new ExternalError('cdk', 'synth', message, { cause: error });
 }
 
-function actionError(lib: ToolkitLib, bridge: ToolkitIoBridge, error: unknown, operation: string, stackName: string): Error {
+function actionError(
+  lib: ToolkitLib,
+  bridge: ToolkitIoBridge,
+  error: unknown,
+  operation: string,
+  stackName: string,
+): Error {
   // Our host refused to confirm (non-interactive without --yes): that error names the flag; keep it.
-  if (bridge.refusal !== undefined) return CoderPlatformError.is(bridge.refusal) ? bridge.refusal : new UserError(String(bridge.refusal));
+  if (bridge.refusal !== undefined)
+    return CoderPlatformError.is(bridge.refusal) ? bridge.refusal : new UserError(String(bridge.refusal));
   if (CoderPlatformError.is(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (lib.ToolkitError.isAbortError(error)) return new CancelledError(`${stackName}: ${message}.`);
@@ -285,5 +353,9 @@ function actionError(lib: ToolkitLib, bridge: ToolkitIoBridge, error: unknown, o
       cause: error,
     });
   }
-  return new ExternalError('aws', operation, message, { resource: stackName, nextSteps: ['See the CloudFormation events above; re-run the same command to resume.'], cause: error });
+  return new ExternalError('aws', operation, message, {
+    resource: stackName,
+    nextSteps: ['See the CloudFormation events above; re-run the same command to resume.'],
+    cause: error,
+  });
 }

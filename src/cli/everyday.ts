@@ -57,7 +57,12 @@ export const EVERYDAY_ACTIONS: Record<string, (globals: GlobalOptions) => Promis
 };
 
 /** Prompting is only ever allowed on a real terminal outside CI and outside --json. */
-export function isNonInteractive(options: { flag: boolean; json: boolean; env?: NodeJS.ProcessEnv; stdinIsTTY?: boolean }): boolean {
+export function isNonInteractive(options: {
+  flag: boolean;
+  json: boolean;
+  env?: NodeJS.ProcessEnv;
+  stdinIsTTY?: boolean;
+}): boolean {
   const env = options.env ?? process.env;
   const tty = options.stdinIsTTY ?? process.stdin.isTTY === true;
   return options.flag || options.json || env.CI === 'true' || env.CI === '1' || !tty;

@@ -29,8 +29,14 @@ export type ParsedFlags = Record<string, string | boolean | undefined>;
 const isTruthy = (value: string) => ['1', 'true', 'y', 'yes'].includes(value.toLowerCase());
 
 /** The command and the flag values oclif would parse, or undefined when this is oclif's to handle. */
-export function parseEveryday(argv: string[], manifest: Manifest, env: NodeJS.ProcessEnv): { id: string; flags: ParsedFlags } | undefined {
-  const words = [2, 1].map((n) => argv.slice(0, n).join(':')).find((id, i) => argv.length >= 2 - i && id in EVERYDAY_ACTIONS);
+export function parseEveryday(
+  argv: string[],
+  manifest: Manifest,
+  env: NodeJS.ProcessEnv,
+): { id: string; flags: ParsedFlags } | undefined {
+  const words = [2, 1]
+    .map((n) => argv.slice(0, n).join(':'))
+    .find((id, i) => argv.length >= 2 - i && id in EVERYDAY_ACTIONS);
   const command = words === undefined ? undefined : manifest.commands[words];
   if (words === undefined || !command || Object.keys(command.args ?? {}).length > 0) return undefined;
   const defs = Object.values(command.flags);

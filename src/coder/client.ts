@@ -362,9 +362,7 @@ export class CoderClient extends CoderTransport {
   }
 
   /** `GET /api/v2/templates/{template}/acl`: groups and users with a role on the template. */
-  async templateACL(
-    templateId: string,
-  ): Promise<{
+  async templateACL(templateId: string): Promise<{
     group: { id: string; name: string; role: TemplateRole }[];
     users: { id: string; username: string; role: TemplateRole }[];
   }> {

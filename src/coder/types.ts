@@ -114,7 +114,8 @@ export interface ProvisionerDaemon {
   last_seen_at?: string;
 }
 
-export type ProvisionerJobStatus = 'pending' | 'running' | 'succeeded' | 'canceling' | 'canceled' | 'failed' | 'unknown';
+export type ProvisionerJobStatus =
+  'pending' | 'running' | 'succeeded' | 'canceling' | 'canceled' | 'failed' | 'unknown';
 export interface ProvisionerJob {
   id: string;
   status: ProvisionerJobStatus;

@@ -20,9 +20,16 @@ export default class EksToken extends BaseCommand<typeof EksToken> {
 
   public async run(): Promise<EksTokenResult> {
     const region = this.globals.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    if (!region) throw new UserError('No region: pass --region.', { nextSteps: ['Re-run with --region, e.g. --region us-east-1.'] });
+    if (!region)
+      throw new UserError('No region: pass --region.', {
+        nextSteps: ['Re-run with --region, e.g. --region us-east-1.'],
+      });
     const { eksToken } = await import('../services/eks-token.js');
-    const credential = await eksToken({ clusterName: this.flags['cluster-name'], region, profile: this.globals.awsProfile ?? process.env.AWS_PROFILE });
+    const credential = await eksToken({
+      clusterName: this.flags['cluster-name'],
+      region,
+      profile: this.globals.awsProfile ?? process.env.AWS_PROFILE,
+    });
     if (!this.jsonEnabled()) process.stdout.write(`${JSON.stringify(credential)}\n`);
     return credential;
   }

@@ -13,8 +13,19 @@ const questionFlags = Object.fromEntries(
     q.kind === 'confirm'
       ? Flags.boolean({ summary: q.help, env: q.env, allowNo: true, helpGroup: 'ANSWER' })
       : q.kind === 'checkbox'
-        ? Flags.string({ summary: `${q.message}, comma-separated (${(q.choices?.({}) ?? []).map((c) => c.value).join(', ')}): ${q.help}`, env: q.env, helpGroup: 'ANSWER', multiple: true, delimiter: ',' })
-        : Flags.string({ summary: `${q.message}: ${q.help}`, env: q.env, helpGroup: 'ANSWER', ...(q.choices ? { options: q.choices({}).map((c) => c.value) } : {}) }),
+        ? Flags.string({
+            summary: `${q.message}, comma-separated (${(q.choices?.({}) ?? []).map((c) => c.value).join(', ')}): ${q.help}`,
+            env: q.env,
+            helpGroup: 'ANSWER',
+            multiple: true,
+            delimiter: ',',
+          })
+        : Flags.string({
+            summary: `${q.message}: ${q.help}`,
+            env: q.env,
+            helpGroup: 'ANSWER',
+            ...(q.choices ? { options: q.choices({}).map((c) => c.value) } : {}),
+          }),
   ]),
 );
 
@@ -30,10 +41,18 @@ export default class Init extends BaseCommand<typeof Init> {
   ];
   static override flags = {
     ...questionFlags,
-    answers: Flags.string({ summary: 'YAML file of answers keyed like the flags (camelCase ids also accepted); flags win over it.', env: 'CODER_PLATFORM_ANSWERS' }),
-    force: Flags.boolean({ summary: 'Replace an existing configuration file.', env: 'CODER_PLATFORM_FORCE', default: false }),
+    answers: Flags.string({
+      summary: 'YAML file of answers keyed like the flags (camelCase ids also accepted); flags win over it.',
+      env: 'CODER_PLATFORM_ANSWERS',
+    }),
+    force: Flags.boolean({
+      summary: 'Replace an existing configuration file.',
+      env: 'CODER_PLATFORM_FORCE',
+      default: false,
+    }),
     walk: Flags.boolean({
-      summary: 'After writing the file, run preflight → plan → day0 deploy → day1, stopping at the first that fails (interactive: asked before each; --no-walk never asks).',
+      summary:
+        'After writing the file, run preflight → plan → day0 deploy → day1, stopping at the first that fails (interactive: asked before each; --no-walk never asks).',
       env: 'CODER_PLATFORM_WALK',
       allowNo: true,
     }),
@@ -46,20 +65,31 @@ export default class Init extends BaseCommand<typeof Init> {
     const fromFile = flags.answers === undefined ? {} : await readAnswersFile(String(flags.answers));
     const given: Partial<Record<AnswerId, unknown>> = { ...fromFile };
     for (const q of QUESTIONS) {
-      const value = q.id === 'region' ? this.globals.region : q.id === 'awsProfile' ? this.globals.awsProfile : flags[q.flag];
+      const value =
+        q.id === 'region' ? this.globals.region : q.id === 'awsProfile' ? this.globals.awsProfile : flags[q.flag];
       if (value !== undefined) given[q.id] = value;
     }
     if (flags.walk === true && this.globals.json) {
-      throw new UserError('--walk runs the next phases, whose output cannot share stdout with the --json result.', { nextSteps: ['Drop --json, or run the phases one by one with --json.'] });
+      throw new UserError('--walk runs the next phases, whose output cannot share stdout with the --json result.', {
+        nextSteps: ['Drop --json, or run the phases one by one with --json.'],
+      });
     }
-    const prompter = this.globals.nonInteractive ? undefined : (await import('../ui/prompts/init-prompter.js')).createTerminalPrompter();
-    const result = await runInit({ path: this.globals.configPath, given, force: flags.force === true, ...(prompter ? { prompter } : {}) });
+    const prompter = this.globals.nonInteractive
+      ? undefined
+      : (await import('../ui/prompts/init-prompter.js')).createTerminalPrompter();
+    const result = await runInit({
+      path: this.globals.configPath,
+      given,
+      force: flags.force === true,
+      ...(prompter ? { prompter } : {}),
+    });
     if (!this.jsonEnabled()) {
       const { renderInitDone, renderInitWarnings } = await import('../ui/prompts/init-done.js');
       process.stderr.write(renderInitWarnings(result));
       process.stdout.write(renderInitDone(result, (id) => this.config.findCommand(id) !== undefined));
       // Walk when asked to, or offer it on a terminal; never in CI unless --walk says so.
-      if (flags.walk === true || (flags.walk === undefined && !this.globals.nonInteractive)) await this.walk(result, flags.walk === true);
+      if (flags.walk === true || (flags.walk === undefined && !this.globals.nonInteractive))
+        await this.walk(result, flags.walk === true);
     }
     return result;
   }
@@ -70,7 +100,8 @@ export default class Init extends BaseCommand<typeof Init> {
     const { commandId } = await import('../ui/prompts/init-done.js');
     const g = this.globals;
     const argv = [
-      '--config', g.configPath,
+      '--config',
+      g.configPath,
       ...(g.awsProfile ? ['--aws-profile', g.awsProfile] : []),
       ...(g.stateDir ? ['--state-dir', g.stateDir] : []),
       ...(g.stateBackend ? ['--state-backend', g.stateBackend] : []),

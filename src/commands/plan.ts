@@ -9,11 +9,29 @@ export default class Plan extends BaseCommand<typeof Plan> {
   static override summary = 'synthesize the platform offline; show stacks, estimated cost, architecture and diff';
   static override description =
     'Synthesizes the bundled CDK app in-process into the state directory (no credentials or network needed), counts each stack’s resources, estimates the monthly cost 24×7 and with the business-hours schedule from a bundled price table (its date is shown), and writes the architecture as a Mermaid diagram (<state-dir>/architecture.mmd). With --diff and working credentials it also diffs against the deployed stacks.';
-  static override examples = ['<%= config.bin %> plan', '<%= config.bin %> plan --pricing live --diff', '<%= config.bin %> plan --json', '<%= config.bin %> plan --diff --summary-file "$GITHUB_STEP_SUMMARY"'];
+  static override examples = [
+    '<%= config.bin %> plan',
+    '<%= config.bin %> plan --pricing live --diff',
+    '<%= config.bin %> plan --json',
+    '<%= config.bin %> plan --diff --summary-file "$GITHUB_STEP_SUMMARY"',
+  ];
   static override flags = {
-    pricing: Flags.string({ summary: 'Price source: the bundled table, or live EC2 prices from the AWS Price List API (falls back to the table).', options: ['table', 'live'], default: 'table', env: 'CODER_PLATFORM_PRICING' }),
-    diff: Flags.boolean({ summary: 'Diff against the deployed stacks (needs AWS credentials).', default: false, env: 'CODER_PLATFORM_DIFF' }),
-    'summary-file': Flags.string({ summary: 'Also append the plan as Markdown to this file (in CI: "$GITHUB_STEP_SUMMARY").', env: 'CODER_PLATFORM_SUMMARY_FILE' }),
+    pricing: Flags.string({
+      summary:
+        'Price source: the bundled table, or live EC2 prices from the AWS Price List API (falls back to the table).',
+      options: ['table', 'live'],
+      default: 'table',
+      env: 'CODER_PLATFORM_PRICING',
+    }),
+    diff: Flags.boolean({
+      summary: 'Diff against the deployed stacks (needs AWS credentials).',
+      default: false,
+      env: 'CODER_PLATFORM_DIFF',
+    }),
+    'summary-file': Flags.string({
+      summary: 'Also append the plan as Markdown to this file (in CI: "$GITHUB_STEP_SUMMARY").',
+      env: 'CODER_PLATFORM_SUMMARY_FILE',
+    }),
   };
 
   public async run(): Promise<PlanCommandResult> {
@@ -43,9 +61,14 @@ export default class Plan extends BaseCommand<typeof Plan> {
       await appendFile(this.flags['summary-file'], renderPlanMarkdown(result));
     }
     if (!this.jsonEnabled()) {
-      const [{ renderPlan }, { isPlainTerminal }, { terminalWidth }] = await Promise.all([import('../ui/plan-view.js'), import('../ui/renderers/listr.js'), import('../ui/renderers/plan-tree.js')]);
+      const [{ renderPlan }, { isPlainTerminal }, { terminalWidth }] = await Promise.all([
+        import('../ui/plan-view.js'),
+        import('../ui/renderers/listr.js'),
+        import('../ui/renderers/plan-tree.js'),
+      ]);
       // A person's terminal gets the tables fitted to its width; CI and pipes keep the natural widths.
-      const width = process.stdout.isTTY === true && !isPlainTerminal() ? terminalWidth(process.stdout.columns) : undefined;
+      const width =
+        process.stdout.isTTY === true && !isPlainTerminal() ? terminalWidth(process.stdout.columns) : undefined;
       process.stdout.write(renderPlan(result, { width }));
     }
     return result;

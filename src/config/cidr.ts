@@ -22,7 +22,10 @@ export function parseCidr(text: string): CidrParse {
   const size = 2 ** (32 - prefix);
   const network = Math.floor(address / size) * size;
   if (network !== address) {
-    return { ok: false, reason: `"${text}" has host bits set; the network address is ${formatAddress(network)}/${prefix}` };
+    return {
+      ok: false,
+      reason: `"${text}" has host bits set; the network address is ${formatAddress(network)}/${prefix}`,
+    };
   }
   return { ok: true, cidr: { text, network, prefix, size } };
 }

@@ -24,7 +24,8 @@ export interface EditedConfig {
 
 function resolvedAt(config: unknown, path: (string | number)[]): unknown {
   let at: unknown = config;
-  for (const key of path) at = at !== null && typeof at === 'object' ? (at as Record<string | number, unknown>)[key] : undefined;
+  for (const key of path)
+    at = at !== null && typeof at === 'object' ? (at as Record<string | number, unknown>)[key] : undefined;
   return at;
 }
 
@@ -46,7 +47,14 @@ export function applyConfigEdits(text: string, file: string, edits: ConfigEdit[]
     }
     const existing = doc.getIn(edit.path, true);
     // edit a scalar in place so its quoting and trailing comment survive
-    if (isScalar(existing) && (typeof edit.value === 'string' || typeof edit.value === 'number' || typeof edit.value === 'boolean' || edit.value === null)) existing.value = edit.value;
+    if (
+      isScalar(existing) &&
+      (typeof edit.value === 'string' ||
+        typeof edit.value === 'number' ||
+        typeof edit.value === 'boolean' ||
+        edit.value === null)
+    )
+      existing.value = edit.value;
     else doc.setIn(edit.path, doc.createNode(edit.value, { flow: edit.flow ?? false }));
     changed.push(edit.path.join('.'));
   }

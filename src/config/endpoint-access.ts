@@ -30,7 +30,12 @@ const DAY1_REACH =
 export function endpointExposure(config: Pick<CoderPlatformConfig, 'cluster'>): EndpointExposure {
   const { mode, publicCidrs } = config.cluster.endpointAccess;
   if (mode === 'private') {
-    return { kind: 'private', cidrs: [], summary: 'EKS API endpoint is private only (no public endpoint)', advice: DAY1_REACH };
+    return {
+      kind: 'private',
+      cidrs: [],
+      summary: 'EKS API endpoint is private only (no public endpoint)',
+      advice: DAY1_REACH,
+    };
   }
   const world = publicCidrs.filter(isWorldOpen);
   if (world.length > 0) {
@@ -38,8 +43,14 @@ export function endpointExposure(config: Pick<CoderPlatformConfig, 'cluster'>): 
       kind: 'world',
       cidrs: publicCidrs,
       summary: `EKS API endpoint is public to the whole internet (${world.join(', ')} in cluster.endpointAccess.publicCidrs), by the operator's explicit choice`,
-      advice: 'Replace it with the egress CIDRs of the machines that run day1 and kubectl (office, VPN, CI), or use mode: private.',
+      advice:
+        'Replace it with the egress CIDRs of the machines that run day1 and kubectl (office, VPN, CI), or use mode: private.',
     };
   }
-  return { kind: 'limited', cidrs: publicCidrs, summary: `EKS API endpoint is public only from ${publicCidrs.join(', ')}; private access is on`, advice: '' };
+  return {
+    kind: 'limited',
+    cidrs: publicCidrs,
+    summary: `EKS API endpoint is public only from ${publicCidrs.join(', ')}; private access is on`,
+    advice: '',
+  };
 }

@@ -8,7 +8,12 @@ import { deepMerge, loadConfig, type LoadedConfig } from './load.js';
 import type { ConfigLayer } from './profiles.js';
 
 /** The partial config the shared flags contribute. Only flags that were given appear. */
-export function overridesFromGlobals(globals: Pick<GlobalOptions, 'region' | 'awsProfile' | 'stateBackend' | 'stateBucket' | 'statePrefix' | 'stateRegion'>): ConfigLayer {
+export function overridesFromGlobals(
+  globals: Pick<
+    GlobalOptions,
+    'region' | 'awsProfile' | 'stateBackend' | 'stateBucket' | 'statePrefix' | 'stateRegion'
+  >,
+): ConfigLayer {
   const given = (v: string | undefined): v is string => v !== undefined && v !== '';
   const aws: ConfigLayer = {};
   if (given(globals.region)) aws.region = globals.region;
@@ -22,6 +27,12 @@ export function overridesFromGlobals(globals: Pick<GlobalOptions, 'region' | 'aw
 }
 
 /** Load, merge and validate the configuration named by --config, with the shared flags on top. */
-export async function loadConfigFromGlobals(globals: Pick<GlobalOptions, 'configPath' | 'region' | 'awsProfile' | 'stateBackend' | 'stateBucket' | 'statePrefix' | 'stateRegion'>, extra: ConfigLayer = {}): Promise<LoadedConfig> {
+export async function loadConfigFromGlobals(
+  globals: Pick<
+    GlobalOptions,
+    'configPath' | 'region' | 'awsProfile' | 'stateBackend' | 'stateBucket' | 'statePrefix' | 'stateRegion'
+  >,
+  extra: ConfigLayer = {},
+): Promise<LoadedConfig> {
   return loadConfig({ path: globals.configPath, overrides: deepMerge(overridesFromGlobals(globals), extra) });
 }

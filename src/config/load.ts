@@ -10,7 +10,14 @@ import { ConfigError, type ConfigIssue } from '../errors.js';
 import { decodeConfigBytes, describeUnusualCharacters, MAX_CONFIG_BYTES, tooLargeError } from './input-checks.js';
 import { partialConfig } from './partial.js';
 import { PROFILES, profileDefaults, type ConfigLayer } from './profiles.js';
-import { API_VERSION, configSchema, nodeGroupSchema, PROFILE_NAMES, type CoderPlatformConfig, type ProfileName } from './schema.js';
+import {
+  API_VERSION,
+  configSchema,
+  nodeGroupSchema,
+  PROFILE_NAMES,
+  type CoderPlatformConfig,
+  type ProfileName,
+} from './schema.js';
 import { credentialKind, describeSecretValue } from './secret-reference.js';
 import { validateNodeGroupBounds, validateSections, validateSemantics } from './validate.js';
 import { parseYaml, type ParsedYaml, type PositionFinder } from './yaml-doc.js';
@@ -56,16 +63,32 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' ? 'the file does not exist' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? String(error)})`;
-    throw new ConfigError(options.path, [{ path: '(file)', message, example: 'coder-platform init --shape mvp-500 --domain example.com' }], {
-      nextSteps: ['Create one with `coder-platform init`, or pass --config PATH.'],
-    });
+    const message =
+      code === 'ENOENT'
+        ? 'the file does not exist'
+        : code === 'EISDIR'
+          ? 'is a directory, not a file'
+          : `cannot be read (${code ?? String(error)})`;
+    throw new ConfigError(
+      options.path,
+      [{ path: '(file)', message, example: 'coder-platform init --shape mvp-500 --domain example.com' }],
+      {
+        nextSteps: ['Create one with `coder-platform init`, or pass --config PATH.'],
+      },
+    );
   }
-  return { config: parseConfigText(decodeConfigBytes(bytes, options.path), options.path, options.overrides), path: options.path };
+  return {
+    config: parseConfigText(decodeConfigBytes(bytes, options.path), options.path, options.overrides),
+    path: options.path,
+  };
 }
 
 /** Parse and resolve YAML text (the file layer) into a validated config. */
-export function parseConfigText(text: string, file: string | undefined, overrides: ConfigLayer = {}): CoderPlatformConfig {
+export function parseConfigText(
+  text: string,
+  file: string | undefined,
+  overrides: ConfigLayer = {},
+): CoderPlatformConfig {
   const size = Buffer.byteLength(text, 'utf8');
   if (size > MAX_CONFIG_BYTES) throw tooLargeError(file, size, text);
   const yaml = parseYaml(text, file);
@@ -73,12 +96,29 @@ export function parseConfigText(text: string, file: string | undefined, override
 }
 
 /** Merge and validate already-parsed layers. */
-export function resolveLayers(fileLayer: ConfigLayer, overrides: ConfigLayer, file: string | undefined, position: PositionFinder = () => ({}), source: ParsedYaml['source'] = () => undefined): CoderPlatformConfig {
+export function resolveLayers(
+  fileLayer: ConfigLayer,
+  overrides: ConfigLayer,
+  file: string | undefined,
+  position: PositionFinder = () => ({}),
+  source: ParsedYaml['source'] = () => undefined,
+): CoderPlatformConfig {
   const profile = (overrides.profile ?? fileLayer.profile) as unknown;
   if (typeof profile !== 'string' || !(PROFILE_NAMES as readonly string[]).includes(profile)) {
-    const found = typeof profile === 'string' ? `unknown profile ${JSON.stringify(profile)}${describeUnusualCharacters(profile)}` : `expected a profile name, found ${describeValue(profile)}`;
+    const found =
+      typeof profile === 'string'
+        ? `unknown profile ${JSON.stringify(profile)}${describeUnusualCharacters(profile)}`
+        : `expected a profile name, found ${describeValue(profile)}`;
     const where = position(['profile']);
-    throw new ConfigError(file, [{ path: 'profile', line: where.line ?? 1, column: where.column ?? 1, message: profile === undefined ? 'is required' : `${found}; one of ${PROFILE_NAMES.join(', ')}`, example: 'profile: mvp-500' }]);
+    throw new ConfigError(file, [
+      {
+        path: 'profile',
+        line: where.line ?? 1,
+        column: where.column ?? 1,
+        message: profile === undefined ? 'is required' : `${found}; one of ${PROFILE_NAMES.join(', ')}`,
+        example: 'profile: mvp-500',
+      },
+    ]);
   }
   const defaults = profileDefaults(profile as ProfileName);
   const merged = deepMerge(deepMerge(defaults, fileLayer), overrides);
@@ -94,7 +134,10 @@ export function resolveLayers(fileLayer: ConfigLayer, overrides: ConfigLayer, fi
   }
   // Report everything at once: the schema's issues, plus every cross-field rule whose parts parsed (./partial.ts).
   const { sections, invalid } = partialConfig(merged, parsed.error, defaults);
-  const issues = [...zodIssues(parsed.error, position, source, profile as ProfileName), ...validateSections(sections, invalid)];
+  const issues = [
+    ...zodIssues(parsed.error, position, source, profile as ProfileName),
+    ...validateSections(sections, invalid),
+  ];
   if (invalid.has('cluster') || invalid.has('cluster.nodeGroups')) {
     // The node groups failed somewhere; still check the bounds of every node group that is valid on its own.
     const groups = (merged.cluster as { nodeGroups?: unknown } | undefined)?.nodeGroups;
@@ -114,7 +157,12 @@ export function resolveLayers(fileLayer: ConfigLayer, overrides: ConfigLayer, fi
 }
 
 /** Add the YAML position and, when a rule gave none, a valid example (the profile's own value for that key). */
-function locate(issue: ConfigIssue, position: PositionFinder, profile: ProfileName, overrides: ConfigLayer): ConfigIssue {
+function locate(
+  issue: ConfigIssue,
+  position: PositionFinder,
+  profile: ProfileName,
+  overrides: ConfigLayer,
+): ConfigIssue {
   const example = issue.example ?? profileExample(issue.path, profile);
   const parts = splitPath(issue.path);
   if (hasPath(overrides, parts)) {
@@ -152,7 +200,12 @@ function isPlainObject(value: unknown): value is ConfigLayer {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function zodIssues(error: z.ZodError, position: PositionFinder, source: ParsedYaml['source'], profile: ProfileName): ConfigIssue[] {
+function zodIssues(
+  error: z.ZodError,
+  position: PositionFinder,
+  source: ParsedYaml['source'],
+  profile: ProfileName,
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   for (const issue of error.issues) {
     const basePath = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
@@ -161,8 +214,15 @@ function zodIssues(error: z.ZodError, position: PositionFinder, source: ParsedYa
         const path = [...basePath, key];
         const suggestion = suggestKey(key, basePath, profile);
         const message = `unknown key ${JSON.stringify(key)}${describeUnusualCharacters(key)}${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
-        const example = suggestion ? profileExample(formatPath([...basePath, suggestion]), profile) : exampleFor(formatPath(basePath));
-        issues.push({ path: formatPath(path), ...position(path), message, example: example ?? 'remove it, or check the spelling against the JSON Schema' });
+        const example = suggestion
+          ? profileExample(formatPath([...basePath, suggestion]), profile)
+          : exampleFor(formatPath(basePath));
+        issues.push({
+          path: formatPath(path),
+          ...position(path),
+          message,
+          example: example ?? 'remove it, or check the spelling against the JSON Schema',
+        });
       }
       continue;
     }
@@ -177,12 +237,19 @@ function zodIssues(error: z.ZodError, position: PositionFinder, source: ParsedYa
 /** The known key (from the profile) an unknown one is probably meant to be: same letters, or one edit away. */
 function suggestKey(key: string, parent: (string | number)[], profile: ProfileName): string | undefined {
   let node: unknown = PROFILES[profile];
-  for (const part of parent) node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[part] : undefined;
+  for (const part of parent)
+    node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[part] : undefined;
   if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
-  const plain = key.normalize('NFKC').replace(/[^\x20-\x7e]/g, '').toLowerCase();
+  const plain = key
+    .normalize('NFKC')
+    .replace(/[^\x20-\x7e]/g, '')
+    .toLowerCase();
   const letters = (text: string) => [...text.toLowerCase()].sort().join('');
   return Object.keys(node).find(
-    (known) => known.toLowerCase() === plain || letters(known) === letters(plain) || (Math.abs(known.length - key.length) <= 1 && editDistance(known.toLowerCase(), key.toLowerCase()) <= 1),
+    (known) =>
+      known.toLowerCase() === plain ||
+      letters(known) === letters(plain) ||
+      (Math.abs(known.length - key.length) <= 1 && editDistance(known.toLowerCase(), key.toLowerCase()) <= 1),
   );
 }
 
@@ -190,7 +257,8 @@ function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i += 1) {
     const current = [i];
-    for (let j = 1; j <= b.length; j += 1) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j += 1)
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     previous = current;
   }
   return previous[b.length]!;
@@ -202,7 +270,9 @@ export function profileExample(path: string, profile: ProfileName): string {
   const key = parts.filter((p) => typeof p === 'string').at(-1) ?? path;
   for (const name of [profile, ...PROFILE_NAMES.filter((n) => n !== profile)]) {
     let value: unknown = PROFILES[name];
-    for (const part of parts) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[part] : undefined;
+    for (const part of parts)
+      value =
+        value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[part] : undefined;
     if (value !== undefined && value !== null) {
       const text = stringify(value, { collectionStyle: 'flow', lineWidth: 0 }).trim();
       return typeof parts.at(-1) === 'number' ? text : `${key}: ${text}`;
@@ -226,14 +296,20 @@ function describeFound(issue: z.core.$ZodIssue, path: string, written: string | 
     if (issue.message.includes('found a ')) return '';
     return ` (found ${typeof input === 'string' ? describeSecretValue(input) : Array.isArray(input) ? 'a list' : `a ${input === null ? 'null' : typeof input}`})`;
   }
-  const shown = typeof input === 'number' && written !== undefined && /^[-+]?[\d._]+(e[-+]?\d+)?$/i.test(written) ? written : describeValue(input);
+  const shown =
+    typeof input === 'number' && written !== undefined && /^[-+]?[\d._]+(e[-+]?\d+)?$/i.test(written)
+      ? written
+      : describeValue(input);
   return shown && !issue.message.includes(shown) ? ` (found ${shown})` : '';
 }
 
 function describeValue(value: unknown): string {
   if (typeof value === 'string') {
     const chars = [...value];
-    const text = chars.length > MAX_FOUND ? `${JSON.stringify(chars.slice(0, MAX_FOUND).join(''))}… (${chars.length} characters)` : JSON.stringify(value);
+    const text =
+      chars.length > MAX_FOUND
+        ? `${JSON.stringify(chars.slice(0, MAX_FOUND).join(''))}… (${chars.length} characters)`
+        : JSON.stringify(value);
     return `${text}${describeUnusualCharacters(value)}`;
   }
   if (Array.isArray(value)) return `a list of ${value.length}`;
@@ -244,7 +320,10 @@ function describeValue(value: unknown): string {
 
 /** `['network','subnets','private',1]` → `network.subnets.private[1]`. */
 export function formatPath(path: (string | number)[]): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+  return path.reduce<string>(
+    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part),
+    '',
+  );
 }
 
 export function splitPath(path: string): (string | number)[] {
@@ -285,7 +364,10 @@ const EXAMPLES: [RegExp, string][] = [
   [/^database\.crossRegionCopyRegion$/, 'crossRegionCopyRegion: us-west-2'],
   [/^dns\.domain$/, 'domain: example.com'],
   [/^dns\.hostedZoneId$/, 'hostedZoneId: Z0123456789ABCDEFGHIJ'],
-  [/^dns\.certificateArn$/, 'certificateArn: arn:aws:acm:us-east-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab'],
+  [
+    /^dns\.certificateArn$/,
+    'certificateArn: arn:aws:acm:us-east-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab',
+  ],
   [/^coder\.version$/, 'version: 2.35.3'],
   [/^coder\.admin\.email$/, 'email: platform-team@example.com'],
   [/^coder\.oidc\.clientSecret$/, 'clientSecret: env:CODER_OIDC_CLIENT_SECRET'],
@@ -293,7 +375,10 @@ const EXAMPLES: [RegExp, string][] = [
   [/^coder\.oidc\.issuerUrl$/, 'issuerUrl: https://login.example.com/'],
   [/^coder\.oidc\.clientId$/, 'clientId: coder'],
   [/^coder\.oidc\.roleField$/, 'roleField: roles'],
-  [/^coder\.oidc\.(groupField|groupRegexFilter|emailDomains|allowSignups)$/, 'oidc: { groupField: groups, groupRegexFilter: "^coder-.*", emailDomains: [example.com], allowSignups: true }'],
+  [
+    /^coder\.oidc\.(groupField|groupRegexFilter|emailDomains|allowSignups)$/,
+    'oidc: { groupField: groups, groupRegexFilter: "^coder-.*", emailDomains: [example.com], allowSignups: true }',
+  ],
   [/^schedule\.scaleUp$/, 'scaleUp: "06:45"'],
   [/^schedule\.scaleDown$/, 'scaleDown: "18:15"'],
   [/^schedule\.timezone$/, 'timezone: America/New_York'],

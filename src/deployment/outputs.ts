@@ -99,14 +99,31 @@ export interface DeploymentOutputs {
     certificateAuthority: string;
     /** config node-group name → EKS node-group name */
     nodeGroupNames: Record<string, string>;
-    roles: { coderd: string; provisioner: string; ebsCsi: string; loadBalancerController: string; clusterAutoscaler: string };
+    roles: {
+      coderd: string;
+      provisioner: string;
+      ebsCsi: string;
+      loadBalancerController: string;
+      clusterAutoscaler: string;
+    };
   };
-  edge: { targetGroupArn: string; loadBalancerDnsName: string; certificateArn: string; hostedZoneId: string; accessUrl: string; wildcardAccessUrl: string };
+  edge: {
+    targetGroupArn: string;
+    loadBalancerDnsName: string;
+    certificateArn: string;
+    hostedZoneId: string;
+    accessUrl: string;
+    wildcardAccessUrl: string;
+  };
   schedule?: { scheduleGroupName: string; schedulerRoleArn: string };
 }
 
 /** Secrets Manager names the CLI creates itself (never files, never the journal). */
-export function secretNames(deployment: string): { adminPassword: string; sessionToken: string; provisionerKey: string } {
+export function secretNames(deployment: string): {
+  adminPassword: string;
+  sessionToken: string;
+  provisionerKey: string;
+} {
   return {
     adminPassword: `${deployment}/coder/admin-password`,
     sessionToken: `${deployment}/coder/session-token`,

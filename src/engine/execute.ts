@@ -39,7 +39,6 @@ export interface ExecutePhaseOptions {
   remote?: ObjectStore | undefined;
 }
 
-
 export { resumeCommandFor };
 
 function commandLine(resume: string, flags: PhaseFlagValues): string {
@@ -52,7 +51,11 @@ function commandLine(resume: string, flags: PhaseFlagValues): string {
 }
 
 /** Run a phase for a command. Resolves with the result when it succeeded (or was planned); throws otherwise. */
-export async function executePhase<S>(phase: Phase<S>, services: S, options: ExecutePhaseOptions): Promise<PhaseResult> {
+export async function executePhase<S>(
+  phase: Phase<S>,
+  services: S,
+  options: ExecutePhaseOptions,
+): Promise<PhaseResult> {
   const { host, flags, globals } = options;
   const resumeCommand = resumeCommandFor(options.command, globals);
   const stateDir = options.stateDir ?? stateDirFor(globals.stateDir, options.deployment);
@@ -61,13 +64,20 @@ export async function executePhase<S>(phase: Phase<S>, services: S, options: Exe
   const onSignal = (name: NodeJS.Signals): void => {
     signals += 1;
     if (signals === 1) {
-      host.emit({ level: 'warn', code: 'ENGINE_INTERRUPT', message: `${name}: stopping after the running steps and their cleanup; press Ctrl-C again to exit now.` });
+      host.emit({
+        level: 'warn',
+        code: 'ENGINE_INTERRUPT',
+        message: `${name}: stopping after the running steps and their cleanup; press Ctrl-C again to exit now.`,
+      });
       controller.abort(new CancelledError());
       return;
     }
     // writeSync: a task-list renderer may be buffering process.stderr; this line must get out before exit.
     // The task-list renderer hid the cursor; exiting without its cleanup would leave the terminal without one.
-    writeSync(2, `${process.stderr.isTTY ? '\u001b[?25h' : ''}\nStopped at once. The journal is consistent; resume with: ${resumeCommand}\n`);
+    writeSync(
+      2,
+      `${process.stderr.isTTY ? '\u001b[?25h' : ''}\nStopped at once. The journal is consistent; resume with: ${resumeCommand}\n`,
+    );
     releaseOwnLockSync(stateDir);
     process.exit(130);
   };
@@ -99,11 +109,16 @@ export async function executePhase<S>(phase: Phase<S>, services: S, options: Exe
   }
   if (result.status === 'failed') {
     const f = result.failure;
-    const what = f === undefined ? `${phase.name} failed` : `${phase.name} failed at step "${f.title}" (${f.stepId}): ${f.error}`;
-    throw new CheckFailedError(what, { nextSteps: [...(f?.nextSteps ?? []), `Fix the cause, then resume with: ${resumeCommand}`] });
+    const what =
+      f === undefined ? `${phase.name} failed` : `${phase.name} failed at step "${f.title}" (${f.stepId}): ${f.error}`;
+    throw new CheckFailedError(what, {
+      nextSteps: [...(f?.nextSteps ?? []), `Fix the cause, then resume with: ${resumeCommand}`],
+    });
   }
   if (result.status === 'interrupted') {
-    throw new CancelledError(`${phase.name} was interrupted; its progress is saved in the journal.`, { nextSteps: [`Resume with: ${resumeCommand}`] });
+    throw new CancelledError(`${phase.name} was interrupted; its progress is saved in the journal.`, {
+      nextSteps: [`Resume with: ${resumeCommand}`],
+    });
   }
   return result;
 }

@@ -84,9 +84,12 @@ export async function readJournal(stateDir: string): Promise<JournalData | undef
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UserError(`The journal ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, {
-      nextSteps: ['Check the permissions of the state directory (--state-dir).'],
-    });
+    throw new UserError(
+      `The journal ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+      {
+        nextSteps: ['Check the permissions of the state directory (--state-dir).'],
+      },
+    );
   }
   let value: unknown;
   try {
@@ -104,11 +107,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function validateJournal(value: unknown, file: string): JournalData {
   if (!isObject(value)) throw corrupt(file, 'it is not a JSON object');
   if (value.schemaVersion !== JOURNAL_SCHEMA_VERSION) {
-    throw corrupt(file, `its schemaVersion is ${JSON.stringify(value.schemaVersion)}, this coder-platform reads version ${JOURNAL_SCHEMA_VERSION}`);
+    throw corrupt(
+      file,
+      `its schemaVersion is ${JSON.stringify(value.schemaVersion)}, this coder-platform reads version ${JOURNAL_SCHEMA_VERSION}`,
+    );
   }
-  if (typeof value.deployment !== 'string' || !isObject(value.phases)) throw corrupt(file, 'it lacks "deployment" or "phases"');
+  if (typeof value.deployment !== 'string' || !isObject(value.phases))
+    throw corrupt(file, 'it lacks "deployment" or "phases"');
   for (const [name, phase] of Object.entries(value.phases)) {
-    if (!isObject(phase) || typeof phase.version !== 'number' || !PHASE_STATUSES.includes(phase.status as PhaseStatus) || !isObject(phase.steps)) {
+    if (
+      !isObject(phase) ||
+      typeof phase.version !== 'number' ||
+      !PHASE_STATUSES.includes(phase.status as PhaseStatus) ||
+      !isObject(phase.steps)
+    ) {
       throw corrupt(file, `phase "${name}" is malformed`);
     }
     for (const [id, step] of Object.entries(phase.steps)) {
@@ -139,7 +151,10 @@ export function checkOutputs(stepId: string, outputs: unknown): StepOutputs {
       typeof v === 'boolean' ||
       (typeof v === 'number' && Number.isFinite(v)) ||
       (Array.isArray(v) && v.every((item) => typeof item === 'string'));
-    if (!ok) throw new BugError(`Step "${stepId}" output "${key}" is not a JSON scalar or string array; outputs are journaled and must be plain, non-secret values.`);
+    if (!ok)
+      throw new BugError(
+        `Step "${stepId}" output "${key}" is not a JSON scalar or string array; outputs are journaled and must be plain, non-secret values.`,
+      );
     clean[key] = Array.isArray(v) ? [...(v as string[])] : (v as string | number | boolean | null);
   }
   return clean;
@@ -193,15 +208,24 @@ export class Journal {
     await mkdir(stateDir, { recursive: true });
     // Temp files left by a run killed mid-write (the journal itself is intact); we hold the lock here.
     for (const name of await readdir(stateDir)) {
-      if (name.startsWith(`.${JOURNAL_FILE}.`) && name.endsWith('.tmp')) await rm(join(stateDir, name), { force: true });
+      if (name.startsWith(`.${JOURNAL_FILE}.`) && name.endsWith('.tmp'))
+        await rm(join(stateDir, name), { force: true });
     }
     const existing = await readJournal(stateDir);
     if (existing !== undefined && existing.deployment !== deployment) {
-      throw new UserError(`The state directory ${stateDir} belongs to deployment "${existing.deployment}", not "${deployment}".`, {
-        nextSteps: ['Pass the --state-dir of this deployment, or check deployment.name in the configuration.'],
-      });
+      throw new UserError(
+        `The state directory ${stateDir} belongs to deployment "${existing.deployment}", not "${deployment}".`,
+        {
+          nextSteps: ['Pass the --state-dir of this deployment, or check deployment.name in the configuration.'],
+        },
+      );
     }
-    const data: JournalData = existing ?? { schemaVersion: JOURNAL_SCHEMA_VERSION, deployment, updatedAt: new Date().toISOString(), phases: {} };
+    const data: JournalData = existing ?? {
+      schemaVersion: JOURNAL_SCHEMA_VERSION,
+      deployment,
+      updatedAt: new Date().toISOString(),
+      phases: {},
+    };
     return new Journal(stateDir, data, mirror);
   }
 

@@ -82,25 +82,38 @@ function pidAlive(pid: number): boolean {
 }
 
 /** Why a lock is stale, or undefined when it may still be held by a live run. */
-export function staleReason(lock: LockInfo | 'unreadable', maxAgeMs = DEFAULT_LOCK_MAX_AGE_MS, now = Date.now()): string | undefined {
+export function staleReason(
+  lock: LockInfo | 'unreadable',
+  maxAgeMs = DEFAULT_LOCK_MAX_AGE_MS,
+  now = Date.now(),
+): string | undefined {
   if (lock === 'unreadable') return 'the lock file is unreadable (a run crashed while creating it)';
-  if (lock.host === hostname() && !pidAlive(lock.pid)) return `process ${lock.pid} on this host (${lock.host}) is no longer running`;
+  if (lock.host === hostname() && !pidAlive(lock.pid))
+    return `process ${lock.pid} on this host (${lock.host}) is no longer running`;
   const started = Date.parse(lock.startedAt);
   if (Number.isNaN(started)) return `its start time "${lock.startedAt}" is not a date`;
   const age = now - started;
-  if (age > maxAgeMs) return `it is ${(age / 3_600_000).toFixed(1)} h old (limit ${(maxAgeMs / 3_600_000).toFixed(1)} h)`;
+  if (age > maxAgeMs)
+    return `it is ${(age / 3_600_000).toFixed(1)} h old (limit ${(maxAgeMs / 3_600_000).toFixed(1)} h)`;
   return undefined;
 }
 
 function describe(lock: LockInfo | 'unreadable'): string {
-  return lock === 'unreadable' ? 'an unreadable lock' : `pid ${lock.pid} on ${lock.host} since ${lock.startedAt} (\`${lock.command}\`)`;
+  return lock === 'unreadable'
+    ? 'an unreadable lock'
+    : `pid ${lock.pid} on ${lock.host} since ${lock.startedAt} (\`${lock.command}\`)`;
 }
 
 /** Take the deployment lock or throw a UserError naming the holder. */
 export async function acquireLock(options: AcquireLockOptions): Promise<HeldLock> {
   await mkdir(options.stateDir, { recursive: true });
   const file = lockPath(options.stateDir);
-  const info: LockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: options.command };
+  const info: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    command: options.command,
+  };
   for (let attempt = 0; attempt < 3; attempt += 1) {
     try {
       const handle = await open(file, 'wx', 0o600);
@@ -114,7 +127,12 @@ export async function acquireLock(options: AcquireLockOptions): Promise<HeldLock
         info,
         release: async () => {
           const current = await readLock(options.stateDir).catch(() => undefined);
-          if (current !== undefined && current !== 'unreadable' && current.pid === info.pid && current.startedAt === info.startedAt) {
+          if (
+            current !== undefined &&
+            current !== 'unreadable' &&
+            current.pid === info.pid &&
+            current.startedAt === info.startedAt
+          ) {
             await rm(file, { force: true });
           }
         },
@@ -135,11 +153,20 @@ export async function acquireLock(options: AcquireLockOptions): Promise<HeldLock
     }
     if (options.breakLock !== true) {
       throw new UserError(`Deployment "${options.deployment}" has a stale lock: ${describe(holder)}; ${stale}.`, {
-        nextSteps: ['Make sure no other coder-platform run is working on this deployment, then re-run with --break-lock.'],
+        nextSteps: [
+          'Make sure no other coder-platform run is working on this deployment, then re-run with --break-lock.',
+        ],
       });
     }
     await rm(file, { force: true });
-    options.host?.emit({ level: 'warn', code: 'ENGINE_LOCK_BROKEN', message: `Broke the stale lock of ${describe(holder)}: ${stale}.`, data: { lock: holder === 'unreadable' ? null : { ...holder }, reason: stale } });
+    options.host?.emit({
+      level: 'warn',
+      code: 'ENGINE_LOCK_BROKEN',
+      message: `Broke the stale lock of ${describe(holder)}: ${stale}.`,
+      data: { lock: holder === 'unreadable' ? null : { ...holder }, reason: stale },
+    });
   }
-  throw new UserError(`Could not take the lock ${file}: another run keeps creating it.`, { nextSteps: ['Check which coder-platform runs are working on this deployment.'] });
+  throw new UserError(`Could not take the lock ${file}: another run keeps creating it.`, {
+    nextSteps: ['Check which coder-platform runs are working on this deployment.'],
+  });
 }

@@ -75,10 +75,18 @@ export async function runPhase<S>(phase: Phase<S>, services: S, options: RunPhas
   if (options.dryRun === true) return planPhase(phase, services, options);
 
   // s3 backend: the shared lock first (it is the one that counts), then the local copy's own lock.
-  const remote = options.remote === undefined ? undefined : await startRemoteSession({
-    store: options.remote, stateDir: options.stateDir, deployment: options.deployment, command: options.command,
-    phase: phase.name, breakLock: options.breakLock === true, host: options.host,
-  });
+  const remote =
+    options.remote === undefined
+      ? undefined
+      : await startRemoteSession({
+          store: options.remote,
+          stateDir: options.stateDir,
+          deployment: options.deployment,
+          command: options.command,
+          phase: phase.name,
+          breakLock: options.breakLock === true,
+          host: options.host,
+        });
   try {
     const lock = await acquireLock({
       stateDir: options.stateDir,

@@ -15,9 +15,17 @@ export interface ClusterAccess {
   kubectl: Kubectl;
 }
 
-export function kubeconfigOptionsFor(config: Pick<CoderPlatformConfig, 'aws' | 'cluster'>, outputs: Pick<DeploymentOutputs, 'cluster'>, awsProfile?: string): KubeconfigOptions {
+export function kubeconfigOptionsFor(
+  config: Pick<CoderPlatformConfig, 'aws' | 'cluster'>,
+  outputs: Pick<DeploymentOutputs, 'cluster'>,
+  awsProfile?: string,
+): KubeconfigOptions {
   return {
-    cluster: { name: outputs.cluster.name, endpoint: outputs.cluster.endpoint, certificateAuthority: outputs.cluster.certificateAuthority },
+    cluster: {
+      name: outputs.cluster.name,
+      endpoint: outputs.cluster.endpoint,
+      certificateAuthority: outputs.cluster.certificateAuthority,
+    },
     region: config.aws.region,
     authMethod: config.cluster.authMethod,
     ...(awsProfile ? { awsProfile } : {}),
@@ -33,5 +41,9 @@ export async function connectCluster(o: {
 }): Promise<ClusterAccess> {
   const { path } = await writeKubeconfig(o.stateDir, kubeconfigOptionsFor(o.config, o.outputs, o.awsProfile));
   const runner = o.runner ?? createExecaRunner();
-  return { kubeconfig: path, helm: new Helm(runner, { kubeconfig: path }), kubectl: new Kubectl(runner, { kubeconfig: path }) };
+  return {
+    kubeconfig: path,
+    helm: new Helm(runner, { kubeconfig: path }),
+    kubectl: new Kubectl(runner, { kubeconfig: path }),
+  };
 }

@@ -26,7 +26,9 @@ export interface ExecCredential {
 }
 
 function toBytes(data: ArrayBuffer | ArrayBufferView): Uint8Array {
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return data instanceof ArrayBuffer
+    ? new Uint8Array(data)
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** SHA-256 / HMAC-SHA-256 in the shape SignatureV4 expects (node:crypto, no extra package). */
@@ -62,7 +64,12 @@ export async function presignedCallerIdentityUrl(options: {
 }): Promise<string> {
   const { SignatureV4 } = await import('@smithy/signature-v4');
   const hostname = stsHostname(options.region);
-  const signer = new SignatureV4({ credentials: options.credentials, region: options.region, service: 'sts', sha256: NodeSha256 });
+  const signer = new SignatureV4({
+    credentials: options.credentials,
+    region: options.region,
+    service: 'sts',
+    sha256: NodeSha256,
+  });
   const signed = await signer.presign(
     {
       method: 'GET',

@@ -37,15 +37,26 @@ export function commandLine(command: string, args: string[]): string {
 
 /** The last non-empty lines of a tool's stderr: the part that explains the failure. */
 export function stderrSummary(stderr: string, maxLines = 20): string {
-  const lines = stderr.split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.length > 0);
   return lines.slice(-maxLines).join('\n') || '(no output on stderr)';
 }
 
 /** The error a failed command becomes; shared by every runner so messages look the same. */
 export function commandFailed(command: string, args: string[], result: RunResult): ExternalError {
-  return new ExternalError(command, commandLine(command, args), `exit code ${result.exitCode}: ${stderrSummary(result.stderr)}`, {
-    nextSteps: command === 'helm' ? ['Inspect the release with `helm history` and `helm status` using the kubeconfig in the state directory.'] : [],
-  });
+  return new ExternalError(
+    command,
+    commandLine(command, args),
+    `exit code ${result.exitCode}: ${stderrSummary(result.stderr)}`,
+    {
+      nextSteps:
+        command === 'helm'
+          ? ['Inspect the release with `helm history` and `helm status` using the kubeconfig in the state directory.']
+          : [],
+    },
+  );
 }
 
 /** The production runner: execa 9, no shell, stdin from `input`. */
@@ -63,12 +74,23 @@ export function createExecaRunner(): CommandRunner {
           stripFinalNewline: false,
         });
         if (result.isCanceled) throw new CancelledError(`Cancelled while running ${commandLine(command, args)}.`);
-        const out: RunResult = { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode: result.exitCode ?? -1 };
+        const out: RunResult = {
+          stdout: String(result.stdout ?? ''),
+          stderr: String(result.stderr ?? ''),
+          exitCode: result.exitCode ?? -1,
+        };
         if (result.timedOut) {
-          throw new ExternalError(command, commandLine(command, args), `timed out after ${Math.round((options.timeoutMs ?? 0) / 1000)} s: ${stderrSummary(out.stderr)}`);
+          throw new ExternalError(
+            command,
+            commandLine(command, args),
+            `timed out after ${Math.round((options.timeoutMs ?? 0) / 1000)} s: ${stderrSummary(out.stderr)}`,
+          );
         }
         if (result.failed && result.exitCode === undefined) {
-          const reason = (result as { code?: string }).code === 'ENOENT' ? `${command} is not installed or not on PATH` : (result.shortMessage ?? 'could not start');
+          const reason =
+            (result as { code?: string }).code === 'ENOENT'
+              ? `${command} is not installed or not on PATH`
+              : (result.shortMessage ?? 'could not start');
           throw new ExternalError(command, commandLine(command, args), reason, {
             nextSteps: [`Install ${command} and make sure it is on PATH.`],
           });
@@ -77,7 +99,11 @@ export function createExecaRunner(): CommandRunner {
         return out;
       } catch (error) {
         if (error instanceof CancelledError || error instanceof ExternalError) throw error;
-        throw new ExternalError(command, commandLine(command, args), error instanceof Error ? error.message : String(error));
+        throw new ExternalError(
+          command,
+          commandLine(command, args),
+          error instanceof Error ? error.message : String(error),
+        );
       }
     },
   };

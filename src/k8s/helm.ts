@@ -51,9 +51,15 @@ export interface ChartSource {
  * The chart reference for `helm upgrade --install`: `<archiveDir>/<name>-<version>.tgz` when an archive
  * directory is configured, `oci://…/<name>` for OCI repositories, else `<name>` with `--repo`.
  */
-export function chartSource(options: { name: string; version: string; repository: string; archiveDir?: string | undefined }): ChartSource {
+export function chartSource(options: {
+  name: string;
+  version: string;
+  repository: string;
+  archiveDir?: string | undefined;
+}): ChartSource {
   if (options.archiveDir) return { chart: path.resolve(options.archiveDir, `${options.name}-${options.version}.tgz`) };
-  if (options.repository.startsWith('oci://')) return { chart: `${options.repository.replace(/\/+$/, '')}/${options.name}`, version: options.version };
+  if (options.repository.startsWith('oci://'))
+    return { chart: `${options.repository.replace(/\/+$/, '')}/${options.name}`, version: options.version };
   return { chart: options.name, repo: options.repository, version: options.version };
 }
 
@@ -147,7 +153,11 @@ export class Helm {
       await this.runner.run('helm', args);
       return true;
     } catch (error) {
-      if (error instanceof ExternalError && /not found|no chart version|could not find|manifest unknown/i.test(error.message)) return false;
+      if (
+        error instanceof ExternalError &&
+        /not found|no chart version|could not find|manifest unknown/i.test(error.message)
+      )
+        return false;
       throw error;
     }
   }

@@ -38,7 +38,8 @@ export function defaultSelfCommand(): { command: string; args: string[] } {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i += 1) {
     const candidate = path.join(dir, 'bin', 'run.js');
-    if (existsSync(candidate) && existsSync(path.join(dir, 'package.json'))) return { command: process.execPath, args: [candidate] };
+    if (existsSync(candidate) && existsSync(path.join(dir, 'package.json')))
+      return { command: process.execPath, args: [candidate] };
     dir = path.dirname(dir);
   }
   return { command: 'coder-platform', args: [] };
@@ -74,7 +75,9 @@ export function buildKubeconfig(options: KubeconfigOptions): Record<string, unkn
     apiVersion: 'v1',
     kind: 'Config',
     preferences: {},
-    clusters: [{ name, cluster: { server: cluster.endpoint, 'certificate-authority-data': cluster.certificateAuthority } }],
+    clusters: [
+      { name, cluster: { server: cluster.endpoint, 'certificate-authority-data': cluster.certificateAuthority } },
+    ],
     users: [{ name, user: { exec } }],
     contexts: [{ name, context: { cluster: name, user: name } }],
     'current-context': name,
@@ -86,7 +89,10 @@ export function renderKubeconfig(options: KubeconfigOptions): string {
 }
 
 /** Write `<stateDir>/kubeconfig` (mode 0600) when its content differs; returns the path and whether it changed. */
-export async function writeKubeconfig(stateDir: string, options: KubeconfigOptions): Promise<{ path: string; changed: boolean }> {
+export async function writeKubeconfig(
+  stateDir: string,
+  options: KubeconfigOptions,
+): Promise<{ path: string; changed: boolean }> {
   const file = kubeconfigPath(stateDir);
   const content = renderKubeconfig(options);
   const current = await readFile(file, 'utf8').catch(() => undefined);

@@ -18,7 +18,10 @@ export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
  * A template that truly cannot meet "restricted" names the level it needs and why; the namespace then
  * enforces the most permissive level any bundled template needs. The bundled templates need none.
  */
-export const WORKSPACE_POD_SECURITY_EXCEPTIONS: Record<string, { level: Exclude<PodSecurityLevel, 'restricted'>; reason: string }> = {};
+export const WORKSPACE_POD_SECURITY_EXCEPTIONS: Record<
+  string,
+  { level: Exclude<PodSecurityLevel, 'restricted'>; reason: string }
+> = {};
 
 /** The level the workspace namespace enforces: restricted unless a written exception needs more. */
 export function workspacePodSecurityLevel(exceptions = WORKSPACE_POD_SECURITY_EXCEPTIONS): PodSecurityLevel {
@@ -34,26 +37,56 @@ export const RESTORE_TEST_POD_LABELS = { 'app.kubernetes.io/component': 'restore
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'coder-platform' };
 
 function policy(namespace: string, name: string, spec: Record<string, unknown>): Record<string, unknown> {
-  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace, labels: MANAGED_BY }, spec };
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name, namespace, labels: MANAGED_BY },
+    spec,
+  };
 }
 
 /** The database tier's CIDRs (one per AZ). */
 export function databaseCidrs(config: Pick<CoderPlatformConfig, 'network'>): string[] {
   const cidrs = config.network.subnets.database ?? [];
-  if (cidrs.length === 0) throw new ConfigError(undefined, [{ path: 'network.subnets.database', message: 'the database tier has no subnets' }]);
+  if (cidrs.length === 0)
+    throw new ConfigError(undefined, [
+      { path: 'network.subnets.database', message: 'the database tier has no subnets' },
+    ]);
   return cidrs;
 }
 
 /** The NetworkPolicies of the platform namespaces (workspaces bring their own through base-k8s). */
-export function platformNetworkPolicies(config: Pick<CoderPlatformConfig, 'network'>, databasePort: number): Record<string, unknown>[] {
+export function platformNetworkPolicies(
+  config: Pick<CoderPlatformConfig, 'network'>,
+  databasePort: number,
+): Record<string, unknown>[] {
   const db = databaseCidrs(config);
   const outsideDatabase = { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: db } }] };
-  const toDatabase = { to: db.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: databasePort }] };
+  const toDatabase = {
+    to: db.map((cidr) => ({ ipBlock: { cidr } })),
+    ports: [{ protocol: 'TCP', port: databasePort }],
+  };
   return [
     policy(NAMESPACES.workspaces, 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
-    policy(NAMESPACES.coder, 'egress-outside-database', { podSelector: {}, policyTypes: ['Egress'], egress: [outsideDatabase] }),
-    policy(NAMESPACES.coder, 'coderd-database', { podSelector: { matchLabels: CODERD_POD_LABELS }, policyTypes: ['Egress'], egress: [toDatabase] }),
-    policy(NAMESPACES.coder, 'restore-test-database', { podSelector: { matchLabels: RESTORE_TEST_POD_LABELS }, policyTypes: ['Egress'], egress: [toDatabase] }),
-    policy(NAMESPACES.provisioners, 'egress-outside-database', { podSelector: {}, policyTypes: ['Egress'], egress: [outsideDatabase] }),
+    policy(NAMESPACES.coder, 'egress-outside-database', {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [outsideDatabase],
+    }),
+    policy(NAMESPACES.coder, 'coderd-database', {
+      podSelector: { matchLabels: CODERD_POD_LABELS },
+      policyTypes: ['Egress'],
+      egress: [toDatabase],
+    }),
+    policy(NAMESPACES.coder, 'restore-test-database', {
+      podSelector: { matchLabels: RESTORE_TEST_POD_LABELS },
+      policyTypes: ['Egress'],
+      egress: [toDatabase],
+    }),
+    policy(NAMESPACES.provisioners, 'egress-outside-database', {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [outsideDatabase],
+    }),
   ];
 }

@@ -8,7 +8,15 @@ import { defaultCredentials, eksExecCredential, type ExecCredential } from '../k
 
 export type { ExecCredential };
 
-export async function eksToken(o: { clusterName: string; region: string; profile: string | undefined }): Promise<ExecCredential> {
+export async function eksToken(o: {
+  clusterName: string;
+  region: string;
+  profile: string | undefined;
+}): Promise<ExecCredential> {
   const credentials = await defaultCredentials(o.profile);
-  return awsCall('sts:GetCallerIdentity (presign)', () => eksExecCredential({ clusterName: o.clusterName, region: o.region, credentials }), o.clusterName);
+  return awsCall(
+    'sts:GetCallerIdentity (presign)',
+    () => eksExecCredential({ clusterName: o.clusterName, region: o.region, credentials }),
+    o.clusterName,
+  );
 }

@@ -26,9 +26,15 @@ async function remoteLockStatus(store: ObjectStore): Promise<StatusResult['lock'
   if (found === undefined) return undefined;
   const lock = parseRemoteLock(found.body);
   const stale = remoteStaleReason(lock, Date.now(), pidAlive);
-  if (lock === 'unreadable') return { pid: 0, host: '', startedAt: '', command: '', stale: stale ?? describeRemoteLock(lock) };
+  if (lock === 'unreadable')
+    return { pid: 0, host: '', startedAt: '', command: '', stale: stale ?? describeRemoteLock(lock) };
   return {
-    pid: lock.pid, host: lock.host, startedAt: lock.startedAt, command: lock.command, user: lock.user, expiresAt: lock.expiresAt,
+    pid: lock.pid,
+    host: lock.host,
+    startedAt: lock.startedAt,
+    command: lock.command,
+    user: lock.user,
+    expiresAt: lock.expiresAt,
     ...(lock.ciJob === undefined ? {} : { ciJob: lock.ciJob }),
     ...(stale === undefined ? {} : { stale }),
   };
@@ -75,7 +81,16 @@ export interface StatusResult {
   /** Versions recorded by done steps (outputs coderVersion / kubernetesVersion / chartVersion); newest wins. */
   versions: { coder?: string; kubernetes?: string; chart?: string };
   /** The run holding the lock, when there is one. */
-  lock?: { pid: number; host: string; startedAt: string; command: string; stale?: string; user?: string; ciJob?: string; expiresAt?: string };
+  lock?: {
+    pid: number;
+    host: string;
+    startedAt: string;
+    command: string;
+    stale?: string;
+    user?: string;
+    ciJob?: string;
+    expiresAt?: string;
+  };
   /** With the s3 backend: where the state lives, e.g. `s3://bucket/coder-platform/prod/`. */
   remote?: string;
   /** What to run next, or undefined while another run holds the lock. */
@@ -141,13 +156,20 @@ export async function readStatus(options: StatusOptions): Promise<StatusResult> 
   const lockRaw = await readLock(options.stateDir);
   let lock: StatusResult['lock'];
   if (options.remote !== undefined) lock = await remoteLockStatus(options.remote);
-  else if (lockRaw === 'unreadable') lock = { pid: 0, host: '', startedAt: '', command: '', stale: staleReason('unreadable') as string };
+  else if (lockRaw === 'unreadable')
+    lock = { pid: 0, host: '', startedAt: '', command: '', stale: staleReason('unreadable') as string };
   else if (lockRaw !== undefined) {
     const stale = staleReason(lockRaw);
     lock = { ...lockRaw, ...(stale === undefined ? {} : { stale }) };
   }
 
-  const result: StatusResult = { deployment: options.deployment, stateDir: options.stateDir, phases, versions: versionsOf(phasesRec), nextReason: '' };
+  const result: StatusResult = {
+    deployment: options.deployment,
+    stateDir: options.stateDir,
+    phases,
+    versions: versionsOf(phasesRec),
+    nextReason: '',
+  };
   if (options.remote !== undefined) result.remote = options.remote.location;
   if (lock !== undefined) result.lock = lock;
   const cmd = (phaseCommand: string): string => resumeCommandFor(`coder-platform ${phaseCommand}`, options.globals);
@@ -158,13 +180,20 @@ export async function readStatus(options: StatusOptions): Promise<StatusResult> 
   }
   // A phase that stopped part-way comes first: the most recent one.
   const unfinished = phases
-    .filter((p) => p.status === 'failed' || p.status === 'interrupted' || p.status === 'running' || p.status === 'incomplete')
+    .filter(
+      (p) => p.status === 'failed' || p.status === 'interrupted' || p.status === 'running' || p.status === 'incomplete',
+    )
     .sort((a, b) => (b.endedAt ?? b.startedAt ?? '').localeCompare(a.endedAt ?? a.startedAt ?? ''))[0];
   if (unfinished !== undefined) {
     const base = unfinished.resumeCommand ?? cmd(commandForPhase(unfinished.name));
     const broken = lock?.stale === undefined ? '' : ' --break-lock';
     result.nextCommand = `${base}${broken}`;
-    const what = unfinished.status === 'running' ? 'stopped without recording its end (a crash or a kill)' : unfinished.status === 'incomplete' ? 'has steps not done yet' : unfinished.status;
+    const what =
+      unfinished.status === 'running'
+        ? 'stopped without recording its end (a crash or a kill)'
+        : unfinished.status === 'incomplete'
+          ? 'has steps not done yet'
+          : unfinished.status;
     const failedStep = unfinished.steps.find((s) => s.status === 'failed');
     result.nextReason = `${unfinished.name} ${what}${failedStep === undefined ? '' : ` at step ${failedStep.id}: ${failedStep.error ?? ''}`}; resume it.${broken === '' ? '' : ' Its lock is stale.'}`;
     return result;
@@ -176,16 +205,22 @@ export async function readStatus(options: StatusOptions): Promise<StatusResult> 
     result.nextReason = `preflight found ${critical.length} critical problem${critical.length === 1 ? '' : 's'} (${critical.join(', ')}); fix them and run it again.`;
     return result;
   }
-  const destroyed = phasesRec['day0-destroy']?.status === 'succeeded' && (phasesRec['day0-destroy']?.endedAt ?? '') > (phasesRec['day0-deploy']?.endedAt ?? '');
+  const destroyed =
+    phasesRec['day0-destroy']?.status === 'succeeded' &&
+    (phasesRec['day0-destroy']?.endedAt ?? '') > (phasesRec['day0-deploy']?.endedAt ?? '');
   for (const { phase, command } of PHASE_SEQUENCE) {
     if (phasesRec[phase]?.status !== 'succeeded' || (destroyed && phase !== 'preflight')) {
       result.nextCommand = cmd(command);
-      result.nextReason = phasesRec[phase] === undefined || destroyed ? `${phase} has not run${destroyed ? ' since the deployment was destroyed' : ' yet'}.` : `${phase} is not complete.`;
+      result.nextReason =
+        phasesRec[phase] === undefined || destroyed
+          ? `${phase} has not run${destroyed ? ' since the deployment was destroyed' : ' yet'}.`
+          : `${phase} is not complete.`;
       return result;
     }
   }
   result.nextCommand = cmd('day2 --help');
-  result.nextReason = 'The platform is deployed and configured; day-2 operations (upgrade, restore-test, scale-schedule) are next.';
+  result.nextReason =
+    'The platform is deployed and configured; day-2 operations (upgrade, restore-test, scale-schedule) are next.';
   return result;
 }
 
@@ -197,7 +232,8 @@ function criticalPreflightFailures(record: PhaseRecord | undefined): string[] {
     const text = step.status === 'done' ? step.outputs?.results : undefined;
     if (typeof text !== 'string') continue;
     try {
-      for (const r of JSON.parse(text) as { id?: string; status?: string; critical?: boolean; unchecked?: boolean }[]) if (r.status === 'fail' && r.critical === true && r.unchecked !== true && r.id) failed.push(r.id);
+      for (const r of JSON.parse(text) as { id?: string; status?: string; critical?: boolean; unchecked?: boolean }[])
+        if (r.status === 'fail' && r.critical === true && r.unchecked !== true && r.id) failed.push(r.id);
     } catch {
       // not a preflight result: nothing to report
     }

@@ -24,7 +24,15 @@ export interface InstanceType {
   gpus?: { count: number; type: string };
 }
 
-const T = (name: string, vcpu: number, memoryGiB: number, enis: number, ipsPerEni: number, ebs: 'shared' | 'dedicated', gpus?: { count: number; type: string }): InstanceType =>
+const T = (
+  name: string,
+  vcpu: number,
+  memoryGiB: number,
+  enis: number,
+  ipsPerEni: number,
+  ebs: 'shared' | 'dedicated',
+  gpus?: { count: number; type: string },
+): InstanceType =>
   gpus ? { name, vcpu, memoryGiB, enis, ipsPerEni, ebs, gpus } : { name, vcpu, memoryGiB, enis, ipsPerEni, ebs };
 
 /** Every instance type the profiles and templates use, plus the common neighbours. */

@@ -32,27 +32,44 @@ export function renderRestoreTest(r: RestoreTestResult): string {
 export function renderUpgrade(r: UpgradeResult): string {
   if (r.phase.status === 'planned') return '';
   const lines = [style.bold(`Upgrade ${r.phase.status}`)];
-  if (r.coder) lines.push(`  Coder        ${r.coder.from} → ${r.coder.to}${r.snapshotId ? `  (pre-upgrade snapshot ${r.snapshotId})` : ''}`);
+  if (r.coder)
+    lines.push(
+      `  Coder        ${r.coder.from} → ${r.coder.to}${r.snapshotId ? `  (pre-upgrade snapshot ${r.snapshotId})` : ''}`,
+    );
   if (r.kubernetes) lines.push(`  Kubernetes   ${r.kubernetes.from} → ${r.kubernetes.to}`);
   for (const a of r.addons) lines.push(`  add-on       ${a}`);
-  if (r.configUpdated.length > 0) lines.push(`  config       ${r.configUpdated.join(', ')} updated in the configuration file`);
+  if (r.configUpdated.length > 0)
+    lines.push(`  config       ${r.configUpdated.join(', ')} updated in the configuration file`);
   return lines.join('\n');
 }
 
 export function renderScheduleView(v: ScheduleView): string {
   const lines = [
-    style.bold(`Scale schedule ${!v.enabled ? '(disabled in the configuration)' : v.suspended ? style.yellow(`SUSPENDED${v.suspendedUntil ? ` until ${v.suspendedUntil}` : ''}`) : 'active'}`),
+    style.bold(
+      `Scale schedule ${!v.enabled ? '(disabled in the configuration)' : v.suspended ? style.yellow(`SUSPENDED${v.suspendedUntil ? ` until ${v.suspendedUntil}` : ''}`) : 'active'}`,
+    ),
     `  up ${v.scaleUp}, down ${v.scaleDown}, ${v.weekdays.join(',')} (${v.timezone})`,
     '',
     v.live ? '  Schedules' : '  Schedules (live state not read: no AWS credentials or no deployment)',
-    ...v.schedules.map((s) => `    ${s.name.padEnd(34)} ${s.state.padEnd(9)} ${s.expression} ${s.timezone ?? 'UTC'}  ${s.nodegroup ?? '?'} min ${s.minSize ?? '-'}${s.desiredAtLeast === null ? '' : ` desired ≥ ${s.desiredAtLeast}`}${s.drift ? style.yellow('  (differs from the config)') : ''}`),
+    ...v.schedules.map(
+      (s) =>
+        `    ${s.name.padEnd(34)} ${s.state.padEnd(9)} ${s.expression} ${s.timezone ?? 'UTC'}  ${s.nodegroup ?? '?'} min ${s.minSize ?? '-'}${s.desiredAtLeast === null ? '' : ` desired ≥ ${s.desiredAtLeast}`}${s.drift ? style.yellow('  (differs from the config)') : ''}`,
+    ),
     '',
     `  Node groups            min  desired  max   peak  off-hours  desired after scale-up${v.live ? '' : '   (as configured)'}`,
-    ...v.nodeGroups.map((g) => `    ${g.configName.padEnd(20)} ${String(g.minSize ?? '-').padStart(3)}  ${String(g.desiredSize ?? '-').padStart(7)}  ${String(g.maxSize ?? '-').padStart(3)}   ${String(g.peak ?? '-').padStart(4)}  ${String(g.offHours ?? '-').padStart(9)}  ${String(g.desiredAfterScaleUp ?? '-').padStart(22)}`),
+    ...v.nodeGroups.map(
+      (g) =>
+        `    ${g.configName.padEnd(20)} ${String(g.minSize ?? '-').padStart(3)}  ${String(g.desiredSize ?? '-').padStart(7)}  ${String(g.maxSize ?? '-').padStart(3)}   ${String(g.peak ?? '-').padStart(4)}  ${String(g.offHours ?? '-').padStart(9)}  ${String(g.desiredAfterScaleUp ?? '-').padStart(22)}`,
+    ),
     '  (the scale-up sets min to the peak and desired to max(current, peak); the scale-down lowers only min)',
     '',
     `  Next transitions (${v.timezone} | ${v.userTimezone})`,
-    ...(v.next.length === 0 ? ['    none while suspended or disabled'] : v.next.map((t) => `    ${t.kind.padEnd(10)} ${t.schedule.local} ${t.schedule.offset.padEnd(7)} | ${t.user.local} ${t.user.offset}${t.repeatedHour ? '  (this local time occurs twice today; it runs once)' : ''}`)),
+    ...(v.next.length === 0
+      ? ['    none while suspended or disabled']
+      : v.next.map(
+          (t) =>
+            `    ${t.kind.padEnd(10)} ${t.schedule.local} ${t.schedule.offset.padEnd(7)} | ${t.user.local} ${t.user.offset}${t.repeatedHour ? '  (this local time occurs twice today; it runs once)' : ''}`,
+        )),
   ];
   if (v.runningWorkspaces !== null) lines.push('', `  Running workspaces: ${v.runningWorkspaces}`);
   for (const w of v.warnings) lines.push(style.yellow(`  ! ${w}`));
@@ -60,8 +77,19 @@ export function renderScheduleView(v: ScheduleView): string {
 }
 
 export function renderScheduleChange(r: SetScheduleResult): string {
-  if (r.phase.status === 'planned') return r.changed.length === 0 ? '' : `Would change ${r.changed.join(', ')} in the configuration.`;
-  const what = r.changed.length === 0 ? 'The configuration already says that' : `Changed ${r.changed.join(', ')} in the configuration`;
-  const deployed = r.deployed ? ' and redeployed the schedule stack' : r.changed.length === 0 ? ', and the live schedules match it' : '';
-  return [`${what}${deployed}.`, `  up ${r.schedule.scaleUp}, down ${r.schedule.scaleDown}, ${r.schedule.weekdays.join(',')} (${r.schedule.timezone})`].join('\n');
+  if (r.phase.status === 'planned')
+    return r.changed.length === 0 ? '' : `Would change ${r.changed.join(', ')} in the configuration.`;
+  const what =
+    r.changed.length === 0
+      ? 'The configuration already says that'
+      : `Changed ${r.changed.join(', ')} in the configuration`;
+  const deployed = r.deployed
+    ? ' and redeployed the schedule stack'
+    : r.changed.length === 0
+      ? ', and the live schedules match it'
+      : '';
+  return [
+    `${what}${deployed}.`,
+    `  up ${r.schedule.scaleUp}, down ${r.schedule.scaleDown}, ${r.schedule.weekdays.join(',')} (${r.schedule.timezone})`,
+  ].join('\n');
 }

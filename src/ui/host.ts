@@ -26,7 +26,11 @@ class JsonHost extends RecordingHost {
   }
 }
 
-export function createHost(options: CreateHostOptions, env: NodeJS.ProcessEnv = process.env, stderrIsTTY = process.stderr.isTTY === true): UiHost {
+export function createHost(
+  options: CreateHostOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  stderrIsTTY = process.stderr.isTTY === true,
+): UiHost {
   if (options.json) return new JsonHost({ yes: options.yes });
   const policy = { yes: options.yes, nonInteractive: options.nonInteractive, verbose: options.verbose };
   if (isPlainTerminal(env, stderrIsTTY)) return Object.assign(new LineHost(policy), { kind: 'lines' as const });

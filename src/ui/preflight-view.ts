@@ -4,7 +4,13 @@
  * grep well. Quota increase requests follow. --json prints the command's result instead.
  */
 import type { ChalkInstance } from 'chalk';
-import { CHECK_AREAS, type CheckResult, type CheckStatus, type IncreaseOutcome, type PreflightSummary } from '../phases/preflight/service.js';
+import {
+  CHECK_AREAS,
+  type CheckResult,
+  type CheckStatus,
+  type IncreaseOutcome,
+  type PreflightSummary,
+} from '../phases/preflight/service.js';
 
 export interface PreflightView {
   checks: CheckResult[];
@@ -13,7 +19,17 @@ export interface PreflightView {
 }
 
 const AREA_TITLES: Record<(typeof CHECK_AREAS)[number], string> = {
-  tools: 'Tools', identity: 'Identity', region: 'Region', network: 'Network', dns: 'DNS and TLS', cdk: 'CDK bootstrap', eks: 'EKS', audit: 'Audit logging', quotas: 'Service quotas', capacity: 'Capacity fit', state: 'State bucket',
+  tools: 'Tools',
+  identity: 'Identity',
+  region: 'Region',
+  network: 'Network',
+  dns: 'DNS and TLS',
+  cdk: 'CDK bootstrap',
+  eks: 'EKS',
+  audit: 'Audit logging',
+  quotas: 'Service quotas',
+  capacity: 'Capacity fit',
+  state: 'State bucket',
 };
 
 function label(check: CheckResult): string {
@@ -31,7 +47,10 @@ function truncate(text: string, width: number): string {
 }
 
 /** The terminal table. `width` is the terminal width (messages are cut to fit; fixes wrap onto their own line). */
-export function renderPreflightTable(view: PreflightView, options: { style?: ChalkInstance; width?: number } = {}): string {
+export function renderPreflightTable(
+  view: PreflightView,
+  options: { style?: ChalkInstance; width?: number } = {},
+): string {
   const width = Math.max(80, options.width ?? 120);
   const lines: string[] = [];
   for (const area of CHECK_AREAS) {
@@ -42,13 +61,16 @@ export function renderPreflightTable(view: PreflightView, options: { style?: Cha
     const reqW = Math.min(28, Math.max(8, ...rows.map((r) => (r.required ?? '').length)));
     const curW = Math.min(34, Math.max(7, ...rows.map((r) => (r.current ?? '').length)));
     const codeW = area === 'quotas' ? Math.max(...rows.map((r) => (r.quotaCode ?? '').length)) : 0;
-    lines.push(`  ${'STATUS'.padEnd(8)}${'CHECK'.padEnd(idW + 2)}${'REQUIRED'.padEnd(reqW + 2)}${'CURRENT'.padEnd(curW + 2)}${codeW ? 'CODE'.padEnd(codeW + 2) : ''}`);
+    lines.push(
+      `  ${'STATUS'.padEnd(8)}${'CHECK'.padEnd(idW + 2)}${'REQUIRED'.padEnd(reqW + 2)}${'CURRENT'.padEnd(curW + 2)}${codeW ? 'CODE'.padEnd(codeW + 2) : ''}`,
+    );
     for (const r of rows) {
       const status = paint(options.style, r.status, label(r).padEnd(8));
       const lead = `${truncate(r.id, idW).padEnd(idW + 2)}${truncate(r.required ?? '', reqW).padEnd(reqW + 2)}${truncate(r.current ?? '', curW).padEnd(curW + 2)}${codeW ? (r.quotaCode ?? '').padEnd(codeW + 2) : ''}`;
       lines.push(`  ${status}${lead}`);
       lines.push(`          ${truncate(r.message, width - 10)}`);
-      if (r.status !== 'pass' && r.fix) lines.push(`          ${options.style ? options.style.cyan('fix:') : 'fix:'} ${r.fix}`);
+      if (r.status !== 'pass' && r.fix)
+        lines.push(`          ${options.style ? options.style.cyan('fix:') : 'fix:'} ${r.fix}`);
     }
   }
   lines.push(...renderIncreases(view.increases), '', summaryLine(view.summary), '');
@@ -72,10 +94,21 @@ export function renderPreflightLines(view: PreflightView): string {
 
 function renderIncreases(increases: IncreaseOutcome[]): string[] {
   if (increases.length === 0) return [];
-  return ['', 'Quota increase requests', ...increases.map((i) => `  ${i.action.toUpperCase().padEnd(15)}${i.message}${i.requestId ? ` [request ${i.requestId}]` : ''}`)];
+  return [
+    '',
+    'Quota increase requests',
+    ...increases.map(
+      (i) => `  ${i.action.toUpperCase().padEnd(15)}${i.message}${i.requestId ? ` [request ${i.requestId}]` : ''}`,
+    ),
+  ];
 }
 
 export function summaryLine(s: PreflightSummary): string {
-  const verdict = s.exitCode === 0 ? 'ready' : s.exitCode === 1 ? `${s.criticalFailures} critical check${s.criticalFailures === 1 ? '' : 's'} failed` : `${s.unchecked} check${s.unchecked === 1 ? '' : 's'} could not be carried out`;
+  const verdict =
+    s.exitCode === 0
+      ? 'ready'
+      : s.exitCode === 1
+        ? `${s.criticalFailures} critical check${s.criticalFailures === 1 ? '' : 's'} failed`
+        : `${s.unchecked} check${s.unchecked === 1 ? '' : 's'} could not be carried out`;
   return `Preflight: ${s.pass} passed, ${s.warn} warnings, ${s.fail} failed — ${verdict}.`;
 }

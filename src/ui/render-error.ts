@@ -20,14 +20,20 @@ export function renderError(error: CoderPlatformError, options: RenderErrorOptio
   const lines: string[] = [];
   if (error instanceof ConfigError) {
     const total = error.issues.length + error.omittedIssues;
-    lines.push(s.red.bold(`${label.config}: ${total} problem${total === 1 ? '' : 's'} in ${error.file ?? 'the configuration'}`));
+    lines.push(
+      s.red.bold(`${label.config}: ${total} problem${total === 1 ? '' : 's'} in ${error.file ?? 'the configuration'}`),
+    );
     for (const issue of error.issues) {
-      const loc = issue.line === undefined ? '' : `:${issue.line}${issue.column === undefined ? '' : `:${issue.column}`}`;
+      const loc =
+        issue.line === undefined ? '' : `:${issue.line}${issue.column === undefined ? '' : `:${issue.column}`}`;
       lines.push(`  ${s.bold(`${error.file ?? 'config'}${loc}`)} ${s.cyan(issue.path)}: ${issue.message}`);
       if (issue.example !== undefined) lines.push(`      ${s.dim('for example:')} ${issue.example}`);
     }
     // ConfigError keeps the first MAX_CONFIG_ISSUES: output stays bounded whatever the file holds.
-    if (error.omittedIssues > 0) lines.push(`  … and ${error.omittedIssues} more problem${error.omittedIssues === 1 ? '' : 's'}; fix these first, then validate again.`);
+    if (error.omittedIssues > 0)
+      lines.push(
+        `  … and ${error.omittedIssues} more problem${error.omittedIssues === 1 ? '' : 's'}; fix these first, then validate again.`,
+      );
   } else if (error.kind === 'cancelled') {
     lines.push(s.yellow(error.message));
   } else {

@@ -27,5 +27,7 @@ export function closestName(input: string, candidates: readonly string[]): strin
     const distance = editDistance(input, name);
     if (!best || distance < best.distance) best = { name, distance };
   }
-  return best && best.distance <= Math.max(2, Math.floor(input.length / 3)) && best.distance < best.name.length ? best.name : undefined;
+  return best && best.distance <= Math.max(2, Math.floor(input.length / 3)) && best.distance < best.name.length
+    ? best.name
+    : undefined;
 }

@@ -7,7 +7,10 @@ describe('CloudTrail', () => {
   it('creates a multi-Region trail of all management events, KMS-encrypted, with log file validation', () => {
     const synthesized = synthesize(resolveConfig('mvp-500'));
     const t = synthesized.template('network');
-    const [keyId] = resourcesOf(synthesized.json('network'), 'AWS::KMS::Key').find(([, p]) => String(p.Description).includes('CloudTrail')) ?? [];
+    const [keyId] =
+      resourcesOf(synthesized.json('network'), 'AWS::KMS::Key').find(([, p]) =>
+        String(p.Description).includes('CloudTrail'),
+      ) ?? [];
     expect(keyId).toBeDefined();
     t.hasResourceProperties('AWS::CloudTrail::Trail', {
       TrailName: 'coder-management-events',
@@ -26,8 +29,23 @@ describe('CloudTrail', () => {
             Action: 'kms:GenerateDataKey*',
             Principal: { Service: 'cloudtrail.amazonaws.com' },
             Condition: {
-              StringEquals: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:us-east-1:111111111111:trail/coder-management-events']] } },
-              StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:*:111111111111:trail/*']] } },
+              StringEquals: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':cloudtrail:us-east-1:111111111111:trail/coder-management-events',
+                    ],
+                  ],
+                },
+              },
+              StringLike: {
+                'kms:EncryptionContext:aws:cloudtrail:arn': {
+                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:*:111111111111:trail/*']],
+                },
+              },
             },
           }),
           Match.objectLike({ Action: 'kms:DescribeKey', Principal: { Service: 'cloudtrail.amazonaws.com' } }),
@@ -36,9 +54,22 @@ describe('CloudTrail', () => {
     });
     t.hasResourceProperties('AWS::S3::Bucket', {
       VersioningConfiguration: { Status: 'Enabled' },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       LifecycleConfiguration: {
-        Rules: [Match.objectLike({ ExpirationInDays: 2555, Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 90 }, { StorageClass: 'GLACIER', TransitionInDays: 365 }] })],
+        Rules: [
+          Match.objectLike({
+            ExpirationInDays: 2555,
+            Transitions: [
+              { StorageClass: 'STANDARD_IA', TransitionInDays: 90 },
+              { StorageClass: 'GLACIER', TransitionInDays: 365 },
+            ],
+          }),
+        ],
       },
     });
     t.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });

@@ -37,10 +37,22 @@ describe('npx cdk synth in assets/cdk', () => {
     const outdir = path.join(dir, 'cdk.out');
     const { status, output } = cdkSynth(configPath, outdir);
     expect(status, output).toBe(0);
-    for (const stack of ['Network', 'Data', 'Cluster', 'Edge', 'Schedule', 'DrVault']) expect(existsSync(path.join(outdir, `${stack}.template.json`)), stack).toBe(true);
-    const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as { artifacts: Record<string, { properties?: { stackName?: string } }> };
-    const stackNames = Object.values(manifest.artifacts).map((a) => a.properties?.stackName).filter(Boolean);
-    expect(stackNames.sort()).toEqual(['coder-cluster', 'coder-data', 'coder-dr', 'coder-edge', 'coder-network', 'coder-schedule']);
+    for (const stack of ['Network', 'Data', 'Cluster', 'Edge', 'Schedule', 'DrVault'])
+      expect(existsSync(path.join(outdir, `${stack}.template.json`)), stack).toBe(true);
+    const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as {
+      artifacts: Record<string, { properties?: { stackName?: string } }>;
+    };
+    const stackNames = Object.values(manifest.artifacts)
+      .map((a) => a.properties?.stackName)
+      .filter(Boolean);
+    expect(stackNames.sort()).toEqual([
+      'coder-cluster',
+      'coder-data',
+      'coder-dr',
+      'coder-edge',
+      'coder-network',
+      'coder-schedule',
+    ]);
     expect(output).not.toMatch(/credentials/i);
   });
 
@@ -57,11 +69,21 @@ describe('npx cdk synth in assets/cdk', () => {
     const { status, output } = runCdk(['synth'], appDir);
     expect(status, output).toBe(0);
     const outdir = path.join(appDir, 'cdk.out');
-    const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as { artifacts: Record<string, { properties?: { stackName?: string } }> };
-    const stackNames = Object.values(manifest.artifacts).map((a) => a.properties?.stackName).filter(Boolean);
+    const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as {
+      artifacts: Record<string, { properties?: { stackName?: string } }>;
+    };
+    const stackNames = Object.values(manifest.artifacts)
+      .map((a) => a.properties?.stackName)
+      .filter(Boolean);
     expect(stackNames.sort()).toEqual(['coder-cluster', 'coder-data', 'coder-edge', 'coder-network', 'coder-schedule']);
-    const data = JSON.parse(readFileSync(path.join(outdir, 'Data.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
-    expect(Object.values(data.Resources).find((r) => r.Type === 'AWS::RDS::DBInstance')?.Properties).toMatchObject({ Engine: 'postgres', DBInstanceClass: 'db.m7i.large', MultiAZ: true });
+    const data = JSON.parse(readFileSync(path.join(outdir, 'Data.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+    };
+    expect(Object.values(data.Resources).find((r) => r.Type === 'AWS::RDS::DBInstance')?.Properties).toMatchObject({
+      Engine: 'postgres',
+      DBInstanceClass: 'db.m7i.large',
+      MultiAZ: true,
+    });
     expect(output).not.toMatch(/credentials/i);
   });
 

@@ -35,9 +35,19 @@ describe('config overrides reach the synthesized templates (fast-check, one synt
     fc.assert(
       fc.property(aurora, ({ acu, readers, backupRetentionDays, ws, types }) => {
         const extra = [
-          'database:', `  minAcu: ${acu.minAcu}`, `  maxAcu: ${acu.maxAcu}`, `  readers: ${readers}`, `  backupRetentionDays: ${backupRetentionDays}`,
-          'cluster:', '  nodeGroups:', '    coder-ws:', `      minSize: ${ws.minSize}`, `      desiredSize: ${ws.desiredSize}`, `      maxSize: ${ws.maxSize}`,
-          `      instanceTypes: [${types.join(', ')}]`, '',
+          'database:',
+          `  minAcu: ${acu.minAcu}`,
+          `  maxAcu: ${acu.maxAcu}`,
+          `  readers: ${readers}`,
+          `  backupRetentionDays: ${backupRetentionDays}`,
+          'cluster:',
+          '  nodeGroups:',
+          '    coder-ws:',
+          `      minSize: ${ws.minSize}`,
+          `      desiredSize: ${ws.desiredSize}`,
+          `      maxSize: ${ws.maxSize}`,
+          `      instanceTypes: [${types.join(', ')}]`,
+          '',
         ].join('\n');
         const s = synthesize(parseConfigText(configYaml('scale-3000', extra), 'generated.yaml'), { nag: false });
         const data = s.json('data');
@@ -65,15 +75,34 @@ describe('config overrides reach the synthesized templates (fast-check, one synt
     fc.assert(
       fc.property(rds, ({ allocatedStorageGiB, instanceClass, multiAz, backupRetentionDays, prov }) => {
         const extra = [
-          'database:', `  allocatedStorageGiB: ${allocatedStorageGiB}`, `  instanceClass: ${instanceClass}`, `  multiAz: ${multiAz}`, `  backupRetentionDays: ${backupRetentionDays}`,
-          'cluster:', '  nodeGroups:', '    coder-prov:', `      minSize: ${prov.minSize}`, `      desiredSize: ${prov.desiredSize}`, `      maxSize: ${prov.maxSize}`, '',
+          'database:',
+          `  allocatedStorageGiB: ${allocatedStorageGiB}`,
+          `  instanceClass: ${instanceClass}`,
+          `  multiAz: ${multiAz}`,
+          `  backupRetentionDays: ${backupRetentionDays}`,
+          'cluster:',
+          '  nodeGroups:',
+          '    coder-prov:',
+          `      minSize: ${prov.minSize}`,
+          `      desiredSize: ${prov.desiredSize}`,
+          `      maxSize: ${prov.maxSize}`,
+          '',
         ].join('\n');
         const s = synthesize(parseConfigText(configYaml('mvp-500', extra), 'generated.yaml'), { nag: false });
         const [[, db]] = resourcesOf(s.json('data'), 'AWS::RDS::DBInstance') as [[string, Record<string, unknown>]];
-        expect(db).toMatchObject({ AllocatedStorage: String(allocatedStorageGiB), DBInstanceClass: instanceClass, MultiAZ: multiAz, BackupRetentionPeriod: backupRetentionDays });
+        expect(db).toMatchObject({
+          AllocatedStorage: String(allocatedStorageGiB),
+          DBInstanceClass: instanceClass,
+          MultiAZ: multiAz,
+          BackupRetentionPeriod: backupRetentionDays,
+        });
         const group = nodeGroups(s.json('cluster'))['coder-prov'];
         expect(group).toBeDefined();
-        expect(group?.ScalingConfig).toEqual({ MinSize: prov.minSize, DesiredSize: prov.desiredSize, MaxSize: prov.maxSize });
+        expect(group?.ScalingConfig).toEqual({
+          MinSize: prov.minSize,
+          DesiredSize: prov.desiredSize,
+          MaxSize: prov.maxSize,
+        });
       }),
       { numRuns: RUNS },
     );

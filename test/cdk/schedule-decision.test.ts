@@ -34,7 +34,10 @@ interface Scaling {
 /** The definition with the partition filled in (the template joins it around `{ Ref: AWS::Partition }`). */
 function definition(): Asl {
   const json = synthesize(resolveConfig('mvp-500'), { nag: false }).json('schedule');
-  const [, props] = resourcesOf(json, 'AWS::StepFunctions::StateMachine')[0] as [string, { DefinitionString: { 'Fn::Join': [string, unknown[]] } }];
+  const [, props] = resourcesOf(json, 'AWS::StepFunctions::StateMachine')[0] as [
+    string,
+    { DefinitionString: { 'Fn::Join': [string, unknown[]] } },
+  ];
   const parts = props.DefinitionString['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'aws'));
   return JSON.parse(parts.join('')) as Asl;
 }
@@ -55,7 +58,11 @@ async function evaluate(template: unknown, states: Record<string, unknown>): Pro
 }
 
 /** Run the state machine against one node group; returns the group afterwards and the update calls made. */
-async function run(asl: Asl, input: ScaleInput, group: Scaling): Promise<{ group: Scaling; updates: Record<string, number>[] }> {
+async function run(
+  asl: Asl,
+  input: ScaleInput,
+  group: Scaling,
+): Promise<{ group: Scaling; updates: Record<string, number>[] }> {
   const live = { ...group };
   const updates: Record<string, number>[] = [];
   let name: string | undefined = asl.StartAt;
@@ -74,17 +81,31 @@ async function run(asl: Asl, input: ScaleInput, group: Scaling): Promise<{ group
       continue;
     }
     expect(state.Type).toBe('Task');
-    const args = (await evaluate(state.Arguments, { input: stateInput })) as { ClusterName: string; NodegroupName: string; ScalingConfig?: Record<string, number> };
+    const args = (await evaluate(state.Arguments, { input: stateInput })) as {
+      ClusterName: string;
+      NodegroupName: string;
+      ScalingConfig?: Record<string, number>;
+    };
     expect(args).toMatchObject({ ClusterName: input.ClusterName, NodegroupName: input.NodegroupName });
     let result: unknown;
     if (state.Resource === 'arn:aws:states:::aws-sdk:eks:describeNodegroup') {
-      result = { Nodegroup: { NodegroupName: input.NodegroupName, ScalingConfig: { MinSize: live.minSize, DesiredSize: live.desiredSize, MaxSize: live.maxSize } } };
+      result = {
+        Nodegroup: {
+          NodegroupName: input.NodegroupName,
+          ScalingConfig: { MinSize: live.minSize, DesiredSize: live.desiredSize, MaxSize: live.maxSize },
+        },
+      };
     } else if (state.Resource === 'arn:aws:states:::aws-sdk:eks:updateNodegroupConfig') {
       const s = args.ScalingConfig ?? {};
       updates.push(s);
-      const next = { minSize: s.MinSize ?? live.minSize, desiredSize: s.DesiredSize ?? live.desiredSize, maxSize: s.MaxSize ?? live.maxSize };
+      const next = {
+        minSize: s.MinSize ?? live.minSize,
+        desiredSize: s.DesiredSize ?? live.desiredSize,
+        maxSize: s.MaxSize ?? live.maxSize,
+      };
       // EKS refuses a scaling config outside min ≤ desired ≤ max (InvalidParameterException)
-      if (!(next.minSize <= next.desiredSize && next.desiredSize <= next.maxSize)) throw new Error(`EKS would reject ${JSON.stringify(next)}`);
+      if (!(next.minSize <= next.desiredSize && next.desiredSize <= next.maxSize))
+        throw new Error(`EKS would reject ${JSON.stringify(next)}`);
       Object.assign(live, next);
       result = { Update: { Status: 'InProgress' } };
     } else throw new Error(`unexpected resource ${state.Resource}`);
@@ -99,7 +120,11 @@ describe('scaling state machine decision (synthesized ASL, evaluated with jsonat
   beforeAll(() => {
     asl = definition();
   });
-  const scaleUp = (minSize: number): ScaleInput => ({ ClusterName: 'coder', NodegroupName: 'coder-ws', MinSize: minSize });
+  const scaleUp = (minSize: number): ScaleInput => ({
+    ClusterName: 'coder',
+    NodegroupName: 'coder-ws',
+    MinSize: minSize,
+  });
 
   it('is a JSONata workflow: DescribeNodegroup → Choice → UpdateNodegroupConfig', () => {
     expect(asl.QueryLanguage).toBe('JSONata');
@@ -135,8 +160,21 @@ describe('scaling state machine decision (synthesized ASL, evaluated with jsonat
   it('property: min becomes the target, desired becomes max(current, target), and min ≤ desired ≤ max holds', async () => {
     const scenario = fc
       .integer({ min: 1, max: 1000 })
-      .chain((maxSize) => fc.record({ maxSize: fc.constant(maxSize), desiredSize: fc.integer({ min: 0, max: maxSize }), target: fc.integer({ min: 0, max: maxSize }) }))
-      .chain((s) => fc.record({ maxSize: fc.constant(s.maxSize), desiredSize: fc.constant(s.desiredSize), target: fc.constant(s.target), minSize: fc.integer({ min: 0, max: s.desiredSize }) }));
+      .chain((maxSize) =>
+        fc.record({
+          maxSize: fc.constant(maxSize),
+          desiredSize: fc.integer({ min: 0, max: maxSize }),
+          target: fc.integer({ min: 0, max: maxSize }),
+        }),
+      )
+      .chain((s) =>
+        fc.record({
+          maxSize: fc.constant(s.maxSize),
+          desiredSize: fc.constant(s.desiredSize),
+          target: fc.constant(s.target),
+          minSize: fc.integer({ min: 0, max: s.desiredSize }),
+        }),
+      );
     await fc.assert(
       fc.asyncProperty(scenario, async ({ minSize, desiredSize, maxSize, target }) => {
         const out = await run(asl, scaleUp(target), { minSize, desiredSize, maxSize });

@@ -22,7 +22,10 @@ export interface Synthesized {
   built: CoderPlatformApp;
   assembly: CloudAssembly;
   template(kind: StackKind | 'dr'): Template;
-  json(kind: StackKind | 'dr'): { Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: unknown }>; Outputs?: Record<string, unknown> };
+  json(kind: StackKind | 'dr'): {
+    Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: unknown }>;
+    Outputs?: Record<string, unknown>;
+  };
 }
 
 export function synthesize(config: CoderPlatformConfig, options: Omit<BuildAppOptions, 'outdir'> = {}): Synthesized {
@@ -46,7 +49,9 @@ export function synthesize(config: CoderPlatformConfig, options: Omit<BuildAppOp
 /** Violations recorded in the assembly's validation report (empty when there is none). */
 export function reportViolations(outdir: string): { ruleName: string; severity?: string }[] {
   try {
-    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports?: { violations?: { ruleName: string; severity?: string }[] }[] };
+    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports?: { violations?: { ruleName: string; severity?: string }[] }[];
+    };
     return (report.pluginReports ?? []).flatMap((p) => p.violations ?? []);
   } catch {
     return [];

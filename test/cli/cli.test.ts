@@ -45,9 +45,35 @@ describe('bin/run.js', () => {
 
   it('init from environment variables and flags writes exactly the expected scale-3000 file', () => {
     const path = join(work, 'scale', 'coder-platform.yaml');
-    const r = cli(['init', '--shape', 'scale-3000', '--config', path, '--name', 'acme-coder', '--region', 'us-east-2', '--oidc-issuer', 'https://login.example.com/tenant/v2.0', '--oidc-client-id', 'coder', '--oidc-client-secret-ref', 'coder/oidc-client-secret', '--no-schedule', '--restore-test-cadence', 'weekly'], {
-      env: { CODER_PLATFORM_DOMAIN: 'dev.example.co.uk', CODER_PLATFORM_NON_INTERACTIVE: 'true', CODER_PLATFORM_ADMIN_EMAIL: 'platform@example.co.uk' },
-    });
+    const r = cli(
+      [
+        'init',
+        '--shape',
+        'scale-3000',
+        '--config',
+        path,
+        '--name',
+        'acme-coder',
+        '--region',
+        'us-east-2',
+        '--oidc-issuer',
+        'https://login.example.com/tenant/v2.0',
+        '--oidc-client-id',
+        'coder',
+        '--oidc-client-secret-ref',
+        'coder/oidc-client-secret',
+        '--no-schedule',
+        '--restore-test-cadence',
+        'weekly',
+      ],
+      {
+        env: {
+          CODER_PLATFORM_DOMAIN: 'dev.example.co.uk',
+          CODER_PLATFORM_NON_INTERACTIVE: 'true',
+          CODER_PLATFORM_ADMIN_EMAIL: 'platform@example.co.uk',
+        },
+      },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(readFileSync(path, 'utf8')).toBe(readFileSync(join(root, 'test/fixtures/init/scale-3000.yaml'), 'utf8'));
@@ -69,10 +95,29 @@ describe('bin/run.js', () => {
     const stateDir = join(work, 'walk', 'state');
     // No credentials from anywhere (and no instance-metadata lookup): preflight cannot check and exits 3.
     const none = join(work, 'walk', 'no-such-file');
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('AWS_')).map(([k]) => [k, undefined]));
-    const r = cli(['init', '--non-interactive', '--walk', '--shape', 'mvp-500', '--domain', 'example.com', '--config', path, '--state-dir', stateDir], {
-      env: { ...env, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: none, AWS_SHARED_CREDENTIALS_FILE: none },
-    });
+    const env = Object.fromEntries(
+      Object.entries(process.env)
+        .filter(([k]) => k.startsWith('AWS_'))
+        .map(([k]) => [k, undefined]),
+    );
+    const r = cli(
+      [
+        'init',
+        '--non-interactive',
+        '--walk',
+        '--shape',
+        'mvp-500',
+        '--domain',
+        'example.com',
+        '--config',
+        path,
+        '--state-dir',
+        stateDir,
+      ],
+      {
+        env: { ...env, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: none, AWS_SHARED_CREDENTIALS_FILE: none },
+      },
+    );
     expect(r.status, r.stderr).toBe(3);
     expect(existsSync(path)).toBe(true);
     expect(r.stderr).toContain(`▶ coder-platform preflight --config ${path}`);
@@ -80,14 +125,28 @@ describe('bin/run.js', () => {
     // The walk ended at preflight: plan never ran (it would have written its assembly into the state directory).
     expect(r.stderr).not.toContain('▶ coder-platform plan');
     expect(existsSync(join(stateDir, 'cdk.out'))).toBe(false);
-    const json = cli(['init', '--non-interactive', '--walk', '--json', '--shape', 'mvp-500', '--domain', 'example.com', '--config', join(work, 'walk', 'json.yaml')]);
+    const json = cli([
+      'init',
+      '--non-interactive',
+      '--walk',
+      '--json',
+      '--shape',
+      'mvp-500',
+      '--domain',
+      'example.com',
+      '--config',
+      join(work, 'walk', 'json.yaml'),
+    ]);
     expect(json.status).toBe(2);
     expect(JSON.parse(json.stdout)).toMatchObject({ error: { kind: 'user' } });
   });
 
   it('a config error names the key, line and a valid example on stderr, exit 2', () => {
     const path = join(work, 'bad.yaml');
-    writeFileSync(path, 'profile: mvp-500\ndns:\n  domain: example.com\nnetwork:\n  subnets:\n    private: [10.0.33.0/19, 10.0.64.0/19]\nschedule:\n  timezone: Mars/Olympus\n');
+    writeFileSync(
+      path,
+      'profile: mvp-500\ndns:\n  domain: example.com\nnetwork:\n  subnets:\n    private: [10.0.33.0/19, 10.0.64.0/19]\nschedule:\n  timezone: Mars/Olympus\n',
+    );
     const r = cli(['config', 'validate', '--config', path]);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
@@ -102,15 +161,24 @@ describe('bin/run.js', () => {
     expect(validate.status).toBe(0);
     expect(JSON.parse(validate.stdout)).toEqual({ valid: true, path: good, deployment: 'coder', profile: 'mvp-500' });
     const show = cli(['config', 'show', '--config', good, '--json']);
-    const shown = JSON.parse(show.stdout) as { path: string; config: { network: { azCount: number }; dns: { domain: string } } };
+    const shown = JSON.parse(show.stdout) as {
+      path: string;
+      config: { network: { azCount: number }; dns: { domain: string } };
+    };
     expect(shown.config.network.azCount).toBe(2);
     expect(shown.config.dns.domain).toBe('example.com');
     const bad = cli(['config', 'validate', '--config', join(work, 'bad.yaml'), '--json']);
     expect(bad.status).toBe(2);
-    const error = (JSON.parse(bad.stdout) as { error: { kind: string; exitCode: number; issues: { path: string; line: number }[] } }).error;
+    const error = (
+      JSON.parse(bad.stdout) as { error: { kind: string; exitCode: number; issues: { path: string; line: number }[] } }
+    ).error;
     expect(error).toMatchObject({ kind: 'config', exitCode: 2 });
     // The missing admin e-mail has no line of its own: it points at the top of the file.
-    expect(error.issues.map((i) => [i.path, i.line])).toEqual([['coder.admin.email', 1], ['network.subnets.private[0]', 6], ['schedule.timezone', 8]]);
+    expect(error.issues.map((i) => [i.path, i.line])).toEqual([
+      ['coder.admin.email', 1],
+      ['network.subnets.private[0]', 6],
+      ['schedule.timezone', 8],
+    ]);
   });
 
   it('day2 restore-test --help: --from is a step id, the restore point is --restore-from, the usage is well formed', () => {
@@ -125,22 +193,38 @@ describe('bin/run.js', () => {
 
   it('config show: YAML on stdout; precedence flag > environment > file > profile', () => {
     const path = join(work, 'region.yaml');
-    writeFileSync(path, 'profile: mvp-500\naws:\n  region: eu-west-1\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: a@example.com\n');
-    const region = (args: string[], env: NodeJS.ProcessEnv = {}) => (JSON.parse(cli(['config', 'show', '--config', path, '--json', ...args], { env }).stdout) as { config: { aws: { region: string } } }).config.aws.region;
+    writeFileSync(
+      path,
+      'profile: mvp-500\naws:\n  region: eu-west-1\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: a@example.com\n',
+    );
+    const region = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      (
+        JSON.parse(cli(['config', 'show', '--config', path, '--json', ...args], { env }).stdout) as {
+          config: { aws: { region: string } };
+        }
+      ).config.aws.region;
     expect(region([])).toBe('eu-west-1');
     expect(region([], { CODER_PLATFORM_REGION: 'eu-central-1' })).toBe('eu-central-1');
     expect(region(['--region', 'ap-southeast-2'], { CODER_PLATFORM_REGION: 'eu-central-1' })).toBe('ap-southeast-2');
     const yaml = cli(['config', 'show', '--config', join(work, 'mvp', 'coder-platform.yaml')]);
     expect(yaml.stdout).toMatch(/^# Resolved configuration/);
     expect(yaml.stdout).toMatch(/\n {2}region: us-east-1\n/);
-    expect(cli(['config', 'show', '--config', path, '--region', 'nowhere']).stderr).toMatch(/aws\.region: must be an AWS region code/);
+    expect(cli(['config', 'show', '--config', path, '--region', 'nowhere']).stderr).toMatch(
+      /aws\.region: must be an AWS region code/,
+    );
   });
 
   it('--help and --version load neither the AWS SDK nor aws-cdk-lib nor toolkit-lib', () => {
     const hooks = mkdtempSync(join(tmpdir(), 'load-hook-'));
     const log = join(hooks, 'loaded.log');
-    writeFileSync(join(hooks, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  if (/@aws-sdk|aws-cdk-lib|@aws-cdk\\/toolkit-lib/.test(result.url)) appendFileSync(${JSON.stringify(log)}, result.url + '\\n');\n  return result;\n}\n`);
-    writeFileSync(join(hooks, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
+    writeFileSync(
+      join(hooks, 'hooks.mjs'),
+      `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  if (/@aws-sdk|aws-cdk-lib|@aws-cdk\\/toolkit-lib/.test(result.url)) appendFileSync(${JSON.stringify(log)}, result.url + '\\n');\n  return result;\n}\n`,
+    );
+    writeFileSync(
+      join(hooks, 'register.mjs'),
+      `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`,
+    );
     const nodeArgs = ['--import', join(hooks, 'register.mjs')];
     for (const args of [['--help'], ['--version'], ['init', '--help'], ['config', 'show', '--help']]) {
       const r = cli(args, { nodeArgs });
@@ -148,17 +232,31 @@ describe('bin/run.js', () => {
     }
     expect(existsSync(log) ? readFileSync(log, 'utf8') : '').toBe('');
     // The hook does see such imports (so the assertion above can fail).
-    writeFileSync(join(hooks, 'probe.mjs'), `await import(${JSON.stringify(join(root, 'node_modules/@aws-sdk/client-sts/dist-cjs/index.js'))}).catch(() => import('@aws-sdk/client-sts'));\n`);
-    cli([], { nodeArgs: [...nodeArgs, '-e', `import(${JSON.stringify('@aws-sdk/client-sts')})`, '--input-type=module'] });
+    writeFileSync(
+      join(hooks, 'probe.mjs'),
+      `await import(${JSON.stringify(join(root, 'node_modules/@aws-sdk/client-sts/dist-cjs/index.js'))}).catch(() => import('@aws-sdk/client-sts'));\n`,
+    );
+    cli([], {
+      nodeArgs: [...nodeArgs, '-e', `import(${JSON.stringify('@aws-sdk/client-sts')})`, '--input-type=module'],
+    });
     expect(existsSync(log) ? readFileSync(log, 'utf8') : '').toMatch(/@aws-sdk\/client-sts/);
   });
 });
 
 /** Run the built CLI inside a pseudo-terminal (util-linux `script`), answering prompts as they appear. */
-function inPty(args: string[], steps: { when: RegExp; send: string }[]): Promise<{ code: number | null; output: string }> {
+function inPty(
+  args: string[],
+  steps: { when: RegExp; send: string }[],
+): Promise<{ code: number | null; output: string }> {
   const command = [process.execPath, bin, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CODER_PLATFORM_') && k !== 'CI'));
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: work, env: { ...env, NO_COLOR: '1', TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('CODER_PLATFORM_') && k !== 'CI'),
+  );
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    cwd: work,
+    env: { ...env, NO_COLOR: '1', TERM: 'xterm' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let output = '';
   let seen = 0;
   let step = 0;
@@ -189,34 +287,39 @@ const DOWN = '\u001b[B';
 describe.skipIf(!hasScript)('the built binary in a pseudo-terminal', () => {
   it('answers real prompts and writes the file (scale-3000 via arrow keys)', async () => {
     const path = join(work, 'pty', 'coder-platform.yaml');
-    const { code, output } = await inPty(['init', '--config', path], [
-      { when: /Deployment name/, send: `pty-test${ENTER}` },
-      { when: /AWS profile/, send: ENTER },
-      { when: /AWS region/, send: ENTER },
-      { when: /Platform shape/, send: `${DOWN}${ENTER}` },
-      { when: /Domain/, send: `example.org${ENTER}` },
-      { when: /Subdomain/, send: ENTER },
-      { when: /TLS certificate/, send: ENTER },
-      { when: /reach the Kubernetes API/, send: ENTER },
-      { when: /CloudTrail/, send: ENTER },
-      { when: /Single sign-on/, send: ENTER },
-      { when: /Coder version/, send: ENTER },
-      { when: /Templates to publish/, send: ENTER },
-      { when: /business hours/, send: ENTER },
-      { when: /time zone/, send: `${'\u007f'.repeat(16)}Europe/Berlin${ENTER}` },
-      { when: /Scale up at/, send: ENTER },
-      { when: /Scale down at/, send: ENTER },
-      { when: /Recovery time objective/, send: ENTER },
-      { when: /Recovery point objective/, send: ENTER },
-      { when: /Restore test cadence/, send: ENTER },
-      // The question names the file; a long path wraps onto the next line of the 80-column terminal.
-      { when: /Write[\s\S]*\?/, send: ENTER },
-      // init offers to walk the phases; declining the first stops with what is left to run.
-      { when: /Run coder-platform preflight now\?/, send: `n${ENTER}` },
-    ]);
+    const { code, output } = await inPty(
+      ['init', '--config', path],
+      [
+        { when: /Deployment name/, send: `pty-test${ENTER}` },
+        { when: /AWS profile/, send: ENTER },
+        { when: /AWS region/, send: ENTER },
+        { when: /Platform shape/, send: `${DOWN}${ENTER}` },
+        { when: /Domain/, send: `example.org${ENTER}` },
+        { when: /Subdomain/, send: ENTER },
+        { when: /TLS certificate/, send: ENTER },
+        { when: /reach the Kubernetes API/, send: ENTER },
+        { when: /CloudTrail/, send: ENTER },
+        { when: /Single sign-on/, send: ENTER },
+        { when: /Coder version/, send: ENTER },
+        { when: /Templates to publish/, send: ENTER },
+        { when: /business hours/, send: ENTER },
+        { when: /time zone/, send: `${'\u007f'.repeat(16)}Europe/Berlin${ENTER}` },
+        { when: /Scale up at/, send: ENTER },
+        { when: /Scale down at/, send: ENTER },
+        { when: /Recovery time objective/, send: ENTER },
+        { when: /Recovery point objective/, send: ENTER },
+        { when: /Restore test cadence/, send: ENTER },
+        // The question names the file; a long path wraps onto the next line of the 80-column terminal.
+        { when: /Write[\s\S]*\?/, send: ENTER },
+        // init offers to walk the phases; declining the first stops with what is left to run.
+        { when: /Run coder-platform preflight now\?/, send: `n${ENTER}` },
+      ],
+    );
     expect(code, output).toBe(0);
     expect(output).toMatch(/Summary[\s\S]*scale-3000[\s\S]*Europe\/Berlin/);
-    expect(output).toMatch(/Stopped here[\s\S]*coder-platform preflight --config[\s\S]*coder-platform plan[\s\S]*coder-platform day0 deploy[\s\S]*coder-platform day1/);
+    expect(output).toMatch(
+      /Stopped here[\s\S]*coder-platform preflight --config[\s\S]*coder-platform plan[\s\S]*coder-platform day0 deploy[\s\S]*coder-platform day1/,
+    );
     expect(output).not.toContain('▶ coder-platform');
     const config = readFileSync(path, 'utf8');
     expect(config).toContain('profile: scale-3000');
@@ -236,7 +339,13 @@ describe.skipIf(!hasScript)('the built binary in a pseudo-terminal', () => {
 
 describe('oclif.manifest.json', () => {
   it('matches what `oclif manifest` generates from dist (run `npm run build && npx oclif manifest` when this fails)', async () => {
-    const plugin = new Plugin({ root, type: 'core', ignoreManifest: true, errorOnManifestCreate: true, respectNoCacheDefault: true });
+    const plugin = new Plugin({
+      root,
+      type: 'core',
+      ignoreManifest: true,
+      errorOnManifestCreate: true,
+      respectNoCacheDefault: true,
+    });
     await plugin.load();
     // Everything oclif reads from the manifest (summaries, descriptions, flags with their env, defaults and
     // options, args, examples) must match; only the package version may differ.

@@ -13,7 +13,9 @@ export interface RunOptions {
 
 /** Run the CLI without a terminal (so never interactive) and with a clean CODER_PLATFORM_* environment. */
 export function cli(args: string[], options: RunOptions = {}): SpawnSyncReturns<string> {
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CODER_PLATFORM_')));
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('CODER_PLATFORM_')),
+  );
   return spawnSync(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], {
     cwd: options.cwd ?? root,
     env: { ...env, NO_COLOR: '1', ...options.env },

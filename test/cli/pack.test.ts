@@ -25,7 +25,10 @@ describe('npm pack', () => {
     // (a fresh machine has no packuments cached, so --offline would fail there).
     const install = npm(['install', '--prefer-offline', '--no-audit', '--no-fund', tgz], app);
     expect(install.status, install.stderr).toBe(0);
-    const help = spawnSync(join(app, 'node_modules', '.bin', 'coder-platform'), ['--help'], { cwd: app, encoding: 'utf8' });
+    const help = spawnSync(join(app, 'node_modules', '.bin', 'coder-platform'), ['--help'], {
+      cwd: app,
+      encoding: 'utf8',
+    });
     expect(help.status, help.stderr).toBe(0);
     expect(help.stdout).toMatch(/COMMANDS[\s\S]*init/);
     expect(existsSync(join(app, 'node_modules/coder-platform/schema/coder-platform.schema.json'))).toBe(true);

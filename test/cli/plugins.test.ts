@@ -27,14 +27,17 @@ describe('oclif plugins', () => {
     expect(upgrade.stdout).toContain('--coder-version');
   });
 
-  it.each([{}, { CI: 'true' }])('a mistyped command without a terminal names it and exits 127 without prompting (%o)', (env) => {
-    const r = cli(['statsu'], { env });
-    expect(r.signal).toBeNull(); // not killed by the helper's timeout: nothing waited for an answer
-    expect(r.status).toBe(127);
-    expect(r.stderr).toMatch(/statsu is not a coder-platform command/);
-    expect(r.stderr).toMatch(/Run coder-platform help for a list of available commands/);
-    expect(r.stdout).not.toMatch(/Did you mean/);
-  });
+  it.each([{}, { CI: 'true' }])(
+    'a mistyped command without a terminal names it and exits 127 without prompting (%o)',
+    (env) => {
+      const r = cli(['statsu'], { env });
+      expect(r.signal).toBeNull(); // not killed by the helper's timeout: nothing waited for an answer
+      expect(r.status).toBe(127);
+      expect(r.stderr).toMatch(/statsu is not a coder-platform command/);
+      expect(r.stderr).toMatch(/Run coder-platform help for a list of available commands/);
+      expect(r.stdout).not.toMatch(/Did you mean/);
+    },
+  );
 
   it('a mistyped flag gets the closest flag of that command as a suggestion (exit 2)', () => {
     const r = cli(['config', 'show', '--regoin', 'eu-west-1']);
@@ -57,10 +60,17 @@ describe('oclif plugins', () => {
     expect(readFileSync(setupFile!, 'utf8')).toContain('coder-platform.bash');
     // Source the generated completion as bash would and ask it to complete `coder-platform sta` and a flag.
     const complete = (words: string) =>
-      spawnSync('bash', ['-c', `source ${setupFile}; COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); COMP_LINE="${words}"; _coder-platform_autocomplete; echo "\${COMPREPLY[@]}"`], {
-        encoding: 'utf8',
-        env: { ...process.env, ...acEnv },
-      }).stdout.trim();
+      spawnSync(
+        'bash',
+        [
+          '-c',
+          `source ${setupFile}; COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); COMP_LINE="${words}"; _coder-platform_autocomplete; echo "\${COMPREPLY[@]}"`,
+        ],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, ...acEnv },
+        },
+      ).stdout.trim();
     expect(complete('coder-platform sta').split(' ')).toContain('status');
     expect(complete('coder-platform status --conf').split(' ')).toContain('--config');
   });

@@ -13,13 +13,18 @@ describe('README.md', () => {
   });
 
   it('lists every IAM action the preflight calls (a new AWS call must be documented)', () => {
-    const listed = new Set(/<!-- preflight-actions -->([\s\S]*?)<!-- \/preflight-actions -->/.exec(readme)?.[1]?.match(/[a-z0-9-]+:[A-Za-z]+/g) ?? []);
+    const listed = new Set(
+      /<!-- preflight-actions -->([\s\S]*?)<!-- \/preflight-actions -->/
+        .exec(readme)?.[1]
+        ?.match(/[a-z0-9-]+:[A-Za-z]+/g) ?? [],
+    );
     const used = new Set<string>();
     for (const file of sourceFiles(join(root, 'src', 'phases', 'preflight'))) {
       const text = readFileSync(file, 'utf8');
       for (const m of text.matchAll(/'([a-z0-9-]+:[A-Z][A-Za-z]+)'/g)) used.add(m[1]!);
       // Service Quotas listings name the operation in a template literal.
-      if (text.includes('`servicequotas:${operation}`')) used.add('servicequotas:ListServiceQuotas').add('servicequotas:ListAWSDefaultServiceQuotas');
+      if (text.includes('`servicequotas:${operation}`'))
+        used.add('servicequotas:ListServiceQuotas').add('servicequotas:ListAWSDefaultServiceQuotas');
     }
     expect(used.size).toBeGreaterThan(20);
     expect([...used].filter((a) => !listed.has(a)).sort()).toEqual([]);
@@ -36,5 +41,7 @@ describe('README.md', () => {
 });
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }

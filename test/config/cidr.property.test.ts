@@ -100,11 +100,17 @@ describe('CIDR arithmetic against a BigInt reference (fast-check)', () => {
 
   it(`rejects octets above 255 and prefixes above /32 (${RUNS} runs)`, () => {
     fc.assert(
-      fc.property(anyAddress, fc.integer({ min: 0, max: 3 }), fc.integer({ min: 256, max: 999 }), prefix, (octets, at, big, p) => {
-        const bad = octets.map((o, i) => (i === at ? big : o));
-        expect(parseCidr(`${bad.join('.')}/${p}`).ok).toBe(false);
-        expect(parseCidr(`${octets.join('.')}/${33 + (big % 67)}`).ok).toBe(false);
-      }),
+      fc.property(
+        anyAddress,
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 256, max: 999 }),
+        prefix,
+        (octets, at, big, p) => {
+          const bad = octets.map((o, i) => (i === at ? big : o));
+          expect(parseCidr(`${bad.join('.')}/${p}`).ok).toBe(false);
+          expect(parseCidr(`${octets.join('.')}/${33 + (big % 67)}`).ok).toBe(false);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -152,7 +158,9 @@ describe('node-group bounds min ≤ desired ≤ max (fast-check)', () => {
   it(`reports an issue exactly when an inequality fails, on the key that breaks it (${RUNS} runs)`, () => {
     fc.assert(
       fc.property(size, size, size, (minSize, desiredSize, maxSize) => {
-        const paths = validateNodeGroupBounds('g', { minSize, desiredSize, maxSize }).map((i) => i.path).sort();
+        const paths = validateNodeGroupBounds('g', { minSize, desiredSize, maxSize })
+          .map((i) => i.path)
+          .sort();
         const expected = [
           ...(desiredSize > maxSize ? ['cluster.nodeGroups.g.desiredSize'] : []),
           ...(minSize > desiredSize ? ['cluster.nodeGroups.g.minSize'] : []),
@@ -166,21 +174,28 @@ describe('node-group bounds min ≤ desired ≤ max (fast-check)', () => {
   it('the loader reports the same keys, with their YAML line, for a generated coder-platform.yaml (300 runs)', () => {
     const bounds = ['minSize', 'desiredSize'].map((k) => `cluster.nodeGroups.coder-ws.${k}`);
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 10, max: 20 }), (minSize, desiredSize, maxSize) => {
-        const text = `apiVersion: coder-platform/v1\nprofile: mvp-500\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: a@example.com\ncluster:\n  nodeGroups:\n    coder-ws:\n      minSize: ${minSize}\n      desiredSize: ${desiredSize}\n      maxSize: ${maxSize}\n`;
-        let issues: { path: string; line?: number }[] = [];
-        try {
-          parseConfigText(text, 'generated.yaml');
-        } catch (error) {
-          if (!(error instanceof ConfigError)) throw error;
-          issues = error.issues.filter((i) => bounds.includes(i.path));
-        }
-        const expected = [
-          ...(desiredSize > maxSize ? [{ path: bounds[1], line: 12 }] : []),
-          ...(minSize > desiredSize ? [{ path: bounds[0], line: 11 }] : []),
-        ];
-        expect(issues.map((i) => ({ path: i.path, line: i.line })).sort((a, b) => a.path.localeCompare(b.path))).toEqual(expected);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 10, max: 20 }),
+        (minSize, desiredSize, maxSize) => {
+          const text = `apiVersion: coder-platform/v1\nprofile: mvp-500\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: a@example.com\ncluster:\n  nodeGroups:\n    coder-ws:\n      minSize: ${minSize}\n      desiredSize: ${desiredSize}\n      maxSize: ${maxSize}\n`;
+          let issues: { path: string; line?: number }[] = [];
+          try {
+            parseConfigText(text, 'generated.yaml');
+          } catch (error) {
+            if (!(error instanceof ConfigError)) throw error;
+            issues = error.issues.filter((i) => bounds.includes(i.path));
+          }
+          const expected = [
+            ...(desiredSize > maxSize ? [{ path: bounds[1], line: 12 }] : []),
+            ...(minSize > desiredSize ? [{ path: bounds[0], line: 11 }] : []),
+          ];
+          expect(
+            issues.map((i) => ({ path: i.path, line: i.line })).sort((a, b) => a.path.localeCompare(b.path)),
+          ).toEqual(expected);
+        },
+      ),
       { numRuns: 300 },
     );
   });

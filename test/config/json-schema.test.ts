@@ -10,15 +10,26 @@ const root = resolve(import.meta.dirname, '../..');
 describe('shipped JSON Schema', () => {
   const rendered = renderJsonSchemas();
 
-  it.each([...rendered.keys()])('schema/%s equals what scripts/generate-schema.ts generates (run it when this fails)', (file) => {
-    expect(readFileSync(resolve(root, 'schema', file), 'utf8')).toBe(rendered.get(file));
-  });
+  it.each([...rendered.keys()])(
+    'schema/%s equals what scripts/generate-schema.ts generates (run it when this fails)',
+    (file) => {
+      expect(readFileSync(resolve(root, 'schema', file), 'utf8')).toBe(rendered.get(file));
+    },
+  );
 
   const schema = JSON.parse(rendered.get('coder-platform.schema.json')!) as object;
   const validate = new Ajv2020({ strict: false, allErrors: true }).compile(schema);
 
   it.each(Object.keys(PROFILES))('accepts the complete %s profile and a minimal file', (name) => {
-    expect(validate({ apiVersion: 'coder-platform/v1', profile: name, ...PROFILES[name as keyof typeof PROFILES], dns: { domain: 'example.com', subdomain: 'coder' } }), JSON.stringify(validate.errors)).toBe(true);
+    expect(
+      validate({
+        apiVersion: 'coder-platform/v1',
+        profile: name,
+        ...PROFILES[name as keyof typeof PROFILES],
+        dns: { domain: 'example.com', subdomain: 'coder' },
+      }),
+      JSON.stringify(validate.errors),
+    ).toBe(true);
     expect(validate({ profile: name, dns: { domain: 'example.com' } })).toBe(true);
   });
 

@@ -1,26 +1,50 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudFormationClient, DeleteStackCommand, DescribeStackEventsCommand, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  DeleteStackCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  GetTemplateCommand,
+} from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RecordingHost, type EventHost } from '../../src/engine/host.js';
 import { runPhase } from '../../src/engine/run-phase.js';
-import { AssemblyCache, day0DeployPhase, principalArnOf, type Day0DeployServices } from '../../src/phases/day0/deploy.js';
+import {
+  AssemblyCache,
+  day0DeployPhase,
+  principalArnOf,
+  type Day0DeployServices,
+} from '../../src/phases/day0/deploy.js';
 import { FakeToolkit, commonServices, notFound, testConfig } from './fakes.js';
 
 const cfn = mockClient(CloudFormationClient);
 const sts = mockClient(STSClient);
 let stateDir: string;
 
-const bootstrapped = { Stacks: [{ StackName: 'CDKToolkit', StackStatus: 'UPDATE_COMPLETE' as const, CreationTime: new Date(), Outputs: [{ OutputKey: 'BootstrapVersion', OutputValue: '28' }] }] };
+const bootstrapped = {
+  Stacks: [
+    {
+      StackName: 'CDKToolkit',
+      StackStatus: 'UPDATE_COMPLETE' as const,
+      CreationTime: new Date(),
+      Outputs: [{ OutputKey: 'BootstrapVersion', OutputValue: '28' }],
+    },
+  ],
+};
 
 beforeEach(async () => {
   cfn.reset();
   sts.reset();
   stateDir = await mkdtemp(join(tmpdir(), 'day0-deploy-'));
-  sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:sts::123456789012:assumed-role/PlatformAdmin/alice', UserId: 'AROA:alice' });
+  sts.on(GetCallerIdentityCommand).resolves({
+    Account: '123456789012',
+    Arn: 'arn:aws:sts::123456789012:assumed-role/PlatformAdmin/alice',
+    UserId: 'AROA:alice',
+  });
   cfn.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => Promise.reject(notFound(input.StackName)));
   cfn.on(DescribeStacksCommand, { StackName: 'CDKToolkit' }).resolves(bootstrapped);
 });
@@ -38,7 +62,12 @@ async function deploy(toolkit: FakeToolkit, host: EventHost, extra: Partial<Day0
   };
   const cache = new AssemblyCache(services);
   try {
-    return await runPhase(day0DeployPhase(config, cache), services, { deployment: config.deployment.name, stateDir, command: 'coder-platform day0 deploy', host });
+    return await runPhase(day0DeployPhase(config, cache), services, {
+      deployment: config.deployment.name,
+      stateDir,
+      command: 'coder-platform day0 deploy',
+      host,
+    });
   } finally {
     await cache.dispose();
   }
@@ -47,7 +76,13 @@ async function deploy(toolkit: FakeToolkit, host: EventHost, extra: Partial<Day0
 describe('day0 deploy ordering', () => {
   it('deploys data and cluster concurrently and finishes in the critical-path time, not the sum', async () => {
     // Given stacks with known durations (ms)
-    const durations = { 'acme-network': 200, 'acme-data': 600, 'acme-cluster': 800, 'acme-edge': 300, 'acme-schedule': 200 };
+    const durations = {
+      'acme-network': 200,
+      'acme-data': 600,
+      'acme-cluster': 800,
+      'acme-edge': 300,
+      'acme-schedule': 200,
+    };
     const toolkit = new FakeToolkit({ durations });
     // When the phase runs
     const result = await deploy(toolkit, new RecordingHost({ yes: true }));
@@ -81,7 +116,17 @@ describe('day0 deploy ordering', () => {
 
   it('skips a stack already deployed with the same template (resume after a lost journal)', async () => {
     const template = { Resources: { Topic: { Type: 'AWS::SNS::Topic' } } };
-    cfn.on(DescribeStacksCommand, { StackName: 'acme-network' }).resolves({ Stacks: [{ StackName: 'acme-network', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), StackId: 'arn:net', Outputs: [{ OutputKey: 'VpcId', OutputValue: 'vpc-1' }] }] });
+    cfn.on(DescribeStacksCommand, { StackName: 'acme-network' }).resolves({
+      Stacks: [
+        {
+          StackName: 'acme-network',
+          StackStatus: 'CREATE_COMPLETE',
+          CreationTime: new Date(),
+          StackId: 'arn:net',
+          Outputs: [{ OutputKey: 'VpcId', OutputValue: 'vpc-1' }],
+        },
+      ],
+    });
     cfn.on(GetTemplateCommand, { StackName: 'acme-network' }).resolves({ TemplateBody: JSON.stringify(template) });
     const toolkit = new FakeToolkit();
     const result = await deploy(toolkit, new RecordingHost({ yes: true }));
@@ -94,21 +139,35 @@ describe('day0 deploy ordering', () => {
     let polls = 0;
     cfn.on(DescribeStacksCommand, { StackName: 'acme-network' }).callsFake(() => {
       polls += 1;
-      return Promise.resolve({ Stacks: [{ StackName: 'acme-network', StackStatus: polls < 4 ? 'UPDATE_IN_PROGRESS' : 'UPDATE_COMPLETE', CreationTime: new Date() }] });
+      return Promise.resolve({
+        Stacks: [
+          {
+            StackName: 'acme-network',
+            StackStatus: polls < 4 ? 'UPDATE_IN_PROGRESS' : 'UPDATE_COMPLETE',
+            CreationTime: new Date(),
+          },
+        ],
+      });
     });
     cfn.on(GetTemplateCommand, { StackName: 'acme-network' }).resolves({ TemplateBody: '{"Resources":{}}' });
     const toolkit = new FakeToolkit();
     const host = new RecordingHost({ yes: true });
     const result = await deploy(toolkit, host);
     expect(result.status).toBe('succeeded');
-    expect(host.events.some((e) => e.code === 'DAY0_STACK_BUSY' && e.message.includes('UPDATE_IN_PROGRESS'))).toBe(true);
+    expect(host.events.some((e) => e.code === 'DAY0_STACK_BUSY' && e.message.includes('UPDATE_IN_PROGRESS'))).toBe(
+      true,
+    );
     expect(polls).toBeGreaterThanOrEqual(4);
     expect(toolkit.actions.map((a) => a.stack)).toContain('acme-network');
   });
 
   it('refuses to start while a critical preflight check fails', async () => {
     const toolkit = new FakeToolkit();
-    const result = await deploy(toolkit, new RecordingHost({ yes: true }), { preflight: async () => ({ criticalFailures: [{ id: 'quota-vcpu', message: 'On-Demand vCPU quota 64 < 1032 needed' }] }) });
+    const result = await deploy(toolkit, new RecordingHost({ yes: true }), {
+      preflight: async () => ({
+        criticalFailures: [{ id: 'quota-vcpu', message: 'On-Demand vCPU quota 64 < 1032 needed' }],
+      }),
+    });
     expect(result.status).toBe('failed');
     expect(result.failure?.stepId).toBe('preflight-gate');
     expect(result.failure?.error).toContain('quota-vcpu');
@@ -134,17 +193,56 @@ describe('day0 deploy ordering', () => {
 describe('a stack found in ROLLBACK_COMPLETE', () => {
   const failedEvents = {
     StackEvents: [
-      { StackId: 's', EventId: '4', StackName: 'acme-data', LogicalResourceId: 'acme-data', ResourceType: 'AWS::CloudFormation::Stack', ResourceStatus: 'ROLLBACK_COMPLETE' as const, Timestamp: new Date('2026-11-23T10:10:00Z') },
-      { StackId: 's', EventId: '3', StackName: 'acme-data', LogicalResourceId: 'DbSubnets', ResourceType: 'AWS::RDS::DBSubnetGroup', ResourceStatus: 'CREATE_FAILED' as const, ResourceStatusReason: 'Resource creation cancelled', Timestamp: new Date('2026-11-23T10:05:01Z') },
-      { StackId: 's', EventId: '2', StackName: 'acme-data', LogicalResourceId: 'Database', ResourceType: 'AWS::RDS::DBInstance', ResourceStatus: 'CREATE_FAILED' as const, ResourceStatusReason: 'DB instance class db.m7i.large is not supported in us-east-1f', Timestamp: new Date('2026-11-23T10:05:00Z') },
-      { StackId: 's', EventId: '1', StackName: 'acme-data', LogicalResourceId: 'acme-data', ResourceType: 'AWS::CloudFormation::Stack', ResourceStatus: 'CREATE_IN_PROGRESS' as const, ResourceStatusReason: 'User Initiated', Timestamp: new Date('2026-11-23T10:00:00Z') },
+      {
+        StackId: 's',
+        EventId: '4',
+        StackName: 'acme-data',
+        LogicalResourceId: 'acme-data',
+        ResourceType: 'AWS::CloudFormation::Stack',
+        ResourceStatus: 'ROLLBACK_COMPLETE' as const,
+        Timestamp: new Date('2026-11-23T10:10:00Z'),
+      },
+      {
+        StackId: 's',
+        EventId: '3',
+        StackName: 'acme-data',
+        LogicalResourceId: 'DbSubnets',
+        ResourceType: 'AWS::RDS::DBSubnetGroup',
+        ResourceStatus: 'CREATE_FAILED' as const,
+        ResourceStatusReason: 'Resource creation cancelled',
+        Timestamp: new Date('2026-11-23T10:05:01Z'),
+      },
+      {
+        StackId: 's',
+        EventId: '2',
+        StackName: 'acme-data',
+        LogicalResourceId: 'Database',
+        ResourceType: 'AWS::RDS::DBInstance',
+        ResourceStatus: 'CREATE_FAILED' as const,
+        ResourceStatusReason: 'DB instance class db.m7i.large is not supported in us-east-1f',
+        Timestamp: new Date('2026-11-23T10:05:00Z'),
+      },
+      {
+        StackId: 's',
+        EventId: '1',
+        StackName: 'acme-data',
+        LogicalResourceId: 'acme-data',
+        ResourceType: 'AWS::CloudFormation::Stack',
+        ResourceStatus: 'CREATE_IN_PROGRESS' as const,
+        ResourceStatusReason: 'User Initiated',
+        Timestamp: new Date('2026-11-23T10:00:00Z'),
+      },
     ],
   };
 
   beforeEach(() => {
     let deleted = false;
     cfn.on(DescribeStacksCommand, { StackName: 'acme-data' }).callsFake(() =>
-      deleted ? Promise.reject(notFound('acme-data')) : Promise.resolve({ Stacks: [{ StackName: 'acme-data', StackStatus: 'ROLLBACK_COMPLETE', CreationTime: new Date() }] }),
+      deleted
+        ? Promise.reject(notFound('acme-data'))
+        : Promise.resolve({
+            Stacks: [{ StackName: 'acme-data', StackStatus: 'ROLLBACK_COMPLETE', CreationTime: new Date() }],
+          }),
     );
     cfn.on(DeleteStackCommand, { StackName: 'acme-data' }).callsFake(() => {
       deleted = true;
@@ -160,7 +258,9 @@ describe('a stack found in ROLLBACK_COMPLETE', () => {
     expect(result.status).toBe('succeeded');
     const explained = host.events.find((e) => e.code === 'DAY0_STACK_FAILED');
     expect(explained?.message).toContain('ROLLBACK_COMPLETE');
-    expect(explained?.message).toContain('Database (AWS::RDS::DBInstance) CREATE_FAILED: DB instance class db.m7i.large is not supported');
+    expect(explained?.message).toContain(
+      'Database (AWS::RDS::DBInstance) CREATE_FAILED: DB instance class db.m7i.large is not supported',
+    );
     expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(1);
     expect(toolkit.actions.map((a) => a.stack)).toContain('acme-data');
   });
@@ -196,7 +296,9 @@ describe('security-sensitive change approval', () => {
 
 describe('principalArnOf', () => {
   it('turns an assumed-role session ARN into the role ARN (with the SSO path) and keeps user ARNs', () => {
-    expect(principalArnOf('arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_abc/alice@example.com')).toBe('arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_abc');
+    expect(principalArnOf('arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_abc/alice@example.com')).toBe(
+      'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_abc',
+    );
     expect(principalArnOf('arn:aws:iam::123456789012:user/ci')).toBe('arn:aws:iam::123456789012:user/ci');
   });
 });

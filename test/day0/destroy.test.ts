@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingV2Client, ModifyLoadBalancerAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  ElasticLoadBalancingV2Client,
+  ModifyLoadBalancerAttributesCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeDBSnapshotsCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -57,7 +60,9 @@ describe('destroy confirmation', () => {
   });
 
   it('a refusal cancels; non-interactive without --yes fails naming --yes', async () => {
-    await expect(confirmDestroy(testConfig('mvp-500'), new ScriptedHost(() => false))).rejects.toBeInstanceOf(CancelledError);
+    await expect(confirmDestroy(testConfig('mvp-500'), new ScriptedHost(() => false))).rejects.toBeInstanceOf(
+      CancelledError,
+    );
     const error = await confirmDestroy(testConfig('mvp-500'), new RecordingHost()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).nextSteps.join(' ')).toContain('--yes');
@@ -69,25 +74,48 @@ describe('destroy order', () => {
     // Given all five stacks deployed, stacks disappearing once destroyed
     const config = testConfig('mvp-500');
     const names = stackNames('acme');
-    const toolkit = new FakeToolkit({ durations: { [names.schedule]: 50, [names.edge]: 150, [names.cluster]: 200, [names.data]: 100, [names.network]: 50 } });
+    const toolkit = new FakeToolkit({
+      durations: {
+        [names.schedule]: 50,
+        [names.edge]: 150,
+        [names.cluster]: 200,
+        [names.data]: 100,
+        [names.network]: 50,
+      },
+    });
     const gone = () => new Set(toolkit.actions.map((a) => a.stack));
     cfn.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
       if (gone().has(input.StackName)) return Promise.reject(notFound(input.StackName));
       const outputs =
         input.StackName === names.data
-          ? [{ OutputKey: 'DbInstanceIdentifier', OutputValue: 'acme-db' }, { OutputKey: 'DbEngine', OutputValue: 'rds-postgres' }]
+          ? [
+              { OutputKey: 'DbInstanceIdentifier', OutputValue: 'acme-db' },
+              { OutputKey: 'DbEngine', OutputValue: 'rds-postgres' },
+            ]
           : input.StackName === names.edge
             ? [{ OutputKey: 'LoadBalancerArn', OutputValue: LB_ARN }]
             : input.StackName === names.network
               ? [{ OutputKey: 'VpcId', OutputValue: 'vpc-0abc' }]
               : [];
-      return Promise.resolve({ Stacks: [{ StackName: input.StackName, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: outputs }] });
+      return Promise.resolve({
+        Stacks: [
+          { StackName: input.StackName, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: outputs },
+        ],
+      });
     });
     rds.on(ModifyDBInstanceCommand).resolves({});
     rds.on(DescribeDBSnapshotsCommand, { DBInstanceIdentifier: 'acme-db', SnapshotType: 'manual' }).resolves({
       DBSnapshots: [
-        { DBSnapshotIdentifier: 'old-manual', DBSnapshotArn: 'arn:aws:rds:us-east-1:123456789012:snapshot:old-manual', SnapshotCreateTime: new Date('2026-01-01T00:00:00Z') },
-        { DBSnapshotIdentifier: 'acme-data-snapshot-database-1x2y', DBSnapshotArn: 'arn:aws:rds:us-east-1:123456789012:snapshot:acme-data-snapshot-database-1x2y', SnapshotCreateTime: new Date('2026-11-23T12:00:00Z') },
+        {
+          DBSnapshotIdentifier: 'old-manual',
+          DBSnapshotArn: 'arn:aws:rds:us-east-1:123456789012:snapshot:old-manual',
+          SnapshotCreateTime: new Date('2026-01-01T00:00:00Z'),
+        },
+        {
+          DBSnapshotIdentifier: 'acme-data-snapshot-database-1x2y',
+          DBSnapshotArn: 'arn:aws:rds:us-east-1:123456789012:snapshot:acme-data-snapshot-database-1x2y',
+          SnapshotCreateTime: new Date('2026-11-23T12:00:00Z'),
+        },
       ],
     });
     let lbUnprotectedAt = Number.POSITIVE_INFINITY;
@@ -100,17 +128,28 @@ describe('destroy order', () => {
     const snapshotArn = 'arn:aws:rds:us-east-1:123456789012:snapshot:acme-data-snapshot-database-1x2y';
     const byFilter: Record<string, string[]> = {
       Project: [snapshotArn, 'arn:aws:ec2:us-east-1:123456789012:volume/vol-123'],
-      'coder-platform/deployment': ['arn:aws:ec2:us-east-1:123456789012:instance/i-0workspace', 'arn:aws:ec2:us-east-1:123456789012:volume/vol-pvc', 'arn:aws:ec2:us-east-1:123456789012:volume/vol-123'],
+      'coder-platform/deployment': [
+        'arn:aws:ec2:us-east-1:123456789012:instance/i-0workspace',
+        'arn:aws:ec2:us-east-1:123456789012:volume/vol-pvc',
+        'arn:aws:ec2:us-east-1:123456789012:volume/vol-123',
+      ],
       'coder-platform:deployment': ['arn:aws:rds:us-east-1:123456789012:cluster-snapshot:acme-pre-upgrade-1'],
       'kubernetes.io/cluster/acme': ['arn:aws:ec2:us-east-1:123456789012:security-group/sg-0k8s'],
     };
     tagging.on(GetResourcesCommand).callsFake((input: { TagFilters: { Key: string }[] }) =>
-      Promise.resolve({ ResourceTagMappingList: (byFilter[input.TagFilters[0]!.Key] ?? []).map((ResourceARN) => ({ ResourceARN })) }),
+      Promise.resolve({
+        ResourceTagMappingList: (byFilter[input.TagFilters[0]!.Key] ?? []).map((ResourceARN) => ({ ResourceARN })),
+      }),
     );
     const services = destroyServices(config, toolkit);
     const host = new RecordingHost({ yes: true });
     // When destroy runs
-    const result = await runPhase(day0DestroyPhase(config, new AssemblyCache(services)), services, { deployment: 'acme', stateDir, command: 'coder-platform day0 destroy', host });
+    const result = await runPhase(day0DestroyPhase(config, new AssemblyCache(services)), services, {
+      deployment: 'acme',
+      stateDir,
+      command: 'coder-platform day0 destroy',
+      host,
+    });
     // Then stacks go in reverse dependency order
     expect(result.status).toBe('succeeded');
     const at = Object.fromEntries(toolkit.actions.map((a) => [a.stack, a]));
@@ -121,13 +160,20 @@ describe('destroy order', () => {
     }
     expect(at[names.schedule]!.start).toBeLessThan(at[names.edge]!.end); // schedule ∥ edge
     // The database: deletion protection lifted so CloudFormation can snapshot it, and the snapshot is named
-    expect(rds.commandCalls(ModifyDBInstanceCommand)[0]?.args[0].input).toMatchObject({ DBInstanceIdentifier: 'acme-db', DeletionProtection: false });
+    expect(rds.commandCalls(ModifyDBInstanceCommand)[0]?.args[0].input).toMatchObject({
+      DBInstanceIdentifier: 'acme-db',
+      DeletionProtection: false,
+    });
     // The NLB (deletion protection on in production): protection lifted before the edge stack is deleted
     expect(config.deployment.environment).toBe('production');
-    expect(elbv2.commandCalls(ModifyLoadBalancerAttributesCommand).map((c) => c.args[0].input)).toEqual([{ LoadBalancerArn: LB_ARN, Attributes: [{ Key: 'deletion_protection.enabled', Value: 'false' }] }]);
+    expect(elbv2.commandCalls(ModifyLoadBalancerAttributesCommand).map((c) => c.args[0].input)).toEqual([
+      { LoadBalancerArn: LB_ARN, Attributes: [{ Key: 'deletion_protection.enabled', Value: 'false' }] },
+    ]);
     expect(lbUnprotectedAt).toBeLessThanOrEqual(at[names.edge]!.start);
     expect(result.outputs['destroy-data']).toMatchObject({ snapshotIdentifier: 'acme-data-snapshot-database-1x2y' });
-    expect(host.events.find((e) => e.code === 'DAY0_DB_SNAPSHOT')?.message).toContain('acme-data-snapshot-database-1x2y');
+    expect(host.events.find((e) => e.code === 'DAY0_DB_SNAPSHOT')?.message).toContain(
+      'acme-data-snapshot-database-1x2y',
+    );
     // Leftovers: asked for by the deployment's tags; the snapshot is kept on purpose, the volume is reported
     expect(tagging.commandCalls(GetResourcesCommand).map((c) => c.args[0].input.TagFilters)).toEqual([
       [
@@ -147,9 +193,13 @@ describe('destroy order', () => {
         'arn:aws:ec2:us-east-1:123456789012:volume/vol-pvc',
       ],
     });
-    for (const arn of ['instance/i-0workspace', 'volume/vol-pvc']) expect(host.events.some((e) => e.code === 'DAY0_LEFTOVER' && e.message.includes(arn))).toBe(true);
+    for (const arn of ['instance/i-0workspace', 'volume/vol-pvc'])
+      expect(host.events.some((e) => e.code === 'DAY0_LEFTOVER' && e.message.includes(arn))).toBe(true);
     // The VPC was checked for instances before the network stack went
-    expect(ec2.commandCalls(DescribeInstancesCommand)[0]?.args[0].input.Filters).toContainEqual({ Name: 'vpc-id', Values: ['vpc-0abc'] });
+    expect(ec2.commandCalls(DescribeInstancesCommand)[0]?.args[0].input.Filters).toContainEqual({
+      Name: 'vpc-id',
+      Values: ['vpc-0abc'],
+    });
   });
 
   it('finds the NLB among the edge stack resources when the output is missing, and lifts its protection', async () => {
@@ -158,20 +208,42 @@ describe('destroy order', () => {
     const toolkit = new FakeToolkit();
     const gone = () => new Set(toolkit.actions.map((a) => a.stack));
     cfn.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
-      if (gone().has(input.StackName) || input.StackName !== names.edge) return Promise.reject(notFound(input.StackName));
-      return Promise.resolve({ Stacks: [{ StackName: input.StackName, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [] }] });
+      if (gone().has(input.StackName) || input.StackName !== names.edge)
+        return Promise.reject(notFound(input.StackName));
+      return Promise.resolve({
+        Stacks: [{ StackName: input.StackName, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [] }],
+      });
     });
     cfn.on(ListStackResourcesCommand, { StackName: names.edge }).resolves({
       StackResourceSummaries: [
-        { LogicalResourceId: 'Zone', ResourceType: 'AWS::Route53::HostedZone', PhysicalResourceId: 'Z123', ResourceStatus: 'CREATE_COMPLETE', LastUpdatedTimestamp: new Date() },
-        { LogicalResourceId: 'LoadBalancer', ResourceType: 'AWS::ElasticLoadBalancingV2::LoadBalancer', PhysicalResourceId: LB_ARN, ResourceStatus: 'CREATE_COMPLETE', LastUpdatedTimestamp: new Date() },
+        {
+          LogicalResourceId: 'Zone',
+          ResourceType: 'AWS::Route53::HostedZone',
+          PhysicalResourceId: 'Z123',
+          ResourceStatus: 'CREATE_COMPLETE',
+          LastUpdatedTimestamp: new Date(),
+        },
+        {
+          LogicalResourceId: 'LoadBalancer',
+          ResourceType: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+          PhysicalResourceId: LB_ARN,
+          ResourceStatus: 'CREATE_COMPLETE',
+          LastUpdatedTimestamp: new Date(),
+        },
       ],
     });
     elbv2.on(ModifyLoadBalancerAttributesCommand).resolves({});
     tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
-    const result = await runPhase(day0DestroyPhase(config, new AssemblyCache(destroyServices(config, toolkit))), destroyServices(config, toolkit), { deployment: 'acme', stateDir, command: 'coder-platform day0 destroy', host: new RecordingHost({ yes: true }) });
+    const result = await runPhase(
+      day0DestroyPhase(config, new AssemblyCache(destroyServices(config, toolkit))),
+      destroyServices(config, toolkit),
+      { deployment: 'acme', stateDir, command: 'coder-platform day0 destroy', host: new RecordingHost({ yes: true }) },
+    );
     expect(result.status).toBe('succeeded');
-    expect(elbv2.commandCalls(ModifyLoadBalancerAttributesCommand)[0]?.args[0].input).toEqual({ LoadBalancerArn: LB_ARN, Attributes: [{ Key: 'deletion_protection.enabled', Value: 'false' }] });
+    expect(elbv2.commandCalls(ModifyLoadBalancerAttributesCommand)[0]?.args[0].input).toEqual({
+      LoadBalancerArn: LB_ARN,
+      Attributes: [{ Key: 'deletion_protection.enabled', Value: 'false' }],
+    });
   });
 
   it('refuses to delete the network while EC2 workspaces still run in the VPC, listing them, and deletes it once they are gone', async () => {
@@ -180,22 +252,49 @@ describe('destroy order', () => {
     const toolkit = new FakeToolkit();
     const gone = () => new Set(toolkit.actions.map((a) => a.stack));
     cfn.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
-      if (gone().has(input.StackName) || input.StackName !== names.network) return Promise.reject(notFound(input.StackName));
-      return Promise.resolve({ Stacks: [{ StackName: input.StackName, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [{ OutputKey: 'VpcId', OutputValue: 'vpc-0abc' }] }] });
+      if (gone().has(input.StackName) || input.StackName !== names.network)
+        return Promise.reject(notFound(input.StackName));
+      return Promise.resolve({
+        Stacks: [
+          {
+            StackName: input.StackName,
+            StackStatus: 'CREATE_COMPLETE',
+            CreationTime: new Date(),
+            Outputs: [{ OutputKey: 'VpcId', OutputValue: 'vpc-0abc' }],
+          },
+        ],
+      });
     });
     ec2.on(DescribeInstancesCommand).resolves({
       Reservations: [
         {
           Instances: [
-            { InstanceId: 'i-0ws1', State: { Name: 'running' }, Tags: [{ Key: 'Name', Value: 'coder-alice-dev' }, { Key: 'coder-platform/template', Value: 'ec2-datasci' }, { Key: 'coder-platform/deployment', Value: 'acme' }] },
-            { InstanceId: 'i-0ws2', State: { Name: 'stopped' }, Tags: [{ Key: 'coder-platform/template', Value: 'ec2-linux' }] },
+            {
+              InstanceId: 'i-0ws1',
+              State: { Name: 'running' },
+              Tags: [
+                { Key: 'Name', Value: 'coder-alice-dev' },
+                { Key: 'coder-platform/template', Value: 'ec2-datasci' },
+                { Key: 'coder-platform/deployment', Value: 'acme' },
+              ],
+            },
+            {
+              InstanceId: 'i-0ws2',
+              State: { Name: 'stopped' },
+              Tags: [{ Key: 'coder-platform/template', Value: 'ec2-linux' }],
+            },
           ],
         },
       ],
     });
     tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
     const host = new RecordingHost({ yes: true });
-    const run = () => runPhase(day0DestroyPhase(config, new AssemblyCache(destroyServices(config, toolkit))), destroyServices(config, toolkit), { deployment: 'acme', stateDir, command: 'coder-platform day0 destroy', host });
+    const run = () =>
+      runPhase(
+        day0DestroyPhase(config, new AssemblyCache(destroyServices(config, toolkit))),
+        destroyServices(config, toolkit),
+        { deployment: 'acme', stateDir, command: 'coder-platform day0 destroy', host },
+      );
     const refused = await run();
     expect(refused.status).toBe('failed');
     expect(refused.failure?.stepId).toBe('destroy-network');

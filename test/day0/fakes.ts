@@ -4,14 +4,23 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { parseConfigText } from '../../src/config/load.js';
 import type { CoderPlatformConfig } from '../../src/config/schema.js';
 import { ToolkitIoBridge, type ToolkitIoRequest } from '../../src/cdk/io-bridge.js';
-import type { CdkAssembly, CdkToolkit, DeployedStack, SynthesizeOptions, SynthesizedStack } from '../../src/cdk/toolkit.js';
+import type {
+  CdkAssembly,
+  CdkToolkit,
+  DeployedStack,
+  SynthesizeOptions,
+  SynthesizedStack,
+} from '../../src/cdk/toolkit.js';
 import { stackNames } from '../../src/deployment/outputs.js';
 import type { ConfirmRequest, EventHost, PlatformEvent } from '../../src/engine/host.js';
 import { CancelledError } from '../../src/errors.js';
 import type { Day0CommonServices } from '../../src/phases/day0/services.js';
 
 export function testConfig(profile: 'mvp-500' | 'scale-3000', extra = ''): CoderPlatformConfig {
-  return parseConfigText(`profile: ${profile}\ndeployment: {name: acme, environment: production}\ndns: {domain: example.com}\ncoder: {admin: {email: admin@example.com}}\n${extra}`, 'test.yaml');
+  return parseConfigText(
+    `profile: ${profile}\ndeployment: {name: acme, environment: production}\ndns: {domain: example.com}\ncoder: {admin: {email: admin@example.com}}\n${extra}`,
+    'test.yaml',
+  );
 }
 
 /** What deploy and destroy share: the config, the state directory, the toolkit and real (mocked) SDK clients in us-east-1. */
@@ -41,7 +50,13 @@ export interface ActionRecord {
 export class FakeToolkit implements CdkToolkit {
   readonly actions: ActionRecord[] = [];
   synthCalls: SynthesizeOptions[] = [];
-  constructor(private readonly options: { durations?: Record<string, number>; securityChange?: string[]; outputs?: Record<string, Record<string, string>> } = {}) {}
+  constructor(
+    private readonly options: {
+      durations?: Record<string, number>;
+      securityChange?: string[];
+      outputs?: Record<string, Record<string, string>>;
+    } = {},
+  ) {}
 
   async synthesize(options: SynthesizeOptions): Promise<CdkAssembly> {
     this.synthCalls.push(options);
@@ -73,14 +88,23 @@ export class FakeToolkit implements CdkToolkit {
             action: 'deploy',
             code: 'CDK_TOOLKIT_I5060',
             message: 'IAM Statement Changes … Do you wish to deploy these changes?',
-            data: { motivation: 'Stack includes security-sensitive updates', permissionChangeType: 'broadening', templateDiffs: { [name]: {} } },
+            data: {
+              motivation: 'Stack includes security-sensitive updates',
+              permissionChangeType: 'broadening',
+              templateDiffs: { [name]: {} },
+            },
             defaultResponse: true,
           };
-          if (!(await bridge.requestResponse(request))) throw bridge.refusal ?? new CancelledError('Deployment cancelled');
+          if (!(await bridge.requestResponse(request)))
+            throw bridge.refusal ?? new CancelledError('Deployment cancelled');
         }
         await sleep(name);
         actions.push({ action: 'deploy', stack: name, start, end: Date.now() });
-        return { stackName: name, stackArn: `arn:aws:cloudformation:us-east-1:123456789012:stack/${name}/1`, outputs: outputs?.[name] ?? { Name: name } };
+        return {
+          stackName: name,
+          stackArn: `arn:aws:cloudformation:us-east-1:123456789012:stack/${name}/1`,
+          outputs: outputs?.[name] ?? { Name: name },
+        };
       },
       async destroyStack(name) {
         const start = Date.now();
@@ -110,5 +134,8 @@ export class ScriptedHost implements EventHost {
 }
 
 export function notFound(name: string): Error {
-  return Object.assign(new Error(`Stack with id ${name} does not exist`), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
+  return Object.assign(new Error(`Stack with id ${name} does not exist`), {
+    name: 'ValidationError',
+    $metadata: { httpStatusCode: 400 },
+  });
 }

@@ -16,13 +16,27 @@ describe('toolkit-lib adapter (offline)', () => {
   const saved: Record<string, string | undefined> = {};
 
   beforeAll(async () => {
-    for (const [key, value] of Object.entries({ AWS_PROFILE: undefined, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined, AWS_CONFIG_FILE: '/nonexistent/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_EC2_METADATA_DISABLED: 'true' })) {
+    for (const [key, value] of Object.entries({
+      AWS_PROFILE: undefined,
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_SESSION_TOKEN: undefined,
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    })) {
       saved[key] = process.env[key];
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
     dir = await mkdtemp(join(tmpdir(), 'adapter-'));
-    assembly = await toolkitLibAdapter.synthesize({ config: testConfig('mvp-500', 'aws: {accountId: "123456789012"}\n'), outdir: join(dir, 'cdk.out'), host, aws: { region: 'us-east-1' }, adminPrincipalArn: 'arn:aws:iam::123456789012:role/Admin' });
+    assembly = await toolkitLibAdapter.synthesize({
+      config: testConfig('mvp-500', 'aws: {accountId: "123456789012"}\n'),
+      outdir: join(dir, 'cdk.out'),
+      host,
+      aws: { region: 'us-east-1' },
+      adminPrincipalArn: 'arn:aws:iam::123456789012:role/Admin',
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -35,7 +49,13 @@ describe('toolkit-lib adapter (offline)', () => {
   });
 
   it('lists the five mvp-500 stacks with resource counts and their dependencies', () => {
-    expect(assembly.stacks.map((s) => s.name).sort()).toEqual(['acme-cluster', 'acme-data', 'acme-edge', 'acme-network', 'acme-schedule']);
+    expect(assembly.stacks.map((s) => s.name).sort()).toEqual([
+      'acme-cluster',
+      'acme-data',
+      'acme-edge',
+      'acme-network',
+      'acme-schedule',
+    ]);
     expect(assembly.stack('acme-network').resourceTypes['AWS::EC2::NatGateway']).toBe(1);
     expect(assembly.stack('acme-schedule').dependencies).toContain('acme-cluster');
     expect(host.events.filter((e) => e.code === 'CDK_TOOLKIT_I1000' && e.level === 'info')).toHaveLength(1);

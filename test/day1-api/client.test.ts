@@ -16,10 +16,20 @@ describe('CoderClient against the swagger-validating fake', () => {
     expect(await anonymous.healthz()).toBe(true);
     expect((await anonymous.buildInfo()).version).toBe('v2.36.0+e751b28');
     expect(await anonymous.firstUserExists()).toBe(false);
-    const created = await anonymous.createFirstUser({ email: 'ops@example.com', username: 'admin', password: 'a-very-long-generated-password-123' });
+    const created = await anonymous.createFirstUser({
+      email: 'ops@example.com',
+      username: 'admin',
+      password: 'a-very-long-generated-password-123',
+    });
     expect(created?.organization_id).toBe(fake.orgId);
     expect(await anonymous.firstUserExists()).toBe(true);
-    expect(await anonymous.createFirstUser({ email: 'ops@example.com', username: 'admin', password: 'a-very-long-generated-password-123' })).toBeUndefined();
+    expect(
+      await anonymous.createFirstUser({
+        email: 'ops@example.com',
+        username: 'admin',
+        password: 'a-very-long-generated-password-123',
+      }),
+    ).toBeUndefined();
     const token = await anonymous.login('ops@example.com', 'a-very-long-generated-password-123');
     const me = await anonymous.withToken(token).me();
     expect(me.roles?.map((r) => r.name)).toContain('owner');

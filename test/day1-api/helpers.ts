@@ -1,5 +1,12 @@
 /** Shared fixtures for the day1 Coder API tests: config, an in-memory Secrets Manager, services. */
-import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, ResourceExistsException, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SecretStore } from '../../src/aws/secrets.js';
 import { parseConfigText } from '../../src/config/load.js';
@@ -10,14 +17,23 @@ import type { FakeCoder } from './spec-server.js';
 
 export function testConfig(overrides: ConfigLayer = {}): CoderPlatformConfig {
   return parseConfigText(
-    ['apiVersion: coder-platform/v1', 'profile: scale-3000', 'deployment: { name: acme, environment: production }', 'dns: { domain: example.com }', 'coder: { admin: { email: ops@example.com, username: admin } }'].join('\n'),
+    [
+      'apiVersion: coder-platform/v1',
+      'profile: scale-3000',
+      'deployment: { name: acme, environment: production }',
+      'dns: { domain: example.com }',
+      'coder: { admin: { email: ops@example.com, username: admin } }',
+    ].join('\n'),
     undefined,
     overrides,
   );
 }
 
 /** A real SecretStore over a mocked SecretsManagerClient that keeps values in a Map. */
-export function memorySecrets(initial: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): { store: SecretStore; values: Map<string, string>; calls: string[] } {
+export function memorySecrets(
+  initial: Record<string, string> = {},
+  env: NodeJS.ProcessEnv = {},
+): { store: SecretStore; values: Map<string, string>; calls: string[] } {
   const values = new Map(Object.entries(initial));
   const calls: string[] = [];
   const client = new SecretsManagerClient({ region: 'us-east-1' });
@@ -25,12 +41,20 @@ export function memorySecrets(initial: Record<string, string> = {}, env: NodeJS.
   mock.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => {
     calls.push(`get ${input.SecretId}`);
     const value = values.get(input.SecretId);
-    if (value === undefined) throw new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: { httpStatusCode: 400 } });
+    if (value === undefined)
+      throw new ResourceNotFoundException({
+        message: "Secrets Manager can't find the specified secret.",
+        $metadata: { httpStatusCode: 400 },
+      });
     return { SecretString: value, Name: input.SecretId };
   });
   mock.on(CreateSecretCommand).callsFake((input: { Name: string; SecretString: string }) => {
     calls.push(`create ${input.Name}`);
-    if (values.has(input.Name)) throw new ResourceExistsException({ message: `The operation failed because the secret ${input.Name} already exists.`, $metadata: { httpStatusCode: 400 } });
+    if (values.has(input.Name))
+      throw new ResourceExistsException({
+        message: `The operation failed because the secret ${input.Name} already exists.`,
+        $metadata: { httpStatusCode: 400 },
+      });
     values.set(input.Name, input.SecretString);
     return { Name: input.Name };
   });
@@ -42,7 +66,12 @@ export function memorySecrets(initial: Record<string, string> = {}, env: NodeJS.
   return { store: new SecretStore(client, env), values, calls };
 }
 
-export function servicesFor(fake: FakeCoder, config: CoderPlatformConfig, secrets: SecretStore, extra: Partial<Day1CoderServices> = {}): Day1CoderServices {
+export function servicesFor(
+  fake: FakeCoder,
+  config: CoderPlatformConfig,
+  secrets: SecretStore,
+  extra: Partial<Day1CoderServices> = {},
+): Day1CoderServices {
   return {
     ...coderClientFactory({ baseUrl: fake.baseUrl, secrets, deployment: config.deployment.name }),
     secrets,

@@ -35,7 +35,18 @@ function phase(config: CoderPlatformConfig): Phase<Day1CoderServices> {
 }
 
 async function run(config: CoderPlatformConfig, services: Day1CoderServices, signal?: AbortSignal, verify = false) {
-  return runPhase(phase(config), { ...services, config }, { deployment: 'acme', stateDir: stateDir!, command: 'coder-platform day1', host: new RecordingHost(), verify, ...(signal ? { signal } : {}) });
+  return runPhase(
+    phase(config),
+    { ...services, config },
+    {
+      deployment: 'acme',
+      stateDir: stateDir!,
+      command: 'coder-platform day1',
+      host: new RecordingHost(),
+      verify,
+      ...(signal ? { signal } : {}),
+    },
+  );
 }
 
 /** A fake whose next template-version creation aborts `controller` once armed. */
@@ -54,8 +65,16 @@ async function start() {
   }).start();
   stateDir = await mkdtemp(path.join(tmpdir(), 'day1-resume-'));
   const token = fake.seedOwner('ops@example.com', 'admin');
-  fake.licenses.push({ id: 1, uuid: '0f8fad5b-d9cb-469f-a165-70867728950e', jwt: 'x', uploaded_at: new Date().toISOString() });
-  const secrets = memorySecrets({ [secretNames('acme').sessionToken]: token, [secretNames('acme').adminPassword]: 'seeded-password-0123456789' });
+  fake.licenses.push({
+    id: 1,
+    uuid: '0f8fad5b-d9cb-469f-a165-70867728950e',
+    jwt: 'x',
+    uploaded_at: new Date().toISOString(),
+  });
+  const secrets = memorySecrets({
+    [secretNames('acme').sessionToken]: token,
+    [secretNames('acme').adminPassword]: 'seeded-password-0123456789',
+  });
   return { fake, secrets, arm: () => (controller = new AbortController()).signal };
 }
 
@@ -63,10 +82,21 @@ async function start() {
  * Run day1 in a child process (fixtures/day1-child.ts) and SIGKILL it at the first template-version
  * creation, `beforeAnswer` (the version exists, the child never hears of it) or `onAnswered` (it has).
  */
-async function runChildKilledAt(f: FakeCoder, secrets: Awaited<ReturnType<typeof start>>['secrets'], hook: 'beforeAnswer' | 'onAnswered', env: Record<string, string> = {}): Promise<{ exit: NodeJS.Signals | number | null; output: string }> {
+async function runChildKilledAt(
+  f: FakeCoder,
+  secrets: Awaited<ReturnType<typeof start>>['secrets'],
+  hook: 'beforeAnswer' | 'onAnswered',
+  env: Record<string, string> = {},
+): Promise<{ exit: NodeJS.Signals | number | null; output: string }> {
   const script = fileURLToPath(new URL('./fixtures/day1-child.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, CODER_URL: f.baseUrl, STATE_DIR: stateDir, CODER_TOKEN: secrets.values.get(secretNames('acme').sessionToken), ...env },
+    env: {
+      ...process.env,
+      CODER_URL: f.baseUrl,
+      STATE_DIR: stateDir,
+      CODER_TOKEN: secrets.values.get(secretNames('acme').sessionToken),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let killed = false;
@@ -79,7 +109,9 @@ async function runChildKilledAt(f: FakeCoder, secrets: Awaited<ReturnType<typeof
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const exit = await new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+  const exit = await new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ?? code)),
+  );
   return { exit, output };
 }
 
@@ -96,7 +128,12 @@ describeUpstream('day1 template push interrupted and resumed (runPhase)', () => 
 
     const resumed = await run(config, services);
     expect(resumed.status).toBe('succeeded');
-    expect(f.templates.map((t) => t.name).sort()).toEqual(['ec2-datasci', 'ec2-datasci-gpu', 'ec2-windev-gui', 'pod-swdev']);
+    expect(f.templates.map((t) => t.name).sort()).toEqual([
+      'ec2-datasci',
+      'ec2-datasci-gpu',
+      'ec2-windev-gui',
+      'pod-swdev',
+    ]);
     for (const template of f.templates) {
       const versions = f.versions.filter((v) => v.template_id === template.id);
       expect(versions, template.name).toHaveLength(1);
@@ -135,52 +172,73 @@ describeUpstream('day1 template push interrupted and resumed (runPhase)', () => 
     expect(resumed.outputs.templates?.changed).toEqual(['pod-swdev']);
   });
 
-  it('a FRESH template SIGKILLed in a child process between creating its first version and creating the template: the resumed run reuses that version', { timeout: 120_000 }, async () => {
-    const { fake: f, secrets } = await start();
-    // Killed once Coder created the first version, before its answer reaches the child: the template
-    // creation that would follow never happens (after the answer, the next request can already be in flight).
-    const { exit, output } = await runChildKilledAt(f, secrets, 'beforeAnswer');
-    expect(exit, output).toBe('SIGKILL');
-    expect(f.templates).toEqual([]);
-    expect(f.versions).toHaveLength(1);
-    const orphan = f.versions[0]!;
-    expect(orphan.template_id).toBeNull();
+  it(
+    'a FRESH template SIGKILLed in a child process between creating its first version and creating the template: the resumed run reuses that version',
+    { timeout: 120_000 },
+    async () => {
+      const { fake: f, secrets } = await start();
+      // Killed once Coder created the first version, before its answer reaches the child: the template
+      // creation that would follow never happens (after the answer, the next request can already be in flight).
+      const { exit, output } = await runChildKilledAt(f, secrets, 'beforeAnswer');
+      expect(exit, output).toBe('SIGKILL');
+      expect(f.templates).toEqual([]);
+      expect(f.versions).toHaveLength(1);
+      const orphan = f.versions[0]!;
+      expect(orphan.template_id).toBeNull();
 
-    const resumed = await runPhase(phase(testConfig()), servicesFor(f, testConfig(), secrets.store), {
-      deployment: 'acme', stateDir: stateDir!, command: 'coder-platform day1', host: new RecordingHost(), breakLock: true,
-    });
-    expect(resumed.status).toBe('succeeded');
-    expect(f.count('POST', `/api/v2/organizations/${f.orgId}/templateversions`)).toBe(4); // one per template, the orphan's included
-    expect(f.versions).toHaveLength(4);
-    expect(f.versions.filter((v) => v.template_id === null)).toEqual([]);
-    const adopted = f.templates.find((t) => t.id === orphan.template_id)!;
-    expect(adopted.active_version_id).toBe(orphan.id);
-    for (const template of f.templates) expect(f.versions.filter((v) => v.template_id === template.id), template.name).toHaveLength(1);
-  });
+      const resumed = await runPhase(phase(testConfig()), servicesFor(f, testConfig(), secrets.store), {
+        deployment: 'acme',
+        stateDir: stateDir!,
+        command: 'coder-platform day1',
+        host: new RecordingHost(),
+        breakLock: true,
+      });
+      expect(resumed.status).toBe('succeeded');
+      expect(f.count('POST', `/api/v2/organizations/${f.orgId}/templateversions`)).toBe(4); // one per template, the orphan's included
+      expect(f.versions).toHaveLength(4);
+      expect(f.versions.filter((v) => v.template_id === null)).toEqual([]);
+      const adopted = f.templates.find((t) => t.id === orphan.template_id)!;
+      expect(adopted.active_version_id).toBe(orphan.id);
+      for (const template of f.templates)
+        expect(
+          f.versions.filter((v) => v.template_id === template.id),
+          template.name,
+        ).toHaveLength(1);
+    },
+  );
 
-  it('SIGKILLed in a child process right after the new version was created: the resumed run reuses and promotes it', { timeout: 120_000 }, async () => {
-    const { fake: f, secrets } = await start();
-    // First a complete run, so the templates exist.
-    expect((await run(testConfig(), servicesFor(f, testConfig(), secrets.store))).status).toBe('succeeded');
-    const pod = f.templates.find((t) => t.name === 'pod-swdev')!;
-    const original = pod.active_version_id;
-    f.options.pollsToStart = 1_000_000; // the new job stays pending in the child: it dies mid-push
-    const { exit, output } = await runChildKilledAt(f, secrets, 'onAnswered', { CPU_RATIO: '0.5', VERIFY: '1' });
-    expect(exit, output).toBe('SIGKILL');
-    expect(f.versions).toHaveLength(5);
-    expect(pod.active_version_id).toBe(original);
-    // The journal shows the push cut off while running; the dead process's lock is left behind.
-    expect(await readFile(path.join(stateDir!, 'journal.json'), 'utf8')).toMatch(/"templates"[\s\S]*"running"/);
+  it(
+    'SIGKILLed in a child process right after the new version was created: the resumed run reuses and promotes it',
+    { timeout: 120_000 },
+    async () => {
+      const { fake: f, secrets } = await start();
+      // First a complete run, so the templates exist.
+      expect((await run(testConfig(), servicesFor(f, testConfig(), secrets.store))).status).toBe('succeeded');
+      const pod = f.templates.find((t) => t.name === 'pod-swdev')!;
+      const original = pod.active_version_id;
+      f.options.pollsToStart = 1_000_000; // the new job stays pending in the child: it dies mid-push
+      const { exit, output } = await runChildKilledAt(f, secrets, 'onAnswered', { CPU_RATIO: '0.5', VERIFY: '1' });
+      expect(exit, output).toBe('SIGKILL');
+      expect(f.versions).toHaveLength(5);
+      expect(pod.active_version_id).toBe(original);
+      // The journal shows the push cut off while running; the dead process's lock is left behind.
+      expect(await readFile(path.join(stateDir!, 'journal.json'), 'utf8')).toMatch(/"templates"[\s\S]*"running"/);
 
-    f.options.pollsToStart = 1;
-    const changed = testConfig({ workspaces: { requestsToLimits: { cpu: 0.5, memory: 0.5 } } });
-    const resumed = await runPhase(phase(changed), servicesFor(f, changed, secrets.store), {
-      deployment: 'acme', stateDir: stateDir!, command: 'coder-platform day1', host: new RecordingHost(), breakLock: true, verify: true,
-    });
-    expect(resumed.status).toBe('succeeded');
-    expect(f.versions).toHaveLength(5); // the version the killed run created was reused
-    const podVersions = f.versions.filter((v) => v.template_id === pod.id);
-    expect(podVersions).toHaveLength(2);
-    expect(pod.active_version_id).toBe(podVersions.find((v) => v.id !== original)!.id);
-  });
+      f.options.pollsToStart = 1;
+      const changed = testConfig({ workspaces: { requestsToLimits: { cpu: 0.5, memory: 0.5 } } });
+      const resumed = await runPhase(phase(changed), servicesFor(f, changed, secrets.store), {
+        deployment: 'acme',
+        stateDir: stateDir!,
+        command: 'coder-platform day1',
+        host: new RecordingHost(),
+        breakLock: true,
+        verify: true,
+      });
+      expect(resumed.status).toBe('succeeded');
+      expect(f.versions).toHaveLength(5); // the version the killed run created was reused
+      const podVersions = f.versions.filter((v) => v.template_id === pod.id);
+      expect(podVersions).toHaveLength(2);
+      expect(pod.active_version_id).toBe(podVersions.find((v) => v.id !== original)!.id);
+    },
+  );
 });

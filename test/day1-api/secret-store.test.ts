@@ -8,7 +8,10 @@ import { memorySecrets } from './helpers.js';
 describe('SecretStore', () => {
   it('resolves ARNs, secretsmanager:NAME, path-like names and env:NAME', async () => {
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:coder/license-AbCdEf';
-    const { store } = memorySecrets({ [arn]: 'from-arn', 'coder/oidc': 'from-path', plain: 'from-prefix' }, { LICENSE: 'from-env' });
+    const { store } = memorySecrets(
+      { [arn]: 'from-arn', 'coder/oidc': 'from-path', plain: 'from-prefix' },
+      { LICENSE: 'from-env' },
+    );
     expect(await store.resolve(arn)).toBe('from-arn');
     expect(await store.resolve('coder/oidc')).toBe('from-path');
     expect(await store.resolve('secretsmanager:plain')).toBe('from-prefix');
@@ -22,12 +25,22 @@ describe('SecretStore', () => {
     await store.put('acme/coder/session-token', 'one');
     await store.put('acme/coder/session-token', 'two');
     expect(values.get('acme/coder/session-token')).toBe('two');
-    expect(calls).toEqual(['create acme/coder/session-token', 'create acme/coder/session-token', 'put acme/coder/session-token']);
+    expect(calls).toEqual([
+      'create acme/coder/session-token',
+      'create acme/coder/session-token',
+      'put acme/coder/session-token',
+    ]);
   });
 
   it('access denied names the IAM action and the secret, not a value', async () => {
     const client = new SecretsManagerClient({ region: 'us-east-1' });
-    mockClient(client).on(GetSecretValueCommand).rejects(Object.assign(new Error('User is not authorized to perform secretsmanager:GetSecretValue'), { name: 'AccessDeniedException' }));
+    mockClient(client)
+      .on(GetSecretValueCommand)
+      .rejects(
+        Object.assign(new Error('User is not authorized to perform secretsmanager:GetSecretValue'), {
+          name: 'AccessDeniedException',
+        }),
+      );
     const error = await new SecretStore(client, {}).get('acme/coder/admin-password').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExternalError);
     expect((error as ExternalError).operation).toBe('secretsmanager:GetSecretValue');

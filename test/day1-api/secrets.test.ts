@@ -41,22 +41,41 @@ describe('secrets never leak from the day1 Coder steps', () => {
     const ADMIN = 'SENTINEL-admin-password-7f3a9c2e41';
     const OIDC = 'SENTINEL-oidc-client-secret-55aa';
     const LICENSE = licenseJwt('3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a99');
-    fake = await new FakeCoder({ daemons: [{ scope: 'organization' }], licenseFeatures: ['template_rbac', 'external_provisioner_daemons'] }).start();
+    fake = await new FakeCoder({
+      daemons: [{ scope: 'organization' }],
+      licenseFeatures: ['template_rbac', 'external_provisioner_daemons'],
+    }).start();
     dir = await mkdtemp(path.join(tmpdir(), 'day1-secrets-'));
     const stateDir = path.join(dir, 'state');
     const usersFile = path.join(dir, 'users.yaml');
-    await writeFile(usersFile, 'apiVersion: coder-platform/users/v1\nusers:\n  - { username: alice, email: alice@example.com }\ngroups:\n  - { name: developers, members: [alice] }\n');
-    const secrets = memorySecrets({ [secretNames('acme').adminPassword]: ADMIN }, { CODER_LICENSE: LICENSE, OIDC_SECRET: OIDC });
+    await writeFile(
+      usersFile,
+      'apiVersion: coder-platform/users/v1\nusers:\n  - { username: alice, email: alice@example.com }\ngroups:\n  - { name: developers, members: [alice] }\n',
+    );
+    const secrets = memorySecrets(
+      { [secretNames('acme').adminPassword]: ADMIN },
+      { CODER_LICENSE: LICENSE, OIDC_SECRET: OIDC },
+    );
     const overrides = {
-      coder: { license: 'env:CODER_LICENSE', oidc: { issuerUrl: 'https://idp.example.com', clientId: 'coder', clientSecret: 'env:OIDC_SECRET' } },
+      coder: {
+        license: 'env:CODER_LICENSE',
+        oidc: { issuerUrl: 'https://idp.example.com', clientId: 'coder', clientSecret: 'env:OIDC_SECRET' },
+      },
       users: { file: 'users.yaml' },
     };
     const host = new RecordingHost();
     const runWith = async (replicas: number) => {
       const config = testConfig({ ...overrides, coder: { ...overrides.coder, replicas } });
-      return runPhase({ name: 'day1', version: 1, steps: coderSteps(config) }, servicesFor(fake!, config, secrets.store, { usersFile }), {
-        deployment: 'acme', stateDir, command: 'coder-platform day1', host,
-      });
+      return runPhase(
+        { name: 'day1', version: 1, steps: coderSteps(config) },
+        servicesFor(fake!, config, secrets.store, { usersFile }),
+        {
+          deployment: 'acme',
+          stateDir,
+          command: 'coder-platform day1',
+          host,
+        },
+      );
     };
 
     const failed = await runWith(2); // no high_availability entitlement → the license step fails
@@ -71,7 +90,12 @@ describe('secrets never leak from the day1 Coder steps', () => {
     const provisionerKey = secrets.values.get(secretNames('acme').provisionerKey)!;
     expect(token).toBeTruthy();
     expect(provisionerKey).toBeTruthy();
-    const visible = [JSON.stringify(host.events), JSON.stringify(failed), JSON.stringify(succeeded), await allFiles(stateDir)].join('\n');
+    const visible = [
+      JSON.stringify(host.events),
+      JSON.stringify(failed),
+      JSON.stringify(succeeded),
+      await allFiles(stateDir),
+    ].join('\n');
     for (const secret of [ADMIN, OIDC, LICENSE, token, provisionerKey]) expect(visible).not.toContain(secret);
     expect(visible).toContain('acme/coder/admin-password'); // names of secrets are fine, values are not
   });

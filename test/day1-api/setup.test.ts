@@ -44,11 +44,19 @@ describeUpstream('first-admin', () => {
     expect(fake.users[0]).toMatchObject({ email: 'ops@example.com', username: 'admin', password, roles: ['owner'] });
     expect(fake.tokens.has(secrets.values.get(names.sessionToken)!)).toBe(true);
     // A 90-day API token (in nanoseconds) is stored, not the 24-hour login session.
-    expect(fake.apiTokens).toEqual([{ name: expect.stringMatching(/^coder-platform-\d{14}$/), lifetimeNs: 7_776_000_000_000_000 }]);
+    expect(fake.apiTokens).toEqual([
+      { name: expect.stringMatching(/^coder-platform-\d{14}$/), lifetimeNs: 7_776_000_000_000_000 },
+    ]);
     expect(secrets.values.get(names.sessionToken)).toMatch(/^api-/);
     // The password was stored before the create call (a crash after creation can still log in).
-    expect(secrets.calls.indexOf(`create ${names.adminPassword}`)).toBeLessThan(secrets.calls.indexOf(`create ${names.sessionToken}`));
-    expect(outputs).toMatchObject({ owner: 'created', organizationId: fake.orgId, passwordSecret: names.adminPassword });
+    expect(secrets.calls.indexOf(`create ${names.adminPassword}`)).toBeLessThan(
+      secrets.calls.indexOf(`create ${names.sessionToken}`),
+    );
+    expect(outputs).toMatchObject({
+      owner: 'created',
+      organizationId: fake.orgId,
+      passwordSecret: names.adminPassword,
+    });
     const visible = JSON.stringify([outputs, host.events]);
     expect(visible).not.toContain(password);
     expect(visible).not.toContain(secrets.values.get(names.sessionToken));
@@ -72,7 +80,9 @@ describeUpstream('first-admin', () => {
     fake.seedOwner('ops@example.com', 'admin');
     const config = testConfig();
     const services = servicesFor(fake, config, memorySecrets().store);
-    const error = await step(services, 'first-admin').run(ctx(services)).catch((e: unknown) => e);
+    const error = await step(services, 'first-admin')
+      .run(ctx(services))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).message).toMatch(/already has an owner/);
     expect((error as UserError).nextSteps.join(' ')).toContain('acme/coder/admin-password');
@@ -83,7 +93,10 @@ describeUpstream('first-admin', () => {
     fake = await new FakeCoder().start();
     const names = secretNames('acme');
     fake.seedOwner('ops@example.com', 'admin', 'the-stored-owner-password-1234');
-    const secrets = memorySecrets({ [names.adminPassword]: 'the-stored-owner-password-1234', [names.sessionToken]: 'expired-token' });
+    const secrets = memorySecrets({
+      [names.adminPassword]: 'the-stored-owner-password-1234',
+      [names.sessionToken]: 'expired-token',
+    });
     const services = servicesFor(fake, testConfig(), secrets.store);
     const s = step(services, 'first-admin');
     expect(await s.isDone!(ctx(services))).toBeUndefined();
@@ -97,12 +110,21 @@ function overridesHaveLicense(overrides: object): boolean {
   return typeof (overrides as { coder?: { license?: unknown } }).coder?.license === 'string';
 }
 
-async function initialized(options: ConstructorParameters<typeof FakeCoder>[0] = {}, overrides = {}, env: NodeJS.ProcessEnv = {}) {
+async function initialized(
+  options: ConstructorParameters<typeof FakeCoder>[0] = {},
+  overrides = {},
+  env: NodeJS.ProcessEnv = {},
+) {
   fake = await new FakeCoder(options).start();
   const names = secretNames('acme');
   const token = fake.seedOwner('ops@example.com', 'admin');
   if ((options.licenseFeatures ?? []).length > 0 && !overridesHaveLicense(overrides)) {
-    fake.licenses.push({ id: 99, uuid: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b', jwt: 'preinstalled', uploaded_at: new Date().toISOString() });
+    fake.licenses.push({
+      id: 99,
+      uuid: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b',
+      jwt: 'preinstalled',
+      uploaded_at: new Date().toISOString(),
+    });
   }
   const secrets = memorySecrets({ [names.sessionToken]: token }, env);
   const config = testConfig(overrides);
@@ -111,9 +133,15 @@ async function initialized(options: ConstructorParameters<typeof FakeCoder>[0] =
 
 describeUpstream('license', () => {
   it('two replicas without the high_availability entitlement fail plainly, with a warn event', async () => {
-    const { services } = await initialized({ licenseFeatures: ['template_rbac'] }, { coder: { license: 'env:CODER_LICENSE' } }, { CODER_LICENSE: licenseJwt('2b5ad4a7-1c4e-4d8e-9c1e-0f3a9b7c6d11') });
+    const { services } = await initialized(
+      { licenseFeatures: ['template_rbac'] },
+      { coder: { license: 'env:CODER_LICENSE' } },
+      { CODER_LICENSE: licenseJwt('2b5ad4a7-1c4e-4d8e-9c1e-0f3a9b7c6d11') },
+    );
     const host = new RecordingHost();
-    const error = await step(services, 'license').run(ctx(services, host)).catch((e: unknown) => e);
+    const error = await step(services, 'license')
+      .run(ctx(services, host))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CheckFailedError);
     expect((error as Error).message).toMatch(/coder.replicas is 2.*no high_availability entitlement/);
     expect(host.events.find((e) => e.code === 'CODER_HA_NOT_ENTITLED')?.level).toBe('warn');
@@ -121,12 +149,23 @@ describeUpstream('license', () => {
 
   it('adds the license once and reports the entitlements as booleans', async () => {
     const jwt = licenseJwt('7e0c1f2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b');
-    const { services, fake: f } = await initialized({ licenseFeatures: ['high_availability', 'template_rbac', 'external_provisioner_daemons'] }, { coder: { license: 'env:CODER_LICENSE' } }, { CODER_LICENSE: jwt });
+    const { services, fake: f } = await initialized(
+      { licenseFeatures: ['high_availability', 'template_rbac', 'external_provisioner_daemons'] },
+      { coder: { license: 'env:CODER_LICENSE' } },
+      { CODER_LICENSE: jwt },
+    );
     const s = step(services, 'license');
     expect(await s.isDone!(ctx(services))).toBeUndefined();
     const host = new RecordingHost();
     const outputs = await s.run(ctx(services, host));
-    expect(outputs).toEqual({ hasLicense: true, highAvailability: true, externalProvisioners: true, templateRbac: true, advancedScheduling: false, licenseAdded: true });
+    expect(outputs).toEqual({
+      hasLicense: true,
+      highAvailability: true,
+      externalProvisioners: true,
+      templateRbac: true,
+      advancedScheduling: false,
+      licenseAdded: true,
+    });
     expect(JSON.stringify([outputs, host.events])).not.toContain(jwt);
     expect(await s.isDone!(ctx(services))).toMatchObject({ highAvailability: true });
     expect(f.licenses).toHaveLength(1);
@@ -134,9 +173,14 @@ describeUpstream('license', () => {
 
   it('a license JWT without a license_id claim converges too: found by its claims, added once, a different one still added', async () => {
     const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
-    const noId = (account: string) => `${part({ alg: 'EdDSA', typ: 'JWT' })}.${part({ account_id: account, license_expires: 1893456000, features: { user_limit: 500 }, version: 3 })}.c2lnbmF0dXJl`;
+    const noId = (account: string) =>
+      `${part({ alg: 'EdDSA', typ: 'JWT' })}.${part({ account_id: account, license_expires: 1893456000, features: { user_limit: 500 }, version: 3 })}.c2lnbmF0dXJl`;
     const env: NodeJS.ProcessEnv = { CODER_LICENSE: noId('acme-corp') };
-    const { services, fake: f } = await initialized({ licenseFeatures: ['high_availability', 'template_rbac', 'external_provisioner_daemons'] }, { coder: { license: 'env:CODER_LICENSE' } }, env);
+    const { services, fake: f } = await initialized(
+      { licenseFeatures: ['high_availability', 'template_rbac', 'external_provisioner_daemons'] },
+      { coder: { license: 'env:CODER_LICENSE' } },
+      env,
+    );
     const s = step(services, 'license');
     expect(await s.isDone!(ctx(services))).toBeUndefined();
     expect(await s.run(ctx(services))).toMatchObject({ licenseAdded: true });
@@ -159,7 +203,9 @@ describeUpstream('provisioner-key', () => {
     const s = step(services, 'provisioner-key');
     expect(await s.isDone!(ctx(services))).toBeUndefined();
     const outputs = await s.run(ctx(services));
-    expect(f.keys).toEqual([expect.objectContaining({ name: 'external-provisioner-key', tags: { scope: 'organization' } })]);
+    expect(f.keys).toEqual([
+      expect.objectContaining({ name: 'external-provisioner-key', tags: { scope: 'organization' } }),
+    ]);
     const stored = secrets.values.get(secretNames('acme').provisionerKey);
     expect(stored).toBe(f.keys[0]!.secret);
     expect(JSON.stringify(outputs)).not.toContain(stored);
@@ -170,7 +216,9 @@ describeUpstream('provisioner-key', () => {
 
   it('without the external_provisioner_daemons entitlement: a plain failure before any key is created', async () => {
     const { services, fake: f } = await initialized({ licenseFeatures: ['template_rbac'] });
-    const error = await step(services, 'provisioner-key').run(ctx(services)).catch((e: unknown) => e);
+    const error = await step(services, 'provisioner-key')
+      .run(ctx(services))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CheckFailedError);
     expect((error as Error).message).toMatch(/external_provisioner_daemons/);
     expect(f.keys).toEqual([]);
@@ -191,11 +239,18 @@ describeUpstream('provisioner-key', () => {
 
 describeUpstream('provisioner daemons', () => {
   it('counts the daemons connected with the key and names those on another version than coderd', async () => {
-    const { services, fake: f } = await initialized({ daemons: [{ scope: 'organization' }, { scope: 'organization' }], daemonVersion: 'v2.35.1+abcdef0', licenseFeatures: ['external_provisioner_daemons'] });
+    const { services, fake: f } = await initialized({
+      daemons: [{ scope: 'organization' }, { scope: 'organization' }],
+      daemonVersion: 'v2.35.1+abcdef0',
+      licenseFeatures: ['external_provisioner_daemons'],
+    });
     await step(services, 'provisioner-key').run(ctx(services));
     const client: CoderClient = await services.coder();
     const status = await provisionerDaemonStatus(client, f.orgId, 'external-provisioner-key');
     expect(status).toEqual({ connected: 2, versionMismatch: ['prov-0', 'prov-1'] });
-    expect(await provisionerDaemonStatus(client, f.orgId, 'another-key')).toEqual({ connected: 0, versionMismatch: [] });
+    expect(await provisionerDaemonStatus(client, f.orgId, 'another-key')).toEqual({
+      connected: 0,
+      versionMismatch: [],
+    });
   });
 });

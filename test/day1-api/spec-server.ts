@@ -56,7 +56,12 @@ export class SpecValidator {
     for (const [key, methods] of Object.entries(this.swagger.paths)) {
       const template = base + key;
       for (const [method, operation] of Object.entries(methods)) {
-        this.operations.push({ method: method.toUpperCase(), template, segments: template.split('/').filter(Boolean), operation });
+        this.operations.push({
+          method: method.toUpperCase(),
+          template,
+          segments: template.split('/').filter(Boolean),
+          operation,
+        });
       }
     }
     this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
@@ -88,7 +93,12 @@ export class SpecValidator {
   }
 
   /** Validates one request; returns the problems found (empty = valid). */
-  validateRequest(method: string, url: URL, headers: IncomingMessage['headers'], body: Buffer): { problems: string[]; op?: IndexedOperation; params: Record<string, string> } {
+  validateRequest(
+    method: string,
+    url: URL,
+    headers: IncomingMessage['headers'],
+    body: Buffer,
+  ): { problems: string[]; op?: IndexedOperation; params: Record<string, string> } {
     if (method === 'GET' && url.pathname === '/healthz') return { problems: [], params: {} };
     const matched = this.match(method, url.pathname);
     if (!matched) return { problems: [`${method} ${url.pathname} is not in swagger.json`], params: {} };
@@ -101,25 +111,34 @@ export class SpecValidator {
         const value = url.searchParams.get(param.name);
         if (value === null) {
           if (param.required) problems.push(`${where}: required query parameter ${param.name} missing`);
-        } else if (param.type === 'integer' && !/^-?\d+$/.test(value)) problems.push(`${where}: query ${param.name}=${value} is not an integer`);
-        else if (param.type === 'boolean' && !/^(true|false)$/.test(value)) problems.push(`${where}: query ${param.name}=${value} is not a boolean`);
+        } else if (param.type === 'integer' && !/^-?\d+$/.test(value))
+          problems.push(`${where}: query ${param.name}=${value} is not an integer`);
+        else if (param.type === 'boolean' && !/^(true|false)$/.test(value))
+          problems.push(`${where}: query ${param.name}=${value} is not a boolean`);
       }
     }
     for (const name of url.searchParams.keys()) {
-      if (!(op.operation.parameters ?? []).some((p) => p.in === 'query' && p.name === name)) problems.push(`${where}: undeclared query parameter ${name}`);
+      if (!(op.operation.parameters ?? []).some((p) => p.in === 'query' && p.name === name))
+        problems.push(`${where}: undeclared query parameter ${name}`);
     }
-    const contentType = String(headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
+    const contentType =
+      String(headers['content-type'] ?? '')
+        .split(';')[0]
+        ?.trim() ?? '';
     const isFiles = op.template === '/api/v2/files';
     if (isFiles) {
       // §0.4: the handler takes the raw archive, not multipart.
-      if (!(op.operation.consumes ?? []).includes(contentType)) problems.push(`${where}: Content-Type ${contentType} not in consumes`);
+      if (!(op.operation.consumes ?? []).includes(contentType))
+        problems.push(`${where}: Content-Type ${contentType} not in consumes`);
       if (body.length === 0) problems.push(`${where}: empty archive`);
       return { problems, op, params };
     }
     const bodyParam = (op.operation.parameters ?? []).find((p) => p.in === 'body');
-    const isProvisionerKeyCreate = method === 'POST' && op.template === '/api/v2/organizations/{organization}/provisionerkeys';
+    const isProvisionerKeyCreate =
+      method === 'POST' && op.template === '/api/v2/organizations/{organization}/provisionerkeys';
     if (bodyParam || isProvisionerKeyCreate) {
-      if (contentType !== 'application/json') problems.push(`${where}: Content-Type ${contentType || '(none)'} is not application/json`);
+      if (contentType !== 'application/json')
+        problems.push(`${where}: Content-Type ${contentType || '(none)'} is not application/json`);
       let json: unknown;
       try {
         json = JSON.parse(body.toString('utf8'));
@@ -163,10 +182,12 @@ export class SpecValidator {
         problems.push(`${where}: ${at}.${key} is not declared in ${ref.split('/').pop()}`);
         continue;
       }
-      const childRef = (declared.$ref as string | undefined) ?? ((declared.allOf as { $ref?: string }[] | undefined)?.[0]?.$ref);
+      const childRef =
+        (declared.$ref as string | undefined) ?? (declared.allOf as { $ref?: string }[] | undefined)?.[0]?.$ref;
       if (childRef) problems.push(...this.undeclared(where, childRef, child, `${at}.${key}`));
       const itemRef = (declared.items as { $ref?: string } | undefined)?.$ref;
-      if (itemRef && Array.isArray(child)) child.forEach((item, i) => problems.push(...this.undeclared(where, itemRef, item, `${at}.${key}[${i}]`)));
+      if (itemRef && Array.isArray(child))
+        child.forEach((item, i) => problems.push(...this.undeclared(where, itemRef, item, `${at}.${key}[${i}]`)));
     }
     return problems;
   }
@@ -177,7 +198,8 @@ export class SpecValidator {
 
   /** Validates a fixture answer against the documented response schema (keeps fixtures honest). */
   validateResponse(op: IndexedOperation, status: number, value: unknown): string[] {
-    const response = op.operation.responses[String(status)] ?? op.operation.responses['200'] ?? op.operation.responses['201'];
+    const response =
+      op.operation.responses[String(status)] ?? op.operation.responses['200'] ?? op.operation.responses['201'];
     const schema = response?.schema;
     if (!schema) return [];
     const where = `response ${op.method} ${op.template} ${status}`;
@@ -190,7 +212,12 @@ export class SpecValidator {
   }
 }
 
-function strictObject(where: string, value: unknown, shape: Record<string, 'string' | 'object'>, required: string[]): string[] {
+function strictObject(
+  where: string,
+  value: unknown,
+  shape: Record<string, 'string' | 'object'>,
+  required: string[],
+): string[] {
   if (typeof value !== 'object' || value === null) return [`${where}: body must be an object`];
   const problems: string[] = [];
   for (const key of required) if (!(key in value)) problems.push(`${where}: ${key} is required`);
@@ -222,7 +249,15 @@ export interface FakeVersion {
   name: string;
   template_id: string | null;
   file_id: string;
-  job: { id: string; status: string; error?: string; file_id: string; tags: Record<string, string>; created_at: string; polls: number };
+  job: {
+    id: string;
+    status: string;
+    error?: string;
+    file_id: string;
+    tags: Record<string, string>;
+    created_at: string;
+    polls: number;
+  };
   matched: number;
   created_at: string;
   /** The user whose token created it (the job's initiator). */
@@ -287,7 +322,14 @@ export class FakeCoder {
   baseUrl = '';
 
   constructor(readonly options: FakeCoderOptions = {}) {
-    this.groups.push({ id: this.orgId, name: 'Everyone', display_name: '', quota_allowance: 0, members: [], source: 'user' });
+    this.groups.push({
+      id: this.orgId,
+      name: 'Everyone',
+      display_name: '',
+      quota_allowance: 0,
+      members: [],
+      source: 'user',
+    });
   }
 
   async start(): Promise<this> {
@@ -321,7 +363,16 @@ export class FakeCoder {
   }
 
   addUser(fields: Partial<FakeUser> & { email: string; username: string }): FakeUser {
-    const user: FakeUser = { id: randomUUID(), name: '', login_type: 'password', status: 'active', roles: [], orgRoles: [], created_at: new Date().toISOString(), ...fields };
+    const user: FakeUser = {
+      id: randomUUID(),
+      name: '',
+      login_type: 'password',
+      status: 'active',
+      roles: [],
+      orgRoles: [],
+      created_at: new Date().toISOString(),
+      ...fields,
+    };
     this.users.push(user);
     this.groups[0]!.members.push(user.id);
     return user;
@@ -346,12 +397,22 @@ export class FakeCoder {
     const send = (status: number, payload?: unknown): void => {
       this.requests.push({ method, path: url.pathname, status, ...(jsonBody === undefined ? {} : { body: jsonBody }) });
       if (op && payload !== undefined && status < 300) {
-        const responseOverride = method === 'GET' && op.template === '/api/v2/templates/{template}/versions/{templateversionname}';
+        const responseOverride =
+          method === 'GET' && op.template === '/api/v2/templates/{template}/versions/{templateversionname}';
         if (!responseOverride) this.violations.push(...this.validator.validateResponse(op, status, payload));
       }
       if (op) this.options.beforeAnswer?.(`${method} ${op.template}`);
-      res.writeHead(status, { 'Content-Type': typeof payload === 'string' && url.pathname === '/healthz' ? 'text/plain' : 'application/json', 'X-Coder-Build-Version': this.version });
-      res.end(payload === undefined ? '' : typeof payload === 'string' && url.pathname === '/healthz' ? payload : JSON.stringify(payload));
+      res.writeHead(status, {
+        'Content-Type': typeof payload === 'string' && url.pathname === '/healthz' ? 'text/plain' : 'application/json',
+        'X-Coder-Build-Version': this.version,
+      });
+      res.end(
+        payload === undefined
+          ? ''
+          : typeof payload === 'string' && url.pathname === '/healthz'
+            ? payload
+            : JSON.stringify(payload),
+      );
       if (op) this.options.onAnswered?.(`${method} ${op.template}`);
     };
     if (problems.length > 0) {
@@ -362,8 +423,16 @@ export class FakeCoder {
     if (method === 'GET' && url.pathname === '/healthz') return send(200, 'OK');
     const template = op!.template;
     const route = `${method} ${template}`;
-    const json = body.length > 0 && template !== '/api/v2/files' ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
-    const unauthenticated = ['GET /api/v2/buildinfo', 'GET /api/v2/users/first', 'POST /api/v2/users/first', 'POST /api/v2/users/login'];
+    const json =
+      body.length > 0 && template !== '/api/v2/files'
+        ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>)
+        : {};
+    const unauthenticated = [
+      'GET /api/v2/buildinfo',
+      'GET /api/v2/users/first',
+      'POST /api/v2/users/first',
+      'POST /api/v2/users/login',
+    ];
     let me: FakeUser | undefined;
     if (!unauthenticated.includes(route)) {
       const token = req.headers['coder-session-token'];
@@ -376,13 +445,28 @@ export class FakeCoder {
 
     switch (route) {
       case 'GET /api/v2/buildinfo':
-        return send(200, { version: this.version, external_url: 'https://github.com/coder/coder', deployment_id: 'dep-1' });
+        return send(200, {
+          version: this.version,
+          external_url: 'https://github.com/coder/coder',
+          deployment_id: 'dep-1',
+        });
       case 'GET /api/v2/users/first':
-        return this.users.length > 0 ? send(200, { message: 'The initial user has already been created!' }) : send(404, { message: 'The initial user has not been created!' });
+        return this.users.length > 0
+          ? send(200, { message: 'The initial user has already been created!' })
+          : send(404, { message: 'The initial user has not been created!' });
       case 'POST /api/v2/users/first': {
         if (this.users.length > 0) return send(409, { message: 'The initial user has already been created.' });
-        if (String(json.password).length < 16) return send(400, { message: 'Password is invalid', validations: [{ field: 'password', detail: 'too weak' }] });
-        const user = this.addUser({ email: String(json.email), username: String(json.username), password: String(json.password), roles: ['owner'] });
+        if (String(json.password).length < 16)
+          return send(400, {
+            message: 'Password is invalid',
+            validations: [{ field: 'password', detail: 'too weak' }],
+          });
+        const user = this.addUser({
+          email: String(json.email),
+          username: String(json.username),
+          password: String(json.password),
+          roles: ['owner'],
+        });
         return send(201, { user_id: user.id, organization_id: this.orgId });
       }
       case 'POST /api/v2/users/login': {
@@ -396,7 +480,10 @@ export class FakeCoder {
         const user = userParam(params.user);
         if (!user) return send(404, { message: 'not found' });
         if (Number(json.lifetime) > (this.options.maxTokenLifetimeNs ?? 876_000 * 3_600_000_000_000)) {
-          return send(400, { message: 'Failed to validate create API key request.', detail: 'lifetime must be less than the maximum token lifetime' });
+          return send(400, {
+            message: 'Failed to validate create API key request.',
+            detail: 'lifetime must be less than the maximum token lifetime',
+          });
         }
         const key = `api-${randomUUID()}`;
         this.tokens.set(key, user.id);
@@ -410,10 +497,14 @@ export class FakeCoder {
       case 'GET /api/v2/users': {
         const limit = Number(url.searchParams.get('limit') ?? 0) || this.users.length;
         const offset = Number(url.searchParams.get('offset') ?? 0);
-        return send(200, { users: this.users.slice(offset, offset + limit).map((u) => this.userJson(u)), count: this.users.length });
+        return send(200, {
+          users: this.users.slice(offset, offset + limit).map((u) => this.userJson(u)),
+          count: this.users.length,
+        });
       }
       case 'POST /api/v2/users': {
-        if (this.users.some((u) => u.username === json.username || u.email === json.email)) return send(409, { message: 'User already exists.' });
+        if (this.users.some((u) => u.username === json.username || u.email === json.email))
+          return send(409, { message: 'User already exists.' });
         const user = this.addUser({
           email: String(json.email),
           username: String(json.username),
@@ -434,12 +525,21 @@ export class FakeCoder {
         const user = userParam(params.user);
         if (!user) return send(404, { message: 'not found' });
         user.orgRoles = json.roles as string[];
-        return send(200, { user_id: user.id, organization_id: this.orgId, roles: user.orgRoles.map((name) => ({ name, organization_id: this.orgId })) });
+        return send(200, {
+          user_id: user.id,
+          organization_id: this.orgId,
+          roles: user.orgRoles.map((name) => ({ name, organization_id: this.orgId })),
+        });
       }
       case 'GET /api/v2/organizations/{organization}/members/{user}': {
         const user = userParam(params.user);
         if (!user) return send(404, { message: 'not found' });
-        return send(200, { user_id: user.id, username: user.username, organization_id: this.orgId, roles: user.orgRoles.map((name) => ({ name, organization_id: this.orgId })) });
+        return send(200, {
+          user_id: user.id,
+          username: user.username,
+          organization_id: this.orgId,
+          roles: user.orgRoles.map((name) => ({ name, organization_id: this.orgId })),
+        });
       }
       case 'PUT /api/v2/users/{user}/status/suspend':
       case 'PUT /api/v2/users/{user}/status/activate': {
@@ -449,40 +549,102 @@ export class FakeCoder {
         return send(200, this.userJson(user));
       }
       case 'GET /api/v2/organizations/{organization}':
-        return send(200, { id: this.orgId, name: 'coder', is_default: true, created_at: new Date(0).toISOString(), updated_at: new Date(0).toISOString() });
+        return send(200, {
+          id: this.orgId,
+          name: 'coder',
+          is_default: true,
+          created_at: new Date(0).toISOString(),
+          updated_at: new Date(0).toISOString(),
+        });
       case 'POST /api/v2/licenses': {
         const jwt = String(json.license);
         if (jwt.split('.').length !== 3) return send(400, { message: 'Invalid license' });
-        const claims = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-        const license = { id: this.licenses.length + 1, uuid: String(claims.license_id ?? randomUUID()), jwt, uploaded_at: new Date().toISOString() };
+        const claims = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<
+          string,
+          unknown
+        >;
+        const license = {
+          id: this.licenses.length + 1,
+          uuid: String(claims.license_id ?? randomUUID()),
+          jwt,
+          uploaded_at: new Date().toISOString(),
+        };
         this.licenses.push(license);
         return send(201, { id: license.id, uuid: license.uuid, uploaded_at: license.uploaded_at, claims });
       }
       case 'GET /api/v2/licenses':
         // coderd returns every claim of the stored JWT verbatim (codersdk.License.claims)
-        return send(200, this.licenses.map((l) => ({ id: l.id, uuid: l.uuid, uploaded_at: l.uploaded_at, claims: jwtClaims(l.jwt) })));
+        return send(
+          200,
+          this.licenses.map((l) => ({ id: l.id, uuid: l.uuid, uploaded_at: l.uploaded_at, claims: jwtClaims(l.jwt) })),
+        );
       case 'GET /api/v2/entitlements': {
         const entitled = new Set(this.licenses.length > 0 ? (this.options.licenseFeatures ?? []) : []);
-        const names = ['high_availability', 'external_provisioner_daemons', 'template_rbac', 'advanced_template_scheduling', 'audit_log'];
-        const features = Object.fromEntries(names.map((n) => [n, { entitlement: entitled.has(n) ? 'entitled' : 'not_entitled', enabled: entitled.has(n) }]));
-        return send(200, { features, has_license: this.licenses.length > 0, trial: false, require_telemetry: false, errors: [], warnings: [], refreshed_at: new Date().toISOString() });
+        const names = [
+          'high_availability',
+          'external_provisioner_daemons',
+          'template_rbac',
+          'advanced_template_scheduling',
+          'audit_log',
+        ];
+        const features = Object.fromEntries(
+          names.map((n) => [
+            n,
+            { entitlement: entitled.has(n) ? 'entitled' : 'not_entitled', enabled: entitled.has(n) },
+          ]),
+        );
+        return send(200, {
+          features,
+          has_license: this.licenses.length > 0,
+          trial: false,
+          require_telemetry: false,
+          errors: [],
+          warnings: [],
+          refreshed_at: new Date().toISOString(),
+        });
       }
       case 'POST /api/v2/organizations/{organization}/provisionerkeys': {
-        if (this.keys.some((k) => k.name === json.name)) return send(400, { message: `Provisioner key with name '${String(json.name)}' already exists in organization` });
-        const key = { id: randomUUID(), name: String(json.name), tags: (json.tags as Record<string, string> | undefined) ?? {}, secret: `pk-${randomUUID()}`, created_at: new Date().toISOString() };
+        if (this.keys.some((k) => k.name === json.name))
+          return send(400, {
+            message: `Provisioner key with name '${String(json.name)}' already exists in organization`,
+          });
+        const key = {
+          id: randomUUID(),
+          name: String(json.name),
+          tags: (json.tags as Record<string, string> | undefined) ?? {},
+          secret: `pk-${randomUUID()}`,
+          created_at: new Date().toISOString(),
+        };
         this.keys.push(key);
         return send(201, { key: key.secret });
       }
       case 'GET /api/v2/organizations/{organization}/provisionerkeys':
-        return send(200, this.keys.map((k) => ({ id: k.id, name: k.name, tags: k.tags, organization: this.orgId, created_at: k.created_at })));
+        return send(
+          200,
+          this.keys.map((k) => ({
+            id: k.id,
+            name: k.name,
+            tags: k.tags,
+            organization: this.orgId,
+            created_at: k.created_at,
+          })),
+        );
       case 'DELETE /api/v2/organizations/{organization}/provisionerkeys/{provisionerkey}':
         this.keys = this.keys.filter((k) => k.name !== params.provisionerkey);
         return send(204);
       case 'GET /api/v2/organizations/{organization}/provisionerdaemons':
-        return send(200, (this.options.daemons ?? []).map((tags, i) => ({
-          id: randomUUID(), name: `prov-${i}`, status: 'idle', tags, version: this.options.daemonVersion ?? this.version, created_at: new Date().toISOString(),
-          ...(this.keys[0] ? { key_id: this.keys[0].id, key_name: this.keys[0].name } : {}),
-        })));
+        return send(
+          200,
+          (this.options.daemons ?? []).map((tags, i) => ({
+            id: randomUUID(),
+            name: `prov-${i}`,
+            status: 'idle',
+            tags,
+            version: this.options.daemonVersion ?? this.version,
+            created_at: new Date().toISOString(),
+            ...(this.keys[0] ? { key_id: this.keys[0].id, key_name: this.keys[0].name } : {}),
+          })),
+        );
       case 'POST /api/v2/files': {
         const id = createHash('sha256').update(body).digest('hex').slice(0, 8) + '-' + randomUUID().slice(9);
         const existing = [...this.files.entries()].find(([, data]) => data.equals(body));
@@ -496,15 +658,25 @@ export class FakeCoder {
         const archive = this.files.get(fileId);
         if (!archive) return send(404, { message: 'File not found' });
         const templateId = (json.template_id as string | undefined) ?? null;
-        if (templateId && json.name && this.versions.some((v) => v.template_id === templateId && v.name === json.name)) return send(409, { message: 'A template version with that name already exists' });
+        if (templateId && json.name && this.versions.some((v) => v.template_id === templateId && v.name === json.name))
+          return send(409, { message: 'A template version with that name already exists' });
         const tags = { scope: 'organization', owner: '', ...((json.tags as Record<string, string> | undefined) ?? {}) };
-        const matched = (this.options.daemons ?? []).filter((d) => Object.entries(json.tags ?? {}).every(([k, v]) => d[k] === v)).length;
+        const matched = (this.options.daemons ?? []).filter((d) =>
+          Object.entries(json.tags ?? {}).every(([k, v]) => d[k] === v),
+        ).length;
         const version: FakeVersion = {
           id: randomUUID(),
           name: String(json.name ?? `v-${this.versions.length}`),
           template_id: templateId,
           file_id: fileId,
-          job: { id: randomUUID(), status: 'pending', file_id: fileId, tags, created_at: new Date().toISOString(), polls: 0 },
+          job: {
+            id: randomUUID(),
+            status: 'pending',
+            file_id: fileId,
+            tags,
+            created_at: new Date().toISOString(),
+            polls: 0,
+          },
           matched,
           created_at: new Date().toISOString(),
           initiator: me!.id,
@@ -518,8 +690,14 @@ export class FakeCoder {
         // belongs to one, its template (a LEFT JOIN in coderd, so an orphan version has no template_id).
         const initiator = url.searchParams.get('initiator');
         const limit = Number(url.searchParams.get('limit') ?? 50) || 50;
-        const jobs = [...this.versions].reverse().filter((v) => !initiator || v.initiator === initiator).slice(0, limit);
-        return send(200, jobs.map((v) => this.jobJson(v)));
+        const jobs = [...this.versions]
+          .reverse()
+          .filter((v) => !initiator || v.initiator === initiator)
+          .slice(0, limit);
+        return send(
+          200,
+          jobs.map((v) => this.jobJson(v)),
+        );
       }
       case 'GET /api/v2/templateversions/{templateversion}': {
         const version = this.versions.find((v) => v.id === params.templateversion);
@@ -530,7 +708,19 @@ export class FakeCoder {
       case 'GET /api/v2/templateversions/{templateversion}/logs': {
         const lines = this.logs.get(params.templateversion ?? '') ?? [];
         const after = Number(url.searchParams.get('after') ?? 0);
-        return send(200, lines.map((output, i) => ({ id: i + 1, created_at: new Date().toISOString(), log_source: 'provisioner', log_level: 'error', stage: 'Planning infrastructure', output })).filter((l) => l.id > after));
+        return send(
+          200,
+          lines
+            .map((output, i) => ({
+              id: i + 1,
+              created_at: new Date().toISOString(),
+              log_source: 'provisioner',
+              log_level: 'error',
+              stage: 'Planning infrastructure',
+              output,
+            }))
+            .filter((l) => l.id > after),
+        );
       }
       case 'PATCH /api/v2/templateversions/{templateversion}/cancel': {
         const version = this.versions.find((v) => v.id === params.templateversion);
@@ -538,9 +728,17 @@ export class FakeCoder {
         return send(200, { message: 'Job has been marked as canceled...' });
       }
       case 'GET /api/v2/templates/{template}/versions/{templateversionname}': {
-        const version = this.versions.find((v) => v.template_id === params.template && v.name === params.templateversionname);
+        const version = this.versions.find(
+          (v) => v.template_id === params.template && v.name === params.templateversionname,
+        );
         if (!version) return send(404, { message: 'No template version found by name' });
-        this.violations.push(...this.validator.validateSchema('response version by name', '#/definitions/codersdk.TemplateVersion', this.versionJson(version)));
+        this.violations.push(
+          ...this.validator.validateSchema(
+            'response version by name',
+            '#/definitions/codersdk.TemplateVersion',
+            this.versionJson(version),
+          ),
+        );
         return send(200, this.versionJson(version));
       }
       case 'GET /api/v2/organizations/{organization}/templates/{templatename}': {
@@ -548,7 +746,8 @@ export class FakeCoder {
         return template ? send(200, this.templateJson(template)) : send(404, { message: 'Template not found' });
       }
       case 'POST /api/v2/organizations/{organization}/templates': {
-        if (this.templates.some((t) => t.name === json.name)) return send(409, { message: `Template with name "${String(json.name)}" already exists.` });
+        if (this.templates.some((t) => t.name === json.name))
+          return send(409, { message: `Template with name "${String(json.name)}" already exists.` });
         const version = this.versions.find((v) => v.id === json.template_version_id);
         if (!version) return send(404, { message: 'Template version not found' });
         if (version.template_id) return send(400, { message: 'Template version is already part of a template' });
@@ -568,8 +767,10 @@ export class FakeCoder {
         const template = this.templates.find((t) => t.id === params.template);
         const version = this.versions.find((v) => v.id === json.id);
         if (!template || !version) return send(404, { message: 'not found' });
-        if (version.template_id !== template.id) return send(400, { message: 'The provided template version doesn\'t belong to the specified template.' });
-        if (version.job.status !== 'succeeded') return send(400, { message: 'Only versions that have been built successfully can be promoted.' });
+        if (version.template_id !== template.id)
+          return send(400, { message: "The provided template version doesn't belong to the specified template." });
+        if (version.job.status !== 'succeeded')
+          return send(400, { message: 'Only versions that have been built successfully can be promoted.' });
         template.active_version_id = version.id;
         return send(200, { message: 'Updated the active template version!' });
       }
@@ -583,7 +784,10 @@ export class FakeCoder {
         const template = this.templates.find((t) => t.id === params.template);
         if (!template) return send(404, { message: 'not found' });
         if (!this.entitled('template_rbac')) return send(403, { message: 'Template RBAC is an Enterprise feature.' });
-        const group = Object.entries(template.acl.group_perms).map(([id, role]) => ({ ...this.groupJson(this.groups.find((g) => g.id === id)!), role }));
+        const group = Object.entries(template.acl.group_perms).map(([id, role]) => ({
+          ...this.groupJson(this.groups.find((g) => g.id === id)!),
+          role,
+        }));
         return send(200, { group, users: [] });
       }
       case 'PATCH /api/v2/templates/{template}/acl': {
@@ -598,11 +802,22 @@ export class FakeCoder {
         return send(200, { message: 'Successfully updated template ACL list.' });
       }
       case 'GET /api/v2/organizations/{organization}/groups':
-        return send(200, this.groups.map((g) => this.groupJson(g)));
+        return send(
+          200,
+          this.groups.map((g) => this.groupJson(g)),
+        );
       case 'POST /api/v2/organizations/{organization}/groups': {
         if (!this.entitled('template_rbac')) return send(403, { message: 'Template RBAC is an Enterprise feature.' });
-        if (this.groups.some((g) => g.name === json.name)) return send(409, { message: `A group named "${String(json.name)}" already exists.` });
-        const group: FakeGroup = { id: randomUUID(), name: String(json.name), display_name: String(json.display_name ?? ''), quota_allowance: Number(json.quota_allowance ?? 0), members: [], source: 'user' };
+        if (this.groups.some((g) => g.name === json.name))
+          return send(409, { message: `A group named "${String(json.name)}" already exists.` });
+        const group: FakeGroup = {
+          id: randomUUID(),
+          name: String(json.name),
+          display_name: String(json.display_name ?? ''),
+          quota_allowance: Number(json.quota_allowance ?? 0),
+          members: [],
+          source: 'user',
+        };
         this.groups.push(group);
         return send(201, this.groupJson(group));
       }
@@ -611,9 +826,13 @@ export class FakeCoder {
         if (!group) return send(404, { message: 'not found' });
         if (group.id === this.orgId) return send(400, { message: 'Cannot modify the Everyone group' });
         const add = (json.add_users as string[] | undefined) ?? [];
-        if (add.some((id) => group.members.includes(id))) return send(400, { message: 'Cannot add the same user to a group twice!' });
-        if (add.some((id) => !this.users.some((u) => u.id === id))) return send(400, { message: 'User must be a member of the organization' });
-        group.members = group.members.filter((id) => !((json.remove_users as string[] | undefined) ?? []).includes(id)).concat(add);
+        if (add.some((id) => group.members.includes(id)))
+          return send(400, { message: 'Cannot add the same user to a group twice!' });
+        if (add.some((id) => !this.users.some((u) => u.id === id)))
+          return send(400, { message: 'User must be a member of the organization' });
+        group.members = group.members
+          .filter((id) => !((json.remove_users as string[] | undefined) ?? []).includes(id))
+          .concat(add);
         if (typeof json.quota_allowance === 'number') group.quota_allowance = json.quota_allowance;
         if (typeof json.display_name === 'string') group.display_name = json.display_name;
         return send(200, this.groupJson(group));
@@ -623,7 +842,9 @@ export class FakeCoder {
         if (!group) return send(404, { message: 'not found' });
         const limit = Number(url.searchParams.get('limit') ?? 0) || group.members.length;
         const offset = Number(url.searchParams.get('offset') ?? 0);
-        const members = group.members.slice(offset, offset + limit).map((id) => this.reducedUser(this.users.find((u) => u.id === id)!));
+        const members = group.members
+          .slice(offset, offset + limit)
+          .map((id) => this.reducedUser(this.users.find((u) => u.id === id)!));
         return send(200, { users: members, count: group.members.length });
       }
       case 'GET /api/v2/workspaces':
@@ -661,20 +882,44 @@ export class FakeCoder {
 
   private userJson(u: FakeUser): Record<string, unknown> {
     return {
-      id: u.id, username: u.username, email: u.email, name: u.name, status: u.status === 'dormant' ? 'active' : u.status, login_type: u.login_type,
-      organization_ids: [this.orgId], roles: u.roles.map((name) => ({ name, display_name: name })), created_at: u.created_at,
+      id: u.id,
+      username: u.username,
+      email: u.email,
+      name: u.name,
+      status: u.status === 'dormant' ? 'active' : u.status,
+      login_type: u.login_type,
+      organization_ids: [this.orgId],
+      roles: u.roles.map((name) => ({ name, display_name: name })),
+      created_at: u.created_at,
     };
   }
 
   private reducedUser(u: FakeUser): Record<string, unknown> {
-    return { id: u.id, username: u.username, email: u.email, created_at: u.created_at, status: u.status === 'dormant' ? 'active' : u.status };
+    return {
+      id: u.id,
+      username: u.username,
+      email: u.email,
+      created_at: u.created_at,
+      status: u.status === 'dormant' ? 'active' : u.status,
+    };
   }
 
   private versionJson(v: FakeVersion): Record<string, unknown> {
     return {
-      id: v.id, name: v.name, organization_id: this.orgId, created_at: v.created_at, updated_at: v.created_at,
+      id: v.id,
+      name: v.name,
+      organization_id: this.orgId,
+      created_at: v.created_at,
+      updated_at: v.created_at,
       ...(v.template_id ? { template_id: v.template_id } : {}),
-      job: { id: v.job.id, status: v.job.status, file_id: v.job.file_id, tags: v.job.tags, created_at: v.job.created_at, ...(v.job.error ? { error: v.job.error } : {}) },
+      job: {
+        id: v.job.id,
+        status: v.job.status,
+        file_id: v.job.file_id,
+        tags: v.job.tags,
+        created_at: v.job.created_at,
+        ...(v.job.error ? { error: v.job.error } : {}),
+      },
       matched_provisioners: { count: v.matched, available: v.matched },
       warnings: [],
     };
@@ -683,21 +928,52 @@ export class FakeCoder {
   private jobJson(v: FakeVersion): Record<string, unknown> {
     const template = this.templates.find((t) => t.id === v.template_id);
     return {
-      id: v.job.id, status: v.job.status, type: 'template_version_import', file_id: v.job.file_id, tags: v.job.tags, created_at: v.job.created_at,
-      initiator_id: v.initiator, organization_id: this.orgId, queue_position: 0, queue_size: 0, ...(v.job.error ? { error: v.job.error } : {}),
+      id: v.job.id,
+      status: v.job.status,
+      type: 'template_version_import',
+      file_id: v.job.file_id,
+      tags: v.job.tags,
+      created_at: v.job.created_at,
+      initiator_id: v.initiator,
+      organization_id: this.orgId,
+      queue_position: 0,
+      queue_size: 0,
+      ...(v.job.error ? { error: v.job.error } : {}),
       input: { template_version_id: v.id },
-      metadata: { template_version_name: v.name, ...(template ? { template_id: template.id, template_name: template.name, template_display_name: String(template.settings.display_name ?? '') } : { template_name: '', template_display_name: '' }) },
+      metadata: {
+        template_version_name: v.name,
+        ...(template
+          ? {
+              template_id: template.id,
+              template_name: template.name,
+              template_display_name: String(template.settings.display_name ?? ''),
+            }
+          : { template_name: '', template_display_name: '' }),
+      },
     };
   }
 
   private templateJson(t: FakeTemplate): Record<string, unknown> {
-    return { ...t.settings, id: t.id, name: t.name, organization_id: this.orgId, active_version_id: t.active_version_id, provisioner: 'terraform' };
+    return {
+      ...t.settings,
+      id: t.id,
+      name: t.name,
+      organization_id: this.orgId,
+      active_version_id: t.active_version_id,
+      provisioner: 'terraform',
+    };
   }
 
   private groupJson(g: FakeGroup): Record<string, unknown> {
     return {
-      id: g.id, name: g.name, display_name: g.display_name, organization_id: this.orgId, quota_allowance: g.quota_allowance, source: g.source,
-      members: g.members.map((id) => this.reducedUser(this.users.find((u) => u.id === id)!)), total_member_count: g.members.length,
+      id: g.id,
+      name: g.name,
+      display_name: g.display_name,
+      organization_id: this.orgId,
+      quota_allowance: g.quota_allowance,
+      source: g.source,
+      members: g.members.map((id) => this.reducedUser(this.users.find((u) => u.id === id)!)),
+      total_member_count: g.members.length,
     };
   }
 }
@@ -713,7 +989,9 @@ function jwtClaims(jwt: string): Record<string, unknown> {
 }
 
 /** Entry names of a tar archive, in order. */
-export async function listTar(archive: Buffer | Uint8Array): Promise<{ name: string; mode: number; mtime: number; data: string }[]> {
+export async function listTar(
+  archive: Buffer | Uint8Array,
+): Promise<{ name: string; mode: number; mtime: number; data: string }[]> {
   const entries: { name: string; mode: number; mtime: number; data: string }[] = [];
   const ex = extract();
   const done = new Promise<void>((resolve, reject) => {
@@ -721,7 +999,12 @@ export async function listTar(archive: Buffer | Uint8Array): Promise<{ name: str
       const chunks: Buffer[] = [];
       stream.on('data', (c: unknown) => chunks.push(c as Buffer));
       stream.on('end', () => {
-        entries.push({ name: header.name, mode: header.mode ?? 0, mtime: header.mtime?.getTime() ?? 0, data: Buffer.concat(chunks).toString('utf8') });
+        entries.push({
+          name: header.name,
+          mode: header.mode ?? 0,
+          mtime: header.mtime?.getTime() ?? 0,
+          data: Buffer.concat(chunks).toString('utf8'),
+        });
         next();
       });
       stream.resume();

@@ -6,7 +6,11 @@
 import path from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { describe, expect, it, vi } from 'vitest';
-import { loadTemplateAssets, toolchainInstallSchema, type ToolchainInstall } from '../../src/phases/day1/templates/assets.js';
+import {
+  loadTemplateAssets,
+  toolchainInstallSchema,
+  type ToolchainInstall,
+} from '../../src/phases/day1/templates/assets.js';
 import { composeTemplate } from '../../src/phases/day1/templates/compose.js';
 import { pairingProblems } from '../../src/phases/day1/templates/contract.js';
 import { testConfig } from './helpers.js';

@@ -42,8 +42,13 @@ groups:
     }
     expect(error).toBeInstanceOf(ConfigError);
     const issues = (error as ConfigError).issues;
-    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(['users[0].username', 'users[0].email', 'users[1].siteRoles[0]', 'groups[0].members[0]']));
-    expect(issues.find((i) => i.path === 'groups[0].members[0]')).toMatchObject({ line: 6, message: 'ghost is not listed under users' });
+    expect(issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining(['users[0].username', 'users[0].email', 'users[1].siteRoles[0]', 'groups[0].members[0]']),
+    );
+    expect(issues.find((i) => i.path === 'groups[0].members[0]')).toMatchObject({
+      line: 6,
+      message: 'ghost is not listed under users',
+    });
   });
 
   it('schema/users.schema.json is the generated one and accepts a valid file and rejects a bad one', async () => {
@@ -52,7 +57,9 @@ groups:
     const validate = new Ajv({ strict: false }).compile(JSON.parse(committed) as object);
     const { parse } = await import('yaml');
     expect(validate(parse(USERS))).toBe(true);
-    expect(validate({ apiVersion: 'coder-platform/users/v1', users: [{ username: 'x', email: 'x@example.com', extra: 1 }] })).toBe(false);
+    expect(
+      validate({ apiVersion: 'coder-platform/users/v1', users: [{ username: 'x', email: 'x@example.com', extra: 1 }] }),
+    ).toBe(false);
   });
 });
 
@@ -67,11 +74,23 @@ describeUpstream('users diff against the fake coderd', () => {
   it('creates users, sets roles, creates groups and diffs members; a second plan is empty', async () => {
     fake = await new FakeCoder({ licenseFeatures: ['template_rbac'] }).start();
     const client = new CoderClient({ baseUrl: fake.baseUrl, sessionToken: fake.seedOwner('ops@example.com', 'admin') });
-    fake.licenses.push({ id: 1, uuid: '0f8fad5b-d9cb-469f-a165-70867728950e', jwt: 'x', uploaded_at: new Date().toISOString() });
+    fake.licenses.push({
+      id: 1,
+      uuid: '0f8fad5b-d9cb-469f-a165-70867728950e',
+      jwt: 'x',
+      uploaded_at: new Date().toISOString(),
+    });
     // Existing state: alice exists as a plain member, erin is not in the file, developers has erin.
     const alice = fake.addUser({ email: 'alice@example.com', username: 'alice' });
     const erin = fake.addUser({ email: 'erin@example.com', username: 'erin' });
-    fake.groups.push({ id: '5d1f7e33-2f7e-4d7b-9d0a-6b1b4c3e2a10', name: 'developers', display_name: '', quota_allowance: 0, members: [alice.id, erin.id], source: 'user' });
+    fake.groups.push({
+      id: '5d1f7e33-2f7e-4d7b-9d0a-6b1b4c3e2a10',
+      name: 'developers',
+      display_name: '',
+      quota_allowance: 0,
+      members: [alice.id, erin.id],
+      source: 'user',
+    });
     const file = parseUsersFile(USERS, 'users.yaml');
     const options = { organizationId: fake.orgId, prune: false, templateRbac: true, protectedUsernames: ['admin'] };
 
@@ -86,7 +105,15 @@ describeUpstream('users diff against the fake coderd', () => {
     expect(plan.suspend).toEqual([]);
     expect(plan.separationOfDuties).toEqual(['dave']);
     expect(plan.groups).toEqual([
-      { group: 'developers', create: false, groupId: '5d1f7e33-2f7e-4d7b-9d0a-6b1b4c3e2a10', add: ['bob'], remove: ['erin'], quotaAllowance: 10, displayName: 'Developers' },
+      {
+        group: 'developers',
+        create: false,
+        groupId: '5d1f7e33-2f7e-4d7b-9d0a-6b1b4c3e2a10',
+        add: ['bob'],
+        remove: ['erin'],
+        quotaAllowance: 10,
+        displayName: 'Developers',
+      },
       { group: 'coder-template-owners', create: true, add: ['alice'], remove: [] },
     ]);
 
@@ -101,13 +128,18 @@ describeUpstream('users diff against the fake coderd', () => {
       membersRemoved: { developers: ['erin'] },
       separationOfDuties: ['dave'],
     });
-    expect(host.events.filter((e) => e.code === 'USERS_SEPARATION_OF_DUTIES').map((e) => e.data?.username)).toEqual(['dave']);
+    expect(host.events.filter((e) => e.code === 'USERS_SEPARATION_OF_DUTIES').map((e) => e.data?.username)).toEqual([
+      'dave',
+    ]);
     const byName = (n: string) => fake!.users.find((u) => u.username === n)!;
     expect(byName('alice').roles).toEqual(['template-admin']);
     expect(byName('bob').orgRoles).toEqual(['organization-auditor']);
     expect(byName('carol').login_type).toBe('password');
     const developers = fake.groups.find((g) => g.name === 'developers')!;
-    expect(developers.members.map((id) => fake!.users.find((u) => u.id === id)!.username).sort()).toEqual(['alice', 'bob']);
+    expect(developers.members.map((id) => fake!.users.find((u) => u.id === id)!.username).sort()).toEqual([
+      'alice',
+      'bob',
+    ]);
     expect(developers.quota_allowance).toBe(10);
     expect(developers.display_name).toBe('Developers');
     expect(byName('erin').status).toBe('active');
@@ -125,12 +157,29 @@ describeUpstream('users diff against the fake coderd', () => {
     fake = await new FakeCoder().start();
     const client = new CoderClient({ baseUrl: fake.baseUrl, sessionToken: fake.seedOwner() });
     const file = parseUsersFile(USERS, 'users.yaml');
-    const plan = await planUsers(client, file, { organizationId: fake.orgId, prune: false, templateRbac: false, protectedUsernames: [] });
+    const plan = await planUsers(client, file, {
+      organizationId: fake.orgId,
+      prune: false,
+      templateRbac: false,
+      protectedUsernames: [],
+    });
     expect(plan.groups).toEqual([]);
     expect(plan.skippedGroups.map((g) => g.group)).toEqual(['developers', 'coder-template-owners']);
 
-    fake.groups.push({ id: '9a7b3c1d-0e2f-4a5b-8c6d-7e8f9a0b1c2d', name: 'developers', display_name: '', quota_allowance: 0, members: [], source: 'oidc' });
-    const synced = await planUsers(client, file, { organizationId: fake.orgId, prune: false, templateRbac: true, protectedUsernames: [] });
+    fake.groups.push({
+      id: '9a7b3c1d-0e2f-4a5b-8c6d-7e8f9a0b1c2d',
+      name: 'developers',
+      display_name: '',
+      quota_allowance: 0,
+      members: [],
+      source: 'oidc',
+    });
+    const synced = await planUsers(client, file, {
+      organizationId: fake.orgId,
+      prune: false,
+      templateRbac: true,
+      protectedUsernames: [],
+    });
     expect(synced.skippedGroups).toEqual([{ group: 'developers', reason: expect.stringMatching(/identity provider/) }]);
   });
 });

@@ -35,14 +35,22 @@ const outputs = testOutputs();
 const sm = mockClient(SecretsManagerClient);
 
 function notFound(): Error {
-  return Object.assign(new Error('Secrets Manager can’t find the specified secret.'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } });
+  return Object.assign(new Error('Secrets Manager can’t find the specified secret.'), {
+    name: 'ResourceNotFoundException',
+    $metadata: { httpStatusCode: 400 },
+  });
 }
 
 let values: Record<string, string> = {};
 beforeEach(() => {
   sm.reset();
   values = {
-    [outputs.database.secretArn]: JSON.stringify({ username: 'coder_admin', password: DB_PASSWORD, engine: 'postgres', port: 5432 }),
+    [outputs.database.secretArn]: JSON.stringify({
+      username: 'coder_admin',
+      password: DB_PASSWORD,
+      engine: 'postgres',
+      port: 5432,
+    }),
     'coder/oidc-client-secret': OIDC_SECRET,
     [secretNames(config.deployment.name).provisionerKey]: PROVISIONER_KEY,
     [secretNames(config.deployment.name).sessionToken]: SESSION_TOKEN,
@@ -62,13 +70,23 @@ function fakeCoder(version = 'v2.35.3+e751b28') {
   const fetchImpl = async (input: string | URL | Request): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : input.toString());
     requests.push(url.pathname);
-    const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    const json = (body: unknown) =>
+      new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
     if (url.pathname === '/healthz') return new Response('OK', { status: 200 });
     if (url.pathname === '/api/v2/buildinfo') return json({ version, external_url: 'https://github.com/coder/coder' });
     if (url.pathname === '/api/v2/organizations/default/provisionerdaemons') {
       daemonPolls += 1;
       if (daemonPolls < 2) return json([]);
-      return json([1, 2, 3].map((i) => ({ id: `d${i}`, name: `coder-provisioner-${i}`, key_name: config.coder.provisioners.keyName, status: 'idle', version: 'v2.35.3', tags: { scope: 'organization' } })));
+      return json(
+        [1, 2, 3].map((i) => ({
+          id: `d${i}`,
+          name: `coder-provisioner-${i}`,
+          key_name: config.coder.provisioners.keyName,
+          status: 'idle',
+          version: 'v2.35.3',
+          tags: { scope: 'organization' },
+        })),
+      );
     }
     return new Response('{"message":"not found"}', { status: 404 });
   };
@@ -89,7 +107,14 @@ async function services(cluster: FakeCluster, stateDir: string, coder = fakeCode
 
 /** The cluster steps alone (the Coder API steps are another suite's): the cross-set edge is dropped. */
 function clusterPhase(): Phase<Day1Services> {
-  return { name: 'day1', version: 1, steps: clusterSteps(config).map((s) => ({ ...s, dependsOn: (s.dependsOn ?? []).filter((d) => d !== 'provisioner-key') })) };
+  return {
+    name: 'day1',
+    version: 1,
+    steps: clusterSteps(config).map((s) => ({
+      ...s,
+      dependsOn: (s.dependsOn ?? []).filter((d) => d !== 'provisioner-key'),
+    })),
+  };
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -108,9 +133,19 @@ function expectNoSentinel(haystacks: Record<string, string>): void {
   }
 }
 
-async function run(cluster: FakeCluster, stateDir: string, options: { verify?: boolean } = {}): Promise<{ result: PhaseResult; host: RecordingHost }> {
+async function run(
+  cluster: FakeCluster,
+  stateDir: string,
+  options: { verify?: boolean } = {},
+): Promise<{ result: PhaseResult; host: RecordingHost }> {
   const host = new RecordingHost({ yes: true });
-  const result = await runPhase(clusterPhase(), await services(cluster, stateDir), { deployment: config.deployment.name, stateDir, command: 'coder-platform day1', host, ...options });
+  const result = await runPhase(clusterPhase(), await services(cluster, stateDir), {
+    deployment: config.deployment.name,
+    stateDir,
+    command: 'coder-platform day1',
+    host,
+    ...options,
+  });
   return { result, host };
 }
 
@@ -133,46 +168,126 @@ describe('day1 cluster steps', () => {
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'day1-'));
     const cluster = new FakeCluster();
     // an older cluster whose gp2 class is still the default
-    cluster.put({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'gp2', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'ebs.csi.aws.com' });
+    cluster.put({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'gp2', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+      provisioner: 'ebs.csi.aws.com',
+    });
     const { result, host } = await run(cluster, stateDir);
     expect(result.status, JSON.stringify(result.steps.filter((s) => s.error))).toBe('succeeded');
     // status reports what the real steps recorded: the running Coder and the chart
-    expect((await readStatus({ deployment: config.deployment.name, stateDir, globals: { configPath: 'c.yaml', stateDir: undefined, awsProfile: undefined, region: undefined } })).versions).toEqual({ coder: '2.35.3', chart: '2.35.3' });
-    expect(cluster.objects.get('storageclass//gp2')).toMatchObject({ provisioner: 'ebs.csi.aws.com', metadata: { annotations: { 'storageclass.kubernetes.io/is-default-class': 'false' } } });
+    expect(
+      (
+        await readStatus({
+          deployment: config.deployment.name,
+          stateDir,
+          globals: { configPath: 'c.yaml', stateDir: undefined, awsProfile: undefined, region: undefined },
+        })
+      ).versions,
+    ).toEqual({ coder: '2.35.3', chart: '2.35.3' });
+    expect(cluster.objects.get('storageclass//gp2')).toMatchObject({
+      provisioner: 'ebs.csi.aws.com',
+      metadata: { annotations: { 'storageclass.kubernetes.io/is-default-class': 'false' } },
+    });
     const kubeconfig = path.join(stateDir, 'kubeconfig');
 
     const upgrades = cluster.helmCalls('upgrade');
-    expect(upgrades.map((c) => c.args[2])).toEqual(['aws-load-balancer-controller', 'cluster-autoscaler', 'coder', 'coder-provisioner']);
+    expect(upgrades.map((c) => c.args[2])).toEqual([
+      'aws-load-balancer-controller',
+      'cluster-autoscaler',
+      'coder',
+      'coder-provisioner',
+    ]);
     const coder = upgrades[2]!;
-    expect(coder.args).toEqual(['upgrade', '--install', 'coder', 'coder', '--namespace', 'coder', '--version', '2.35.3', '--repo', 'https://helm.coder.com/v2', '--values', '-', '--wait', '--timeout', '900s', '--kubeconfig', kubeconfig]);
+    expect(coder.args).toEqual([
+      'upgrade',
+      '--install',
+      'coder',
+      'coder',
+      '--namespace',
+      'coder',
+      '--version',
+      '2.35.3',
+      '--repo',
+      'https://helm.coder.com/v2',
+      '--values',
+      '-',
+      '--wait',
+      '--timeout',
+      '900s',
+      '--kubeconfig',
+      kubeconfig,
+    ]);
     expect(JSON.parse(coder.input!)).toEqual(buildCoderValues(config, outputs));
-    expect(upgrades[3]!.args.slice(0, 6)).toEqual(['upgrade', '--install', 'coder-provisioner', 'coder-provisioner', '--namespace', 'coder-prov']);
-    expect(upgrades[0]!.args).toEqual(expect.arrayContaining(['--repo', 'https://aws.github.io/eks-charts', '--atomic']));
+    expect(upgrades[3]!.args.slice(0, 6)).toEqual([
+      'upgrade',
+      '--install',
+      'coder-provisioner',
+      'coder-provisioner',
+      '--namespace',
+      'coder-prov',
+    ]);
+    expect(upgrades[0]!.args).toEqual(
+      expect.arrayContaining(['--repo', 'https://aws.github.io/eks-charts', '--atomic']),
+    );
     // every kubectl call uses the state directory's kubeconfig
-    for (const c of cluster.calls.filter((x) => x.command === 'kubectl')) expect(c.args.slice(0, 2)).toEqual(['--kubeconfig', kubeconfig]);
+    for (const c of cluster.calls.filter((x) => x.command === 'kubectl'))
+      expect(c.args.slice(0, 2)).toEqual(['--kubeconfig', kubeconfig]);
 
     // the kubeconfig: this CLI's token command, in the state directory
     const kc = parse(await readFile(kubeconfig, 'utf8')) as { users: { user: { exec: { args: string[] } } }[] };
-    expect(kc.users[0]!.user.exec.args.slice(-5)).toEqual(['eks-token', '--cluster-name', 'coder-eks', '--region', 'us-east-1']);
+    expect(kc.users[0]!.user.exec.args.slice(-5)).toEqual([
+      'eks-token',
+      '--cluster-name',
+      'coder-eks',
+      '--region',
+      'us-east-1',
+    ]);
 
     // Kubernetes objects the design relies on
-    expect((cluster.objects.get('namespace//coder')!.metadata as { labels: Record<string, string> }).labels['app.kubernetes.io/name']).toBe('coder');
-    expect(cluster.objects.get('storageclass//gp3')).toMatchObject({ provisioner: 'ebs.csi.aws.com', volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: true, parameters: { encrypted: 'true', type: 'gp3' } });
-    expect(cluster.objects.get('targetgroupbindings.elbv2.k8s.aws/coder/coder')).toMatchObject({ spec: { targetGroupARN: outputs.edge.targetGroupArn, targetType: 'ip', serviceRef: { name: 'coder', port: 80 } } });
+    expect(
+      (cluster.objects.get('namespace//coder')!.metadata as { labels: Record<string, string> }).labels[
+        'app.kubernetes.io/name'
+      ],
+    ).toBe('coder');
+    expect(cluster.objects.get('storageclass//gp3')).toMatchObject({
+      provisioner: 'ebs.csi.aws.com',
+      volumeBindingMode: 'WaitForFirstConsumer',
+      allowVolumeExpansion: true,
+      parameters: { encrypted: 'true', type: 'gp3' },
+    });
+    expect(cluster.objects.get('targetgroupbindings.elbv2.k8s.aws/coder/coder')).toMatchObject({
+      spec: { targetGroupARN: outputs.edge.targetGroupArn, targetType: 'ip', serviceRef: { name: 'coder', port: 80 } },
+    });
     const dbSecret = cluster.objects.get('secret/coder/coder-db-url') as { data: Record<string, string> };
-    expect(Buffer.from(dbSecret.data.url!, 'base64').toString()).toBe(`postgres://coder_admin:${encodeURIComponent(DB_PASSWORD)}@${outputs.database.writerEndpoint}:5432/coder?sslmode=require`);
-    const keySecret = cluster.objects.get('secret/coder-prov/coder-provisioner-key') as { data: Record<string, string> };
+    expect(Buffer.from(dbSecret.data.url!, 'base64').toString()).toBe(
+      `postgres://coder_admin:${encodeURIComponent(DB_PASSWORD)}@${outputs.database.writerEndpoint}:5432/coder?sslmode=require`,
+    );
+    const keySecret = cluster.objects.get('secret/coder-prov/coder-provisioner-key') as {
+      data: Record<string, string>;
+    };
     expect(Buffer.from(keySecret.data.key!, 'base64').toString()).toBe(PROVISIONER_KEY);
     expect(result.outputs['provisioners-connected']).toMatchObject({ connected: 3 });
     expect(result.outputs['coder-healthy']).toMatchObject({ version: 'v2.35.3+e751b28' });
 
     // secrets: only on kubectl apply's stdin, nowhere else
     for (const c of cluster.calls) {
-      const carriesSecret = c.input !== undefined && [DB_PASSWORD, OIDC_SECRET, PROVISIONER_KEY].some((s) => c.input!.includes(Buffer.from(s).toString('base64')) || c.input!.includes(s) || c.input!.includes(encodeURIComponent(s)));
+      const carriesSecret =
+        c.input !== undefined &&
+        [DB_PASSWORD, OIDC_SECRET, PROVISIONER_KEY].some(
+          (s) =>
+            c.input!.includes(Buffer.from(s).toString('base64')) ||
+            c.input!.includes(s) ||
+            c.input!.includes(encodeURIComponent(s)),
+        );
       if (carriesSecret) expect(c.args.slice(2, 3)).toEqual(['apply']);
-      if (c.input !== undefined && c.command === 'helm') expect(SENTINELS.some((s) => c.input!.includes(s))).toBe(false);
+      if (c.input !== undefined && c.command === 'helm')
+        expect(SENTINELS.some((s) => c.input!.includes(s))).toBe(false);
     }
-    expect(cluster.calls.filter((c) => c.input?.includes(Buffer.from(OIDC_SECRET).toString('base64'))).length).toBeGreaterThan(0);
+    expect(
+      cluster.calls.filter((c) => c.input?.includes(Buffer.from(OIDC_SECRET).toString('base64'))).length,
+    ).toBeGreaterThan(0);
     expectNoSentinel({
       argv: cluster.calls.map((c) => c.args.join(' ')).join('\n'),
       events: JSON.stringify(host.events),
@@ -184,11 +299,21 @@ describe('day1 cluster steps', () => {
     const before = cluster.calls.length;
     const again = await run(cluster, stateDir, { verify: true });
     expect(again.result.status).toBe('succeeded');
-    const writes = cluster.calls.slice(before).filter((c) => (c.command === 'helm' && c.args[0] === 'upgrade') || (c.command === 'kubectl' && c.args[2] === 'apply'));
+    const writes = cluster.calls
+      .slice(before)
+      .filter(
+        (c) => (c.command === 'helm' && c.args[0] === 'upgrade') || (c.command === 'kubectl' && c.args[2] === 'apply'),
+      );
     expect(writes).toEqual([]);
 
     // the workspace Role is the one derived from the templates, and the platform NetworkPolicies are in place
-    expect((cluster.objects.get('role.rbac.authorization.k8s.io/coder-ws/coder-provisioner-workspace-perms') as { rules: unknown }).rules).toEqual(await bundledWorkspaceRoleRules());
+    expect(
+      (
+        cluster.objects.get('role.rbac.authorization.k8s.io/coder-ws/coder-provisioner-workspace-perms') as {
+          rules: unknown;
+        }
+      ).rules,
+    ).toEqual(await bundledWorkspaceRoleRules());
     expect([...cluster.objects.keys()].filter((k) => k.startsWith('networkpolicy.')).sort()).toEqual([
       'networkpolicy.networking.k8s.io/coder-prov/egress-outside-database',
       'networkpolicy.networking.k8s.io/coder-ws/default-deny',
@@ -197,10 +322,19 @@ describe('day1 cluster steps', () => {
       'networkpolicy.networking.k8s.io/coder/restore-test-database',
     ]);
     // a Role an older version left with broader rules is found and replaced on the next run
-    cluster.objects.set('role.rbac.authorization.k8s.io/coder-ws/coder-provisioner-workspace-perms', { kind: 'Role', rules: [{ apiGroups: [''], resources: ['pods', 'secrets'], verbs: ['*'] }] });
+    cluster.objects.set('role.rbac.authorization.k8s.io/coder-ws/coder-provisioner-workspace-perms', {
+      kind: 'Role',
+      rules: [{ apiGroups: [''], resources: ['pods', 'secrets'], verbs: ['*'] }],
+    });
     const third = await run(cluster, stateDir, { verify: true });
     expect(third.result.status).toBe('succeeded');
-    expect((cluster.objects.get('role.rbac.authorization.k8s.io/coder-ws/coder-provisioner-workspace-perms') as { rules: unknown }).rules).toEqual(await bundledWorkspaceRoleRules());
+    expect(
+      (
+        cluster.objects.get('role.rbac.authorization.k8s.io/coder-ws/coder-provisioner-workspace-perms') as {
+          rules: unknown;
+        }
+      ).rules,
+    ).toEqual(await bundledWorkspaceRoleRules());
   });
 
   it('a rotated DB password and provisioner key are synced to Kubernetes and the pods restarted onto them', async () => {
@@ -215,7 +349,12 @@ describe('day1 cluster steps', () => {
     const again = await run(cluster, stateDir, { verify: true });
     expect(again.result.status).toBe('succeeded');
     const later = cluster.calls.slice(before);
-    expect(later.filter((c) => c.command === 'kubectl' && c.args[2] === 'rollout' && c.args[3] === 'restart').map((c) => c.args.slice(2)).sort()).toEqual([
+    expect(
+      later
+        .filter((c) => c.command === 'kubectl' && c.args[2] === 'rollout' && c.args[3] === 'restart')
+        .map((c) => c.args.slice(2))
+        .sort(),
+    ).toEqual([
       ['rollout', 'restart', 'deployment/coder', '--namespace', 'coder'],
       ['rollout', 'restart', 'deployment/coder-provisioner', '--namespace', 'coder-prov'],
     ]);
@@ -223,7 +362,9 @@ describe('day1 cluster steps', () => {
     expect(Buffer.from(dbSecret.data.url!, 'base64').toString()).toContain(':rotated-DB-pw@');
     // the OIDC secret did not change, so it was not written again
     expect(later.filter((c) => c.input?.includes('"coder-oidc"'))).toEqual([]);
-    const keySecret = cluster.objects.get('secret/coder-prov/coder-provisioner-key') as { data: Record<string, string> };
+    const keySecret = cluster.objects.get('secret/coder-prov/coder-provisioner-key') as {
+      data: Record<string, string>;
+    };
     expect(Buffer.from(keySecret.data.key!, 'base64').toString()).toBe(rotated);
     expect(later.filter((c) => c.command === 'helm' && c.args[0] === 'upgrade')).toEqual([]);
   });
@@ -242,43 +383,85 @@ describe('day1 cluster steps', () => {
     expect(failed?.id).toBe('db-secret');
     expect(failed?.error).toContain('[redacted]');
     expect(cluster.helmCalls('upgrade').map((c) => c.args[2])).not.toContain('coder');
-    const haystacks = { events: JSON.stringify(host.events), result: JSON.stringify(result), stateDir: (await filesUnder(stateDir)).join('\n') };
+    const haystacks = {
+      events: JSON.stringify(host.events),
+      result: JSON.stringify(result),
+      stateDir: (await filesUnder(stateDir)).join('\n'),
+    };
     expectNoSentinel(haystacks);
     // nor in a decodable form
-    for (const text of Object.values(haystacks)) expect(text).not.toContain(Buffer.from(url).toString('base64').slice(0, 40));
+    for (const text of Object.values(haystacks))
+      expect(text).not.toContain(Buffer.from(url).toString('base64').slice(0, 40));
   });
 
   // One test per redaction path of the cluster steps (withSecrets around each step's probe and run): a tool
   // that echoes what it was sent or read must not carry the OIDC client secret or the provisioner key out.
-  const echoes = (secret: string) => `Error from server (Invalid): data: Invalid value: "${secret}" (${Buffer.from(secret).toString('base64')})`;
+  const echoes = (secret: string) =>
+    `Error from server (Invalid): data: Invalid value: "${secret}" (${Buffer.from(secret).toString('base64')})`;
   const isCall = (verb: string, name: string) => (c: { command: string; args: string[]; input?: string }) =>
-    c.command === 'kubectl' && c.args[2] === verb && (verb === 'apply' ? (c.input ?? '').includes(`"${name}"`) : c.args.includes(name));
+    c.command === 'kubectl' &&
+    c.args[2] === verb &&
+    (verb === 'apply' ? (c.input ?? '').includes(`"${name}"`) : c.args.includes(name));
   it.each([
-    { path: 'db-secret run (OIDC client secret)', step: 'db-secret', secret: OIDC_SECRET, match: isCall('apply', 'coder-oidc') },
-    { path: 'db-secret probe (OIDC client secret)', step: 'db-secret', secret: OIDC_SECRET, match: isCall('get', 'coder-oidc'), probe: true },
-    { path: 'provisioner-secret run (provisioner key)', step: 'provisioner-secret', secret: PROVISIONER_KEY, match: isCall('apply', 'coder-provisioner-key') },
-    { path: 'provisioner-secret probe (provisioner key)', step: 'provisioner-secret', secret: PROVISIONER_KEY, match: isCall('get', 'coder-provisioner-key'), probe: true },
-  ])('a kubectl failure in $path that echoes the secret is reported without it', async ({ step, secret, match, probe }) => {
-    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'day1-redact-'));
-    const cluster = new FakeCluster();
-    // A probe reads every secret only once they all exist: converge first, then re-probe with --verify.
-    if (probe) expect((await run(cluster, stateDir)).result.status).toBe('succeeded');
-    cluster.failures.push({ match, stderr: echoes(secret) });
-    const { result, host } = await run(cluster, stateDir, { verify: probe === true });
-    const failed = result.steps.find((s) => s.status === 'failed');
-    expect(failed?.id).toBe(step);
-    expect(failed?.error).toContain('[redacted]');
-    const haystacks = { events: JSON.stringify(host.events), result: JSON.stringify(result), stateDir: (await filesUnder(stateDir)).join('\n') };
-    expectNoSentinel(haystacks);
-    for (const text of Object.values(haystacks)) expect(text).not.toContain(Buffer.from(secret).toString('base64'));
-  });
+    {
+      path: 'db-secret run (OIDC client secret)',
+      step: 'db-secret',
+      secret: OIDC_SECRET,
+      match: isCall('apply', 'coder-oidc'),
+    },
+    {
+      path: 'db-secret probe (OIDC client secret)',
+      step: 'db-secret',
+      secret: OIDC_SECRET,
+      match: isCall('get', 'coder-oidc'),
+      probe: true,
+    },
+    {
+      path: 'provisioner-secret run (provisioner key)',
+      step: 'provisioner-secret',
+      secret: PROVISIONER_KEY,
+      match: isCall('apply', 'coder-provisioner-key'),
+    },
+    {
+      path: 'provisioner-secret probe (provisioner key)',
+      step: 'provisioner-secret',
+      secret: PROVISIONER_KEY,
+      match: isCall('get', 'coder-provisioner-key'),
+      probe: true,
+    },
+  ])(
+    'a kubectl failure in $path that echoes the secret is reported without it',
+    async ({ step, secret, match, probe }) => {
+      const stateDir = await mkdtemp(path.join(os.tmpdir(), 'day1-redact-'));
+      const cluster = new FakeCluster();
+      // A probe reads every secret only once they all exist: converge first, then re-probe with --verify.
+      if (probe) expect((await run(cluster, stateDir)).result.status).toBe('succeeded');
+      cluster.failures.push({ match, stderr: echoes(secret) });
+      const { result, host } = await run(cluster, stateDir, { verify: probe === true });
+      const failed = result.steps.find((s) => s.status === 'failed');
+      expect(failed?.id).toBe(step);
+      expect(failed?.error).toContain('[redacted]');
+      const haystacks = {
+        events: JSON.stringify(host.events),
+        result: JSON.stringify(result),
+        stateDir: (await filesUnder(stateDir)).join('\n'),
+      };
+      expectNoSentinel(haystacks);
+      for (const text of Object.values(haystacks)) expect(text).not.toContain(Buffer.from(secret).toString('base64'));
+    },
+  );
 
   it('stops with a clear error when coderd serves another version than configured', async () => {
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'day1-ver-'));
     const host = new RecordingHost({ yes: true });
     const cluster = new FakeCluster();
     const svc = await services(cluster, stateDir, fakeCoder('v2.34.0'));
-    const result = await runPhase(clusterPhase(), svc, { deployment: config.deployment.name, stateDir, command: 'coder-platform day1', host });
+    const result = await runPhase(clusterPhase(), svc, {
+      deployment: config.deployment.name,
+      stateDir,
+      command: 'coder-platform day1',
+      host,
+    });
     const failed = result.steps.find((s) => s.status === 'failed');
     expect(failed?.id).toBe('coder-healthy');
     expect(failed?.error).toMatch(/serves Coder v2\.34\.0, expected 2\.35\.3/);

@@ -40,7 +40,10 @@ export class FakeCluster implements CommandRunner {
 
   put(object: Record<string, unknown>): void {
     const meta = object.metadata as { name: string; namespace?: string };
-    this.objects.set(this.key(KIND_NAMES[String(object.kind)] ?? String(object.kind).toLowerCase(), meta.name, meta.namespace), object);
+    this.objects.set(
+      this.key(KIND_NAMES[String(object.kind)] ?? String(object.kind).toLowerCase(), meta.name, meta.namespace),
+      object,
+    );
   }
 
   helmCalls(verb: string): RecordedCall[] {
@@ -48,7 +51,11 @@ export class FakeCluster implements CommandRunner {
   }
 
   async run(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
-    const call: RecordedCall = { command, args: [...args], ...(options.input === undefined ? {} : { input: options.input }) };
+    const call: RecordedCall = {
+      command,
+      args: [...args],
+      ...(options.input === undefined ? {} : { input: options.input }),
+    };
     this.calls.push(call);
     const failure = this.failures.findIndex((f) => f.match(call));
     if (failure >= 0) {
@@ -79,15 +86,35 @@ export class FakeCluster implements CommandRunner {
         const release = args[2]!;
         const previous = this.releases.get(`${namespace}/${release}`);
         const version = flag('--version') ?? /-(\d+\.\d+\.\d+)\.tgz$/.exec(args[3]!)?.[1] ?? '0.0.0';
-        this.releases.set(`${namespace}/${release}`, { version, values: JSON.parse(options.input ?? '{}'), revision: (previous?.revision ?? 0) + 1 });
-        const replicas = ((JSON.parse(options.input ?? '{}') as { coder?: { replicaCount?: number } }).coder?.replicaCount ?? 1);
-        this.put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: release, namespace }, spec: { replicas }, status: { readyReplicas: replicas, updatedReplicas: replicas } });
+        this.releases.set(`${namespace}/${release}`, {
+          version,
+          values: JSON.parse(options.input ?? '{}'),
+          revision: (previous?.revision ?? 0) + 1,
+        });
+        const replicas =
+          (JSON.parse(options.input ?? '{}') as { coder?: { replicaCount?: number } }).coder?.replicaCount ?? 1;
+        this.put({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: release, namespace },
+          spec: { replicas },
+          status: { readyReplicas: replicas, updatedReplicas: replicas },
+        });
         return ok();
       }
       const release = this.releases.get(`${namespace}/${args[1] ?? ''}`);
       if (args[0] === 'status') {
-        if (!release) throw commandFailed(command, args, { stdout: '', stderr: 'Error: release: not found', exitCode: 1 });
-        return ok(JSON.stringify({ name: args[1], namespace, version: release.revision, info: { status: 'deployed' }, chart: { metadata: { version: release.version } } }));
+        if (!release)
+          throw commandFailed(command, args, { stdout: '', stderr: 'Error: release: not found', exitCode: 1 });
+        return ok(
+          JSON.stringify({
+            name: args[1],
+            namespace,
+            version: release.revision,
+            info: { status: 'deployed' },
+            chart: { metadata: { version: release.version } },
+          }),
+        );
       }
       if (args[0] === 'get') {
         const r = this.releases.get(`${namespace}/${args[2] ?? ''}`);

@@ -19,14 +19,22 @@ export class FakeRunner implements CommandRunner {
   }
 
   async run(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
-    const call: RecordedCall = { command, args: [...args], ...(options.input === undefined ? {} : { input: options.input }) };
+    const call: RecordedCall = {
+      command,
+      args: [...args],
+      ...(options.input === undefined ? {} : { input: options.input }),
+    };
     this.calls.push(call);
     let answer: Partial<RunResult> | undefined;
     for (const r of this.responders) {
       answer = r(call);
       if (answer) break;
     }
-    const result: RunResult = { stdout: answer?.stdout ?? '', stderr: answer?.stderr ?? '', exitCode: answer?.exitCode ?? 0 };
+    const result: RunResult = {
+      stdout: answer?.stdout ?? '',
+      stderr: answer?.stderr ?? '',
+      exitCode: answer?.exitCode ?? 0,
+    };
     if (result.exitCode !== 0) throw commandFailed(command, args, result);
     return result;
   }

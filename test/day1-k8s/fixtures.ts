@@ -6,8 +6,10 @@ import type { DeploymentOutputs } from '../../src/deployment/outputs.js';
 import { upstreamPath } from '../upstream.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const chartDir = (chart: 'coder' | 'provisioner') => upstreamPath(chart === 'coder' ? 'coderChart' : 'provisionerChart');
-export const chartTestdata = (chart: 'coder' | 'provisioner') => upstreamPath(chart === 'coder' ? 'coderTestdata' : 'provisionerTestdata');
+export const chartDir = (chart: 'coder' | 'provisioner') =>
+  upstreamPath(chart === 'coder' ? 'coderChart' : 'provisionerChart');
+export const chartTestdata = (chart: 'coder' | 'provisioner') =>
+  upstreamPath(chart === 'coder' ? 'coderTestdata' : 'provisionerTestdata');
 
 export function testConfig(profile: 'mvp-500' | 'scale-3000', extra = ''): CoderPlatformConfig {
   return parseConfigText(
@@ -38,9 +40,22 @@ export function testOutputs(overrides: Partial<DeploymentOutputs> = {}): Deploym
       endpoint: 'https://ABCDEF.gr7.us-east-1.eks.amazonaws.com',
       arn: 'arn:aws:eks:us-east-1:123456789012:cluster/coder-eks',
       securityGroupId: 'sg-cluster',
-      certificateAuthority: Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64'),
-      nodeGroupNames: { 'coder-control': 'coder-control-ng', 'coder-prov': 'coder-prov-ng', 'coder-ws': 'coder-ws-spot-ng', 'coder-ws-ondemand': 'coder-ws-od-ng' },
-      roles: { coderd: 'arn:r1', provisioner: 'arn:r2', ebsCsi: 'arn:r3', loadBalancerController: 'arn:r4', clusterAutoscaler: 'arn:r5' },
+      certificateAuthority: Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString(
+        'base64',
+      ),
+      nodeGroupNames: {
+        'coder-control': 'coder-control-ng',
+        'coder-prov': 'coder-prov-ng',
+        'coder-ws': 'coder-ws-spot-ng',
+        'coder-ws-ondemand': 'coder-ws-od-ng',
+      },
+      roles: {
+        coderd: 'arn:r1',
+        provisioner: 'arn:r2',
+        ebsCsi: 'arn:r3',
+        loadBalancerController: 'arn:r4',
+        clusterAutoscaler: 'arn:r5',
+      },
     },
     edge: {
       targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/coder/abc',

@@ -30,7 +30,27 @@ function has(command: string): boolean {
 describe.skipIf(!has('kubectl') || !has('openssl'))('kubectl with the generated kubeconfig', () => {
   it('runs `coder-platform eks-token` and presents its EKS token as the bearer token', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'kc-e2e-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const cert = await readFile(path.join(dir, 'cert.pem'));
     const seen: string[] = [];
     const server = https.createServer({ key: await readFile(path.join(dir, 'key.pem')), cert }, (req, res) => {
@@ -42,15 +62,29 @@ describe.skipIf(!has('kubectl') || !has('openssl'))('kubectl with the generated 
       const { port } = server.address() as AddressInfo;
       const stateDir = path.join(dir, 'state');
       const { path: kubeconfig } = await writeKubeconfig(stateDir, {
-        cluster: { name: 'coder-eks', endpoint: `https://127.0.0.1:${port}`, certificateAuthority: cert.toString('base64') },
+        cluster: {
+          name: 'coder-eks',
+          endpoint: `https://127.0.0.1:${port}`,
+          certificateAuthority: cert.toString('base64'),
+        },
         region: 'us-west-2',
         authMethod: 'coder-platform',
         selfCommand: { command: process.execPath, args: ['--import', 'tsx', path.join(projectRoot, 'bin', 'dev.js')] },
       });
-      const result = await createExecaRunner().run('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', '/healthz'], {
-        env: { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-        timeoutMs: 60_000,
-      });
+      const result = await createExecaRunner().run(
+        'kubectl',
+        ['--kubeconfig', kubeconfig, 'get', '--raw', '/healthz'],
+        {
+          env: {
+            AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+            AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+            AWS_SESSION_TOKEN: '',
+            AWS_PROFILE: '',
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          },
+          timeoutMs: 60_000,
+        },
+      );
       expect(result.stdout.trim()).toBe('ok');
       const bearer = seen.find((h) => h.startsWith('Bearer '));
       expect(bearer).toMatch(/^Bearer k8s-aws-v1\.[A-Za-z0-9_-]+$/);

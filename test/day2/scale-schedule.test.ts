@@ -6,7 +6,12 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
-import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import {
+  GetScheduleCommand,
+  ListSchedulesCommand,
+  SchedulerClient,
+  UpdateScheduleCommand,
+} from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
@@ -16,7 +21,15 @@ import { runPhase } from '../../src/engine/run-phase.js';
 import type { Phase } from '../../src/engine/types.js';
 import type { PhaseRunner } from '../../src/phases/day2/phase-runner.js';
 import { cronExpression } from '../../src/phases/day2/scale-schedule/schedule-math.js';
-import { parseUntil, resumeIfExpired, resumeSchedules, setSchedule, showSchedule, suspendSchedules, type ScheduleTarget } from '../../src/phases/day2/scale-schedule/service.js';
+import {
+  parseUntil,
+  resumeIfExpired,
+  resumeSchedules,
+  setSchedule,
+  showSchedule,
+  suspendSchedules,
+  type ScheduleTarget,
+} from '../../src/phases/day2/scale-schedule/service.js';
 import { ConfigError } from '../../src/errors.js';
 
 const CONFIG = `# coder-platform configuration
@@ -53,14 +66,40 @@ function schedulerWorld() {
   const mock = mockClient(scheduler);
   // the schedules start the scaling state machine with the group and the minimum (desired := max(current, min))
   const target = (ng: string, min: number) => ({
-    Arn: MACHINE_ARN, RoleArn: 'arn:aws:iam::111122223333:role/demo-scheduler',
+    Arn: MACHINE_ARN,
+    RoleArn: 'arn:aws:iam::111122223333:role/demo-scheduler',
     Input: JSON.stringify({ ClusterName: 'demo', NodegroupName: ng, MinSize: min }),
   });
   const schedules = new Map<string, Record<string, unknown>>([
-    ['demo-coder-ws-up', { Name: 'demo-coder-ws-up', GroupName: 'demo-schedules', State: 'ENABLED', ScheduleExpression: 'cron(45 6 ? * MON-FRI *)', ScheduleExpressionTimezone: 'America/New_York', FlexibleTimeWindow: { Mode: 'OFF' }, Description: 'morning', Target: target('demo-ws', 10) }],
-    ['demo-coder-ws-down', { Name: 'demo-coder-ws-down', GroupName: 'demo-schedules', State: 'ENABLED', ScheduleExpression: 'cron(15 18 ? * MON-FRI *)', ScheduleExpressionTimezone: 'America/New_York', FlexibleTimeWindow: { Mode: 'OFF' }, Target: target('demo-ws', 2) }],
+    [
+      'demo-coder-ws-up',
+      {
+        Name: 'demo-coder-ws-up',
+        GroupName: 'demo-schedules',
+        State: 'ENABLED',
+        ScheduleExpression: 'cron(45 6 ? * MON-FRI *)',
+        ScheduleExpressionTimezone: 'America/New_York',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Description: 'morning',
+        Target: target('demo-ws', 10),
+      },
+    ],
+    [
+      'demo-coder-ws-down',
+      {
+        Name: 'demo-coder-ws-down',
+        GroupName: 'demo-schedules',
+        State: 'ENABLED',
+        ScheduleExpression: 'cron(15 18 ? * MON-FRI *)',
+        ScheduleExpressionTimezone: 'America/New_York',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: target('demo-ws', 2),
+      },
+    ],
   ]);
-  mock.on(ListSchedulesCommand).callsFake(() => ({ Schedules: [...schedules.values()].map((s) => ({ Name: s.Name, State: s.State })) }));
+  mock
+    .on(ListSchedulesCommand)
+    .callsFake(() => ({ Schedules: [...schedules.values()].map((s) => ({ Name: s.Name, State: s.State })) }));
   mock.on(GetScheduleCommand).callsFake((i: { Name: string }) => structuredClone(schedules.get(i.Name)));
   mock.on(UpdateScheduleCommand).callsFake((i: Record<string, unknown>) => {
     schedules.set(i.Name as string, structuredClone(i));
@@ -73,14 +112,27 @@ function schedulerWorld() {
     deploys.push(config);
     if (failDeploys > 0) {
       failDeploys -= 1;
-      throw new Error('Stack demo-schedule UPDATE_ROLLBACK_COMPLETE: Resource handler returned message: "Rate exceeded"');
+      throw new Error(
+        'Stack demo-schedule UPDATE_ROLLBACK_COMPLETE: Resource handler returned message: "Rate exceeded"',
+      );
     }
     schedules.clear();
     const c = config.schedule;
     for (const [group, sizes] of Object.entries(c.nodeGroups)) {
-      for (const [kind, time, min] of [['up', c.scaleUp, sizes.peak], ['down', c.scaleDown, sizes.offHours]] as const) {
+      for (const [kind, time, min] of [
+        ['up', c.scaleUp, sizes.peak],
+        ['down', c.scaleDown, sizes.offHours],
+      ] as const) {
         const name = `demo-${group}-${kind}`;
-        schedules.set(name, { Name: name, GroupName: 'demo-schedules', State: c.enabled ? 'ENABLED' : 'DISABLED', ScheduleExpression: cronExpression(time, c.weekdays), ScheduleExpressionTimezone: c.timezone, FlexibleTimeWindow: { Mode: 'OFF' }, Target: target(`demo-${group}`, min) });
+        schedules.set(name, {
+          Name: name,
+          GroupName: 'demo-schedules',
+          State: c.enabled ? 'ENABLED' : 'DISABLED',
+          ScheduleExpression: cronExpression(time, c.weekdays),
+          ScheduleExpressionTimezone: c.timezone,
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          Target: target(`demo-${group}`, min),
+        });
       }
     }
   };
@@ -92,12 +144,42 @@ async function scheduleSetup(now: string) {
   const config = parseConfigText(CONFIG, file);
   const world = schedulerWorld();
   const eks = new EKSClient(creds);
-  mockClient(eks).on(DescribeNodegroupCommand).callsFake((i: { nodegroupName: string }) => ({ nodegroup: { scalingConfig: i.nodegroupName === 'demo-ws' ? { minSize: 10, desiredSize: 12, maxSize: 20 } : { minSize: 1, desiredSize: 1, maxSize: 2 } } }));
+  mockClient(eks)
+    .on(DescribeNodegroupCommand)
+    .callsFake((i: { nodegroupName: string }) => ({
+      nodegroup: {
+        scalingConfig:
+          i.nodegroupName === 'demo-ws'
+            ? { minSize: 10, desiredSize: 12, maxSize: 20 }
+            : { minSize: 1, desiredSize: 1, maxSize: 2 },
+      },
+    }));
   let clock = Date.parse(now);
-  const services = { scheduler: world.scheduler, eks, now: () => new Date(clock), coder: { listWorkspaces: async () => ({ count: 7 }) }, deploy: world.deploy };
+  const services = {
+    scheduler: world.scheduler,
+    eks,
+    now: () => new Date(clock),
+    coder: { listWorkspaces: async () => ({ count: 7 }) },
+    deploy: world.deploy,
+  };
   const host = new RecordingHost();
-  const target: ScheduleTarget = { deployment: 'demo', configPath: file, stateDir: dir, scheduleGroupName: 'demo-schedules', clusterName: 'demo', nodeGroupNames: { 'coder-ws': 'demo-ws', 'coder-prov': 'demo-prov' }, config };
-  const run: PhaseRunner = (phase, s, overrides) => runPhase(phase as Phase<typeof s>, s, { deployment: 'demo', stateDir: dir, command: 'coder-platform day2 scale-schedule', host, ...overrides });
+  const target: ScheduleTarget = {
+    deployment: 'demo',
+    configPath: file,
+    stateDir: dir,
+    scheduleGroupName: 'demo-schedules',
+    clusterName: 'demo',
+    nodeGroupNames: { 'coder-ws': 'demo-ws', 'coder-prov': 'demo-prov' },
+    config,
+  };
+  const run: PhaseRunner = (phase, s, overrides) =>
+    runPhase(phase as Phase<typeof s>, s, {
+      deployment: 'demo',
+      stateDir: dir,
+      command: 'coder-platform day2 scale-schedule',
+      host,
+      ...overrides,
+    });
   const states = (): string[] => [...world.schedules.values()].map((x) => x.State as string);
   return { world, services, host, target, run, file, states, setNow: (iso: string) => void (clock = Date.parse(iso)) };
 }
@@ -105,13 +187,27 @@ async function scheduleSetup(now: string) {
 describe('scale-schedule set', () => {
   it('changes times, weekdays and sizes in the file keeping its comments, then redeploys the schedule stack', async () => {
     const s = await scheduleSetup('2026-12-02T15:00:00Z');
-    const out = await setSchedule(s.target, s.services, s.run, { scaleUp: '06:30', weekdays: ['mon', 'tue', 'wed', 'thu'], nodeGroups: { 'coder-ws': { peak: 15, offHours: 3 } } });
+    const out = await setSchedule(s.target, s.services, s.run, {
+      scaleUp: '06:30',
+      weekdays: ['mon', 'tue', 'wed', 'thu'],
+      nodeGroups: { 'coder-ws': { peak: 15, offHours: 3 } },
+    });
     expect(out.phase.status).toBe('succeeded');
-    expect(out.changed).toEqual(['schedule.scaleUp', 'schedule.weekdays', 'schedule.nodeGroups.coder-ws.peak', 'schedule.nodeGroups.coder-ws.offHours']);
+    expect(out.changed).toEqual([
+      'schedule.scaleUp',
+      'schedule.weekdays',
+      'schedule.nodeGroups.coder-ws.peak',
+      'schedule.nodeGroups.coder-ws.offHours',
+    ]);
     const text = await readFile(s.file, 'utf8');
     expect(text).toContain('# business hours (seed-facts §7)');
     expect(text).toContain('scaleUp: "06:30" # ready before 07:00');
-    expect(parseConfigText(text, s.file).schedule).toMatchObject({ scaleUp: '06:30', scaleDown: '18:15', weekdays: ['MON', 'TUE', 'WED', 'THU'], nodeGroups: { 'coder-ws': { peak: 15, offHours: 3 }, 'coder-prov': { peak: 2, offHours: 1 } } });
+    expect(parseConfigText(text, s.file).schedule).toMatchObject({
+      scaleUp: '06:30',
+      scaleDown: '18:15',
+      weekdays: ['MON', 'TUE', 'WED', 'THU'],
+      nodeGroups: { 'coder-ws': { peak: 15, offHours: 3 }, 'coder-prov': { peak: 2, offHours: 1 } },
+    });
     expect(out.deployed).toBe(true);
     expect(s.world.deploys).toHaveLength(1);
     expect(s.world.deploys[0]?.schedule.nodeGroups['coder-ws']).toEqual({ peak: 15, offHours: 3 });
@@ -137,7 +233,8 @@ describe('scale-schedule set', () => {
 
   it('a dry run reports what would change and writes and deploys nothing', async () => {
     const s = await scheduleSetup('2026-12-02T15:00:00Z');
-    const dry: PhaseRunner = (phase, svc, overrides) => s.run(phase, svc, { ...overrides, dryRun: true } as typeof overrides);
+    const dry: PhaseRunner = (phase, svc, overrides) =>
+      s.run(phase, svc, { ...overrides, dryRun: true } as typeof overrides);
     const out = await setSchedule(s.target, s.services, dry, { scaleDown: '18:30' });
     expect(out).toMatchObject({ changed: ['schedule.scaleDown'], deployed: false });
     expect(out.phase.status).toBe('planned');
@@ -150,10 +247,21 @@ describe('scale-schedule set', () => {
     const set = (changes: Parameters<typeof setSchedule>[3]) => setSchedule(s.target, s.services, s.run, changes);
     const offAbovePeak = set({ nodeGroups: { 'coder-ws': { offHours: 12 } } });
     await expect(offAbovePeak).rejects.toBeInstanceOf(ConfigError);
-    await expect(offAbovePeak).rejects.toMatchObject({ issues: [expect.objectContaining({ path: 'schedule.nodeGroups.coder-ws.offHours', message: 'offHours 12 is above peak 10' })] });
-    await expect(set({ nodeGroups: { 'coder-ws': { peak: 21 } } })).rejects.toMatchObject({ issues: [expect.objectContaining({ message: "peak 21 is above the group's maxSize 20" })] });
+    await expect(offAbovePeak).rejects.toMatchObject({
+      issues: [
+        expect.objectContaining({
+          path: 'schedule.nodeGroups.coder-ws.offHours',
+          message: 'offHours 12 is above peak 10',
+        }),
+      ],
+    });
+    await expect(set({ nodeGroups: { 'coder-ws': { peak: 21 } } })).rejects.toMatchObject({
+      issues: [expect.objectContaining({ message: "peak 21 is above the group's maxSize 20" })],
+    });
     await expect(set({ timezone: 'Mars/Olympus' })).rejects.toBeInstanceOf(ConfigError);
-    await expect(set({ nodeGroups: { 'coder-system': { peak: 1, offHours: 1 } } })).rejects.toMatchObject({ issues: [expect.objectContaining({ message: expect.stringMatching(/control group is never scheduled/) })] });
+    await expect(set({ nodeGroups: { 'coder-system': { peak: 1, offHours: 1 } } })).rejects.toMatchObject({
+      issues: [expect.objectContaining({ message: expect.stringMatching(/control group is never scheduled/) })],
+    });
     expect(await readFile(s.file, 'utf8')).toBe(CONFIG);
     expect(s.world.deploys).toHaveLength(0);
     expect(s.world.mock.commandCalls(ListSchedulesCommand)).toHaveLength(0);
@@ -164,10 +272,24 @@ describe('scale-schedule drift from an older stack', () => {
   it('a schedule that still calls UpdateNodegroupConfig directly (desired := peak) is drift: set redeploys the stack', async () => {
     const s = await scheduleSetup('2026-12-02T15:00:00Z');
     const old = s.world.schedules.get('demo-coder-ws-up') as Record<string, unknown>;
-    old.Target = { Arn: 'arn:aws:scheduler:::aws-sdk:eks:updateNodegroupConfig', RoleArn: 'r', Input: JSON.stringify({ ClusterName: 'demo', NodegroupName: 'demo-ws', ScalingConfig: { MinSize: 10, DesiredSize: 10 } }) };
+    old.Target = {
+      Arn: 'arn:aws:scheduler:::aws-sdk:eks:updateNodegroupConfig',
+      RoleArn: 'r',
+      Input: JSON.stringify({
+        ClusterName: 'demo',
+        NodegroupName: 'demo-ws',
+        ScalingConfig: { MinSize: 10, DesiredSize: 10 },
+      }),
+    };
     const out = await setSchedule(s.target, s.services, s.run, { scaleUp: '06:45' });
     expect(out).toMatchObject({ changed: [], deployed: true });
-    expect(s.host.events.some((e) => e.code === 'SCHEDULE_DRIFT' && /demo-coder-ws-up sets min - \(desired at least that\), not min 10/.test(e.message))).toBe(true);
+    expect(
+      s.host.events.some(
+        (e) =>
+          e.code === 'SCHEDULE_DRIFT' &&
+          /demo-coder-ws-up sets min - \(desired at least that\), not min 10/.test(e.message),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -178,13 +300,34 @@ describe('scale-schedule suspend / resume / show', () => {
     expect(until).toBe('2027-01-04T05:00:00.000Z');
     const result = await suspendSchedules(s.target, s.services, s.run, until);
     expect(result.status).toBe('succeeded');
-    const up = s.world.mock.commandCalls(UpdateScheduleCommand).map((c) => c.args[0].input).find((i) => i.Name === 'demo-coder-ws-up');
-    expect(up).toMatchObject({ State: 'DISABLED', GroupName: 'demo-schedules', ScheduleExpression: 'cron(45 6 ? * MON-FRI *)', ScheduleExpressionTimezone: 'America/New_York', Description: 'morning', FlexibleTimeWindow: { Mode: 'OFF' }, Target: { Arn: MACHINE_ARN } });
+    const up = s.world.mock
+      .commandCalls(UpdateScheduleCommand)
+      .map((c) => c.args[0].input)
+      .find((i) => i.Name === 'demo-coder-ws-up');
+    expect(up).toMatchObject({
+      State: 'DISABLED',
+      GroupName: 'demo-schedules',
+      ScheduleExpression: 'cron(45 6 ? * MON-FRI *)',
+      ScheduleExpressionTimezone: 'America/New_York',
+      Description: 'morning',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { Arn: MACHINE_ARN },
+    });
     const text = await readFile(s.file, 'utf8');
     expect(text).toContain('scaleUp: "06:45" # ready before 07:00');
-    expect(parseConfigText(text, s.file).schedule).toMatchObject({ enabled: false, suspension: { since: '2026-12-23T15:00:00.000Z', until: '2027-01-04T05:00:00.000Z' } });
-    const view = await showSchedule({ ...s.target, config: parseConfigText(text, s.file) }, s.services, { userTimezone: 'Europe/London' });
-    expect(view).toMatchObject({ enabled: true, suspended: true, suspendedUntil: '2027-01-04T05:00:00.000Z', next: [] });
+    expect(parseConfigText(text, s.file).schedule).toMatchObject({
+      enabled: false,
+      suspension: { since: '2026-12-23T15:00:00.000Z', until: '2027-01-04T05:00:00.000Z' },
+    });
+    const view = await showSchedule({ ...s.target, config: parseConfigText(text, s.file) }, s.services, {
+      userTimezone: 'Europe/London',
+    });
+    expect(view).toMatchObject({
+      enabled: true,
+      suspended: true,
+      suspendedUntil: '2027-01-04T05:00:00.000Z',
+      next: [],
+    });
     expect(view.schedules.map((x) => x.state)).toEqual(['DISABLED', 'DISABLED']);
   });
 
@@ -230,13 +373,49 @@ describe('scale-schedule suspend / resume / show', () => {
   it('shows sizes, the next transitions in both zones, node-group sizes and warns about running workspaces', async () => {
     const s = await scheduleSetup('2026-03-06T20:00:00Z');
     const view = await showSchedule(s.target, s.services, { userTimezone: 'Europe/Berlin' });
-    expect(view.schedules.find((x) => x.name === 'demo-coder-ws-up')).toMatchObject({ nodegroup: 'demo-ws', minSize: 10, desiredAtLeast: 10, drift: false });
-    expect(view.schedules.find((x) => x.name === 'demo-coder-ws-down')).toMatchObject({ minSize: 2, desiredAtLeast: 2 });
-    expect(view.next.map((t) => t.at)).toEqual(['2026-03-06T23:15:00Z', '2026-03-09T10:45:00Z', '2026-03-09T22:15:00Z', '2026-03-10T10:45:00Z', '2026-03-10T22:15:00Z']);
+    expect(view.schedules.find((x) => x.name === 'demo-coder-ws-up')).toMatchObject({
+      nodegroup: 'demo-ws',
+      minSize: 10,
+      desiredAtLeast: 10,
+      drift: false,
+    });
+    expect(view.schedules.find((x) => x.name === 'demo-coder-ws-down')).toMatchObject({
+      minSize: 2,
+      desiredAtLeast: 2,
+    });
+    expect(view.next.map((t) => t.at)).toEqual([
+      '2026-03-06T23:15:00Z',
+      '2026-03-09T10:45:00Z',
+      '2026-03-09T22:15:00Z',
+      '2026-03-10T10:45:00Z',
+      '2026-03-10T22:15:00Z',
+    ]);
     // the autoscaler grew coder-ws to 12 (> peak 10): the scale-up keeps 12; coder-prov at 1 (< peak 2) goes to 2
-    expect(view.nodeGroups).toContainEqual({ configName: 'coder-ws', eksName: 'demo-ws', minSize: 10, desiredSize: 12, maxSize: 20, peak: 10, offHours: 2, desiredAfterScaleUp: 12 });
-    expect(view.nodeGroups).toContainEqual({ configName: 'coder-prov', eksName: 'demo-prov', minSize: 1, desiredSize: 1, maxSize: 2, peak: 2, offHours: 1, desiredAfterScaleUp: 2 });
+    expect(view.nodeGroups).toContainEqual({
+      configName: 'coder-ws',
+      eksName: 'demo-ws',
+      minSize: 10,
+      desiredSize: 12,
+      maxSize: 20,
+      peak: 10,
+      offHours: 2,
+      desiredAfterScaleUp: 12,
+    });
+    expect(view.nodeGroups).toContainEqual({
+      configName: 'coder-prov',
+      eksName: 'demo-prov',
+      minSize: 1,
+      desiredSize: 1,
+      maxSize: 2,
+      peak: 2,
+      offHours: 1,
+      desiredAfterScaleUp: 2,
+    });
     expect(view.runningWorkspaces).toBe(7);
-    expect(view.warnings).toEqual([expect.stringMatching(/^7 workspaces are running: after the scale-down at Fri 2026-03-06 18:15 \(America\/New_York\) only the minimum drops to 3 nodes/)]);
+    expect(view.warnings).toEqual([
+      expect.stringMatching(
+        /^7 workspaces are running: after the scale-down at Fri 2026-03-06 18:15 \(America\/New_York\) only the minimum drops to 3 nodes/,
+      ),
+    ]);
   });
 });

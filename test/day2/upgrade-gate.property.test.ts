@@ -32,7 +32,11 @@ describe('upgrade gate version rules (fast-check)', () => {
   });
 
   it(`Coder: forward within the major is allowed, a downgrade or a major change refused (${RUNS} runs)`, () => {
-    const version = fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 9 }));
+    const version = fc.tuple(
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 0, max: 40 }),
+      fc.integer({ min: 0, max: 9 }),
+    );
     fc.assert(
       fc.property(version, version, fc.boolean(), ([a, b, c], [x, y, z], prefixed) => {
         const got = outcome(() => planCoderUpgrade(`${prefixed ? 'v' : ''}${a}.${b}.${c}+abc`, `${x}.${y}.${z}`));

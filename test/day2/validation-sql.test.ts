@@ -6,7 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { beforeAll, expect, it } from 'vitest';
-import { compareValidation, parseValidationSnapshot, validationSql, type ValidationSnapshot } from '../../src/phases/day2/restore-test/validation-sql.js';
+import {
+  compareValidation,
+  parseValidationSnapshot,
+  validationSql,
+  type ValidationSnapshot,
+} from '../../src/phases/day2/restore-test/validation-sql.js';
 import { describeUpstream, upstreamPath } from '../upstream.js';
 
 const DUMP = upstreamPath('dumpSql');
@@ -91,7 +96,9 @@ async function snapshot(db: PGlite): Promise<ValidationSnapshot> {
 }
 
 function failed(restored: ValidationSnapshot, live: ValidationSnapshot): string[] {
-  return compareValidation(restored, live, { restorePoint: RESTORE_POINT }).filter((c) => !c.passed).map((c) => c.id);
+  return compareValidation(restored, live, { restorePoint: RESTORE_POINT })
+    .filter((c) => !c.passed)
+    .map((c) => c.id);
 }
 
 describeUpstream('restore validation SQL on PostgreSQL (PGlite + Coder dump.sql)', () => {
@@ -147,21 +154,27 @@ describeUpstream('restore validation SQL on PostgreSQL (PGlite + Coder dump.sql)
   it('fails a copy that holds rows newer than the restore point, or no owner', async () => {
     const restored = await snapshot(await database(`${LIVE_AFTER_RESTORE_POINT} UPDATE users SET rbac_roles = '{}';`));
     const live = await snapshot(await database(LIVE_AFTER_RESTORE_POINT));
-    expect(failed(restored, live)).toEqual(expect.arrayContaining(['owner-present', 'restore-point-evidence', 'count-users']));
+    expect(failed(restored, live)).toEqual(
+      expect.arrayContaining(['owner-present', 'restore-point-evidence', 'count-users']),
+    );
   });
 
   it('does not count deleted or system owners nor a deleted default organization, but counts deleted user rows', async () => {
     const faithful = await snapshot(await database());
     // Coder deletes users and organizations softly (deleted = true): the rows stay, but they are gone. Coder
     // refuses to delete an organization that still has live workspaces or templates, so those go first.
-    const broken = await snapshot(await database(`UPDATE users SET deleted = true WHERE id = '${OWNER}';
+    const broken = await snapshot(
+      await database(`UPDATE users SET deleted = true WHERE id = '${OWNER}';
       UPDATE users SET rbac_roles = '{owner}' WHERE id = '${PREBUILDS}';
-      UPDATE workspaces SET deleted = true; UPDATE templates SET deleted = true; UPDATE organizations SET deleted = true WHERE id = '${ORG}';`));
+      UPDATE workspaces SET deleted = true; UPDATE templates SET deleted = true; UPDATE organizations SET deleted = true WHERE id = '${ORG}';`),
+    );
     expect(broken.owners).toBe(0); // the deleted owner and the system user with the owner role are no owners
     expect(broken.defaultOrganizations).toBe(0);
     expect(failed(broken, faithful)).toEqual(expect.arrayContaining(['owner-present', 'default-organization']));
     // User rows are counted deleted ones included: a user deleted live after the restore point is no mismatch
-    const live = await snapshot(await database(`UPDATE users SET deleted = true, updated_at = '${AFTER}' WHERE id = '${PREBUILDS}';`));
+    const live = await snapshot(
+      await database(`UPDATE users SET deleted = true, updated_at = '${AFTER}' WHERE id = '${PREBUILDS}';`),
+    );
     expect(live.counts.users).toEqual(faithful.counts.users);
     expect(failed(faithful, live)).toEqual([]);
   });

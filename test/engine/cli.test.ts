@@ -35,20 +35,30 @@ describe('phase command output', () => {
     // CI=true on a real terminal (a pty from script(1)) must not switch to listr's redrawing renderer.
     if (!hasScript()) return;
     const cmd = `CI=true NO_COLOR=1 FX_EFFECTS=${join(dir, 'e2')} ${process.execPath} --import tsx ${fixture} --state-dir ${join(dir, 's2')}`;
-    const out = execFileSync('script', ['-qec', cmd, '/dev/null'], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    const out = execFileSync('script', ['-qec', cmd, '/dev/null'], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
     expect(out).toMatch(/ok Step d/);
     expect(out).not.toMatch(CURSOR);
     // Control: without CI the same terminal gets the listr2 task list (which hides the cursor); a failing
     // task there still fails the run (listr2 alone would swallow it) with the resume hint.
     const ttyCmd = `stty cols 120 rows 40; ${cmd.replace('CI=true ', 'CI= FX_FAIL=d FX_SLEEP_MS=400 ').replace(join(dir, 's2'), join(dir, 's3')).replace(join(dir, 'e2'), join(dir, 'e3'))}`;
-    const tty = spawnSync('script', ['-qec', ttyCmd, '/dev/null'], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, CI: '' } });
+    const tty = spawnSync('script', ['-qec', ttyCmd, '/dev/null'], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      env: { ...process.env, CI: '' },
+    });
     expect(tty.status).toBe(1);
     expect(tty.stdout).toMatch(CURSOR);
     const frames = tty.stdout.replace(new RegExp(String.raw`\x1b\[[0-9;?]*[A-Za-z]`, 'g'), '');
     expect(frames).toMatch(/Step b \(elapsed \d+ms, ETA ~[\d.]+m?s\)/); // live elapsed time and ETA in the title
     expect(frames).toContain('› b: working'); // progress events as sub-lines
     expect(tty.stdout).toContain('demo failed at step "Step d" (d)');
-    expect(tty.stdout).toContain(`resume with: coder-platform demo --config ./coder-platform.yaml --state-dir ${join(dir, 's3')}`);
+    expect(tty.stdout).toContain(
+      `resume with: coder-platform demo --config ./coder-platform.yaml --state-dir ${join(dir, 's3')}`,
+    );
   });
 
   it('asks on a terminal inside the task list and needs the exact text typed', async () => {
@@ -57,7 +67,11 @@ describe('phase command output', () => {
     const answer = async (typed: string, n: number): Promise<{ code: number | null; effects: string }> => {
       const effects = join(dir, `e${n}`);
       const cmd = `stty cols 120; CI= NO_COLOR=1 FX_CONFIRM=b FX_EFFECTS=${effects} ${process.execPath} --import tsx ${fixture} --state-dir ${join(dir, `s${n}`)}`;
-      const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: projectRoot, env: { ...process.env, CI: '' }, stdio: ['pipe', 'ignore', 'ignore'] });
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], {
+        cwd: projectRoot,
+        env: { ...process.env, CI: '' },
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
       // Type the answer until the prompt has taken it (input typed before the prompt starts may be discarded).
       const typing = setInterval(() => child.stdin.write(`${typed}\r`), 700);
       const code = await new Promise<number | null>((r) => child.on('close', r));
@@ -85,7 +99,10 @@ describe('phase command output', () => {
 
   it('--dry-run (here via CODER_PLATFORM_DRY_RUN) prints the plan on stderr and runs nothing', async () => {
     const dir = tempDir();
-    const run = await runFixture(['--state-dir', join(dir, 's')], { FX_EFFECTS: join(dir, 'e'), CODER_PLATFORM_DRY_RUN: 'true' });
+    const run = await runFixture(['--state-dir', join(dir, 's')], {
+      FX_EFFECTS: join(dir, 'e'),
+      CODER_PLATFORM_DRY_RUN: 'true',
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/\[run \] a: Step a/);
     expect(run.stderr).toMatch(/\[wait\] d: Step d .*\[needs b, c\]/);
@@ -95,14 +112,22 @@ describe('phase command output', () => {
   it('a failing step exits 1 naming the step, the cause and the exact resume command', async () => {
     const dir = tempDir();
     const stateDir = join(dir, 's');
-    const run = await runFixture(['--state-dir', stateDir, '--config', './my config.yaml'], { FX_EFFECTS: join(dir, 'e'), FX_FAIL: 'c' });
+    const run = await runFixture(['--state-dir', stateDir, '--config', './my config.yaml'], {
+      FX_EFFECTS: join(dir, 'e'),
+      FX_FAIL: 'c',
+    });
     expect(run.code).toBe(1);
     const resume = `coder-platform demo --config './my config.yaml' --state-dir ${stateDir}`;
-    expect(run.stderr).toContain('demo failed at step "Step c" (c): aws ec2:CreateThing failed: the thing for c could not be made');
+    expect(run.stderr).toContain(
+      'demo failed at step "Step c" (c): aws ec2:CreateThing failed: the thing for c could not be made',
+    );
     expect(run.stderr).toContain(`resume with: ${resume}`);
     expect(run.stderr).toContain('Check the thing.');
 
-    const json = await runFixture(['--state-dir', stateDir, '--config', './my config.yaml', '--json'], { FX_EFFECTS: join(dir, 'e'), FX_FAIL: 'c' });
+    const json = await runFixture(['--state-dir', stateDir, '--config', './my config.yaml', '--json'], {
+      FX_EFFECTS: join(dir, 'e'),
+      FX_FAIL: 'c',
+    });
     expect(json.code).toBe(1);
     const { error } = JSON.parse(json.stdout) as { error: { kind: string; nextSteps: string[] } };
     expect(error.kind).toBe('check');
@@ -135,15 +160,19 @@ describe('phase command output', () => {
     const stateDir = join(dir, 's');
     let sent = 0;
     const started = Date.now();
-    const run = await runFixture(['--state-dir', stateDir], { FX_EFFECTS: join(dir, 'e'), FX_STUBBORN: 'a' }, (err, child) => {
-      if (sent === 0 && err.includes('[a] a: working')) {
-        sent = 1;
-        child.kill('SIGINT');
-      } else if (sent === 1 && err.includes('press Ctrl-C again')) {
-        sent = 2;
-        child.kill('SIGINT');
-      }
-    });
+    const run = await runFixture(
+      ['--state-dir', stateDir],
+      { FX_EFFECTS: join(dir, 'e'), FX_STUBBORN: 'a' },
+      (err, child) => {
+        if (sent === 0 && err.includes('[a] a: working')) {
+          sent = 1;
+          child.kill('SIGINT');
+        } else if (sent === 1 && err.includes('press Ctrl-C again')) {
+          sent = 2;
+          child.kill('SIGINT');
+        }
+      },
+    );
     expect(run.code).toBe(130);
     expect(Date.now() - started).toBeLessThan(30_000); // did not wait for the stubborn step's minute
     expect(run.stderr).toContain('Stopped at once. The journal is consistent; resume with: coder-platform demo');
@@ -162,7 +191,9 @@ describe('deployment lock', () => {
       env: { ...process.env, CI: 'true', FX_EFFECTS: join(dir, 'e'), FX_HANG: 'a' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    await new Promise<void>((resolve) => first.stderr.on('data', (d: Buffer) => d.toString().includes('a: working') && resolve()));
+    await new Promise<void>((resolve) =>
+      first.stderr.on('data', (d: Buffer) => d.toString().includes('a: working') && resolve()),
+    );
     const second = await runFixture(['--state-dir', stateDir], { FX_EFFECTS: join(dir, 'e') });
     first.kill('SIGINT');
     await new Promise((r) => first.on('close', r));
@@ -177,7 +208,15 @@ describe('deployment lock', () => {
     mkdirSync(stateDir, { recursive: true });
     // A pid that cannot be alive: spawn a process and wait for it to exit.
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-    writeFileSync(join(stateDir, 'lock.json'), JSON.stringify({ pid: Number(dead.stdout), host: hostname(), startedAt: new Date().toISOString(), command: 'coder-platform demo' }));
+    writeFileSync(
+      join(stateDir, 'lock.json'),
+      JSON.stringify({
+        pid: Number(dead.stdout),
+        host: hostname(),
+        startedAt: new Date().toISOString(),
+        command: 'coder-platform demo',
+      }),
+    );
     const refused = await runFixture(['--state-dir', stateDir], { FX_EFFECTS: join(dir, 'e') });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/stale lock[\s\S]*--break-lock/);

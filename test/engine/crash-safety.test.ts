@@ -15,7 +15,10 @@ import { crashFixture, projectRoot, runFixture, tempDir } from './helpers.js';
 const STEPS = ['a', 'b', 'c', 'd'];
 // Per step: journaled running, before the effect (mid-step); effect made, not journaled (mid-step);
 // journaled done, before the next step starts (boundary). The first boundary is the empty journal.
-const POINTS = ['ENGINE_PHASE_START:', ...STEPS.flatMap((id) => [`TEST_BEFORE_EFFECT:${id}`, `TEST_EFFECT:${id}`, `ENGINE_STEP_END:${id}`])];
+const POINTS = [
+  'ENGINE_PHASE_START:',
+  ...STEPS.flatMap((id) => [`TEST_BEFORE_EFFECT:${id}`, `TEST_EFFECT:${id}`, `ENGINE_STEP_END:${id}`]),
+];
 
 describe('crash safety', () => {
   it('resumes after SIGKILL at every step boundary and mid-step without repeating an effect', async () => {
@@ -25,7 +28,12 @@ describe('crash safety', () => {
     const killed: string[] = [];
     for (const point of POINTS) {
       // A killed run leaves its lock behind: stale (dead pid on this host); the child passes breakLock.
-      const run = await runFixture([stateDir], { FX_EFFECTS: effects, FX_KILL_AT: point, FX_SLEEP_MS: '20' }, undefined, crashFixture);
+      const run = await runFixture(
+        [stateDir],
+        { FX_EFFECTS: effects, FX_KILL_AT: point, FX_SLEEP_MS: '20' },
+        undefined,
+        crashFixture,
+      );
       if (run.signal === 'SIGKILL') {
         killed.push(point);
         // The journal on disk is always the old or the new one: it parses (readJournal throws on a torn file).
@@ -56,7 +64,11 @@ describe('crash safety', () => {
   it('leaves the old or the new journal when killed in the middle of a write', async () => {
     const stateDir = tempDir('torn-');
     for (const delayMs of [5, 40, 120]) {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'test/engine/fixtures/journal-writer.ts'), stateDir], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(projectRoot, 'test/engine/fixtures/journal-writer.ts'), stateDir],
+        { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       await new Promise<void>((resolve) => child.stdout.on('data', () => resolve()));
       await new Promise((r) => setTimeout(r, delayMs));
       child.kill('SIGKILL');

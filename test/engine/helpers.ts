@@ -23,7 +23,12 @@ export function tempDir(prefix = 'engine-'): string {
 }
 
 /** Run the fixture; `onStderr` may act on output as it arrives (e.g. send SIGINT). */
-export function runFixture(args: string[], env: Record<string, string>, onStderr?: (text: string, child: ReturnType<typeof spawn>) => void, script = fixture): Promise<ChildRun> {
+export function runFixture(
+  args: string[],
+  env: Record<string, string>,
+  onStderr?: (text: string, child: ReturnType<typeof spawn>) => void,
+  script = fixture,
+): Promise<ChildRun> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: projectRoot,

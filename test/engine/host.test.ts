@@ -30,7 +30,9 @@ describe('createHost', () => {
     const request = { code: 'DAY0_SECURITY_CHANGES', message: 'Apply IAM changes?' };
     for (const env of [{ CI: 'true' }, {}]) {
       expect(await createHost({ ...base, yes: true, nonInteractive: true }, env, true).confirm(request)).toBe(true);
-      const error = await createHost({ ...base, nonInteractive: true }, env, true).confirm(request).catch((e: unknown) => e);
+      const error = await createHost({ ...base, nonInteractive: true }, env, true)
+        .confirm(request)
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UserError);
       expect((error as UserError).nextSteps.join(' ')).toContain('--yes');
     }
@@ -42,7 +44,10 @@ describe('askOnTerminal', () => {
   const answer = async (typed: string, typeToConfirm?: string): Promise<boolean> => {
     const input = new PassThrough();
     const out = sink();
-    const pending = askOnTerminal({ code: 'X', message: 'Destroy demo?', ...(typeToConfirm === undefined ? {} : { typeToConfirm }) }, { input, output: out.stream });
+    const pending = askOnTerminal(
+      { code: 'X', message: 'Destroy demo?', ...(typeToConfirm === undefined ? {} : { typeToConfirm }) },
+      { input, output: out.stream },
+    );
     setTimeout(() => input.write(`${typed}\n`), 30);
     const result = await pending;
     expect(out.text()).toContain('Destroy demo?');
@@ -61,9 +66,21 @@ describe('LineHost', () => {
   it('prints elapsed time and ETA for running steps as plain lines, and stops when they end', async () => {
     const out = sink();
     const host = new LineHost({ ...base, stream: out.stream, heartbeatMs: 25 });
-    host.emit({ level: 'info', code: 'ENGINE_STEP_START', stepId: 'cluster', message: 'started', data: { title: 'Deploy cluster stack', attempt: 1, expectedSeconds: 900 } });
+    host.emit({
+      level: 'info',
+      code: 'ENGINE_STEP_START',
+      stepId: 'cluster',
+      message: 'started',
+      data: { title: 'Deploy cluster stack', attempt: 1, expectedSeconds: 900 },
+    });
     await new Promise((r) => setTimeout(r, 80));
-    host.emit({ level: 'info', code: 'ENGINE_STEP_END', stepId: 'cluster', message: 'done', data: { title: 'Deploy cluster stack', status: 'done', reason: 'run', durationMs: 80 } });
+    host.emit({
+      level: 'info',
+      code: 'ENGINE_STEP_END',
+      stepId: 'cluster',
+      message: 'done',
+      data: { title: 'Deploy cluster stack', status: 'done', reason: 'run', durationMs: 80 },
+    });
     const atEnd = out.text();
     await new Promise((r) => setTimeout(r, 80));
     await host.close();

@@ -65,41 +65,57 @@ afterEach(() => {
 });
 
 function snapshotWith(journal: Journal, attempts: number): void {
-  journal.setPhase('demo', { version: 1, status: 'running', steps: { a: { status: 'running', attempts }, b: { status: 'pending', attempts } } });
+  journal.setPhase('demo', {
+    version: 1,
+    status: 'running',
+    steps: { a: { status: 'running', attempts }, b: { status: 'pending', attempts } },
+  });
 }
 
 describe('journal writes are atomic (faults injected through node:fs/promises)', () => {
-  it.each<[Fault]>([['torn-write'], ['rename']])('a %s fault leaves the previous journal intact, and the next write succeeds', async (mode) => {
-    const stateDir = tempDir('atomic-');
-    const journal = await Journal.open(stateDir, 'demo');
-    snapshotWith(journal, 1);
-    await journal.save();
-    const before = readFileSync(journal.file, 'utf8');
+  it.each<[Fault]>([['torn-write'], ['rename']])(
+    'a %s fault leaves the previous journal intact, and the next write succeeds',
+    async (mode) => {
+      const stateDir = tempDir('atomic-');
+      const journal = await Journal.open(stateDir, 'demo');
+      snapshotWith(journal, 1);
+      await journal.save();
+      const before = readFileSync(journal.file, 'utf8');
 
-    // Given a large change, so a torn write would cut through the JSON
-    snapshotWith(journal, 2);
-    journal.data.phases.big = { version: 1, status: 'running', steps: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`s${i}`, { status: 'done' as const, attempts: 2, outputs: { value: 'x'.repeat(50) } }])) };
-    fault.mode = mode;
-    // When the write fails part-way
-    await expect(journal.save()).rejects.toThrow('injected crash');
-    expect(fault.injected).toBe(1);
-    fault.mode = 'none';
+      // Given a large change, so a torn write would cut through the JSON
+      snapshotWith(journal, 2);
+      journal.data.phases.big = {
+        version: 1,
+        status: 'running',
+        steps: Object.fromEntries(
+          Array.from({ length: 200 }, (_, i) => [
+            `s${i}`,
+            { status: 'done' as const, attempts: 2, outputs: { value: 'x'.repeat(50) } },
+          ]),
+        ),
+      };
+      fault.mode = mode;
+      // When the write fails part-way
+      await expect(journal.save()).rejects.toThrow('injected crash');
+      expect(fault.injected).toBe(1);
+      fault.mode = 'none';
 
-    // Then journal.json is byte for byte the previous snapshot, and it parses
-    expect(readFileSync(journal.file, 'utf8')).toBe(before);
-    expect((await readJournal(stateDir))?.phases.demo?.steps.a?.attempts).toBe(1);
+      // Then journal.json is byte for byte the previous snapshot, and it parses
+      expect(readFileSync(journal.file, 'utf8')).toBe(before);
+      expect((await readJournal(stateDir))?.phases.demo?.steps.a?.attempts).toBe(1);
 
-    // And the queue recovers: the next save writes the new state
-    await journal.save();
-    const after = await readJournal(stateDir);
-    expect(after?.phases.demo?.steps.a?.attempts).toBe(2);
-    expect(Object.keys(after?.phases.big?.steps ?? {})).toHaveLength(200);
+      // And the queue recovers: the next save writes the new state
+      await journal.save();
+      const after = await readJournal(stateDir);
+      expect(after?.phases.demo?.steps.a?.attempts).toBe(2);
+      expect(Object.keys(after?.phases.big?.steps ?? {})).toHaveLength(200);
 
-    // And a leftover temp file of the torn write is removed by the next run's open (never read as a journal)
-    await Journal.open(stateDir, 'demo');
-    expect(readdirSync(stateDir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
-    expect(readdirSync(stateDir)).toContain('journal.json');
-  });
+      // And a leftover temp file of the torn write is removed by the next run's open (never read as a journal)
+      await Journal.open(stateDir, 'demo');
+      expect(readdirSync(stateDir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+      expect(readdirSync(stateDir)).toContain('journal.json');
+    },
+  );
 
   it('a torn first write leaves no journal at all rather than a broken one', async () => {
     const stateDir = tempDir('atomic-');

@@ -11,18 +11,28 @@ import type { Phase } from '../../src/engine/types.js';
 import { tempDir } from './helpers.js';
 
 function deadPid(): number {
-  return Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }));
+  return Number(
+    execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }),
+  );
 }
 
 describe('deployment lock', () => {
   const ran: string[] = [];
-  const phase: Phase = { name: 'demo', version: 1, steps: [{ id: 'a', title: 'A', run: async () => void ran.push('a') }] };
-  const run = (stateDir: string, breakLock = false, host = new RecordingHost()) => runPhase(phase, undefined, { deployment: 'demo', stateDir, command: 'coder-platform demo', host, breakLock });
+  const phase: Phase = {
+    name: 'demo',
+    version: 1,
+    steps: [{ id: 'a', title: 'A', run: async () => void ran.push('a') }],
+  };
+  const run = (stateDir: string, breakLock = false, host = new RecordingHost()) =>
+    runPhase(phase, undefined, { deployment: 'demo', stateDir, command: 'coder-platform demo', host, breakLock });
 
   it('breaks a lock whose process died on this host only with breakLock', async () => {
     const stateDir = tempDir();
     const pid = deadPid();
-    writeFileSync(join(stateDir, 'lock.json'), JSON.stringify({ pid, host: hostname(), startedAt: new Date().toISOString(), command: 'coder-platform demo' }));
+    writeFileSync(
+      join(stateDir, 'lock.json'),
+      JSON.stringify({ pid, host: hostname(), startedAt: new Date().toISOString(), command: 'coder-platform demo' }),
+    );
     await expect(run(stateDir)).rejects.toThrow(`stale lock: pid ${pid} on ${hostname()}`);
     expect(ran).toEqual([]);
     const host = new RecordingHost();
@@ -34,7 +44,12 @@ describe('deployment lock', () => {
 
   it('treats a lock older than 12 h as stale, a recent one from another host as held', async () => {
     const stateDir = tempDir();
-    const lock = { pid: 1, host: 'build-agent-7', startedAt: new Date(Date.now() - 13 * 3600_000).toISOString(), command: 'coder-platform demo' };
+    const lock = {
+      pid: 1,
+      host: 'build-agent-7',
+      startedAt: new Date(Date.now() - 13 * 3600_000).toISOString(),
+      command: 'coder-platform demo',
+    };
     writeFileSync(join(stateDir, 'lock.json'), JSON.stringify(lock));
     await expect(run(stateDir)).rejects.toThrow(/stale lock: pid 1 on build-agent-7 .*13\.0 h old/);
     expect((await run(stateDir, true)).status).toBe('succeeded');

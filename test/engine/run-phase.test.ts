@@ -41,7 +41,13 @@ function world() {
 }
 
 function opts(stateDir: string, extra: Partial<RunPhaseOptions> = {}): RunPhaseOptions & { host: RecordingHost } {
-  return { deployment: 'demo', stateDir, command: 'coder-platform demo', host: new RecordingHost(), ...extra } as RunPhaseOptions & { host: RecordingHost };
+  return {
+    deployment: 'demo',
+    stateDir,
+    command: 'coder-platform demo',
+    host: new RecordingHost(),
+    ...extra,
+  } as RunPhaseOptions & { host: RecordingHost };
 }
 
 describe('runPhase', () => {
@@ -50,7 +56,13 @@ describe('runPhase', () => {
     const phase: Phase = {
       name: 'demo',
       version: 1,
-      steps: [w.step('net'), w.step('db', { dependsOn: ['net'] }), w.step('eks', { dependsOn: ['net'] }), w.step('logs', { dependsOn: ['net'] }), w.step('app', { dependsOn: ['db', 'eks', 'logs'] })],
+      steps: [
+        w.step('net'),
+        w.step('db', { dependsOn: ['net'] }),
+        w.step('eks', { dependsOn: ['net'] }),
+        w.step('logs', { dependsOn: ['net'] }),
+        w.step('app', { dependsOn: ['db', 'eks', 'logs'] }),
+      ],
     };
     const result = await runPhase(phase, undefined, opts(tempDir(), { concurrency: 2 }));
     expect(result.status).toBe('succeeded');
@@ -77,7 +89,8 @@ describe('runPhase', () => {
         w.step('check', {
           dependsOn: ['tmpdb'],
           run: async () => {
-            if (failing) throw new UserError('validation query failed\nsecond line', { nextSteps: ['Look at the database.'] });
+            if (failing)
+              throw new UserError('validation query failed\nsecond line', { nextSteps: ['Look at the database.'] });
             return { ok: true };
           },
         }),
@@ -87,7 +100,12 @@ describe('runPhase', () => {
     const first = await runPhase(phase, undefined, opts(dir, { resumeCommand: 'coder-platform demo --config x.yaml' }));
     expect(first.status).toBe('failed');
     expect(first.resumeCommand).toBe('coder-platform demo --config x.yaml');
-    expect(first.failure).toEqual({ stepId: 'check', title: 'make check', error: 'validation query failed', nextSteps: ['Look at the database.'] });
+    expect(first.failure).toEqual({
+      stepId: 'check',
+      title: 'make check',
+      error: 'validation query failed',
+      nextSteps: ['Look at the database.'],
+    });
     expect(cleaned).toEqual(['tmpdb']);
     const journal = await readJournal(dir);
     const steps = journal?.phases.demo?.steps;
@@ -112,7 +130,11 @@ describe('runPhase', () => {
     const dir = tempDir();
     const noProbe = w.step('n');
     delete noProbe.isDone;
-    const phase: Phase = { name: 'demo', version: 1, steps: [w.step('a'), w.step('b', { dependsOn: ['a'] }), w.step('c', { dependsOn: ['b'] }), noProbe] };
+    const phase: Phase = {
+      name: 'demo',
+      version: 1,
+      steps: [w.step('a'), w.step('b', { dependsOn: ['a'] }), w.step('c', { dependsOn: ['b'] }), noProbe],
+    };
     await runPhase(phase, undefined, opts(dir, { concurrency: 1 }));
     expect(w.runs).toEqual(['a', 'b', 'c', 'n']);
     w.runs.pop();
@@ -143,7 +165,18 @@ describe('runPhase', () => {
     const phase: Phase = { name: 'demo', version: 1, steps: [w.step('a'), w.step('b')] };
     writeFileSync(
       join(dir, 'journal.json'),
-      JSON.stringify({ schemaVersion: 1, deployment: 'demo', updatedAt: '', phases: { demo: { version: 1, status: 'running', steps: { a: { status: 'running', attempts: 1 }, b: { status: 'interrupted', attempts: 2 } } } } }),
+      JSON.stringify({
+        schemaVersion: 1,
+        deployment: 'demo',
+        updatedAt: '',
+        phases: {
+          demo: {
+            version: 1,
+            status: 'running',
+            steps: { a: { status: 'running', attempts: 1 }, b: { status: 'interrupted', attempts: 2 } },
+          },
+        },
+      }),
     );
     w.made.add('a'); // a's effect happened just before the crash
     const result = await runPhase(phase, undefined, opts(dir));
@@ -157,7 +190,10 @@ describe('runPhase', () => {
   it('reports a corrupt or unknown-version journal and leaves it untouched', async () => {
     const w = world();
     const phase: Phase = { name: 'demo', version: 1, steps: [w.step('a')] };
-    for (const text of ['{"schemaVersion": 1, "deployment": "demo", "phas', JSON.stringify({ schemaVersion: 99, deployment: 'demo', phases: {} })]) {
+    for (const text of [
+      '{"schemaVersion": 1, "deployment": "demo", "phas',
+      JSON.stringify({ schemaVersion: 99, deployment: 'demo', phases: {} }),
+    ]) {
       const dir = tempDir();
       writeFileSync(join(dir, 'journal.json'), text);
       const error = await runPhase(phase, undefined, opts(dir)).catch((e: unknown) => e);
@@ -172,7 +208,11 @@ describe('runPhase', () => {
 
   it('refuses outputs that are not plain scalars and records the step failed', async () => {
     const dir = tempDir();
-    const phase: Phase = { name: 'demo', version: 1, steps: [{ id: 'a', title: 'A', run: async () => ({ nested: { password: 'x' } }) as unknown as StepOutputs }] };
+    const phase: Phase = {
+      name: 'demo',
+      version: 1,
+      steps: [{ id: 'a', title: 'A', run: async () => ({ nested: { password: 'x' } }) as unknown as StepOutputs }],
+    };
     const result = await runPhase(phase, undefined, opts(dir));
     expect(result.status).toBe('failed');
     expect(result.failure?.error).toMatch(/output "nested" is not a JSON scalar/);
@@ -182,7 +222,11 @@ describe('runPhase', () => {
   it('plans with --dry-run: run / wait / skip with dependencies, nothing run or written', async () => {
     const w = world();
     const dir = tempDir();
-    const phase: Phase = { name: 'demo', version: 1, steps: [w.step('a'), w.step('b', { dependsOn: ['a'] }), w.step('lic', { enabled: false })] };
+    const phase: Phase = {
+      name: 'demo',
+      version: 1,
+      steps: [w.step('a'), w.step('b', { dependsOn: ['a'] }), w.step('lic', { enabled: false })],
+    };
     const o = opts(dir, { dryRun: true });
     const result = await runPhase(phase, undefined, o);
     expect(result.status).toBe('planned');
@@ -201,22 +245,67 @@ describe('runPhase', () => {
     const w = world();
     const dir = tempDir();
     await runPhase({ name: 'demo', version: 1, steps: [w.step('a')] }, undefined, opts(dir));
-    await expect(runPhase({ name: 'demo', version: 2, steps: [w.step('a')] }, undefined, opts(dir))).rejects.toThrow(/version 1.*version 2/);
-    const r = await runPhase({ name: 'demo', version: 2, steps: [w.step('a')] }, undefined, opts(dir, { restart: true }));
+    await expect(runPhase({ name: 'demo', version: 2, steps: [w.step('a')] }, undefined, opts(dir))).rejects.toThrow(
+      /version 1.*version 2/,
+    );
+    const r = await runPhase(
+      { name: 'demo', version: 2, steps: [w.step('a')] },
+      undefined,
+      opts(dir, { restart: true }),
+    );
     expect(r.status).toBe('succeeded');
   });
 });
 
 describe('executePhase', () => {
-  it('names the step, the cause and a resume command that repeats the command\'s own flags, quoted', async () => {
+  it("names the step, the cause and a resume command that repeats the command's own flags, quoted", async () => {
     const dir = tempDir();
-    const phase: Phase = { name: 'demo', version: 1, steps: [{ id: 'apply', title: 'Apply users', run: async () => { throw new UserError('users.yaml names no owner'); } }] };
+    const phase: Phase = {
+      name: 'demo',
+      version: 1,
+      steps: [
+        {
+          id: 'apply',
+          title: 'Apply users',
+          run: async () => {
+            throw new UserError('users.yaml names no owner');
+          },
+        },
+      ],
+    };
     const host = Object.assign(new RecordingHost(), { close: async () => undefined });
-    const globals = { configPath: 'c.yaml', awsProfile: undefined, region: undefined, nonInteractive: true, yes: false, json: false, verbose: false, stateDir: dir };
-    const command = commandWithFlags('coder-platform day1', { 'users-file': "/srv/team's users.yaml", prune: true, 'request-increases': false, buffer: undefined });
-    const error = await executePhase(phase, undefined, { deployment: 'demo', command, globals, flags: phaseFlagValues({}), host }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ exitCode: 1, message: 'demo failed at step "Apply users" (apply): users.yaml names no owner' });
-    expect((error as UserError).nextSteps.at(-1)).toBe(`Fix the cause, then resume with: coder-platform day1 --users-file '/srv/team'\\''s users.yaml' --prune --config c.yaml --state-dir ${dir}`);
-    expect((await readJournal(dir))?.phases.demo?.resumeCommand).toBe(`coder-platform day1 --users-file '/srv/team'\\''s users.yaml' --prune --config c.yaml --state-dir ${dir}`);
+    const globals = {
+      configPath: 'c.yaml',
+      awsProfile: undefined,
+      region: undefined,
+      nonInteractive: true,
+      yes: false,
+      json: false,
+      verbose: false,
+      stateDir: dir,
+    };
+    const command = commandWithFlags('coder-platform day1', {
+      'users-file': "/srv/team's users.yaml",
+      prune: true,
+      'request-increases': false,
+      buffer: undefined,
+    });
+    const error = await executePhase(phase, undefined, {
+      deployment: 'demo',
+      command,
+      globals,
+      flags: phaseFlagValues({}),
+      host,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      exitCode: 1,
+      message: 'demo failed at step "Apply users" (apply): users.yaml names no owner',
+    });
+    expect((error as UserError).nextSteps.at(-1)).toBe(
+      `Fix the cause, then resume with: coder-platform day1 --users-file '/srv/team'\\''s users.yaml' --prune --config c.yaml --state-dir ${dir}`,
+    );
+    expect((await readJournal(dir))?.phases.demo?.resumeCommand).toBe(
+      `coder-platform day1 --users-file '/srv/team'\\''s users.yaml' --prune --config c.yaml --state-dir ${dir}`,
+    );
   });
 });

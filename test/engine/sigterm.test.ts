@@ -27,7 +27,9 @@ async function stopWith(signal: 'SIGINT' | 'SIGTERM') {
     killedBy: run.signal,
     stderr: run.stderr,
     phaseStatus: phase?.status,
-    steps: Object.fromEntries(Object.entries(phase?.steps ?? {}).map(([id, s]) => [id, { status: s.status, attempts: s.attempts }])),
+    steps: Object.fromEntries(
+      Object.entries(phase?.steps ?? {}).map(([id, s]) => [id, { status: s.status, attempts: s.attempts }]),
+    ),
     resumeCommand: phase?.resumeCommand?.replace(stateDir, '<state>'),
     lockLeft: existsSync(join(stateDir, 'lock.json')),
     cleanedUp: existsSync(effects) && readFileSync(effects, 'utf8').includes('cleanup:b'),

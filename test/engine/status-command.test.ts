@@ -7,7 +7,8 @@ import { RecordingHost } from '../../src/engine/host.js';
 import { runPhase } from '../../src/engine/run-phase.js';
 import { projectRoot, tempDir } from './helpers.js';
 
-const config = 'apiVersion: coder-platform/v1\nprofile: mvp-500\ndeployment:\n  name: acme\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: admin@example.com\n';
+const config =
+  'apiVersion: coder-platform/v1\nprofile: mvp-500\ndeployment:\n  name: acme\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: admin@example.com\n';
 
 async function capture(argv: string[]): Promise<string> {
   let out = '';
@@ -36,16 +37,30 @@ describe('coder-platform status', () => {
     const file = join(dir, 'coder-platform.yaml');
     writeFileSync(file, config);
     const stateDir = join(dir, 'state');
-    await runPhase({ name: 'preflight', version: 1, steps: [{ id: 'quotas', title: 'Quotas', run: async () => ({ kubernetesVersion: '1.34' }) }] }, undefined, {
-      deployment: 'acme',
-      stateDir,
-      command: 'coder-platform preflight',
-      host: new RecordingHost(),
-    });
+    await runPhase(
+      {
+        name: 'preflight',
+        version: 1,
+        steps: [{ id: 'quotas', title: 'Quotas', run: async () => ({ kubernetesVersion: '1.34' }) }],
+      },
+      undefined,
+      {
+        deployment: 'acme',
+        stateDir,
+        command: 'coder-platform preflight',
+        host: new RecordingHost(),
+      },
+    );
 
     const json = JSON.parse(await capture(['--config', file, '--state-dir', stateDir, '--json'])) as StatusResult;
     expect(json.deployment).toBe('acme');
-    expect(json.phases).toEqual([expect.objectContaining({ name: 'preflight', status: 'succeeded', steps: [expect.objectContaining({ id: 'quotas', status: 'done', attempts: 1 })] })]);
+    expect(json.phases).toEqual([
+      expect.objectContaining({
+        name: 'preflight',
+        status: 'succeeded',
+        steps: [expect.objectContaining({ id: 'quotas', status: 'done', attempts: 1 })],
+      }),
+    ]);
     expect(json.versions).toEqual({ kubernetes: '1.34' });
     expect(json.nextCommand).toBe(`coder-platform day0 deploy --config ${file} --state-dir ${stateDir}`);
 

@@ -31,7 +31,13 @@ function phase(name: string, outputs: Record<string, string> = {}, fail?: string
   };
 }
 
-const run = (stateDir: string, p: Phase) => runPhase(p, undefined, { deployment: 'prod', stateDir, command: resume(p.name.replace(/^day0-/, 'day0 ')), host: new RecordingHost() });
+const run = (stateDir: string, p: Phase) =>
+  runPhase(p, undefined, {
+    deployment: 'prod',
+    stateDir,
+    command: resume(p.name.replace(/^day0-/, 'day0 ')),
+    host: new RecordingHost(),
+  });
 
 describe('readStatus', () => {
   it('walks preflight → day0 deploy → day1, resuming a failed phase first, and reports versions', async () => {
@@ -42,15 +48,25 @@ describe('readStatus', () => {
     await run(stateDir, phase('preflight'));
     expect(await next()).toBe(resume('day0 deploy'));
 
-    await run(stateDir, phase('day0-deploy', { kubernetesVersion: '1.34' }, 'stack coder-cluster is in ROLLBACK_COMPLETE'));
+    await run(
+      stateDir,
+      phase('day0-deploy', { kubernetesVersion: '1.34' }, 'stack coder-cluster is in ROLLBACK_COMPLETE'),
+    );
     let status = await readStatus({ deployment: 'prod', stateDir, globals });
     expect(status.nextCommand).toBe(resume('day0 deploy'));
-    expect(status.nextReason).toContain('day0-deploy failed at step second: stack coder-cluster is in ROLLBACK_COMPLETE');
+    expect(status.nextReason).toContain(
+      'day0-deploy failed at step second: stack coder-cluster is in ROLLBACK_COMPLETE',
+    );
     expect(status.phases.map((p) => [p.name, p.status])).toEqual([
       ['preflight', 'succeeded'],
       ['day0-deploy', 'failed'],
     ]);
-    expect(status.phases[1]?.steps[1]).toMatchObject({ id: 'second', status: 'failed', attempts: 1, error: 'stack coder-cluster is in ROLLBACK_COMPLETE' });
+    expect(status.phases[1]?.steps[1]).toMatchObject({
+      id: 'second',
+      status: 'failed',
+      attempts: 1,
+      error: 'stack coder-cluster is in ROLLBACK_COMPLETE',
+    });
 
     await run(stateDir, phase('day0-deploy', { kubernetesVersion: '1.34' }));
     await run(stateDir, phase('day1', { coderVersion: 'v2.29.1', chartVersion: '2.29.1' }));
@@ -67,7 +83,15 @@ describe('readStatus', () => {
   it('names a live run instead of a next command, and adds --break-lock for a crashed one', async () => {
     const stateDir = tempDir();
     await run(stateDir, phase('preflight'));
-    writeFileSync(join(stateDir, 'lock.json'), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: 'coder-platform day1' }));
+    writeFileSync(
+      join(stateDir, 'lock.json'),
+      JSON.stringify({
+        pid: process.pid,
+        host: hostname(),
+        startedAt: new Date().toISOString(),
+        command: 'coder-platform day1',
+      }),
+    );
     let status = await readStatus({ deployment: 'prod', stateDir, globals });
     expect(status.nextCommand).toBeUndefined();
     expect(status.nextReason).toContain(`A run is in progress (pid ${process.pid}`);
@@ -75,9 +99,22 @@ describe('readStatus', () => {
     // The run died mid-phase: the journal says running, the lock is stale.
     const journalFile = join(stateDir, 'journal.json');
     const journal = JSON.parse(readFileSync(journalFile, 'utf8'));
-    journal.phases['day0-deploy'] = { version: 1, status: 'running', startedAt: new Date().toISOString(), steps: { first: { status: 'running', attempts: 1 } } };
+    journal.phases['day0-deploy'] = {
+      version: 1,
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      steps: { first: { status: 'running', attempts: 1 } },
+    };
     writeFileSync(journalFile, JSON.stringify(journal));
-    writeFileSync(join(stateDir, 'lock.json'), JSON.stringify({ pid: 1, host: 'elsewhere', startedAt: '2020-01-01T00:00:00Z', command: 'coder-platform day0 deploy' }));
+    writeFileSync(
+      join(stateDir, 'lock.json'),
+      JSON.stringify({
+        pid: 1,
+        host: 'elsewhere',
+        startedAt: '2020-01-01T00:00:00Z',
+        command: 'coder-platform day0 deploy',
+      }),
+    );
     status = await readStatus({ deployment: 'prod', stateDir, globals });
     expect(status.lock?.stale).toMatch(/h old/);
     expect(status.nextCommand).toBe(`${resume('day0 deploy')} --break-lock`);

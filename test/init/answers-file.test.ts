@@ -12,7 +12,10 @@ describe('init --answers FILE', () => {
 
   it('accepts flag names and answer ids and produces the same config as flags would', async () => {
     const answers = join(dir, 'answers.yaml');
-    writeFileSync(answers, 'shape: custom\nconcurrent: 1500\ndomain: example.net\ncertificate-arn: arn:aws:acm:us-east-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab\ncertificate: existing\ntemplates: [pod-swdev, ec2-windev-gui, ec2-datasci, ec2-datasci-gpu]\nrtoMinutes: 90\n');
+    writeFileSync(
+      answers,
+      'shape: custom\nconcurrent: 1500\ndomain: example.net\ncertificate-arn: arn:aws:acm:us-east-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab\ncertificate: existing\ntemplates: [pod-swdev, ec2-windev-gui, ec2-datasci, ec2-datasci-gpu]\nrtoMinutes: 90\n',
+    );
     const given = await readAnswersFile(answers);
     const path = join(dir, 'coder-platform.yaml');
     const result = await runInit({ path, given, force: false });

@@ -8,7 +8,8 @@ import { createTerminalPrompter } from '../../src/ui/prompts/init-prompter.js';
 
 /** Answer the current prompt once it shows `expected`. */
 async function answer(expected: RegExp, keys: () => void): Promise<void> {
-  for (let i = 0; i < 20 && !expected.test(screen.getScreen()); i += 1) await Promise.race([screen.next(), new Promise((r) => setTimeout(r, 250))]);
+  for (let i = 0; i < 20 && !expected.test(screen.getScreen()); i += 1)
+    await Promise.race([screen.next(), new Promise((r) => setTimeout(r, 250))]);
   expect(screen.getScreen()).toMatch(expected);
   keys();
 }
@@ -67,7 +68,12 @@ describe('the real @inquirer prompts drive the wizard (mvp-500, mostly defaults)
 
   it('custom: number prompts for the count and the suggested node maximum, checkbox for templates', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'init-tty-')), 'coder-platform.yaml');
-    const done = runInit({ path, given: { name: 'custom-one', awsProfile: '', region: 'us-east-1' }, force: false, prompter: createTerminalPrompter() });
+    const done = runInit({
+      path,
+      given: { name: 'custom-one', awsProfile: '', region: 'us-east-1' },
+      force: false,
+      prompter: createTerminalPrompter(),
+    });
     await answer(/Platform shape/, () => {
       screen.keypress('down');
       screen.keypress('down');
@@ -133,6 +139,12 @@ describe('yes/no confirmations take only y or n', () => {
     expect(['y', 'YES', ' Yes '].map((t) => parseYesNo(t, false))).toEqual([true, true, true]);
     expect(['n', 'No', 'NO'].map((t) => parseYesNo(t, true))).toEqual([false, false, false]);
     expect([parseYesNo('', true), parseYesNo('', false)]).toEqual([true, false]);
-    expect(['maybe', 'yess', 'nah', 'ja', '1'].map((t) => parseYesNo(t, false))).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(['maybe', 'yess', 'nah', 'ja', '1'].map((t) => parseYesNo(t, false))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

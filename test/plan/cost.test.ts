@@ -36,9 +36,17 @@ describe('cost estimate', () => {
     expect(cost.monthlyWithSchedule).toBeCloseTo(11383.99, 2);
     expect(cost.tableDate).toBe(table.date);
     expect(cost.tableDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(cost.lines.find((l) => l.item.startsWith('Node group coder-ws'))).toMatchObject({ quantity: 10, unitPrice: 2.4192, monthly24x7: 17660.16 });
+    expect(cost.lines.find((l) => l.item.startsWith('Node group coder-ws'))).toMatchObject({
+      quantity: 10,
+      unitPrice: 2.4192,
+      monthly24x7: 17660.16,
+    });
     // the scheduled figure is a floor: the scale-up never lowers desired and the scale-down lowers only min
-    expect(cost.assumptions).toContainEqual(expect.stringMatching(/a floor\. The morning sets desired to max\(current, peak\) and the evening lowers only the minimum/));
+    expect(cost.assumptions).toContainEqual(
+      expect.stringMatching(
+        /a floor\. The morning sets desired to max\(current, peak\) and the evening lowers only the minimum/,
+      ),
+    );
   });
 
   it('scale-3000 prices the Spot group at the documented discount and Aurora by ACU-hours', async () => {
@@ -62,14 +70,26 @@ describe('cost estimate', () => {
   });
 
   it('reads the hourly On-Demand price from a Price List API product', () => {
-    const product = { product: { attributes: { instanceType: 'm5.2xlarge' } }, terms: { OnDemand: { 'X.JRTCKXETXF': { priceDimensions: { 'X.JRTCKXETXF.6YS6EN2CT7': { unit: 'Hrs', pricePerUnit: { USD: '0.3840000000' } } } } } } };
+    const product = {
+      product: { attributes: { instanceType: 'm5.2xlarge' } },
+      terms: {
+        OnDemand: {
+          'X.JRTCKXETXF': {
+            priceDimensions: { 'X.JRTCKXETXF.6YS6EN2CT7': { unit: 'Hrs', pricePerUnit: { USD: '0.3840000000' } } },
+          },
+        },
+      },
+    };
     expect(onDemandUsd([JSON.stringify(product)])).toBe(0.384);
     expect(onDemandUsd([])).toBeUndefined();
   });
 });
 
 describe('--pricing live', () => {
-  const product = (usd: string) => JSON.stringify({ terms: { OnDemand: { t: { priceDimensions: { d: { unit: 'Hrs', pricePerUnit: { USD: usd } } } } } } });
+  const product = (usd: string) =>
+    JSON.stringify({
+      terms: { OnDemand: { t: { priceDimensions: { d: { unit: 'Hrs', pricePerUnit: { USD: usd } } } } } },
+    });
 
   it('takes EC2 prices from the Price List API and keeps the table for types it does not answer', async () => {
     const { GetProductsCommand, PricingClient } = await import('@aws-sdk/client-pricing');
@@ -78,10 +98,27 @@ describe('--pricing live', () => {
     const pricing = mockClient(PricingClient);
     try {
       pricing.on(GetProductsCommand).resolves({ PriceList: [] });
-      pricing.on(GetProductsCommand, { Filters: [{ Type: 'TERM_MATCH', Field: 'instanceType', Value: 'm7i.large' }, { Type: 'TERM_MATCH', Field: 'regionCode', Value: 'us-east-1' }, { Type: 'TERM_MATCH', Field: 'operatingSystem', Value: 'Linux' }, { Type: 'TERM_MATCH', Field: 'tenancy', Value: 'Shared' }, { Type: 'TERM_MATCH', Field: 'preInstalledSw', Value: 'NA' }, { Type: 'TERM_MATCH', Field: 'capacitystatus', Value: 'Used' }] }).resolves({ PriceList: [product('0.1111')] });
+      pricing
+        .on(GetProductsCommand, {
+          Filters: [
+            { Type: 'TERM_MATCH', Field: 'instanceType', Value: 'm7i.large' },
+            { Type: 'TERM_MATCH', Field: 'regionCode', Value: 'us-east-1' },
+            { Type: 'TERM_MATCH', Field: 'operatingSystem', Value: 'Linux' },
+            { Type: 'TERM_MATCH', Field: 'tenancy', Value: 'Shared' },
+            { Type: 'TERM_MATCH', Field: 'preInstalledSw', Value: 'NA' },
+            { Type: 'TERM_MATCH', Field: 'capacitystatus', Value: 'Used' },
+          ],
+        })
+        .resolves({ PriceList: [product('0.1111')] });
       const host = new RecordingHost();
       const table = await loadPriceTable('us-east-1', host);
-      const live = await livePrices(table, ['m7i.large', 'c7i.2xlarge'], 'us-east-1', new PricingClient({ region: 'us-east-1' }), host);
+      const live = await livePrices(
+        table,
+        ['m7i.large', 'c7i.2xlarge'],
+        'us-east-1',
+        new PricingClient({ region: 'us-east-1' }),
+        host,
+      );
       expect(live.ec2OnDemandHourly['m7i.large']).toBe(0.1111);
       expect(live.ec2OnDemandHourly['c7i.2xlarge']).toBe(table.ec2OnDemandHourly['c7i.2xlarge']);
       expect(live.source).toContain('AWS Price List API');
@@ -97,10 +134,20 @@ describe('--pricing live', () => {
     const { livePrices } = await import('../../src/phases/plan/pricing.js');
     const pricing = mockClient(PricingClient);
     try {
-      pricing.on(GetProductsCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+      pricing.on(GetProductsCommand).rejects(
+        Object.assign(new Error('Could not load credentials from any providers'), {
+          name: 'CredentialsProviderError',
+        }),
+      );
       const host = new RecordingHost();
       const table = await loadPriceTable('us-east-1', host);
-      const live = await livePrices(table, ['m7i.large'], 'us-east-1', new PricingClient({ region: 'us-east-1' }), host);
+      const live = await livePrices(
+        table,
+        ['m7i.large'],
+        'us-east-1',
+        new PricingClient({ region: 'us-east-1' }),
+        host,
+      );
       expect(live).toBe(table);
       expect(host.events.find((e) => e.code === 'PLAN_PRICES_LIVE_FAILED')).toMatchObject({ level: 'warn' });
     } finally {

@@ -8,13 +8,26 @@ describe('architecture diagram', () => {
     expect(mmd.startsWith('flowchart TB\n')).toBe(true);
     expect(mmd).toContain('coder-control (control): m5.large ON_DEMAND, min/desired/max 2/2/3');
     expect(mmd).toContain('coder-prov (provisioner): c5.2xlarge ON_DEMAND, min/desired/max 0/0/20');
-    expect(mmd).toContain('coder-ws (workspace): m5.2xlarge | m5a.2xlarge | m5n.2xlarge | m6i.2xlarge SPOT, min/desired/max 10/10/200');
-    expect(mmd).toContain('coder-ws-ondemand (workspace): m5.2xlarge ON_DEMAND, min/desired/max 0/0/20, workspace subnets, taint coder-ws:NoSchedule, fallback for coder-ws');
-    for (const subnet of ['public 10.0.32.0/20', 'control 10.0.48.0/20', 'provisioner 10.0.128.0/20', 'workspace 10.0.176.0/20', 'database 10.0.224.0/21']) expect(mmd).toContain(subnet);
+    expect(mmd).toContain(
+      'coder-ws (workspace): m5.2xlarge | m5a.2xlarge | m5n.2xlarge | m6i.2xlarge SPOT, min/desired/max 10/10/200',
+    );
+    expect(mmd).toContain(
+      'coder-ws-ondemand (workspace): m5.2xlarge ON_DEMAND, min/desired/max 0/0/20, workspace subnets, taint coder-ws:NoSchedule, fallback for coder-ws',
+    );
+    for (const subnet of [
+      'public 10.0.32.0/20',
+      'control 10.0.48.0/20',
+      'provisioner 10.0.128.0/20',
+      'workspace 10.0.176.0/20',
+      'database 10.0.224.0/21',
+    ])
+      expect(mmd).toContain(subnet);
     expect(mmd.match(/NAT gateway us-east-1[abc]/g)).toHaveLength(3);
     expect(mmd).toContain('Aurora PostgreSQL 16.6 Serverless v2: writer + 2 readers, 0.5–16 ACU');
     expect(mmd).toContain('Route 53: coder.example.com, *.coder.example.com');
-    expect(mmd).toContain('America/New_York: up 06:45 (min := peak, desired := max(current, peak)), down 18:15 (min only)');
+    expect(mmd).toContain(
+      'America/New_York: up 06:45 (min := peak, desired := max(current, peak)), down 18:15 (min only)',
+    );
     expect(mmd).toContain('schedule -->|StartExecution| scaler');
     expect(mmd).toContain('scaler -.->|UpdateNodegroupConfig| ng_coder_ws');
     // only the TLS listener: no STUN port without a backend
@@ -29,10 +42,17 @@ describe('architecture diagram', () => {
   });
 
   it('shows a CIDR-limited or world-open API endpoint and an existing trail', () => {
-    const limited = architectureDiagram(testConfig('mvp-500', 'cluster: {endpointAccess: {mode: public-and-private, publicCidrs: [203.0.113.0/24]}}\naudit: {cloudTrail: existing}\n'));
+    const limited = architectureDiagram(
+      testConfig(
+        'mvp-500',
+        'cluster: {endpointAccess: {mode: public-and-private, publicCidrs: [203.0.113.0/24]}}\naudit: {cloudTrail: existing}\n',
+      ),
+    );
     expect(limited).toContain('EKS 1.34 (API endpoint private + public from 203.0.113.0/24)');
     expect(limited).toContain('CloudTrail: existing organization or multi-Region trail (none created)');
-    const world = architectureDiagram(testConfig('mvp-500', 'cluster: {endpointAccess: {mode: public-and-private, publicCidrs: [0.0.0.0/0]}}\n'));
+    const world = architectureDiagram(
+      testConfig('mvp-500', 'cluster: {endpointAccess: {mode: public-and-private, publicCidrs: [0.0.0.0/0]}}\n'),
+    );
     expect(world).toContain('public from 0.0.0.0/0 (world-open)');
   });
 

@@ -26,11 +26,19 @@ describe('plan view', () => {
       cost: { ...cost, pricing: 'table', pricingRequested: 'table' },
       diagramPath: '/state/acme/architecture.mmd',
       diagramSummary: diagramSummary(config),
-      notes: planNotes(testConfig('mvp-500', 'cluster: {endpointAccess: {mode: public-and-private, publicCidrs: [0.0.0.0/0]}}\n')),
+      notes: planNotes(
+        testConfig('mvp-500', 'cluster: {endpointAccess: {mode: public-and-private, publicCidrs: [0.0.0.0/0]}}\n'),
+      ),
       diff: {
         available: true,
         stacks: [
-          { stack: 'acme-network', deployed: true, differences: 1, resources: [{ logicalId: 'FlowLog', resourceType: 'AWS::EC2::FlowLog', change: 'add' }], permissionsBroadened: false },
+          {
+            stack: 'acme-network',
+            deployed: true,
+            differences: 1,
+            resources: [{ logicalId: 'FlowLog', resourceType: 'AWS::EC2::FlowLog', change: 'add' }],
+            permissionsBroadened: false,
+          },
           { stack: 'acme-edge', deployed: false },
         ],
       },
@@ -54,8 +62,16 @@ describe('plan view at the terminal width', () => {
     const config = testConfig('scale-3000');
     const cost = estimateCost(config, await loadPriceTable('us-east-1', new RecordingHost()));
     return {
-      deployment: 'acme', profile: 'scale-3000', region: 'us-east-1', assemblyDirectory: '/s/cdk.out', stacks: [{ name: 'acme-network', region: 'us-east-1', resources: 40, resourceTypes: {} }],
-      totalResources: 40, cost: { ...cost, pricing: 'table', pricingRequested: 'table' }, diagramPath: '/s/architecture.mmd', diagramSummary: diagramSummary(config), notes: [],
+      deployment: 'acme',
+      profile: 'scale-3000',
+      region: 'us-east-1',
+      assemblyDirectory: '/s/cdk.out',
+      stacks: [{ name: 'acme-network', region: 'us-east-1', resources: 40, resourceTypes: {} }],
+      totalResources: 40,
+      cost: { ...cost, pricing: 'table', pricingRequested: 'table' },
+      diagramPath: '/s/architecture.mmd',
+      diagramSummary: diagramSummary(config),
+      notes: [],
     };
   };
   const costTable = (text: string): string[] => {
@@ -73,7 +89,8 @@ describe('plan view at the terminal width', () => {
       const fitted = renderPlan(result, { width });
       for (const line of costTable(fitted)) expect(line.length, line).toBeLessThanOrEqual(width);
       for (const amount of amounts) expect(fitted).toContain(amount); // every figure whole, on one line
-      for (const line of fitted.split('\n').filter((l) => !l.startsWith('Plan for'))) expect(line.length, line).toBeLessThanOrEqual(width);
+      for (const line of fitted.split('\n').filter((l) => !l.startsWith('Plan for')))
+        expect(line.length, line).toBeLessThanOrEqual(width);
     }
   });
 

@@ -22,12 +22,21 @@ describe('plan (toolkit-lib, in-process, offline)', () => {
       saved[key] = process.env[key];
       delete process.env[key];
     }
-    for (const [key, value] of Object.entries({ AWS_CONFIG_FILE: '/nonexistent/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_EC2_METADATA_DISABLED: 'true' })) {
+    for (const [key, value] of Object.entries({
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    })) {
       saved[key] = process.env[key];
       process.env[key] = value;
     }
     stateDir = await mkdtemp(join(tmpdir(), 'plan-'));
-    result = await plan({ config: testConfig('scale-3000', 'aws: {accountId: "123456789012"}\n'), stateDir, host, aws: { region: 'us-east-1' } });
+    result = await plan({
+      config: testConfig('scale-3000', 'aws: {accountId: "123456789012"}\n'),
+      stateDir,
+      host,
+      aws: { region: 'us-east-1' },
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -40,7 +49,12 @@ describe('plan (toolkit-lib, in-process, offline)', () => {
 
   it('notes the private API endpoint with how day1 reaches it, and the CloudTrail trail it creates', () => {
     expect(result.notes).toEqual([
-      { level: 'info', message: expect.stringMatching(/^EKS API endpoint is private only \(no public endpoint\): day1 \(helm, kubectl\) must run where/) },
+      {
+        level: 'info',
+        message: expect.stringMatching(
+          /^EKS API endpoint is private only \(no public endpoint\): day1 \(helm, kubectl\) must run where/,
+        ),
+      },
       { level: 'info', message: expect.stringContaining('CloudTrail: a multi-Region trail') },
     ]);
     expect(host.events.filter((e) => e.code === 'PLAN_EXPOSURE_WARNING')).toEqual([]);
@@ -52,12 +66,18 @@ describe('plan (toolkit-lib, in-process, offline)', () => {
     const names = result.stacks.map((s) => s.name).sort();
     expect(names).toEqual(['acme-cluster', 'acme-data', 'acme-dr', 'acme-edge', 'acme-network', 'acme-schedule']);
     // Counts match the templates toolkit-lib wrote (found through the assembly manifest).
-    const manifest = JSON.parse(await readFile(join(stateDir, 'cdk.out', 'manifest.json'), 'utf8')) as { artifacts: Record<string, { type: string; properties?: { templateFile?: string; stackName?: string } }> };
+    const manifest = JSON.parse(await readFile(join(stateDir, 'cdk.out', 'manifest.json'), 'utf8')) as {
+      artifacts: Record<string, { type: string; properties?: { templateFile?: string; stackName?: string } }>;
+    };
     for (const stack of result.stacks) {
       expect(stack.resources).toBeGreaterThan(0);
       expect(Object.values(stack.resourceTypes).reduce((a, b) => a + b, 0)).toBe(stack.resources);
-      const artifact = Object.values(manifest.artifacts).find((a) => a.type === 'aws:cloudformation:stack' && a.properties?.stackName === stack.name);
-      const template = JSON.parse(await readFile(join(stateDir, 'cdk.out', artifact?.properties?.templateFile ?? 'missing'), 'utf8')) as { Resources: object };
+      const artifact = Object.values(manifest.artifacts).find(
+        (a) => a.type === 'aws:cloudformation:stack' && a.properties?.stackName === stack.name,
+      );
+      const template = JSON.parse(
+        await readFile(join(stateDir, 'cdk.out', artifact?.properties?.templateFile ?? 'missing'), 'utf8'),
+      ) as { Resources: object };
       expect(Object.keys(template.Resources)).toHaveLength(stack.resources);
     }
     const network = result.stacks.find((s) => s.name === 'acme-network');
@@ -82,9 +102,18 @@ describe('plan (toolkit-lib, in-process, offline)', () => {
   it('--pricing live that falls back to the bundled table is not labelled live', async () => {
     const { PricingClient } = await import('@aws-sdk/client-pricing');
     const pricing = new PricingClient({ region: 'us-east-1' });
-    mockClient(pricing).rejects(Object.assign(new Error('getaddrinfo ENOTFOUND api.pricing.us-east-1.amazonaws.com'), { code: 'ENOTFOUND' }));
+    mockClient(pricing).rejects(
+      Object.assign(new Error('getaddrinfo ENOTFOUND api.pricing.us-east-1.amazonaws.com'), { code: 'ENOTFOUND' }),
+    );
     const live = new RecordingHost();
-    const fallback = await plan({ config: testConfig('mvp-500'), stateDir: join(stateDir, 'live'), host: live, pricing: 'live', aws: { region: 'us-east-1' }, clients: { pricing } });
+    const fallback = await plan({
+      config: testConfig('mvp-500'),
+      stateDir: join(stateDir, 'live'),
+      host: live,
+      pricing: 'live',
+      aws: { region: 'us-east-1' },
+      clients: { pricing },
+    });
     expect(fallback.cost).toMatchObject({ pricing: 'table', pricingRequested: 'live' });
     expect(live.events.map((e) => e.code)).toContain('PLAN_PRICES_LIVE_FAILED');
     const { renderPlan } = await import('../../src/ui/plan-view.js');
@@ -94,17 +123,29 @@ describe('plan (toolkit-lib, in-process, offline)', () => {
 
   it('with --diff and working credentials, diffs each deployed stack against the synthesized one', async () => {
     // Given the network stack deployed from a template that lacks the flow log, and no other stack deployed
-    const manifest = JSON.parse(await readFile(join(stateDir, 'cdk.out', 'manifest.json'), 'utf8')) as { artifacts: Record<string, { type: string; properties?: { templateFile?: string; stackName?: string } }> };
-    const file = Object.values(manifest.artifacts).find((a) => a.properties?.stackName === 'acme-network')?.properties?.templateFile ?? 'missing';
-    const deployed = JSON.parse(await readFile(join(stateDir, 'cdk.out', file), 'utf8')) as { Resources: Record<string, { Type: string }> };
+    const manifest = JSON.parse(await readFile(join(stateDir, 'cdk.out', 'manifest.json'), 'utf8')) as {
+      artifacts: Record<string, { type: string; properties?: { templateFile?: string; stackName?: string } }>;
+    };
+    const file =
+      Object.values(manifest.artifacts).find((a) => a.properties?.stackName === 'acme-network')?.properties
+        ?.templateFile ?? 'missing';
+    const deployed = JSON.parse(await readFile(join(stateDir, 'cdk.out', file), 'utf8')) as {
+      Resources: Record<string, { Type: string }>;
+    };
     const [flowLogId] = Object.entries(deployed.Resources).find(([, r]) => r.Type === 'AWS::EC2::FlowLog') ?? [];
     expect(flowLogId).toBeDefined();
     delete deployed.Resources[flowLogId as string];
     const sts = mockClient(STSClient);
     const cfn = mockClient(CloudFormationClient);
-    sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/planner' });
-    cfn.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => Promise.reject(notFound(input.StackName)));
-    cfn.on(DescribeStacksCommand, { StackName: 'acme-network' }).resolves({ Stacks: [{ StackName: 'acme-network', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
+    sts
+      .on(GetCallerIdentityCommand)
+      .resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/planner' });
+    cfn
+      .on(DescribeStacksCommand)
+      .callsFake((input: { StackName: string }) => Promise.reject(notFound(input.StackName)));
+    cfn
+      .on(DescribeStacksCommand, { StackName: 'acme-network' })
+      .resolves({ Stacks: [{ StackName: 'acme-network', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
     cfn.on(GetTemplateCommand, { StackName: 'acme-network' }).resolves({ TemplateBody: JSON.stringify(deployed) });
     try {
       // When plan runs with diff
@@ -114,14 +155,22 @@ describe('plan (toolkit-lib, in-process, offline)', () => {
         host: new RecordingHost(),
         diff: true,
         aws: { region: 'us-east-1' },
-        clients: { sts: new STSClient({ region: 'us-east-1' }), cloudFormation: (region) => new CloudFormationClient({ region }) },
+        clients: {
+          sts: new STSClient({ region: 'us-east-1' }),
+          cloudFormation: (region) => new CloudFormationClient({ region }),
+        },
       });
       // Then the network stack shows exactly the flow log as an addition; the others would be created
       expect(withDiff.diff?.available).toBe(true);
       const network = withDiff.diff?.stacks.find((d) => d.stack === 'acme-network');
       expect(network?.deployed).toBe(true);
       expect(network?.resources).toEqual([{ logicalId: flowLogId, resourceType: 'AWS::EC2::FlowLog', change: 'add' }]);
-      expect(withDiff.diff?.stacks.filter((d) => !d.deployed).map((d) => d.stack).sort()).toEqual(['acme-cluster', 'acme-data', 'acme-dr', 'acme-edge', 'acme-schedule']);
+      expect(
+        withDiff.diff?.stacks
+          .filter((d) => !d.deployed)
+          .map((d) => d.stack)
+          .sort(),
+      ).toEqual(['acme-cluster', 'acme-data', 'acme-dr', 'acme-edge', 'acme-schedule']);
     } finally {
       sts.restore();
       cfn.restore();
@@ -130,10 +179,21 @@ describe('plan (toolkit-lib, in-process, offline)', () => {
 
   it('with --diff but no working credentials, still plans and says why there is no diff', async () => {
     const sts = mockClient(STSClient);
-    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    sts
+      .on(GetCallerIdentityCommand)
+      .rejects(
+        Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+      );
     const host = new RecordingHost();
     try {
-      const offline = await plan({ config: testConfig('mvp-500'), stateDir: join(stateDir, 'mvp'), host, diff: true, aws: { region: 'us-east-1' }, clients: { sts: new STSClient({ region: 'us-east-1' }) } });
+      const offline = await plan({
+        config: testConfig('mvp-500'),
+        stateDir: join(stateDir, 'mvp'),
+        host,
+        diff: true,
+        aws: { region: 'us-east-1' },
+        clients: { sts: new STSClient({ region: 'us-east-1' }) },
+      });
       expect(offline.stacks).toHaveLength(5);
       expect(offline.diff).toMatchObject({ available: false, stacks: [] });
       expect(offline.diff?.note).toMatch(/credentials/);

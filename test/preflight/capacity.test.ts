@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { computeCapacityFit } from '../../src/sizing/capacity.js';
 import { profileConfig } from './fixtures.js';
 
-const statuses = (fit: ReturnType<typeof computeCapacityFit>) => Object.fromEntries(fit.findings.map((f) => [f.id, f.status]));
+const statuses = (fit: ReturnType<typeof computeCapacityFit>) =>
+  Object.fromEntries(fit.findings.map((f) => [f.id, f.status]));
 
 describe('computeCapacityFit', () => {
   it('mvp-500: 500 pod workspaces on 20 × m7i.12xlarge', () => {
@@ -18,7 +19,12 @@ describe('computeCapacityFit', () => {
     // 500 / 20 = 25 workspaces + 5 DaemonSets = 30 of 234 pods; 25 volumes of 31 slots
     expect(fit.perNode).toEqual({ workspaces: 25, pods: 30, maxPods: 234, volumeSlots: 31 });
     expect(fit.unschedulable).toEqual([]);
-    expect(statuses(fit)).toEqual({ 'capacity-requests': 'pass', 'capacity-overcommit': 'pass', 'capacity-pods-per-node': 'pass', 'capacity-volume-slots': 'pass' });
+    expect(statuses(fit)).toEqual({
+      'capacity-requests': 'pass',
+      'capacity-overcommit': 'pass',
+      'capacity-pods-per-node': 'pass',
+      'capacity-volume-slots': 'pass',
+    });
   });
 
   it('scale-3000: pod sizes only, the fallback group adds no capacity beyond the Spot maximum', () => {
@@ -42,13 +48,18 @@ describe('computeCapacityFit', () => {
   });
 
   it('names the data-science sizes that no m5.2xlarge can schedule when built as pods', () => {
-    const asPods = { 'datasci-standard': { template: 'pod-swdev' }, 'datasci-large': { template: 'pod-swdev' }, 'datasci-xlarge': { template: 'pod-swdev' } } as const;
+    const asPods = {
+      'datasci-standard': { template: 'pod-swdev' },
+      'datasci-large': { template: 'pod-swdev' },
+      'datasci-xlarge': { template: 'pod-swdev' },
+    } as const;
     // At the profile's ratio (CPU 0.13, memory 0.24) every size schedules: datasci-xlarge asks
     // 32 × 0.13 = 4.16 vCPU of 7.91 and 64 GiB × 0.24 = 15.36 GiB of 28.63 — but none can reach its limits.
     const overcommitted = computeCapacityFit(profileConfig('scale-3000', { workspaces: { sizes: asPods } }));
     expect(overcommitted.unschedulable).toEqual([]);
     const o = statuses(overcommitted);
-    for (const size of ['datasci-standard', 'datasci-large', 'datasci-xlarge']) expect(o[`capacity-size-${size}`]).toBe('warn');
+    for (const size of ['datasci-standard', 'datasci-large', 'datasci-xlarge'])
+      expect(o[`capacity-size-${size}`]).toBe('warn');
     // 3,000 workspaces: CPU limits 10,500 + 180×8 + 90×16 + 30×32 = 14,340 → × 0.13 = 1,864.2 > 1,582
     expect(overcommitted.podWorkspaces).toBe(3000);
     expect(overcommitted.requests.cpu).toBe(1864.2);
@@ -56,22 +67,38 @@ describe('computeCapacityFit', () => {
 
     // With requests = limits (Guaranteed QoS) a size above the node's 7.91 allocatable vCPU fits no node:
     // sw-dev-large and datasci-standard (8), datasci-large (16), datasci-xlarge (32).
-    const guaranteed = computeCapacityFit(profileConfig('scale-3000', { workspaces: { sizes: asPods, requestsToLimits: { cpu: 1, memory: 1 } } }));
-    expect([...guaranteed.unschedulable].sort()).toEqual(['datasci-large', 'datasci-standard', 'datasci-xlarge', 'sw-dev-large']);
+    const guaranteed = computeCapacityFit(
+      profileConfig('scale-3000', { workspaces: { sizes: asPods, requestsToLimits: { cpu: 1, memory: 1 } } }),
+    );
+    expect([...guaranteed.unschedulable].sort()).toEqual([
+      'datasci-large',
+      'datasci-standard',
+      'datasci-xlarge',
+      'sw-dev-large',
+    ]);
     const g = statuses(guaranteed);
     for (const size of guaranteed.unschedulable) expect(g[`capacity-size-${size}`]).toBe('fail');
     expect(g['capacity-size-sw-dev-medium']).toBeUndefined();
   });
 
   it('warns above the configured over-commit', () => {
-    const fit = computeCapacityFit(profileConfig('mvp-500', { workspaces: { maxOvercommit: { cpu: 2.5, memory: 1.6 } } }));
-    expect(fit.findings.find((f) => f.id === 'capacity-overcommit')).toMatchObject({ status: 'warn', current: '2.77× CPU, 1.52× memory' });
+    const fit = computeCapacityFit(
+      profileConfig('mvp-500', { workspaces: { maxOvercommit: { cpu: 2.5, memory: 1.6 } } }),
+    );
+    expect(fit.findings.find((f) => f.id === 'capacity-overcommit')).toMatchObject({
+      status: 'warn',
+      current: '2.77× CPU, 1.52× memory',
+    });
   });
 });
 
 describe('pods and EBS attachment slots per node', () => {
   const finding = (fit: ReturnType<typeof computeCapacityFit>, id: string) => fit.findings.find((f) => f.id === id)!;
-  const onT3 = (concurrent: number) => profileConfig('mvp-500', { workspaces: { concurrent }, cluster: { nodeGroups: { 'coder-ws': { instanceTypes: ['t3.medium'] } } } });
+  const onT3 = (concurrent: number) =>
+    profileConfig('mvp-500', {
+      workspaces: { concurrent },
+      cluster: { nodeGroups: { 'coder-ws': { instanceTypes: ['t3.medium'] } } },
+    });
 
   it('fails pods per node when small workspaces crowd a t3.medium past its 17 max pods, volumes still fit', () => {
     // t3.medium: 3 ENIs × (6 − 1) + 2 = 17 max pods; 28 shared slots − 1 root − 3 ENIs = 24 volume slots
@@ -84,7 +111,10 @@ describe('pods and EBS attachment slots per node', () => {
     expect(over.podWorkspaces).toBe(243);
     expect(over.perNode).toEqual({ workspaces: 13, pods: 18, maxPods: 17, volumeSlots: 24 });
     expect(finding(over, 'capacity-pods-per-node')).toMatchObject({
-      status: 'fail', critical: true, required: '18 pods', current: '17 max pods',
+      status: 'fail',
+      critical: true,
+      required: '18 pods',
+      current: '17 max pods',
       message: '243 workspaces over 20 nodes = 13 per node + 5 DaemonSet pods = 18 of 17 max pods',
       fix: expect.stringContaining('prefix delegation'),
     });
@@ -100,7 +130,10 @@ describe('pods and EBS attachment slots per node', () => {
     const over = computeCapacityFit(profileConfig('mvp-500', { workspaces: { concurrent: 1000 } }));
     expect(over.perNode).toEqual({ workspaces: 50, pods: 55, maxPods: 234, volumeSlots: 31 });
     expect(finding(over, 'capacity-volume-slots')).toMatchObject({
-      status: 'fail', critical: true, required: '50 volumes per node', current: '31 EBS slots',
+      status: 'fail',
+      critical: true,
+      required: '50 volumes per node',
+      current: '31 EBS slots',
       message: '50 workspace volumes per node against 31 EBS attachment slots (m7i.12xlarge)',
     });
     expect(finding(over, 'capacity-pods-per-node').status).toBe('pass');
@@ -114,6 +147,10 @@ describe('pods and EBS attachment slots per node', () => {
     // 5,200 concurrent → 1,300 + 2,340 + 520 + 520 = 4,680 / 200 = 23.4 → 24 > 28 − 1 − 4 = 23
     const over = computeCapacityFit(profileConfig('scale-3000', { workspaces: { concurrent: 5200 } }));
     expect(over.perNode).toEqual({ workspaces: 24, pods: 29, maxPods: 58, volumeSlots: 23 });
-    expect(finding(over, 'capacity-volume-slots')).toMatchObject({ status: 'fail', current: '23 EBS slots', message: expect.stringContaining('(m5.2xlarge)') });
+    expect(finding(over, 'capacity-volume-slots')).toMatchObject({
+      status: 'fail',
+      current: '23 EBS slots',
+      message: expect.stringContaining('(m5.2xlarge)'),
+    });
   });
 });

@@ -27,13 +27,27 @@ function workspace(configText: string): { dir: string; config: string; bin: stri
   return { dir, config, bin };
 }
 
-const MVP = 'apiVersion: coder-platform/v1\nprofile: mvp-500\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: ops@example.com\n';
+const MVP =
+  'apiVersion: coder-platform/v1\nprofile: mvp-500\ndns:\n  domain: example.com\ncoder:\n  admin:\n    email: ops@example.com\n';
 
 function run(args: string[], env: Record<string, string>, bin: string) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CODER_PLATFORM_') && !k.startsWith('AWS_')));
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('CODER_PLATFORM_') && !k.startsWith('AWS_')),
+  );
   return spawnSync(process.execPath, ['--import', 'tsx', fixture, ...args], {
-    cwd: root, encoding: 'utf8', timeout: 90_000,
-    env: { ...clean, PATH: `${bin}:/usr/bin:/bin`, CI: 'true', NO_COLOR: '1', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', ...env },
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 90_000,
+    env: {
+      ...clean,
+      PATH: `${bin}:/usr/bin:/bin`,
+      CI: 'true',
+      NO_COLOR: '1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      ...env,
+    },
   });
 }
 
@@ -42,7 +56,9 @@ describe('coder-platform preflight', () => {
     const ws = workspace(MVP);
     const out = run(['--config', ws.config, '--state-dir', join(ws.dir, 'state')], { PF_FAKE: 'healthy' }, ws.bin);
     expect(out.status, out.stderr).toBe(0);
-    expect(out.stdout).toMatch(/^PASS quotas quota-ec2-ondemand-standard-vcpu required="1,407 vCPU" current="100,000 applied, 0 in use" code=ec2\/L-1216C47A — /m);
+    expect(out.stdout).toMatch(
+      /^PASS quotas quota-ec2-ondemand-standard-vcpu required="1,407 vCPU" current="100,000 applied, 0 in use" code=ec2\/L-1216C47A — /m,
+    );
     expect(out.stdout).toMatch(/^PASS tools tool-kubectl required="1.33–1.35" current="1.34.1"/m);
     expect(out.stdout).toContain('Preflight: ');
     expect(out.stdout).toContain('— ready.');
@@ -50,23 +66,42 @@ describe('coder-platform preflight', () => {
 
   it('exits 1 when a critical quota is short; --json carries every check', () => {
     const ws = workspace(MVP);
-    const out = run(['--config', ws.config, '--state-dir', join(ws.dir, 'state'), '--json'], { PF_FAKE: 'short' }, ws.bin);
+    const out = run(
+      ['--config', ws.config, '--state-dir', join(ws.dir, 'state'), '--json'],
+      { PF_FAKE: 'short' },
+      ws.bin,
+    );
     expect(out.status, out.stderr).toBe(1);
     const result = JSON.parse(out.stdout) as PreflightResult;
     expect(result.summary).toMatchObject({ criticalFailures: 1, exitCode: 1 });
     expect(result.checks.find((c) => c.id === 'quota-ec2-ondemand-standard-vcpu')).toEqual({
-      id: 'quota-ec2-ondemand-standard-vcpu', area: 'quotas', status: 'fail', critical: true, required: '1,407 vCPU', current: '5 default, 0 in use', quotaCode: 'ec2/L-1216C47A',
-      message: expect.stringContaining('= 1,172; × (1 + 20 %) → 1,407'), fix: expect.stringContaining('--request-increases'),
+      id: 'quota-ec2-ondemand-standard-vcpu',
+      area: 'quotas',
+      status: 'fail',
+      critical: true,
+      required: '1,407 vCPU',
+      current: '5 default, 0 in use',
+      quotaCode: 'ec2/L-1216C47A',
+      message: expect.stringContaining('= 1,172; × (1 + 20 %) → 1,407'),
+      fix: expect.stringContaining('--request-increases'),
     });
   }, 120_000);
 
-  it('files a short quota once with --request-increases --yes; a plain re-run shows the journaled request\'s status and files nothing', () => {
+  it("files a short quota once with --request-increases --yes; a plain re-run shows the journaled request's status and files nothing", () => {
     const ws = workspace(MVP);
     const state = join(ws.dir, 'state');
-    const first = run(['--config', ws.config, '--state-dir', state, '--request-increases', '--yes', '--json'], { PF_FAKE: 'short', PF_REQUEST_STATUS: 'CASE_OPENED' }, ws.bin);
+    const first = run(
+      ['--config', ws.config, '--state-dir', state, '--request-increases', '--yes', '--json'],
+      { PF_FAKE: 'short', PF_REQUEST_STATUS: 'CASE_OPENED' },
+      ws.bin,
+    );
     const filed = (JSON.parse(first.stdout) as PreflightResult).increases.find((i) => i.quotaCode === 'L-1216C47A');
     expect(filed, first.stderr).toMatchObject({ action: 'filed', requestId: 'req-1' });
-    const again = run(['--config', ws.config, '--state-dir', state, '--json'], { PF_FAKE: 'short', PF_REQUEST_STATUS: 'CASE_OPENED' }, ws.bin);
+    const again = run(
+      ['--config', ws.config, '--state-dir', state, '--json'],
+      { PF_FAKE: 'short', PF_REQUEST_STATUS: 'CASE_OPENED' },
+      ws.bin,
+    );
     expect(again.status, again.stderr).toBe(1); // still short until AWS approves
     const tracked = (JSON.parse(again.stdout) as PreflightResult).increases.find((i) => i.quotaCode === 'L-1216C47A');
     expect(tracked).toMatchObject({ action: 'tracked', requestId: 'req-1', status: 'CASE_OPENED' });

@@ -35,7 +35,18 @@ const FIRST_CALL_OF: Record<string, string> = {
 };
 const CHECKS_CALLING_AWS = new Set(Object.values(FIRST_CALL_OF));
 
-const CLIENTS = { sts: STSClient, ec2: EC2Client, eks: EKSClient, route53: Route53Client, acm: ACMClient, cloudformation: CloudFormationClient, servicequotas: ServiceQuotasClient, cloudwatch: CloudWatchClient, elasticloadbalancing: ElasticLoadBalancingV2Client, rds: RDSClient };
+const CLIENTS = {
+  sts: STSClient,
+  ec2: EC2Client,
+  eks: EKSClient,
+  route53: Route53Client,
+  acm: ACMClient,
+  cloudformation: CloudFormationClient,
+  servicequotas: ServiceQuotasClient,
+  cloudwatch: CloudWatchClient,
+  elasticloadbalancing: ElasticLoadBalancingV2Client,
+  rds: RDSClient,
+};
 type Send = (this: unknown, command: object, ...rest: unknown[]) => Promise<unknown>;
 
 /** Wraps every client's (already mocked) send: counts calls in flight, holds them at a gate. */
@@ -106,11 +117,14 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe('preflight concurrency (the command\'s real wiring)', () => {
-  it('has every check\'s AWS calls in flight at once, and at most 10 Service Quotas calls', async () => {
+describe("preflight concurrency (the command's real wiring)", () => {
+  it("has every check's AWS calls in flight at once, and at most 10 Service Quotas calls", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'preflight-conc-'));
     const config = join(dir, 'coder-platform.yaml');
-    writeFileSync(config, 'apiVersion: coder-platform/v1\nprofile: mvp-500\ndns:\n  domain: example.com\n  certificateArn: arn:aws:acm:us-east-1:123456789012:certificate/0b8b0c1e-0000-4000-8000-000000000001\ncoder:\n  admin:\n    email: ops@example.com\n');
+    writeFileSync(
+      config,
+      'apiVersion: coder-platform/v1\nprofile: mvp-500\ndns:\n  domain: example.com\n  certificateArn: arn:aws:acm:us-east-1:123456789012:certificate/0b8b0c1e-0000-4000-8000-000000000001\ncoder:\n  admin:\n    email: ops@example.com\n',
+    );
     const fake = fakeAccount();
     cleanup.push(() => restoreFake(fake));
     const probe = instrument();
@@ -120,10 +134,21 @@ describe('preflight concurrency (the command\'s real wiring)', () => {
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
 
     // When the real command runs
-    const result = (await Preflight.run(['--config', config, '--state-dir', join(dir, 'state'), '--json', '--region', 'us-east-1'], root)) as PreflightResult;
+    const result = (await Preflight.run(
+      ['--config', config, '--state-dir', join(dir, 'state'), '--json', '--region', 'us-east-1'],
+      root,
+    )) as PreflightResult;
 
     // Then it reported every check (so every call above was really made)
-    expect(result.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['quota-ec2-ondemand-standard-vcpu', 'dns-certificate', 'dns-hosted-zone', 'cdk-bootstrap', 'eks-version']));
+    expect(result.checks.map((c) => c.id)).toEqual(
+      expect.arrayContaining([
+        'quota-ec2-ondemand-standard-vcpu',
+        'dns-certificate',
+        'dns-hosted-zone',
+        'cdk-bootstrap',
+        'eks-version',
+      ]),
+    );
     // And the first call of every AWS-calling check was in flight at the same moment (engine concurrency)
     expect(probe.max.checks).toBe(CHECKS_CALLING_AWS.size);
     expect(probe.max.total).toBeGreaterThan(CHECKS_CALLING_AWS.size);

@@ -36,10 +36,19 @@ interface Generated {
 
 const group = fc.record({
   // Mostly standard types of different sizes; sometimes a GPU or P type among them.
-  instanceTypes: fc.uniqueArray(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...STANDARD_TYPES) }, { weight: 1, arbitrary: fc.constantFrom(...TYPES) }), { minLength: 1, maxLength: 5 }),
+  instanceTypes: fc.uniqueArray(
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...STANDARD_TYPES) },
+      { weight: 1, arbitrary: fc.constantFrom(...TYPES) },
+    ),
+    { minLength: 1, maxLength: 5 },
+  ),
   capacityType: fc.constantFrom('ON_DEMAND' as const, 'SPOT' as const),
   maxSize: fc.integer({ min: 1, max: 1000 }),
-  maxUnavailable: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 }).map((p) => `${p}%`)),
+  maxUnavailable: fc.oneof(
+    fc.integer({ min: 1, max: 100 }),
+    fc.integer({ min: 1, max: 100 }).map((p) => `${p}%`),
+  ),
   rootVolumeGiB: fc.integer({ min: 20, max: 2000 }),
 });
 
@@ -54,7 +63,9 @@ const generated: fc.Arbitrary<Generated> = fc.record({
 function configFor(g: Generated): CoderPlatformConfig {
   const config = profileConfig(g.profile);
   const template = structuredClone(Object.values(config.cluster.nodeGroups)[0]!);
-  config.cluster.nodeGroups = Object.fromEntries(g.groups.map((x, i) => [`g${i}`, { ...template, ...x, fallbackFor: undefined }]));
+  config.cluster.nodeGroups = Object.fromEntries(
+    g.groups.map((x, i) => [`g${i}`, { ...template, ...x, fallbackFor: undefined }]),
+  );
   config.workspaces.concurrent = g.concurrent;
   // scale-3000 has three EC2 sizes (one CPU, two GPU template): give them generated instance types.
   const ec2 = Object.values(config.workspaces.sizes).filter((s) => s.instanceType !== undefined);
@@ -67,7 +78,10 @@ function reference(config: CoderPlatformConfig, bufferPercent: number): Map<stri
   const az = config.network.azCount;
   const buffered = (base: number): number => ceilDiv(base * (100 + bufferPercent), 100);
   const surgeNodes = (x: NodeGroupConfig): number => {
-    const unavailable = typeof x.maxUnavailable === 'number' ? x.maxUnavailable : Math.min(100, ceilDiv(x.maxSize * Number(x.maxUnavailable.slice(0, -1)), 100));
+    const unavailable =
+      typeof x.maxUnavailable === 'number'
+        ? x.maxUnavailable
+        : Math.min(100, ceilDiv(x.maxSize * Number(x.maxUnavailable.slice(0, -1)), 100));
     return Math.max(2 * az, unavailable);
   };
   const enabled = new Set<string>(config.workspaces.templates);
@@ -92,7 +106,13 @@ function reference(config: CoderPlatformConfig, bufferPercent: number): Map<stri
       }
       if (capacity === 'ON_DEMAND') {
         for (const s of Object.values(config.workspaces.sizes)) {
-          if (s.instanceType === undefined || s.template === 'pod-swdev' || !enabled.has(s.template) || bucketOf(s.instanceType) !== bucket) continue;
+          if (
+            s.instanceType === undefined ||
+            s.template === 'pod-swdev' ||
+            !enabled.has(s.template) ||
+            bucketOf(s.instanceType) !== bucket
+          )
+            continue;
           sum += count(s.share) * VCPU[s.instanceType]!;
         }
       }
@@ -100,7 +120,10 @@ function reference(config: CoderPlatformConfig, bufferPercent: number): Map<stri
       lines.set(`ec2-${capacity === 'ON_DEMAND' ? 'ondemand' : 'spot'}-${ids[bucket]}-vcpu`, buffered(sum + surge));
     }
   }
-  lines.set('eks-nodes-per-node-group', Math.max(...Object.values(config.cluster.nodeGroups).map((x) => x.maxSize + surgeNodes(x))));
+  lines.set(
+    'eks-nodes-per-node-group',
+    Math.max(...Object.values(config.cluster.nodeGroups).map((x) => x.maxSize + surgeNodes(x))),
+  );
   let gib = 0;
   for (const s of Object.values(config.workspaces.sizes)) {
     const ec2 = s.instanceType !== undefined && s.template !== 'pod-swdev';
@@ -118,7 +141,10 @@ describe('quota bill against a plain recomputation (fast-check)', () => {
         const config = configFor(g);
         const bill = computeQuotaBill(config, { buffer: g.bufferPercent / 100 });
         const expected = reference(config, g.bufferPercent);
-        const vcpuLines = bill.lines.filter((l) => l.unit === 'vCPU').map((l) => l.id).sort();
+        const vcpuLines = bill.lines
+          .filter((l) => l.unit === 'vCPU')
+          .map((l) => l.id)
+          .sort();
         expect(vcpuLines).toEqual([...expected.keys()].filter((id) => id.endsWith('-vcpu')).sort());
         for (const [id, required] of expected) {
           expect({ id, required: bill.lines.find((l) => l.id === id)?.required }).toEqual({ id, required });
@@ -129,8 +155,24 @@ describe('quota bill against a plain recomputation (fast-check)', () => {
   });
 
   it('bills a mixed-type group at its largest type, whichever position it has in the list', () => {
-    const config = configFor({ profile: 'mvp-500', groups: [{ instanceTypes: ['m5.large', 'm5.4xlarge', 'm5.xlarge'], capacityType: 'SPOT', maxSize: 10, maxUnavailable: 1, rootVolumeGiB: 100 }], concurrent: 1, ec2Types: [], bufferPercent: 0 });
+    const config = configFor({
+      profile: 'mvp-500',
+      groups: [
+        {
+          instanceTypes: ['m5.large', 'm5.4xlarge', 'm5.xlarge'],
+          capacityType: 'SPOT',
+          maxSize: 10,
+          maxUnavailable: 1,
+          rootVolumeGiB: 100,
+        },
+      ],
+      concurrent: 1,
+      ec2Types: [],
+      bufferPercent: 0,
+    });
     // 10 × 16 + surge max(2 × 2 AZs, 1) = 4 × 16 = 64 → 224
-    expect(computeQuotaBill(config, { buffer: 0 }).lines.find((l) => l.id === 'ec2-spot-standard-vcpu')?.required).toBe(224);
+    expect(computeQuotaBill(config, { buffer: 0 }).lines.find((l) => l.id === 'ec2-spot-standard-vcpu')?.required).toBe(
+      224,
+    );
   });
 });

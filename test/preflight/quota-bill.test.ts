@@ -4,7 +4,12 @@ import { profileConfig } from './fixtures.js';
 
 /** `[id, serviceCode/quotaCode, required, critical]` — the bill reduced to what the preflight compares. */
 function table(profile: 'mvp-500' | 'scale-3000', overrides = {}): [string, string, number, boolean][] {
-  return computeQuotaBill(profileConfig(profile, overrides)).lines.map((l) => [l.id, `${l.serviceCode}/${l.quotaCode}`, l.required, l.critical]);
+  return computeQuotaBill(profileConfig(profile, overrides)).lines.map((l) => [
+    l.id,
+    `${l.serviceCode}/${l.quotaCode}`,
+    l.required,
+    l.critical,
+  ]);
 }
 
 describe('computeQuotaBill', () => {
@@ -95,7 +100,9 @@ describe('computeQuotaBill', () => {
 
   it('reproduces the reference figures (aws-quotas.md §2.3) for the reference shape of scale-3000', () => {
     // The reference assumes maxUnavailable 1 everywhere, no on-demand fallback group and no EC2 workspaces.
-    const config = profileConfig('scale-3000', { cluster: { nodeGroups: { 'coder-prov': { maxUnavailable: 1 }, 'coder-ws': { maxUnavailable: 1 } } } });
+    const config = profileConfig('scale-3000', {
+      cluster: { nodeGroups: { 'coder-prov': { maxUnavailable: 1 }, 'coder-ws': { maxUnavailable: 1 } } },
+    });
     delete config.cluster.nodeGroups['coder-ws-ondemand'];
     for (const size of ['datasci-standard', 'datasci-large', 'datasci-xlarge']) delete config.workspaces.sizes[size];
     config.workspaces.templates = ['pod-swdev'];

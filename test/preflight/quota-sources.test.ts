@@ -14,7 +14,7 @@ afterEach(() => {
 const byId = checkById;
 
 describe('GPU buckets follow the GPU template', () => {
-  it('scale-3000 without ec2-datasci-gpu bills no G and VT vCPU, nor the GPU workspaces\' ENIs and volumes', () => {
+  it("scale-3000 without ec2-datasci-gpu bills no G and VT vCPU, nor the GPU workspaces' ENIs and volumes", () => {
     // The config layer refuses a size whose template is disabled, so the template is taken out of the
     // resolved config: the bill must not rely on that rule to leave the GPU sizes out.
     const config = profileConfig('scale-3000');
@@ -28,7 +28,9 @@ describe('GPU buckets follow the GPU template', () => {
     // gp3 406,650 GiB − 90 × 1,000 − 30 × 2,000 = 256,650 GiB = 250.63 TiB; × 1.2 = 300.76 → 301
     expect(line('ebs-gp3-tib')).toMatchObject({ base: 250.63, required: 301 });
     // with the template enabled the same sizes bill 2,400 G and VT vCPU (× 1.2 = 2,880)
-    expect(computeQuotaBill(profileConfig('scale-3000')).lines.find((l) => l.quotaCode === 'L-DB2E81BA')).toMatchObject({ base: 2400, required: 2880 });
+    expect(computeQuotaBill(profileConfig('scale-3000')).lines.find((l) => l.quotaCode === 'L-DB2E81BA')).toMatchObject(
+      { base: 2400, required: 2880 },
+    );
   });
 });
 
@@ -39,12 +41,31 @@ describe('EC2 Windows workspaces (ec2-windev-gui)', () => {
     fake = fakeAccount();
     const config = profileConfig('scale-3000');
     const report = await runPreflightChecks(config, servicesFor(config), new RecordingHost());
-    expect(byId(report, 'quota-unbilled-template-ec2-windev-gui')).toMatchObject({ status: 'warn', critical: false, quotaCode: 'ec2/L-1216C47A', fix: expect.stringContaining('template: ec2-windev-gui') });
+    expect(byId(report, 'quota-unbilled-template-ec2-windev-gui')).toMatchObject({
+      status: 'warn',
+      critical: false,
+      quotaCode: 'ec2/L-1216C47A',
+      fix: expect.stringContaining('template: ec2-windev-gui'),
+    });
     expect(report.summary.exitCode).toBe(0);
   });
 
   it('a windev size is billed On-Demand Standard at its count × vCPU (aws-quotas.md §2.3)', () => {
-    const config = profileConfig('scale-3000', { workspaces: { sizes: { 'sw-dev-small': { share: 20 }, 'windev-medium': { cpu: 4, memoryGiB: 16, storageGiB: 100, share: 5, template: 'ec2-windev-gui', instanceType: 'm5.xlarge' } } } });
+    const config = profileConfig('scale-3000', {
+      workspaces: {
+        sizes: {
+          'sw-dev-small': { share: 20 },
+          'windev-medium': {
+            cpu: 4,
+            memoryGiB: 16,
+            storageGiB: 100,
+            share: 5,
+            template: 'ec2-windev-gui',
+            instanceType: 'm5.xlarge',
+          },
+        },
+      },
+    });
     const bill = computeQuotaBill(config);
     expect(bill.unbilledTemplates).toEqual([]);
     const od = bill.lines.find((l) => l.id === 'ec2-ondemand-standard-vcpu')!;
@@ -57,10 +78,15 @@ describe('EC2 Windows workspaces (ec2-windev-gui)', () => {
 describe('applied value, AWS default, or UNKNOWN', () => {
   it('maps NoSuchResourceException on the applied listing to the AWS default, and says so', async () => {
     fake = fakeAccount({ defaults: { 'L-1216C47A': 5000 } });
-    fake.sq.on(ListServiceQuotasCommand, { ServiceCode: 'ec2' }).rejects(awsError('NoSuchResourceException', 'The request failed because the specified service does not exist.'));
+    fake.sq
+      .on(ListServiceQuotasCommand, { ServiceCode: 'ec2' })
+      .rejects(awsError('NoSuchResourceException', 'The request failed because the specified service does not exist.'));
     const config = profileConfig('mvp-500');
     const report = await runPreflightChecks(config, servicesFor(config), new RecordingHost());
-    expect(byId(report, 'quota-ec2-ondemand-standard-vcpu')).toMatchObject({ status: 'pass', current: expect.stringMatching(/^5,000 default/) });
+    expect(byId(report, 'quota-ec2-ondemand-standard-vcpu')).toMatchObject({
+      status: 'pass',
+      current: expect.stringMatching(/^5,000 default/),
+    });
     expect(byId(report, 'quota-vpc-vpcs').current).toMatch(/applied/);
     expect(fake.sq.commandCalls(ListAWSDefaultServiceQuotasCommand, { ServiceCode: 'ec2' })).toHaveLength(1);
     expect(report.summary.exitCode).toBe(0);
@@ -68,14 +94,22 @@ describe('applied value, AWS default, or UNKNOWN', () => {
 
   it('when the default fails too: UNKNOWN (a warning, could-not-check for a critical quota), never a pass', async () => {
     fake = fakeAccount();
-    const gone = awsError('NoSuchResourceException', 'The request failed because the specified service does not exist.');
+    const gone = awsError(
+      'NoSuchResourceException',
+      'The request failed because the specified service does not exist.',
+    );
     for (const code of ['ec2', 'kms']) {
       fake.sq.on(ListServiceQuotasCommand, { ServiceCode: code }).rejects(gone);
       fake.sq.on(ListAWSDefaultServiceQuotasCommand, { ServiceCode: code }).rejects(gone);
     }
     const config = profileConfig('mvp-500');
     const report = await runPreflightChecks(config, servicesFor(config), new RecordingHost());
-    expect(byId(report, 'quota-ec2-ondemand-standard-vcpu')).toMatchObject({ status: 'warn', unchecked: true, current: 'unknown', message: expect.stringContaining('neither an applied nor a default value') });
+    expect(byId(report, 'quota-ec2-ondemand-standard-vcpu')).toMatchObject({
+      status: 'warn',
+      unchecked: true,
+      current: 'unknown',
+      message: expect.stringContaining('neither an applied nor a default value'),
+    });
     expect(byId(report, 'quota-ec2-elastic-ips')).toMatchObject({ status: 'warn', unchecked: true });
     // a non-critical quota stays a plain warning
     const kms = byId(report, 'quota-kms-keys');

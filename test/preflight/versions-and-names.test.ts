@@ -9,18 +9,20 @@ import { profileConfig } from './fixtures.js';
 
 let fake: ReturnType<typeof fakeAccount> | undefined;
 afterEach(() => {
-  for (const m of Object.values(fake ?? {})) if (typeof m === 'object' && 'restore' in m) (m as { restore(): void }).restore();
+  for (const m of Object.values(fake ?? {}))
+    if (typeof m === 'object' && 'restore' in m) (m as { restore(): void }).restore();
   fake = undefined;
 });
 
 describe('EKS versions compare numerically', () => {
-  const offer = (f: ReturnType<typeof fakeAccount>) => f.eks.on(DescribeClusterVersionsCommand).resolves({
-    clusterVersions: [
-      { clusterVersion: '1.10', versionStatus: 'STANDARD_SUPPORT', endOfStandardSupportDate: new Date('2027-01-01') },
-      { clusterVersion: '1.9', versionStatus: 'EXTENDED_SUPPORT', endOfExtendedSupportDate: new Date('2026-12-31') },
-      { clusterVersion: '1.11', versionStatus: 'STANDARD_SUPPORT', endOfStandardSupportDate: new Date('2027-06-01') },
-    ],
-  });
+  const offer = (f: ReturnType<typeof fakeAccount>) =>
+    f.eks.on(DescribeClusterVersionsCommand).resolves({
+      clusterVersions: [
+        { clusterVersion: '1.10', versionStatus: 'STANDARD_SUPPORT', endOfStandardSupportDate: new Date('2027-01-01') },
+        { clusterVersion: '1.9', versionStatus: 'EXTENDED_SUPPORT', endOfExtendedSupportDate: new Date('2026-12-31') },
+        { clusterVersion: '1.11', versionStatus: 'STANDARD_SUPPORT', endOfStandardSupportDate: new Date('2027-06-01') },
+      ],
+    });
   // The config schema only admits two-digit minors, so the version is set on the resolved config: the
   // check itself must not rely on that to order versions.
   const configWith = (version: string) => {
@@ -33,21 +35,37 @@ describe('EKS versions compare numerically', () => {
     fake = fakeAccount();
     offer(fake);
     const out = await checkEksVersion(servicesFor(configWith('1.9')));
-    expect(out.results[0]).toMatchObject({ status: 'warn', fix: 'Plan an upgrade; standard-support versions: 1.10, 1.11.' });
+    expect(out.results[0]).toMatchObject({
+      status: 'warn',
+      fix: 'Plan an upgrade; standard-support versions: 1.10, 1.11.',
+    });
   });
 
   it('orders the offered versions numerically in the fix of an unsupported version', async () => {
     fake = fakeAccount();
     offer(fake);
     const out = await checkEksVersion(servicesFor(configWith('1.8')));
-    expect(out.results[0]).toMatchObject({ status: 'fail', fix: 'Set cluster.kubernetesVersion to one of: 1.9, 1.10, 1.11.' });
+    expect(out.results[0]).toMatchObject({
+      status: 'fail',
+      fix: 'Set cluster.kubernetesVersion to one of: 1.9, 1.10, 1.11.',
+    });
   });
 });
 
 describe('quota names', () => {
   it('accepts the names AWS returns, with or without commas, case or a per-Region qualifier', () => {
-    expect(sameQuota('Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances', 'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances')).toBe(true);
-    expect(sameQuota('Running On-Demand Standard (A C D H I M R T Z) instances', 'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances')).toBe(true);
+    expect(
+      sameQuota(
+        'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances',
+        'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances',
+      ),
+    ).toBe(true);
+    expect(
+      sameQuota(
+        'Running On-Demand Standard (A C D H I M R T Z) instances',
+        'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances',
+      ),
+    ).toBe(true);
     expect(sameQuota('Secrets per Region', 'Secrets')).toBe(true);
     expect(sameQuota('Secrets', 'Secrets per Region')).toBe(true);
     expect(sameQuota('Auto Scaling groups per Region', 'Auto Scaling groups per region')).toBe(true);
@@ -65,7 +83,12 @@ describe('quota names', () => {
     fake = fakeAccount({ names: { 'L-7B6409FD': 'DB instance snapshots' } });
     const config = profileConfig('mvp-500');
     const report = await runPreflightChecks(config, servicesFor(config), new RecordingHost());
-    expect(report.checks.find((c) => c.id === 'quota-rds-db-instances')).toMatchObject({ status: 'fail', critical: true, current: '"DB instance snapshots"', message: expect.stringContaining('the code table is wrong') });
+    expect(report.checks.find((c) => c.id === 'quota-rds-db-instances')).toMatchObject({
+      status: 'fail',
+      critical: true,
+      current: '"DB instance snapshots"',
+      message: expect.stringContaining('the code table is wrong'),
+    });
     expect(report.checks.find((c) => c.id === 'quota-rds-db-clusters')).toBeUndefined();
     expect(report.checks.find((c) => c.id === 'quota-eks-clusters')?.status).toBe('pass');
   });

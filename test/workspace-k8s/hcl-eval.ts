@@ -14,7 +14,7 @@ export interface EvalContext {
 }
 
 const FUNCTIONS: Record<string, (...args: Value[]) => Value> = {
-  lookup: (m, k, d) => ((m as Record<string, Value>)[k as string] ?? d),
+  lookup: (m, k, d) => (m as Record<string, Value>)[k as string] ?? d,
   merge: (...maps) => Object.assign({}, ...(maps as object[])),
   tostring: (x) => String(x),
   tonumber: (x) => {
@@ -25,14 +25,17 @@ const FUNCTIONS: Record<string, (...args: Value[]) => Value> = {
   contains: (list, x) => (list as Value[]).includes(x),
   split: (sep, s) => String(s).split(String(sep)),
   endswith: (s, suffix) => String(s).endsWith(String(suffix)),
-  trimsuffix: (s, suffix) => (String(s).endsWith(String(suffix)) ? String(s).slice(0, -String(suffix).length) : String(s)),
+  trimsuffix: (s, suffix) =>
+    String(s).endsWith(String(suffix)) ? String(s).slice(0, -String(suffix).length) : String(s),
   max: (...xs) => Math.max(...(xs as number[])),
   floor: (x) => Math.floor(x as number),
   lower: (s) => String(s).toLowerCase(),
   substr: (s, offset, length) => String(s).substr(offset as number, length as number),
   replace: (s, pattern, replacement) => {
     const p = String(pattern);
-    return p.length > 1 && p.startsWith('/') && p.endsWith('/') ? String(s).replace(new RegExp(p.slice(1, -1), 'g'), String(replacement)) : String(s).split(p).join(String(replacement));
+    return p.length > 1 && p.startsWith('/') && p.endsWith('/')
+      ? String(s).replace(new RegExp(p.slice(1, -1), 'g'), String(replacement))
+      : String(s).split(p).join(String(replacement));
   },
 };
 
@@ -125,7 +128,8 @@ class Parser {
 
   arith(x: Value, y: Value, op: (a: number, b: number) => number): Value {
     if (this.skipping > 0) return null;
-    if (typeof x !== 'number' || typeof y !== 'number') this.fail(`arithmetic on ${JSON.stringify(x)} and ${JSON.stringify(y)}`);
+    if (typeof x !== 'number' || typeof y !== 'number')
+      this.fail(`arithmetic on ${JSON.stringify(x)} and ${JSON.stringify(y)}`);
     return op(x, y);
   }
 
@@ -242,7 +246,9 @@ class Parser {
       }
     }
     if (text) parts.push(text);
-    return parts.length === 1 && typeof parts[0] !== 'string' ? parts[0] : parts.map((p) => (typeof p === 'string' ? p : String(p))).join('');
+    return parts.length === 1 && typeof parts[0] !== 'string'
+      ? parts[0]
+      : parts.map((p) => (typeof p === 'string' ? p : String(p))).join('');
   }
 }
 
@@ -256,7 +262,8 @@ export function evaluate(value: Value, ctx: EvalContext): Value {
 /** evaluate(), through lists and maps (hcl2json gives a literal list or map as JSON with "${…}" elements). */
 export function evaluateDeep(value: Value, ctx: EvalContext): Value {
   if (Array.isArray(value)) return value.map((v) => evaluateDeep(v, ctx));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, evaluateDeep(v, ctx)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, evaluateDeep(v, ctx)]));
   return evaluate(value, ctx);
 }
 

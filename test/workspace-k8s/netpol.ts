@@ -7,7 +7,9 @@
  */
 import type { K8sObject } from './template-objects.js';
 
-export type Endpoint = { kind: 'pod'; name: string; namespace: string; labels: Record<string, string>; ip: string } | { kind: 'host'; name: string; ip: string };
+export type Endpoint =
+  | { kind: 'pod'; name: string; namespace: string; labels: Record<string, string>; ip: string }
+  | { kind: 'host'; name: string; ip: string };
 
 export interface Cluster {
   namespaces: Record<string, Record<string, string>>;
@@ -28,14 +30,20 @@ export function inCidr(ip: string, cidr: string): boolean {
 
 export function selects(selector: K8sObject | undefined, labels: Record<string, string>): boolean {
   if (!selector) return true;
-  for (const [k, v] of Object.entries((selector.matchLabels ?? {}) as Record<string, string>)) if (labels[k] !== v) return false;
+  for (const [k, v] of Object.entries((selector.matchLabels ?? {}) as Record<string, string>))
+    if (labels[k] !== v) return false;
   for (const e of (selector.matchExpressions ?? []) as { key: string; operator: string; values?: string[] }[]) {
     const has = e.key in labels;
     const ok =
-      e.operator === 'In' ? has && (e.values ?? []).includes(labels[e.key]!) :
-      e.operator === 'NotIn' ? !has || !(e.values ?? []).includes(labels[e.key]!) :
-      e.operator === 'Exists' ? has :
-      e.operator === 'DoesNotExist' ? !has : false;
+      e.operator === 'In'
+        ? has && (e.values ?? []).includes(labels[e.key]!)
+        : e.operator === 'NotIn'
+          ? !has || !(e.values ?? []).includes(labels[e.key]!)
+          : e.operator === 'Exists'
+            ? has
+            : e.operator === 'DoesNotExist'
+              ? !has
+              : false;
     if (!ok) return false;
   }
   return true;
@@ -47,11 +55,15 @@ function nsLabels(cluster: Cluster, ns: string): Record<string, string> {
 
 function peerMatches(cluster: Cluster, policyNamespace: string, peer: K8sObject, other: Endpoint): boolean {
   if (peer.ipBlock) {
-    return inCidr(other.ip, peer.ipBlock.cidr) && !((peer.ipBlock.except ?? []) as string[]).some((c) => inCidr(other.ip, c));
+    return (
+      inCidr(other.ip, peer.ipBlock.cidr) && !((peer.ipBlock.except ?? []) as string[]).some((c) => inCidr(other.ip, c))
+    );
   }
   if (other.kind !== 'pod') return false;
   if (peer.namespaceSelector) {
-    return selects(peer.namespaceSelector, nsLabels(cluster, other.namespace)) && selects(peer.podSelector, other.labels);
+    return (
+      selects(peer.namespaceSelector, nsLabels(cluster, other.namespace)) && selects(peer.podSelector, other.labels)
+    );
   }
   return other.namespace === policyNamespace && selects(peer.podSelector, other.labels);
 }
@@ -59,14 +71,22 @@ function peerMatches(cluster: Cluster, policyNamespace: string, peer: K8sObject,
 function portMatches(rulePorts: K8sObject[] | undefined, port: number, protocol: string): boolean {
   if (!rulePorts || rulePorts.length === 0) return true;
   return rulePorts.some((p) => {
-    if (p.port !== undefined && !/^[0-9]+$/.test(String(p.port))) throw new Error(`named port ${String(p.port)} is not supported by the test evaluator`);
+    if (p.port !== undefined && !/^[0-9]+$/.test(String(p.port)))
+      throw new Error(`named port ${String(p.port)} is not supported by the test evaluator`);
     const from = p.port === undefined ? 0 : Number(p.port);
     const to = p.endPort === undefined ? (p.port === undefined ? 65535 : from) : Number(p.endPort);
     return (p.protocol ?? 'TCP') === protocol && port >= from && port <= to;
   });
 }
 
-function direction(cluster: Cluster, subject: Endpoint, other: Endpoint, type: 'Ingress' | 'Egress', port: number, protocol: string): boolean {
+function direction(
+  cluster: Cluster,
+  subject: Endpoint,
+  other: Endpoint,
+  type: 'Ingress' | 'Egress',
+  port: number,
+  protocol: string,
+): boolean {
   if (subject.kind !== 'pod') return true;
   const policies = cluster.policies.filter((p) => {
     const ns = p.metadata.namespace as string;
@@ -78,12 +98,23 @@ function direction(cluster: Cluster, subject: Endpoint, other: Endpoint, type: '
   const peers = type === 'Ingress' ? 'from' : 'to';
   return policies.some((p) =>
     ((p.spec[key] ?? []) as K8sObject[]).some(
-      (rule) => portMatches(rule.ports, port, protocol) && (!rule[peers] || (rule[peers] as K8sObject[]).some((peer) => peerMatches(cluster, p.metadata.namespace, peer, other))),
+      (rule) =>
+        portMatches(rule.ports, port, protocol) &&
+        (!rule[peers] ||
+          (rule[peers] as K8sObject[]).some((peer) => peerMatches(cluster, p.metadata.namespace, peer, other))),
     ),
   );
 }
 
 /** May `from` open a connection to `to` on port/protocol under the cluster's policies? */
-export function allowed(cluster: Cluster, from: Endpoint, to: Endpoint, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): boolean {
-  return direction(cluster, from, to, 'Egress', port, protocol) && direction(cluster, to, from, 'Ingress', port, protocol);
+export function allowed(
+  cluster: Cluster,
+  from: Endpoint,
+  to: Endpoint,
+  port: number,
+  protocol: 'TCP' | 'UDP' = 'TCP',
+): boolean {
+  return (
+    direction(cluster, from, to, 'Egress', port, protocol) && direction(cluster, to, from, 'Ingress', port, protocol)
+  );
 }

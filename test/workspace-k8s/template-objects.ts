@@ -12,10 +12,32 @@ export type K8sObject = Record<string, any>; // eslint-disable-line @typescript-
 
 /** Blocks that occur once in the Kubernetes object (everything else stays a list). */
 const SINGLE = new Set([
-  'metadata', 'spec', 'template', 'security_context', 'seccomp_profile', 'capabilities', 'resources', 'selector', 'pod_selector',
-  'namespace_selector', 'ip_block', 'persistent_volume_claim', 'strategy', 'empty_dir', 'host_path', 'config_map', 'secret',
+  'metadata',
+  'spec',
+  'template',
+  'security_context',
+  'seccomp_profile',
+  'capabilities',
+  'resources',
+  'selector',
+  'pod_selector',
+  'namespace_selector',
+  'ip_block',
+  'persistent_volume_claim',
+  'strategy',
+  'empty_dir',
+  'host_path',
+  'config_map',
+  'secret',
 ]);
-const RENAMED: Record<string, string> = { container: 'containers', init_container: 'initContainers', volume: 'volumes', volume_mount: 'volumeMounts', toleration: 'tolerations', port: 'ports' };
+const RENAMED: Record<string, string> = {
+  container: 'containers',
+  init_container: 'initContainers',
+  volume: 'volumes',
+  volume_mount: 'volumeMounts',
+  toleration: 'tolerations',
+  port: 'ports',
+};
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const blockName = (s: string) => RENAMED[s] ?? camel(s);
 
@@ -30,11 +52,18 @@ function render(node: unknown, ctx: EvalContext, options: RenderOptions): unknow
     const blocks: Record<string, unknown[]> = {};
     for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
       if (key === 'dynamic') {
-        for (const [name, entries] of Object.entries(value as Record<string, { for_each: unknown; content: unknown[] }[]>)) {
+        for (const [name, entries] of Object.entries(
+          value as Record<string, { for_each: unknown; content: unknown[] }[]>,
+        )) {
           for (const entry of entries) {
             const each = evaluate(entry.for_each, ctx);
-            const count = options.everyOptionalBlock ? 1 : Array.isArray(each) ? each.length : Object.keys(each as object).length;
-            for (let i = 0; i < count; i += 1) (blocks[name] ??= []).push(...(render(entry.content, ctx, options) as unknown[]));
+            const count = options.everyOptionalBlock
+              ? 1
+              : Array.isArray(each)
+                ? each.length
+                : Object.keys(each as object).length;
+            for (let i = 0; i < count; i += 1)
+              (blocks[name] ??= []).push(...(render(entry.content, ctx, options) as unknown[]));
           }
         }
       } else if (Array.isArray(value) && value.every((v) => v && typeof v === 'object' && !Array.isArray(v))) {
@@ -52,7 +81,8 @@ function render(node: unknown, ctx: EvalContext, options: RenderOptions): unknow
 /** An attribute's value: lists and maps element by element (map keys, such as label keys, stay as they are). */
 function renderValue(value: unknown, ctx: EvalContext): unknown {
   if (Array.isArray(value)) return value.map((v) => renderValue(v, ctx));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderValue(v, ctx)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderValue(v, ctx)]));
   try {
     return evaluate(value, ctx);
   } catch (error) {
@@ -74,20 +104,33 @@ export interface ParsedTemplate {
   resources: Record<string, Record<string, Record<string, unknown>[]>>;
   data: Record<string, Record<string, Record<string, unknown>[]>>;
   locals: Record<string, unknown>[];
-  composition: { capabilities: Record<string, string>; settings: Record<string, string>; profiles: Record<string, Record<string, unknown>>; default_profile: string; labels: Record<string, string> };
+  composition: {
+    capabilities: Record<string, string>;
+    settings: Record<string, string>;
+    profiles: Record<string, Record<string, unknown>>;
+    default_profile: string;
+    labels: Record<string, string>;
+  };
 }
 
 /** Every .tf file of the composed archive through hcl2json, merged; plus composition.tf.json. */
 export async function parseComposed(template: ComposedTemplate): Promise<ParsedTemplate> {
   const parsed: ParsedTemplate = { resources: {}, data: {}, locals: [], composition: undefined as never };
   for (const file of template.files.filter((f) => f.path.endsWith('.tf'))) {
-    const hcl = (await parseHcl(file.path, file.content)) as { resource?: ParsedTemplate['resources']; data?: ParsedTemplate['data']; locals?: Record<string, unknown>[] };
-    for (const [type, byName] of Object.entries(hcl.resource ?? {})) Object.assign((parsed.resources[type] ??= {}), byName);
+    const hcl = (await parseHcl(file.path, file.content)) as {
+      resource?: ParsedTemplate['resources'];
+      data?: ParsedTemplate['data'];
+      locals?: Record<string, unknown>[];
+    };
+    for (const [type, byName] of Object.entries(hcl.resource ?? {}))
+      Object.assign((parsed.resources[type] ??= {}), byName);
     for (const [type, byName] of Object.entries(hcl.data ?? {})) Object.assign((parsed.data[type] ??= {}), byName);
     if (file.path.startsWith('base/')) parsed.locals.push(...(hcl.locals ?? []));
   }
   const composition = template.files.find((f) => f.path === 'composition.tf.json')!;
-  parsed.composition = (JSON.parse(composition.content) as { locals: { composition: ParsedTemplate['composition'] } }).locals.composition;
+  parsed.composition = (
+    JSON.parse(composition.content) as { locals: { composition: ParsedTemplate['composition'] } }
+  ).locals.composition;
   return parsed;
 }
 
@@ -115,13 +158,26 @@ export function baseContext(parsed: ParsedTemplate, ws: Workspace): EvalContext 
 }
 
 /** One resource rendered as its Kubernetes object (block structure camel-cased, expressions evaluated). */
-export function renderResource(parsed: ParsedTemplate, type: string, name: string, ws: Workspace, options: RenderOptions = {}): K8sObject {
+export function renderResource(
+  parsed: ParsedTemplate,
+  type: string,
+  name: string,
+  ws: Workspace,
+  options: RenderOptions = {},
+): K8sObject {
   const block = parsed.resources[type]?.[name]?.[0];
   if (!block) throw new Error(`the template has no ${type}.${name}`);
   return render(block, baseContext(parsed, ws), options) as K8sObject;
 }
 
 /** Every rendered resource of a type (resource name → object). */
-export function renderAll(parsed: ParsedTemplate, type: string, ws: Workspace, options: RenderOptions = {}): Record<string, K8sObject> {
-  return Object.fromEntries(Object.keys(parsed.resources[type] ?? {}).map((name) => [name, renderResource(parsed, type, name, ws, options)]));
+export function renderAll(
+  parsed: ParsedTemplate,
+  type: string,
+  ws: Workspace,
+  options: RenderOptions = {},
+): Record<string, K8sObject> {
+  return Object.fromEntries(
+    Object.keys(parsed.resources[type] ?? {}).map((name) => [name, renderResource(parsed, type, name, ws, options)]),
+  );
 }

@@ -28,7 +28,9 @@ main().catch((error: unknown) => {
     process.stderr.write(`coder-platform CDK app: ${error.message}\n`);
     for (const step of error.nextSteps ?? []) process.stderr.write(`  → ${step}\n`);
   } else {
-    process.stderr.write(`coder-platform CDK app: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `coder-platform CDK app: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
   process.exitCode = 1;
 });

@@ -53,14 +53,21 @@ export function buildCoderPlatformApp(config: CoderPlatformConfig, options: Buil
       context,
       builtinCloudFormationValidation: process.env.CDK_VALIDATION !== 'false',
     });
-  if (options.app) for (const [key, value] of Object.entries(context)) if (app.node.tryGetContext(key) === undefined) app.node.setContext(key, value);
+  if (options.app)
+    for (const [key, value] of Object.entries(context))
+      if (app.node.tryGetContext(key) === undefined) app.node.setContext(key, value);
 
   const env = { account, region };
   const name = config.deployment.name;
   const names = resourceNames(config);
   const description = (kind: string) => `coder-platform ${config.profile} ${kind} for ${name}`;
 
-  const network = new NetworkStack(app, 'Network', { stackName: stackName(name, 'network'), env, config, description: description('network') });
+  const network = new NetworkStack(app, 'Network', {
+    stackName: stackName(name, 'network'),
+    env,
+    config,
+    description: description('network'),
+  });
 
   let drStack: Stack | undefined;
   if (config.database.crossRegionCopyRegion && config.database.longTermRetentionDays > 0) {
@@ -89,8 +96,20 @@ export function buildCoderPlatformApp(config: CoderPlatformConfig, options: Buil
     ...(options.adminPrincipalArn ? { adminPrincipalArn: options.adminPrincipalArn } : {}),
     description: description('EKS cluster'),
   });
-  const edge = new EdgeStack(app, 'Edge', { stackName: stackName(name, 'edge'), env, config, network, description: description('edge (NLB, TLS, DNS)') });
-  const schedule = new ScheduleStack(app, 'Schedule', { stackName: stackName(name, 'schedule'), env, config, cluster, description: description('business-hours schedule') });
+  const edge = new EdgeStack(app, 'Edge', {
+    stackName: stackName(name, 'edge'),
+    env,
+    config,
+    network,
+    description: description('edge (NLB, TLS, DNS)'),
+  });
+  const schedule = new ScheduleStack(app, 'Schedule', {
+    stackName: stackName(name, 'schedule'),
+    env,
+    config,
+    cluster,
+    description: description('business-hours schedule'),
+  });
 
   data.addStackDependency(network);
   if (drStack) data.addStackDependency(drStack);

@@ -42,12 +42,20 @@ export class AccountTrail extends Construct {
         resources: ['*'],
         conditions: {
           StringEquals: { 'aws:SourceArn': trailArn },
-          StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${stack.partition}:cloudtrail:*:${stack.account}:trail/*` },
+          StringLike: {
+            'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${stack.partition}:cloudtrail:*:${stack.account}:trail/*`,
+          },
         },
       }),
     );
     this.key.addToResourcePolicy(
-      new iam.PolicyStatement({ sid: 'AllowCloudTrailToDescribeKey', principals: [cloudTrailPrincipal], actions: ['kms:DescribeKey'], resources: ['*'], conditions: { StringEquals: { 'aws:SourceArn': trailArn } } }),
+      new iam.PolicyStatement({
+        sid: 'AllowCloudTrailToDescribeKey',
+        principals: [cloudTrailPrincipal],
+        actions: ['kms:DescribeKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceArn': trailArn } },
+      }),
     );
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
@@ -69,10 +77,26 @@ export class AccountTrail extends Construct {
         },
       ],
     });
-    acknowledge(this.bucket, 'AwsSolutions-S1', 'This bucket receives only CloudTrail log and digest files; the trail itself records every management call on it (CreateBucket, PutBucketPolicy, DeleteBucket…), and server access logs would need another bucket of their own.');
-    acknowledge(this.bucket, 'NIST.800.53.R5-S3BucketLoggingEnabled', 'This bucket receives only CloudTrail log and digest files; the trail itself records every management call on it, and server access logs would need another bucket of their own.');
-    acknowledge(this.bucket, 'NIST.800.53.R5-S3DefaultEncryptionKMS', 'CloudTrail encrypts every log and digest file it delivers with the trail KMS key (SSE-KMS); the bucket default (SSE-S3) applies only to objects written without their own encryption.');
-    acknowledge(this.bucket, 'NIST.800.53.R5-S3BucketReplicationEnabled', 'The logs are not replicated to another Region: log file validation (signed digest files) proves their integrity, versioning keeps overwritten or deleted files for 30 days, and the bucket is retained when the deployment is destroyed.');
+    acknowledge(
+      this.bucket,
+      'AwsSolutions-S1',
+      'This bucket receives only CloudTrail log and digest files; the trail itself records every management call on it (CreateBucket, PutBucketPolicy, DeleteBucket…), and server access logs would need another bucket of their own.',
+    );
+    acknowledge(
+      this.bucket,
+      'NIST.800.53.R5-S3BucketLoggingEnabled',
+      'This bucket receives only CloudTrail log and digest files; the trail itself records every management call on it, and server access logs would need another bucket of their own.',
+    );
+    acknowledge(
+      this.bucket,
+      'NIST.800.53.R5-S3DefaultEncryptionKMS',
+      'CloudTrail encrypts every log and digest file it delivers with the trail KMS key (SSE-KMS); the bucket default (SSE-S3) applies only to objects written without their own encryption.',
+    );
+    acknowledge(
+      this.bucket,
+      'NIST.800.53.R5-S3BucketReplicationEnabled',
+      'The logs are not replicated to another Region: log file validation (signed digest files) proves their integrity, versioning keeps overwritten or deleted files for 30 days, and the bucket is retained when the deployment is destroyed.',
+    );
 
     this.trail = new cloudtrail.Trail(this, 'Trail', {
       trailName,
@@ -83,6 +107,10 @@ export class AccountTrail extends Construct {
       enableFileValidation: true,
       managementEvents: cloudtrail.ReadWriteType.ALL,
     });
-    acknowledge(this.trail, 'NIST.800.53.R5-CloudTrailCloudWatchLogsEnabled', 'The trail delivers to S3 only; CloudWatch Logs delivery (for metric filters and alarms on API calls) is not part of the design documents and would duplicate every event at ingestion cost.');
+    acknowledge(
+      this.trail,
+      'NIST.800.53.R5-CloudTrailCloudWatchLogsEnabled',
+      'The trail delivers to S3 only; CloudWatch Logs delivery (for metric filters and alarms on API calls) is not part of the design documents and would duplicate every event at ingestion cost.',
+    );
   }
 }

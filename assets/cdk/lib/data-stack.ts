@@ -57,7 +57,11 @@ export class DataStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    const credentials = rds.Credentials.fromGeneratedSecret(db.masterUsername, { secretName: props.secretName, encryptionKey: this.key, excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\' });
+    const credentials = rds.Credentials.fromGeneratedSecret(db.masterUsername, {
+      secretName: props.secretName,
+      encryptionKey: this.key,
+      excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
+    });
     const parameters = { 'rds.force_ssl': '1', log_connections: '1', log_disconnections: '1' };
     const major = db.engineVersion.split('.')[0] ?? db.engineVersion;
     const azs = availabilityZones(config);
@@ -71,8 +75,14 @@ export class DataStack extends Stack {
     let backupResourceArn: string;
 
     if (db.engine === 'aurora-serverless-v2') {
-      const engine = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.of(db.engineVersion, major) });
-      const parameterGroup = new rds.ParameterGroup(this, 'ClusterParameters', { engine, description: `${name}: TLS only, connection logging`, parameters });
+      const engine = rds.DatabaseClusterEngine.auroraPostgres({
+        version: rds.AuroraPostgresEngineVersion.of(db.engineVersion, major),
+      });
+      const parameterGroup = new rds.ParameterGroup(this, 'ClusterParameters', {
+        engine,
+        description: `${name}: TLS only, connection logging`,
+        parameters,
+      });
       // Writer in the first AZ, readers (failover targets only: coderd uses the writer) spread over the others.
       const writerId = `${name}-writer`;
       const cluster = new rds.DatabaseCluster(this, 'Database', {
@@ -80,9 +90,24 @@ export class DataStack extends Stack {
         clusterIdentifier: name,
         credentials,
         defaultDatabaseName: db.databaseName,
-        writer: rds.ClusterInstance.serverlessV2('Writer', { instanceIdentifier: writerId, availabilityZone: azs[0], publiclyAccessible: false, autoMinorVersionUpgrade: true, enablePerformanceInsights: true, performanceInsightEncryptionKey: this.key }),
+        writer: rds.ClusterInstance.serverlessV2('Writer', {
+          instanceIdentifier: writerId,
+          availabilityZone: azs[0],
+          publiclyAccessible: false,
+          autoMinorVersionUpgrade: true,
+          enablePerformanceInsights: true,
+          performanceInsightEncryptionKey: this.key,
+        }),
         readers: Array.from({ length: db.readers }, (_, i) =>
-          rds.ClusterInstance.serverlessV2(`Reader${i + 1}`, { instanceIdentifier: `${name}-reader-${i + 1}`, availabilityZone: azs[(i + 1) % azs.length], publiclyAccessible: false, scaleWithWriter: true, autoMinorVersionUpgrade: true, enablePerformanceInsights: true, performanceInsightEncryptionKey: this.key }),
+          rds.ClusterInstance.serverlessV2(`Reader${i + 1}`, {
+            instanceIdentifier: `${name}-reader-${i + 1}`,
+            availabilityZone: azs[(i + 1) % azs.length],
+            publiclyAccessible: false,
+            scaleWithWriter: true,
+            autoMinorVersionUpgrade: true,
+            enablePerformanceInsights: true,
+            performanceInsightEncryptionKey: this.key,
+          }),
         ),
         serverlessV2MinCapacity: db.minAcu ?? 0.5,
         serverlessV2MaxCapacity: db.maxAcu ?? 16,
@@ -100,10 +125,22 @@ export class DataStack extends Stack {
         copyTagsToSnapshot: true,
         removalPolicy: RemovalPolicy.SNAPSHOT,
       });
-      acknowledge(cluster, 'AwsSolutions-RDS14', 'Backtrack is an Aurora MySQL feature; this is Aurora PostgreSQL, recovered through PITR and AWS Backup.');
-      acknowledge(cluster, 'AwsSolutions-RDS11', 'coderd and its tooling expect PostgreSQL on 5432; the port is reachable only from the node security group.');
+      acknowledge(
+        cluster,
+        'AwsSolutions-RDS14',
+        'Backtrack is an Aurora MySQL feature; this is Aurora PostgreSQL, recovered through PITR and AWS Backup.',
+      );
+      acknowledge(
+        cluster,
+        'AwsSolutions-RDS11',
+        'coderd and its tooling expect PostgreSQL on 5432; the port is reachable only from the node security group.',
+      );
       acknowledgeSecretRotation(cluster);
-      acknowledge(cluster, 'NIST.800.53.R5-RDSInBackupPlan', 'Aurora is backed up at the cluster level: the AWS Backup selection names the DB cluster ARN, which covers the writer and every reader.');
+      acknowledge(
+        cluster,
+        'NIST.800.53.R5-RDSInBackupPlan',
+        'Aurora is backed up at the cluster level: the AWS Backup selection names the DB cluster ARN, which covers the writer and every reader.',
+      );
       acknowledgeMonitoringRole(cluster);
       engineName = 'aurora-serverless-v2';
       clusterIdentifier = cluster.clusterIdentifier;
@@ -113,8 +150,14 @@ export class DataStack extends Stack {
       secretArn = cluster.secret?.secretArn ?? '';
       backupResourceArn = cluster.clusterArn;
     } else {
-      const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.of(db.engineVersion, major) });
-      const parameterGroup = new rds.ParameterGroup(this, 'InstanceParameters', { engine, description: `${name}: TLS only, connection logging`, parameters });
+      const engine = rds.DatabaseInstanceEngine.postgres({
+        version: rds.PostgresEngineVersion.of(db.engineVersion, major),
+      });
+      const parameterGroup = new rds.ParameterGroup(this, 'InstanceParameters', {
+        engine,
+        description: `${name}: TLS only, connection logging`,
+        parameters,
+      });
       const instance = new rds.DatabaseInstance(this, 'Database', {
         engine,
         instanceIdentifier: name,
@@ -143,7 +186,11 @@ export class DataStack extends Stack {
         autoMinorVersionUpgrade: true,
         removalPolicy: RemovalPolicy.SNAPSHOT,
       });
-      acknowledge(instance, 'AwsSolutions-RDS11', 'coderd and its tooling expect PostgreSQL on 5432; the port is reachable only from the node security group.');
+      acknowledge(
+        instance,
+        'AwsSolutions-RDS11',
+        'coderd and its tooling expect PostgreSQL on 5432; the port is reachable only from the node security group.',
+      );
       acknowledgeSecretRotation(instance);
       acknowledgeMonitoringRole(instance);
       engineName = 'rds-postgres';
@@ -164,11 +211,23 @@ export class DataStack extends Stack {
     let planId = 'disabled';
     if (db.longTermRetentionDays > 0) {
       const drRegion = db.crossRegionCopyRegion;
-      const drVaultArn = drRegion && props.drVaultName
-        ? this.formatArn({ service: 'backup', region: drRegion, resource: 'backup-vault', resourceName: props.drVaultName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })
-        : undefined;
+      const drVaultArn =
+        drRegion && props.drVaultName
+          ? this.formatArn({
+              service: 'backup',
+              region: drRegion,
+              resource: 'backup-vault',
+              resourceName: props.drVaultName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            })
+          : undefined;
       const copyActions: backup.BackupPlanCopyActionProps[] = drVaultArn
-        ? [{ destinationBackupVault: backup.BackupVault.fromBackupVaultArn(this, 'DrVault', drVaultArn), deleteAfter: Duration.days(db.longTermRetentionDays) }]
+        ? [
+            {
+              destinationBackupVault: backup.BackupVault.fromBackupVaultArn(this, 'DrVault', drVaultArn),
+              deleteAfter: Duration.days(db.longTermRetentionDays),
+            },
+          ]
         : [];
       const plan = new backup.BackupPlan(this, 'BackupPlan', {
         backupPlanName: `${name}-database`,
@@ -182,11 +241,19 @@ export class DataStack extends Stack {
           }),
         ],
       });
-      const selection = plan.addSelection('Database', { resources: [backup.BackupResource.fromArn(backupResourceArn)], allowRestores: true });
-      acknowledge(selection, 'AwsSolutions-IAM4', 'AWS Backup needs its AWS-managed service-role policies to snapshot and restore the database; AWS keeps them in step with the supported resource types.', [
-        'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
-        'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores',
-      ]);
+      const selection = plan.addSelection('Database', {
+        resources: [backup.BackupResource.fromArn(backupResourceArn)],
+        allowRestores: true,
+      });
+      acknowledge(
+        selection,
+        'AwsSolutions-IAM4',
+        'AWS Backup needs its AWS-managed service-role policies to snapshot and restore the database; AWS keeps them in step with the supported resource types.',
+        [
+          'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
+          'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores',
+        ],
+      );
       planId = plan.backupPlanId;
     }
 
@@ -230,7 +297,11 @@ export class DrVaultStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const vault = new backup.BackupVault(this, 'DrVault', { backupVaultName: props.vaultName, encryptionKey: key, removalPolicy: RemovalPolicy.RETAIN });
+    const vault = new backup.BackupVault(this, 'DrVault', {
+      backupVaultName: props.vaultName,
+      encryptionKey: key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     // The fixed name lets the data stack (another Region) build the ARN without a cross-Region reference.
     new CfnOutput(this, 'DrBackupVaultArn', { value: vault.backupVaultArn });
   }

@@ -35,12 +35,22 @@ export class EdgeStack extends Stack {
     // An existing zone when dns.hostedZoneId is set; otherwise a new public zone for the domain, which must be
     // delegated from the registrar before the certificate can validate.
     const zone: route53.IHostedZone = config.dns.hostedZoneId
-      ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: config.dns.hostedZoneId, zoneName: config.dns.domain })
-      : new route53.PublicHostedZone(this, 'Zone', { zoneName: config.dns.domain, comment: `coder-platform ${config.deployment.name}` });
+      ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+          hostedZoneId: config.dns.hostedZoneId,
+          zoneName: config.dns.domain,
+        })
+      : new route53.PublicHostedZone(this, 'Zone', {
+          zoneName: config.dns.domain,
+          comment: `coder-platform ${config.deployment.name}`,
+        });
 
     const certificate: acm.ICertificate = config.dns.certificateArn
       ? acm.Certificate.fromCertificateArn(this, 'Certificate', config.dns.certificateArn)
-      : new acm.Certificate(this, 'Certificate', { domainName: host, subjectAlternativeNames: [`*.${host}`], validation: acm.CertificateValidation.fromDns(zone) });
+      : new acm.Certificate(this, 'Certificate', {
+          domainName: host,
+          subjectAlternativeNames: [`*.${host}`],
+          validation: acm.CertificateValidation.fromDns(zone),
+        });
 
     const nlb = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
       vpc: network.vpc,
@@ -55,7 +65,12 @@ export class EdgeStack extends Stack {
       'NLB access logs are not enabled: VPC flow logs (ALL) record every connection to the NLB (addresses, ports, bytes). Request-level records come from Coder only with a Premium license (audit log); without one, per-request history is not kept. Enable NLB access logs to an S3 bucket if that is required.';
     acknowledge(nlb, 'AwsSolutions-ELB2', noAccessLogs);
     acknowledge(nlb, 'NIST.800.53.R5-ELBLoggingEnabled', noAccessLogs);
-    if (!production) acknowledge(nlb, 'NIST.800.53.R5-ELBDeletionProtectionEnabled', `Deletion protection is on for production only; this is a ${config.deployment.environment} deployment that day0 destroy must be able to remove.`);
+    if (!production)
+      acknowledge(
+        nlb,
+        'NIST.800.53.R5-ELBDeletionProtectionEnabled',
+        `Deletion protection is on for production only; this is a ${config.deployment.environment} deployment that day0 destroy must be able to remove.`,
+      );
 
     const healthCheck: elbv2.HealthCheck = {
       protocol: elbv2.Protocol.HTTP,
@@ -75,7 +90,13 @@ export class EdgeStack extends Stack {
       healthCheck,
       deregistrationDelay: Duration.seconds(30),
     });
-    nlb.addListener('Https', { port: 443, protocol: elbv2.Protocol.TLS, certificates: [elbv2.ListenerCertificate.fromCertificateManager(certificate)], sslPolicy: TLS_POLICY, defaultTargetGroups: [coderTargets] });
+    nlb.addListener('Https', {
+      port: 443,
+      protocol: elbv2.Protocol.TLS,
+      certificates: [elbv2.ListenerCertificate.fromCertificateManager(certificate)],
+      sslPolicy: TLS_POLICY,
+      defaultTargetGroups: [coderTargets],
+    });
 
     const alias = route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(nlb));
     new route53.ARecord(this, 'HostRecord', { zone, recordName: `${host}.`, target: alias });

@@ -66,14 +66,23 @@ export class NetworkStack extends Stack {
       const count = config.network.subnets[tier]?.length ?? 0;
       if (count < azs.length) throw new Error(`network.subnets.${tier} has ${count} CIDRs for ${azs.length} AZs`);
     }
-    const subnetType = (tier: string) => (tier === 'public' ? ec2.SubnetType.PUBLIC : tier === 'database' ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS);
+    const subnetType = (tier: string) =>
+      tier === 'public'
+        ? ec2.SubnetType.PUBLIC
+        : tier === 'database'
+          ? ec2.SubnetType.PRIVATE_ISOLATED
+          : ec2.SubnetType.PRIVATE_WITH_EGRESS;
 
     this.flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       logGroupName: `/coder-platform/${name}/vpc-flow-logs`,
       retention: config.network.flowLogRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    acknowledge(this.flowLogGroup, 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', 'Flow-log records hold only addresses and ports; CloudWatch Logs encrypts them at rest with AWS-owned keys.');
+    acknowledge(
+      this.flowLogGroup,
+      'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+      'Flow-log records hold only addresses and ports; CloudWatch Logs encrypts them at rest with AWS-owned keys.',
+    );
 
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       vpcName: name,
@@ -87,22 +96,45 @@ export class NetworkStack extends Stack {
         cidrMask: Number.parseInt((config.network.subnets[tier]?.[0] ?? '/20').split('/')[1] ?? '20', 10),
         mapPublicIpOnLaunch: tier === 'public' ? false : undefined,
       })),
-      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }] } },
-      flowLogs: { All: { destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup), trafficType: ec2.FlowLogTrafficType.ALL } },
+      gatewayEndpoints: {
+        S3: {
+          service: ec2.GatewayVpcEndpointAwsService.S3,
+          subnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }],
+        },
+      },
+      flowLogs: {
+        All: {
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+          trafficType: ec2.FlowLogTrafficType.ALL,
+        },
+      },
     });
-    acknowledge(this.vpc.node.findChild('All'), 'NIST.800.53.R5-IAMNoInlinePolicy', 'The flow-log delivery role created by ec2.FlowLog carries one inline policy limited to writing this log group.');
+    acknowledge(
+      this.vpc.node.findChild('All'),
+      'NIST.800.53.R5-IAMNoInlinePolicy',
+      'The flow-log delivery role created by ec2.FlowLog carries one inline policy limited to writing this log group.',
+    );
 
     this.subnets = Object.fromEntries(
       tiers.map((tier) => [
         tier,
-        this.vpc.selectSubnets({ subnetGroupName: tier }).subnets.map((subnet, index) => ({ subnet, az: azs[index] ?? subnet.availabilityZone, cidr: config.network.subnets[tier]?.[index] ?? subnet.ipv4CidrBlock })),
+        this.vpc.selectSubnets({ subnetGroupName: tier }).subnets.map((subnet, index) => ({
+          subnet,
+          az: azs[index] ?? subnet.availabilityZone,
+          cidr: config.network.subnets[tier]?.[index] ?? subnet.ipv4CidrBlock,
+        })),
       ]),
     );
     for (const { subnet } of this.subnets.public ?? []) {
       Tags.of(subnet).add('kubernetes.io/role/elb', '1');
-      acknowledge(subnet, 'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW', 'The public tier hosts only the internet-facing NLB and the NAT gateways, which need a default route to the internet gateway; nodes and the database live in private tiers without it.');
+      acknowledge(
+        subnet,
+        'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW',
+        'The public tier hosts only the internet-facing NLB and the NAT gateways, which need a default route to the internet gateway; nodes and the database live in private tiers without it.',
+      );
     }
-    for (const tier of nodeTierNames) for (const { subnet } of this.subnets[tier] ?? []) Tags.of(subnet).add('kubernetes.io/role/internal-elb', '1');
+    for (const tier of nodeTierNames)
+      for (const { subnet } of this.subnets[tier] ?? []) Tags.of(subnet).add('kubernetes.io/role/internal-elb', '1');
 
     // Node security group: control plane ENIs and nodes; inter-node and control-plane traffic via self-reference.
     this.nodeSecurityGroup = new ec2.SecurityGroup(this, 'NodeSecurityGroup', {
@@ -110,9 +142,21 @@ export class NetworkStack extends Stack {
       description: `${name}: EKS control plane and nodes`,
       allowAllOutbound: true,
     });
-    this.nodeSecurityGroup.addIngressRule(this.nodeSecurityGroup, ec2.Port.allTraffic(), 'Nodes and the control plane talk to each other');
-    this.nodeSecurityGroup.addIngressRule(ec2.Peer.ipv4(config.network.vpcCidr), ec2.Port.tcp(8080), 'coderd from the NLB (TLS ends at the NLB; health checks)');
-    acknowledge(this.nodeSecurityGroup, 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'The only all-traffic rule is self-referencing (nodes and the EKS control plane ENIs in this group); no common port is open to an address range.');
+    this.nodeSecurityGroup.addIngressRule(
+      this.nodeSecurityGroup,
+      ec2.Port.allTraffic(),
+      'Nodes and the control plane talk to each other',
+    );
+    this.nodeSecurityGroup.addIngressRule(
+      ec2.Peer.ipv4(config.network.vpcCidr),
+      ec2.Port.tcp(8080),
+      'coderd from the NLB (TLS ends at the NLB; health checks)',
+    );
+    acknowledge(
+      this.nodeSecurityGroup,
+      'NIST.800.53.R5-EC2RestrictedCommonPorts',
+      'The only all-traffic rule is self-referencing (nodes and the EKS control plane ENIs in this group); no common port is open to an address range.',
+    );
 
     // Endpoints.
     const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
@@ -120,7 +164,11 @@ export class NetworkStack extends Stack {
       description: `${name}: interface VPC endpoints`,
       allowAllOutbound: false,
     });
-    endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(config.network.vpcCidr), ec2.Port.tcp(443), 'HTTPS from inside the VPC');
+    endpointSecurityGroup.addIngressRule(
+      ec2.Peer.ipv4(config.network.vpcCidr),
+      ec2.Port.tcp(443),
+      'HTTPS from inside the VPC',
+    );
     const endpointSubnets = (this.subnets[controlTier(config)] ?? []).map((s) => s.subnet.subnetId);
     for (const service of config.network.interfaceEndpoints) {
       new ec2.CfnVPCEndpoint(this, `Endpoint-${service}`, {
@@ -138,7 +186,9 @@ export class NetworkStack extends Stack {
 
     new CfnOutput(this, OUTPUT_KEYS.network.vpcId, { value: this.vpc.vpcId });
     new CfnOutput(this, OUTPUT_KEYS.network.subnetIds, {
-      value: tiers.map((tier) => `${tier}=${(this.subnets[tier] ?? []).map((s) => s.subnet.subnetId).join(',')}`).join(';'),
+      value: tiers
+        .map((tier) => `${tier}=${(this.subnets[tier] ?? []).map((s) => s.subnet.subnetId).join(',')}`)
+        .join(';'),
     });
     new CfnOutput(this, OUTPUT_KEYS.network.flowLogGroupName, { value: this.flowLogGroup.logGroupName });
   }

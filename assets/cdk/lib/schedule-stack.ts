@@ -86,15 +86,29 @@ function scalingDefinition(scope: Construct, nodegroupArns: string[]): sfn.IChai
       service: 'eks',
       action: 'updateNodegroupConfig',
       iamResources: nodegroupArns,
-      parameters: { ClusterName: input('ClusterName'), NodegroupName: input('NodegroupName'), ScalingConfig: scalingConfig },
+      parameters: {
+        ClusterName: input('ClusterName'),
+        NodegroupName: input('NodegroupName'),
+        ScalingConfig: scalingConfig,
+      },
     });
     // EKS refuses a change while another update of the group runs (e.g. a version update): wait and retry.
-    task.addRetry({ errors: ['Eks.ResourceInUseException'], interval: Duration.seconds(30), maxAttempts: 6, backoffRate: 2 });
+    task.addRetry({
+      errors: ['Eks.ResourceInUseException'],
+      interval: Duration.seconds(30),
+      maxAttempts: 6,
+      backoffRate: 2,
+    });
     return task;
   };
   const minOnly = update(SCALE_STATES.minOnly, { MinSize: input('MinSize') });
-  const minAndDesired = update(SCALE_STATES.minAndDesired, { MinSize: input('MinSize'), DesiredSize: input('MinSize') });
-  const choice = sfn.Choice.jsonata(scope, SCALE_STATES.choice, { comment: 'Never lower the desired size: keep max(current desired, target).' })
+  const minAndDesired = update(SCALE_STATES.minAndDesired, {
+    MinSize: input('MinSize'),
+    DesiredSize: input('MinSize'),
+  });
+  const choice = sfn.Choice.jsonata(scope, SCALE_STATES.choice, {
+    comment: 'Never lower the desired size: keep max(current desired, target).',
+  })
     .when(sfn.Condition.jsonata('{% $states.input.CurrentDesiredSize >= $states.input.MinSize %}'), minOnly)
     .otherwise(minAndDesired);
   return describe.next(choice);
@@ -109,25 +123,43 @@ export class ScheduleStack extends Stack {
     const state = schedule.enabled ? 'ENABLED' : 'DISABLED';
 
     const group = new scheduler.CfnScheduleGroup(this, 'Group', { name: `${name}-node-groups` });
-    const nodegroupArn = (groupName: string) => this.formatArn({ service: 'eks', resource: 'nodegroup', resourceName: `${cluster.clusterName}/${groupName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    const nodegroupArn = (groupName: string) =>
+      this.formatArn({
+        service: 'eks',
+        resource: 'nodegroup',
+        resourceName: `${cluster.clusterName}/${groupName}/*`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
     const groups = Object.keys(schedule.nodeGroups);
     for (const groupName of groups) {
-      if (!cluster.nodegroups[groupName]) throw new Error(`schedule.nodeGroups.${groupName} names no node group in cluster.nodeGroups`);
+      if (!cluster.nodegroups[groupName])
+        throw new Error(`schedule.nodeGroups.${groupName} names no node group in cluster.nodeGroups`);
     }
     const machine = this.scalingStateMachine(name, cluster.clusterName, groups, nodegroupArn);
 
     const role = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
       description: `${name}: business-hours node-group scaling (starts the scaling state machine)`,
     });
-    new iam.ManagedPolicy(role, 'Policy', { statements: [new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [machine.stateMachineArn] })], roles: [role] });
+    new iam.ManagedPolicy(role, 'Policy', {
+      statements: [
+        new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [machine.stateMachineArn] }),
+      ],
+      roles: [role],
+    });
 
     const scheduleNames: string[] = [];
     for (const [groupName, counts] of Object.entries(schedule.nodeGroups)) {
       const target = (minSize: number) => ({
         arn: machine.stateMachineArn,
         roleArn: role.roleArn,
-        input: JSON.stringify({ ClusterName: cluster.clusterName, NodegroupName: groupName, MinSize: minSize } satisfies ScaleInput),
+        input: JSON.stringify({
+          ClusterName: cluster.clusterName,
+          NodegroupName: groupName,
+          MinSize: minSize,
+        } satisfies ScaleInput),
         retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 900 },
       });
       const up = `${name}-${groupName}-up`;
@@ -161,13 +193,22 @@ export class ScheduleStack extends Stack {
     new CfnOutput(this, OUTPUT_KEYS.schedule.stateMachineArn, { value: machine.stateMachineArn });
   }
 
-  private scalingStateMachine(name: string, clusterName: string, groups: string[], nodegroupArn: (group: string) => string): sfn.StateMachine {
+  private scalingStateMachine(
+    name: string,
+    clusterName: string,
+    groups: string[],
+    nodegroupArn: (group: string) => string,
+  ): sfn.StateMachine {
     const logGroup = new logs.LogGroup(this, 'ScalingLogs', {
       logGroupName: `/coder-platform/${name}/node-group-scaling`,
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    acknowledge(logGroup, 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', 'The scaling log holds node-group names and sizes only; CloudWatch Logs encrypts all log data at rest (service-managed keys).');
+    acknowledge(
+      logGroup,
+      'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+      'The scaling log holds node-group names and sizes only; CloudWatch Logs encrypts all log data at rest (service-managed keys).',
+    );
     const machine = new sfn.StateMachine(this, 'ScalingStateMachine', {
       stateMachineName: `${name}-node-group-scaling`,
       queryLanguage: sfn.QueryLanguage.JSONATA,
@@ -176,13 +217,26 @@ export class ScheduleStack extends Stack {
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       comment: 'Business-hours scaling: min := target, desired := max(current desired, target)',
     });
-    acknowledge(machine, 'AwsSolutions-SF2', 'X-Ray tracing is off: the workflow makes one DescribeNodegroup and one UpdateNodegroupConfig call; execution history and ALL-level logs record every step with its input and output.');
-    acknowledge(machine, 'NIST.800.53.R5-IAMNoInlinePolicy', 'The state machine role carries the policy CDK generates for its tasks: eks:DescribeNodegroup and eks:UpdateNodegroupConfig on the scheduled node groups, and log delivery.');
+    acknowledge(
+      machine,
+      'AwsSolutions-SF2',
+      'X-Ray tracing is off: the workflow makes one DescribeNodegroup and one UpdateNodegroupConfig call; execution history and ALL-level logs record every step with its input and output.',
+    );
+    acknowledge(
+      machine,
+      'NIST.800.53.R5-IAMNoInlinePolicy',
+      'The state machine role carries the policy CDK generates for its tasks: eks:DescribeNodegroup and eks:UpdateNodegroupConfig on the scheduled node groups, and log delivery.',
+    );
     acknowledge(
       machine,
       'AwsSolutions-IAM5',
       'A node group ARN ends in an id EKS generates at creation, so the ARNs are pinned to this cluster and the scheduled node groups by name; CloudWatch Logs delivery actions (logs:CreateLogDelivery and related) do not support resource-level permissions.',
-      ['Resource::*', ...groups.map((g) => `Resource::arn:<AWS::Partition>:eks:${this.region}:${this.account}:nodegroup/${clusterName}/${g}/*`)],
+      [
+        'Resource::*',
+        ...groups.map(
+          (g) => `Resource::arn:<AWS::Partition>:eks:${this.region}:${this.account}:nodegroup/${clusterName}/${g}/*`,
+        ),
+      ],
     );
     return machine;
   }

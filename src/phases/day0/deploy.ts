@@ -118,15 +118,20 @@ export class AssemblyCache {
 
 export function withAccount(config: CoderPlatformConfig, account: string): CoderPlatformConfig {
   if (config.aws.accountId && config.aws.accountId !== account) {
-    throw new UserError(`The credentials are for account ${account}, but coder-platform.yaml says aws.accountId ${config.aws.accountId}.`, {
-      nextSteps: ['Pick the right credentials with --aws-profile, or correct aws.accountId.'],
-    });
+    throw new UserError(
+      `The credentials are for account ${account}, but coder-platform.yaml says aws.accountId ${config.aws.accountId}.`,
+      {
+        nextSteps: ['Pick the right credentials with --aws-profile, or correct aws.accountId.'],
+      },
+    );
   }
   return { ...config, aws: { ...config.aws, accountId: account } };
 }
 
 /** Who the credentials belong to (sts:GetCallerIdentity); refuses an account other than aws.accountId. */
-export async function callerIdentity(services: Pick<Day0CommonServices, 'sts' | 'config'>): Promise<{ account: string; principalArn: string }> {
+export async function callerIdentity(
+  services: Pick<Day0CommonServices, 'sts' | 'config'>,
+): Promise<{ account: string; principalArn: string }> {
   const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
   const identity = await awsCall('sts:GetCallerIdentity', () => services.sts.send(new GetCallerIdentityCommand({})));
   const account = identity.Account ?? '';
@@ -136,15 +141,28 @@ export async function callerIdentity(services: Pick<Day0CommonServices, 'sts' | 
 
 function identityOf(ctx: StepContext<Day0DeployServices>): { account: string; principalArn: string } {
   const out = ctx.outputs['bootstrap-check'];
-  if (!out || typeof out.account !== 'string' || typeof out.principalArn !== 'string') throw new UserError('The bootstrap check has no recorded identity; re-run with --from bootstrap-check.');
+  if (!out || typeof out.account !== 'string' || typeof out.principalArn !== 'string')
+    throw new UserError('The bootstrap check has no recorded identity; re-run with --from bootstrap-check.');
   return { account: out.account, principalArn: out.principalArn };
 }
 
 /** Say which resource failed first in the stack's latest operation, and why. Returns that cause as text. */
-export async function explainFailedStack(cfn: CloudFormationClient, name: string, status: string, host: EventHost): Promise<string> {
+export async function explainFailedStack(
+  cfn: CloudFormationClient,
+  name: string,
+  status: string,
+  host: EventHost,
+): Promise<string> {
   const failure = await firstFailedResource(cfn, name);
-  const cause = failure ? `${failure.logicalId} (${failure.resourceType}) ${failure.status}: ${failure.reason}` : 'CloudFormation recorded no failed resource';
-  host.emit({ level: 'warn', code: 'DAY0_STACK_FAILED', message: `${name} is ${status}. First failure: ${cause}`, data: { stackName: name, status, ...(failure ? { failure } : {}) } });
+  const cause = failure
+    ? `${failure.logicalId} (${failure.resourceType}) ${failure.status}: ${failure.reason}`
+    : 'CloudFormation recorded no failed resource';
+  host.emit({
+    level: 'warn',
+    code: 'DAY0_STACK_FAILED',
+    message: `${name} is ${status}. First failure: ${cause}`,
+    data: { stackName: name, status, ...(failure ? { failure } : {}) },
+  });
   return cause;
 }
 
@@ -152,25 +170,54 @@ export async function explainFailedStack(cfn: CloudFormationClient, name: string
  * Before deploying: wait out an operation CloudFormation is still running (e.g. after an interrupted run),
  * then explain a failed stack and, with approval, clear it so it can be deployed again.
  */
-export async function recoverFailedStack(cfn: CloudFormationClient, name: string, host: EventHost, options: { signal?: AbortSignal | undefined; pollMs?: number | undefined }): Promise<void> {
+export async function recoverFailedStack(
+  cfn: CloudFormationClient,
+  name: string,
+  host: EventHost,
+  options: { signal?: AbortSignal | undefined; pollMs?: number | undefined },
+): Promise<void> {
   const wait = { signal: options.signal, ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}) };
   let stack = await describeStack(cfn, name);
   if ((stack?.StackStatus ?? '').endsWith('_IN_PROGRESS')) {
-    host.emit({ level: 'info', code: 'DAY0_STACK_BUSY', message: `${name} is ${stack?.StackStatus}; waiting for CloudFormation to finish it.` });
+    host.emit({
+      level: 'info',
+      code: 'DAY0_STACK_BUSY',
+      message: `${name} is ${stack?.StackStatus}; waiting for CloudFormation to finish it.`,
+    });
     stack = await waitWhileInProgress(cfn, name, wait);
   }
   const status = stack?.StackStatus;
   if (!status || (!DELETE_AND_RETRY_STATUSES.has(status) && !CONTINUE_ROLLBACK_STATUSES.has(status))) return;
   const cause = await explainFailedStack(cfn, name, status, host);
   if (CONTINUE_ROLLBACK_STATUSES.has(status)) {
-    const ok = await host.confirm({ code: 'DAY0_CONTINUE_ROLLBACK', message: `${name} is ${status}. Continue the rollback so the stack can be updated again?` });
-    if (!ok) throw new CancelledError(`${name} left in ${status}.`, { nextSteps: [`Fix the cause (${cause}) and run \`aws cloudformation continue-update-rollback --stack-name ${name}\`, then re-run.`] });
+    const ok = await host.confirm({
+      code: 'DAY0_CONTINUE_ROLLBACK',
+      message: `${name} is ${status}. Continue the rollback so the stack can be updated again?`,
+    });
+    if (!ok)
+      throw new CancelledError(`${name} left in ${status}.`, {
+        nextSteps: [
+          `Fix the cause (${cause}) and run \`aws cloudformation continue-update-rollback --stack-name ${name}\`, then re-run.`,
+        ],
+      });
     await continueRollbackAndWait(cfn, name, wait);
     return;
   }
-  const ok = await host.confirm({ code: 'DAY0_DELETE_FAILED_STACK', message: `${name} is ${status} and cannot be updated. Delete it and create it again?` });
-  if (!ok) throw new CancelledError(`${name} left in ${status}.`, { nextSteps: [`Fix the cause (${cause}), delete the stack (\`aws cloudformation delete-stack --stack-name ${name}\`) or re-run with --yes to let coder-platform delete it.`] });
-  host.emit({ level: 'info', code: 'DAY0_STACK_DELETING', message: `Deleting ${name} (${status}) before deploying it again.` });
+  const ok = await host.confirm({
+    code: 'DAY0_DELETE_FAILED_STACK',
+    message: `${name} is ${status} and cannot be updated. Delete it and create it again?`,
+  });
+  if (!ok)
+    throw new CancelledError(`${name} left in ${status}.`, {
+      nextSteps: [
+        `Fix the cause (${cause}), delete the stack (\`aws cloudformation delete-stack --stack-name ${name}\`) or re-run with --yes to let coder-platform delete it.`,
+      ],
+    });
+  host.emit({
+    level: 'info',
+    code: 'DAY0_STACK_DELETING',
+    message: `Deleting ${name} (${status}) before deploying it again.`,
+  });
   await deleteStackAndWait(cfn, name, wait);
 }
 
@@ -179,10 +226,19 @@ function versionOf(kind: StackKind | 'dr', services: Day0DeployServices): StepOu
   return kind === 'cluster' ? { kubernetesVersion: services.config.cluster.kubernetesVersion } : {};
 }
 
-function stackStep(kind: StackKind | 'dr', name: string, region: string, dependsOn: string[], cache: AssemblyCache): Step<Day0DeployServices> {
+function stackStep(
+  kind: StackKind | 'dr',
+  name: string,
+  region: string,
+  dependsOn: string[],
+  cache: AssemblyCache,
+): Step<Day0DeployServices> {
   return {
     id: kind === 'dr' ? 'dr-vault' : kind,
-    title: kind === 'dr' ? `Deploy the cross-Region backup vault (${name}, ${region})` : `Deploy the ${kind} stack (${name})`,
+    title:
+      kind === 'dr'
+        ? `Deploy the cross-Region backup vault (${name}, ${region})`
+        : `Deploy the ${kind} stack (${name})`,
     dependsOn,
     expectedSeconds: EXPECTED_SECONDS[kind],
     isDone: async (ctx) => {
@@ -191,7 +247,12 @@ function stackStep(kind: StackKind | 'dr', name: string, region: string, depends
       if (!stack?.StackStatus || !COMPLETE_STATUSES.has(stack.StackStatus)) return undefined;
       const assembly = await cache.get(ctx.host, identityOf(ctx));
       if (!(await deployedTemplateMatches(cfn, name, assembly.stack(name).template))) return undefined;
-      return { stackName: name, stackArn: stack.StackId ?? '', ...stackOutputs(stack), ...versionOf(kind, ctx.services) };
+      return {
+        stackName: name,
+        stackArn: stack.StackId ?? '',
+        ...stackOutputs(stack),
+        ...versionOf(kind, ctx.services),
+      };
     },
     run: async (ctx) => {
       const cfn = ctx.services.cloudFormation(region);
@@ -199,13 +260,29 @@ function stackStep(kind: StackKind | 'dr', name: string, region: string, depends
       const assembly = await cache.get(ctx.host, identityOf(ctx));
       try {
         const deployed = await assembly.deployStack(name, { host: ctx.host });
-        return { stackName: name, stackArn: deployed.stackArn, ...deployed.outputs, ...versionOf(kind, ctx.services) } satisfies StepOutputs;
+        return {
+          stackName: name,
+          stackArn: deployed.stackArn,
+          ...deployed.outputs,
+          ...versionOf(kind, ctx.services),
+        } satisfies StepOutputs;
       } catch (error) {
         // Say at once what broke, so the operator need not open the console; the re-run offers the cleanup.
         const after = await describeStack(cfn, name).catch(() => undefined);
-        if (after?.StackStatus && (DELETE_AND_RETRY_STATUSES.has(after.StackStatus) || after.StackStatus.endsWith('_FAILED') || after.StackStatus === 'UPDATE_ROLLBACK_COMPLETE')) {
+        if (
+          after?.StackStatus &&
+          (DELETE_AND_RETRY_STATUSES.has(after.StackStatus) ||
+            after.StackStatus.endsWith('_FAILED') ||
+            after.StackStatus === 'UPDATE_ROLLBACK_COMPLETE')
+        ) {
           const failure = await firstFailedResource(cfn, name).catch(() => undefined);
-          if (failure) ctx.host.emit({ level: 'error', code: 'DAY0_STACK_FAILED', message: `${name} failed at ${failure.logicalId} (${failure.resourceType}): ${failure.reason}`, data: { stackName: name, status: after.StackStatus, failure } });
+          if (failure)
+            ctx.host.emit({
+              level: 'error',
+              code: 'DAY0_STACK_FAILED',
+              message: `${name} failed at ${failure.logicalId} (${failure.resourceType}): ${failure.reason}`,
+              data: { stackName: name, status: after.StackStatus, failure },
+            });
         }
         throw error;
       }
@@ -224,14 +301,24 @@ export function day0DeployPhase(config: CoderPlatformConfig, cache: AssemblyCach
       expectedSeconds: 30,
       run: async (ctx): Promise<StepOutputs> => {
         if (!ctx.services.preflight) {
-          ctx.host.emit({ level: 'warn', code: 'DAY0_PREFLIGHT_SKIPPED', message: 'Preflight skipped (--skip-preflight): quotas, offerings and DNS were not checked.' });
+          ctx.host.emit({
+            level: 'warn',
+            code: 'DAY0_PREFLIGHT_SKIPPED',
+            message: 'Preflight skipped (--skip-preflight): quotas, offerings and DNS were not checked.',
+          });
           return { skipped: true };
         }
         const gate = await ctx.services.preflight();
         if (gate.criticalFailures.length > 0) {
-          throw new CheckFailedError(`Preflight found ${gate.criticalFailures.length} critical problem${gate.criticalFailures.length === 1 ? '' : 's'}: ${gate.criticalFailures.map((f) => `${f.id}: ${f.message}`).join('; ')}`, {
-            nextSteps: ['Fix them and run `coder-platform preflight` to confirm.', 'Or pass --skip-preflight to deploy anyway (not recommended).'],
-          });
+          throw new CheckFailedError(
+            `Preflight found ${gate.criticalFailures.length} critical problem${gate.criticalFailures.length === 1 ? '' : 's'}: ${gate.criticalFailures.map((f) => `${f.id}: ${f.message}`).join('; ')}`,
+            {
+              nextSteps: [
+                'Fix them and run `coder-platform preflight` to confirm.',
+                'Or pass --skip-preflight to deploy anyway (not recommended).',
+              ],
+            },
+          );
         }
         return { skipped: false, criticalFailures: 0 };
       },
@@ -243,20 +330,37 @@ export function day0DeployPhase(config: CoderPlatformConfig, cache: AssemblyCach
       expectedSeconds: 5,
       run: async (ctx) => {
         const { account, principalArn } = await callerIdentity(ctx.services);
-        const regions = [region, ...(dr && config.database.crossRegionCopyRegion ? [config.database.crossRegionCopyRegion] : [])];
+        const regions = [
+          region,
+          ...(dr && config.database.crossRegionCopyRegion ? [config.database.crossRegionCopyRegion] : []),
+        ];
         const versions: string[] = [];
         for (const r of regions) {
           const toolkitStack = await describeStack(ctx.services.cloudFormation(r), 'CDKToolkit');
           const version = Number(toolkitStack ? stackOutputs(toolkitStack).BootstrapVersion : NaN);
-          if (!toolkitStack || !COMPLETE_STATUSES.has(toolkitStack.StackStatus ?? '') || !(version >= MIN_BOOTSTRAP_VERSION)) {
+          if (
+            !toolkitStack ||
+            !COMPLETE_STATUSES.has(toolkitStack.StackStatus ?? '') ||
+            !(version >= MIN_BOOTSTRAP_VERSION)
+          ) {
             throw new UserError(
-              toolkitStack ? `The CDK bootstrap stack in ${r} is ${toolkitStack.StackStatus} with version ${Number.isNaN(version) ? 'unknown' : version} (need ${MIN_BOOTSTRAP_VERSION} or later).` : `Account ${account} is not CDK-bootstrapped in ${r}.`,
-              { nextSteps: [`Run \`npx cdk bootstrap aws://${account}/${r}\` with administrator credentials, then re-run.`] },
+              toolkitStack
+                ? `The CDK bootstrap stack in ${r} is ${toolkitStack.StackStatus} with version ${Number.isNaN(version) ? 'unknown' : version} (need ${MIN_BOOTSTRAP_VERSION} or later).`
+                : `Account ${account} is not CDK-bootstrapped in ${r}.`,
+              {
+                nextSteps: [
+                  `Run \`npx cdk bootstrap aws://${account}/${r}\` with administrator credentials, then re-run.`,
+                ],
+              },
             );
           }
           versions.push(`${r}=${version}`);
         }
-        ctx.host.emit({ level: 'info', code: 'DAY0_IDENTITY', message: `Deploying as ${principalArn} in ${account}; bootstrap ${versions.join(', ')}.` });
+        ctx.host.emit({
+          level: 'info',
+          code: 'DAY0_IDENTITY',
+          message: `Deploying as ${principalArn} in ${account}; bootstrap ${versions.join(', ')}.`,
+        });
         return { account, principalArn, bootstrapVersions: versions };
       },
     },
@@ -268,12 +372,27 @@ export function day0DeployPhase(config: CoderPlatformConfig, cache: AssemblyCach
       run: async (ctx) => {
         const assembly = await cache.get(ctx.host, identityOf(ctx));
         const summary = assembly.stacks.map((s) => `${s.name}=${s.resources}`);
-        ctx.host.emit({ level: 'info', code: 'DAY0_SYNTHESIZED', message: `Synthesized ${assembly.stacks.length} stacks: ${summary.join(', ')}`, data: { directory: assembly.directory } });
+        ctx.host.emit({
+          level: 'info',
+          code: 'DAY0_SYNTHESIZED',
+          message: `Synthesized ${assembly.stacks.length} stacks: ${summary.join(', ')}`,
+          data: { directory: assembly.directory },
+        });
         return { directory: assembly.directory, stacks: summary };
       },
     },
-    ...(dr && config.database.crossRegionCopyRegion ? [stackStep('dr', drStackName(config), config.database.crossRegionCopyRegion, ['synth'], cache)] : []),
-    ...STACK_STEPS.map(({ kind, dependsOn }) => stackStep(kind, stackName(name, kind), region, kind === 'data' && dr ? [...dependsOn, 'dr-vault'] : dependsOn, cache)),
+    ...(dr && config.database.crossRegionCopyRegion
+      ? [stackStep('dr', drStackName(config), config.database.crossRegionCopyRegion, ['synth'], cache)]
+      : []),
+    ...STACK_STEPS.map(({ kind, dependsOn }) =>
+      stackStep(
+        kind,
+        stackName(name, kind),
+        region,
+        kind === 'data' && dr ? [...dependsOn, 'dr-vault'] : dependsOn,
+        cache,
+      ),
+    ),
   ];
   return { name: 'day0-deploy', version: 1, steps };
 }
@@ -295,7 +414,11 @@ export async function createDay0DeployServices(options: Day0ServiceOptions): Pro
           const { createPreflightServices } = await import('../preflight/service.js');
           const { RecordingHost } = await import('../../engine/host.js');
           // The gate reports only its verdict; the checks' own events stay out of the deploy's step list.
-          const report = await runPreflightChecks(options.config, createPreflightServices(options.config, { awsProfile: options.aws.profile }), new RecordingHost());
+          const report = await runPreflightChecks(
+            options.config,
+            createPreflightServices(options.config, { awsProfile: options.aws.profile }),
+            new RecordingHost(),
+          );
           return { criticalFailures: criticalFailures(report) };
         },
   };

@@ -43,7 +43,13 @@ const DESTROY_ORDER: { kind: StackKind; dependsOn: string[] }[] = [
   { kind: 'network', dependsOn: ['destroy-cluster', 'destroy-data'] },
 ];
 
-export const DESTROY_EXPECTED_SECONDS: Record<StackKind, number> = { schedule: 60, edge: 300, cluster: 900, data: 900, network: 300 };
+export const DESTROY_EXPECTED_SECONDS: Record<StackKind, number> = {
+  schedule: 60,
+  edge: 300,
+  cluster: 900,
+  data: 900,
+  network: 300,
+};
 
 /** Ask for the typed deployment name (or --yes). Throws CancelledError when refused. */
 export async function confirmDestroy(config: CoderPlatformConfig, host: EventHost): Promise<void> {
@@ -67,23 +73,66 @@ async function allowDatabaseDeletion(rds: RDSClient, outputs: Record<string, str
   const cluster = outputs[OUTPUT_KEYS.data.clusterIdentifier];
   const instance = outputs[OUTPUT_KEYS.data.instanceIdentifier];
   if (cluster) {
-    await awsCall('rds:ModifyDBCluster', () => rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: cluster, DeletionProtection: false, ApplyImmediately: true })), cluster);
-    host.emit({ level: 'info', code: 'DAY0_DB_PROTECTION_OFF', message: `Deletion protection turned off on ${cluster} so CloudFormation can snapshot and delete it.` });
+    await awsCall(
+      'rds:ModifyDBCluster',
+      () =>
+        rds.send(
+          new ModifyDBClusterCommand({
+            DBClusterIdentifier: cluster,
+            DeletionProtection: false,
+            ApplyImmediately: true,
+          }),
+        ),
+      cluster,
+    );
+    host.emit({
+      level: 'info',
+      code: 'DAY0_DB_PROTECTION_OFF',
+      message: `Deletion protection turned off on ${cluster} so CloudFormation can snapshot and delete it.`,
+    });
   } else if (instance) {
-    await awsCall('rds:ModifyDBInstance', () => rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: instance, DeletionProtection: false, ApplyImmediately: true })), instance);
-    host.emit({ level: 'info', code: 'DAY0_DB_PROTECTION_OFF', message: `Deletion protection turned off on ${instance} so CloudFormation can snapshot and delete it.` });
+    await awsCall(
+      'rds:ModifyDBInstance',
+      () =>
+        rds.send(
+          new ModifyDBInstanceCommand({
+            DBInstanceIdentifier: instance,
+            DeletionProtection: false,
+            ApplyImmediately: true,
+          }),
+        ),
+      instance,
+    );
+    host.emit({
+      level: 'info',
+      code: 'DAY0_DB_PROTECTION_OFF',
+      message: `Deletion protection turned off on ${instance} so CloudFormation can snapshot and delete it.`,
+    });
   }
 }
 
 /** The NLB's ARN: the edge stack's output, or its AWS::ElasticLoadBalancingV2::LoadBalancer resource when the output is missing. */
-async function loadBalancerArn(cfn: CloudFormationClient, stack: string, outputs: Record<string, string>): Promise<string | undefined> {
+async function loadBalancerArn(
+  cfn: CloudFormationClient,
+  stack: string,
+  outputs: Record<string, string>,
+): Promise<string | undefined> {
   const fromOutput = outputs[OUTPUT_KEYS.edge.loadBalancerArn];
   if (fromOutput) return fromOutput;
   const { ListStackResourcesCommand } = await import('@aws-sdk/client-cloudformation');
   let token: string | undefined;
   do {
-    const page = await awsCall('cloudformation:ListStackResources', () => cfn.send(new ListStackResourcesCommand({ StackName: stack, ...(token ? { NextToken: token } : {}) })), stack);
-    const lb = (page.StackResourceSummaries ?? []).find((r) => r.ResourceType === 'AWS::ElasticLoadBalancingV2::LoadBalancer' && r.PhysicalResourceId && r.ResourceStatus !== 'DELETE_COMPLETE');
+    const page = await awsCall(
+      'cloudformation:ListStackResources',
+      () => cfn.send(new ListStackResourcesCommand({ StackName: stack, ...(token ? { NextToken: token } : {}) })),
+      stack,
+    );
+    const lb = (page.StackResourceSummaries ?? []).find(
+      (r) =>
+        r.ResourceType === 'AWS::ElasticLoadBalancingV2::LoadBalancer' &&
+        r.PhysicalResourceId &&
+        r.ResourceStatus !== 'DELETE_COMPLETE',
+    );
     if (lb?.PhysicalResourceId) return lb.PhysicalResourceId;
     token = page.NextToken || undefined;
   } while (token);
@@ -91,25 +140,71 @@ async function loadBalancerArn(cfn: CloudFormationClient, stack: string, outputs
 }
 
 /** Turn off the NLB's deletion protection (on in production) so CloudFormation can delete the edge stack. */
-async function allowLoadBalancerDeletion(elbv2: ElasticLoadBalancingV2Client, arn: string | undefined, host: EventHost): Promise<void> {
+async function allowLoadBalancerDeletion(
+  elbv2: ElasticLoadBalancingV2Client,
+  arn: string | undefined,
+  host: EventHost,
+): Promise<void> {
   if (!arn) return;
   const { ModifyLoadBalancerAttributesCommand } = await import('@aws-sdk/client-elastic-load-balancing-v2');
-  await awsCall('elasticloadbalancing:ModifyLoadBalancerAttributes', () => elbv2.send(new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: arn, Attributes: [{ Key: 'deletion_protection.enabled', Value: 'false' }] })), arn);
-  host.emit({ level: 'info', code: 'DAY0_LB_PROTECTION_OFF', message: `Deletion protection turned off on ${arn} so CloudFormation can delete it.` });
+  await awsCall(
+    'elasticloadbalancing:ModifyLoadBalancerAttributes',
+    () =>
+      elbv2.send(
+        new ModifyLoadBalancerAttributesCommand({
+          LoadBalancerArn: arn,
+          Attributes: [{ Key: 'deletion_protection.enabled', Value: 'false' }],
+        }),
+      ),
+    arn,
+  );
+  host.emit({
+    level: 'info',
+    code: 'DAY0_LB_PROTECTION_OFF',
+    message: `Deletion protection turned off on ${arn} so CloudFormation can delete it.`,
+  });
 }
 
 /** The newest manual snapshot of the database (the final snapshot CloudFormation took). */
-export async function finalSnapshot(rds: RDSClient, ids: { cluster?: string | undefined; instance?: string | undefined }): Promise<{ identifier: string; arn: string; created?: string } | undefined> {
+export async function finalSnapshot(
+  rds: RDSClient,
+  ids: { cluster?: string | undefined; instance?: string | undefined },
+): Promise<{ identifier: string; arn: string; created?: string } | undefined> {
   const { DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand } = await import('@aws-sdk/client-rds');
   if (ids.cluster) {
-    const result = await awsCall('rds:DescribeDBClusterSnapshots', () => rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: ids.cluster, SnapshotType: 'manual' })), ids.cluster);
-    const newest = [...(result.DBClusterSnapshots ?? [])].sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0];
-    return newest?.DBClusterSnapshotIdentifier ? { identifier: newest.DBClusterSnapshotIdentifier, arn: newest.DBClusterSnapshotArn ?? '', ...(newest.SnapshotCreateTime ? { created: newest.SnapshotCreateTime.toISOString() } : {}) } : undefined;
+    const result = await awsCall(
+      'rds:DescribeDBClusterSnapshots',
+      () =>
+        rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: ids.cluster, SnapshotType: 'manual' })),
+      ids.cluster,
+    );
+    const newest = [...(result.DBClusterSnapshots ?? [])].sort(
+      (a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0),
+    )[0];
+    return newest?.DBClusterSnapshotIdentifier
+      ? {
+          identifier: newest.DBClusterSnapshotIdentifier,
+          arn: newest.DBClusterSnapshotArn ?? '',
+          ...(newest.SnapshotCreateTime ? { created: newest.SnapshotCreateTime.toISOString() } : {}),
+        }
+      : undefined;
   }
   if (ids.instance) {
-    const result = await awsCall('rds:DescribeDBSnapshots', () => rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: ids.instance, SnapshotType: 'manual' })), ids.instance);
-    const newest = [...(result.DBSnapshots ?? [])].sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0];
-    return newest?.DBSnapshotIdentifier ? { identifier: newest.DBSnapshotIdentifier, arn: newest.DBSnapshotArn ?? '', ...(newest.SnapshotCreateTime ? { created: newest.SnapshotCreateTime.toISOString() } : {}) } : undefined;
+    const result = await awsCall(
+      'rds:DescribeDBSnapshots',
+      () => rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: ids.instance, SnapshotType: 'manual' })),
+      ids.instance,
+    );
+    const newest = [...(result.DBSnapshots ?? [])].sort(
+      (a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0),
+    )[0];
+    return newest?.DBSnapshotIdentifier
+      ? {
+          identifier: newest.DBSnapshotIdentifier,
+          arn: newest.DBSnapshotArn ?? '',
+          ...(newest.SnapshotCreateTime ? { created: newest.SnapshotCreateTime.toISOString() } : {}),
+        }
+      : undefined;
   }
   return undefined;
 }
@@ -133,13 +228,25 @@ export function leftoverTagFilters(deployment: string, cluster: string): { Key: 
 }
 
 /** ARNs of resources still tagged for the deployment by any of its tags, merged and sorted (the EKS cluster is named after the deployment). */
-export async function taggedLeftovers(tagging: ResourceGroupsTaggingAPIClient, deployment: string, cluster = deployment): Promise<string[]> {
+export async function taggedLeftovers(
+  tagging: ResourceGroupsTaggingAPIClient,
+  deployment: string,
+  cluster = deployment,
+): Promise<string[]> {
   const { GetResourcesCommand } = await import('@aws-sdk/client-resource-groups-tagging-api');
   const arns = new Set<string>();
   for (const filters of leftoverTagFilters(deployment, cluster)) {
     let token: string | undefined;
     do {
-      const page = await awsCall('tag:GetResources', () => tagging.send(new GetResourcesCommand({ TagFilters: filters, ResourcesPerPage: 100, ...(token ? { PaginationToken: token } : {}) })));
+      const page = await awsCall('tag:GetResources', () =>
+        tagging.send(
+          new GetResourcesCommand({
+            TagFilters: filters,
+            ResourcesPerPage: 100,
+            ...(token ? { PaginationToken: token } : {}),
+          }),
+        ),
+      );
       for (const r of page.ResourceTagMappingList ?? []) if (r.ResourceARN) arns.add(r.ResourceARN);
       token = page.PaginationToken || undefined;
     } while (token);
@@ -148,21 +255,26 @@ export async function taggedLeftovers(tagging: ResourceGroupsTaggingAPIClient, d
 }
 
 /** Instances that still exist in the VPC (any state but terminated): their network interfaces block subnet deletion. */
-export async function instancesInVpc(ec2: EC2Client, vpcId: string): Promise<{ id: string; state: string; name?: string; template?: string; deployment?: string }[]> {
+export async function instancesInVpc(
+  ec2: EC2Client,
+  vpcId: string,
+): Promise<{ id: string; state: string; name?: string; template?: string; deployment?: string }[]> {
   const { DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
   const found: { id: string; state: string; name?: string; template?: string; deployment?: string }[] = [];
   let token: string | undefined;
   do {
-    const page = await awsCall('ec2:DescribeInstances', () =>
-      ec2.send(
-        new DescribeInstancesCommand({
-          Filters: [
-            { Name: 'vpc-id', Values: [vpcId] },
-            { Name: 'instance-state-name', Values: ['pending', 'running', 'shutting-down', 'stopping', 'stopped'] },
-          ],
-          ...(token ? { NextToken: token } : {}),
-        }),
-      ),
+    const page = await awsCall(
+      'ec2:DescribeInstances',
+      () =>
+        ec2.send(
+          new DescribeInstancesCommand({
+            Filters: [
+              { Name: 'vpc-id', Values: [vpcId] },
+              { Name: 'instance-state-name', Values: ['pending', 'running', 'shutting-down', 'stopping', 'stopped'] },
+            ],
+            ...(token ? { NextToken: token } : {}),
+          }),
+        ),
       vpcId,
     );
     for (const reservation of page.Reservations ?? []) {
@@ -172,7 +284,13 @@ export async function instancesInVpc(ec2: EC2Client, vpcId: string): Promise<{ i
         const name = tag('Name');
         const template = tag('coder-platform/template');
         const deployment = tag('coder-platform/deployment');
-        found.push({ id: instance.InstanceId, state: instance.State?.Name ?? 'unknown', ...(name ? { name } : {}), ...(template ? { template } : {}), ...(deployment ? { deployment } : {}) });
+        found.push({
+          id: instance.InstanceId,
+          state: instance.State?.Name ?? 'unknown',
+          ...(name ? { name } : {}),
+          ...(template ? { template } : {}),
+          ...(deployment ? { deployment } : {}),
+        });
       }
     }
     token = page.NextToken || undefined;
@@ -185,20 +303,36 @@ async function refuseWhileInstancesRun(ec2: EC2Client, vpcId: string | undefined
   if (!vpcId) return;
   const instances = await instancesInVpc(ec2, vpcId);
   if (instances.length === 0) return;
-  const list = instances.map((i) => `${i.id} (${i.state}${i.name ? `, ${i.name}` : ''}${i.template ? `, template ${i.template}` : ''})`).join(', ');
+  const list = instances
+    .map((i) => `${i.id} (${i.state}${i.name ? `, ${i.name}` : ''}${i.template ? `, template ${i.template}` : ''})`)
+    .join(', ');
   const workspaces = instances.filter((i) => i.template).length;
-  throw new CheckFailedError(`${stack} was not deleted: ${instances.length} instance(s) still exist in VPC ${vpcId}${workspaces ? `, ${workspaces} of them EC2 workspaces` : ''}: ${list}. Their network interfaces block deleting the subnets.`, {
-    nextSteps: ['Delete the EC2 workspaces in Coder (coder delete <workspace>) before Coder is gone, or terminate the instances listed (aws ec2 terminate-instances --instance-ids …).', 'Then run day0 destroy again; it resumes at the network stack.'],
-  });
+  throw new CheckFailedError(
+    `${stack} was not deleted: ${instances.length} instance(s) still exist in VPC ${vpcId}${workspaces ? `, ${workspaces} of them EC2 workspaces` : ''}: ${list}. Their network interfaces block deleting the subnets.`,
+    {
+      nextSteps: [
+        'Delete the EC2 workspaces in Coder (coder delete <workspace>) before Coder is gone, or terminate the instances listed (aws ec2 terminate-instances --instance-ids …).',
+        'Then run day0 destroy again; it resumes at the network stack.',
+      ],
+    },
+  );
 }
 
-function destroyStep(kind: StackKind, name: string, dependsOn: string[], cache: AssemblyCache): Step<Day0DestroyServices> {
+function destroyStep(
+  kind: StackKind,
+  name: string,
+  dependsOn: string[],
+  cache: AssemblyCache,
+): Step<Day0DestroyServices> {
   return {
     id: `destroy-${kind}`,
     title: `Destroy the ${kind} stack (${name})`,
     dependsOn,
     expectedSeconds: DESTROY_EXPECTED_SECONDS[kind],
-    isDone: async (ctx) => ((await describeStack(ctx.services.cloudFormation(ctx.services.config.aws.region), name)) ? undefined : { stackName: name, deleted: true }),
+    isDone: async (ctx) =>
+      (await describeStack(ctx.services.cloudFormation(ctx.services.config.aws.region), name))
+        ? undefined
+        : { stackName: name, deleted: true },
     run: async (ctx): Promise<StepOutputs> => {
       const { services } = ctx;
       const cfn = services.cloudFormation(services.config.aws.region);
@@ -206,25 +340,34 @@ function destroyStep(kind: StackKind, name: string, dependsOn: string[], cache: 
       let stack = await describeStack(cfn, name);
       if ((stack?.StackStatus ?? '').endsWith('_IN_PROGRESS')) {
         // An interrupted run leaves CloudFormation working (often DELETE_IN_PROGRESS): let it finish first.
-        ctx.host.emit({ level: 'info', code: 'DAY0_STACK_BUSY', message: `${name} is ${stack?.StackStatus}; waiting for CloudFormation to finish it.` });
+        ctx.host.emit({
+          level: 'info',
+          code: 'DAY0_STACK_BUSY',
+          message: `${name} is ${stack?.StackStatus}; waiting for CloudFormation to finish it.`,
+        });
         stack = await waitWhileInProgress(cfn, name, wait);
       }
       if (!stack) return { stackName: name, deleted: true };
       const outputs = stackOutputs(stack);
       if (kind === 'data') await allowDatabaseDeletion(services.rds, outputs, ctx.host);
       if (kind === 'network') await refuseWhileInstancesRun(services.ec2, outputs[OUTPUT_KEYS.network.vpcId], name);
-      if (kind === 'edge') await allowLoadBalancerDeletion(services.elbv2, await loadBalancerArn(cfn, name, outputs), ctx.host);
+      if (kind === 'edge')
+        await allowLoadBalancerDeletion(services.elbv2, await loadBalancerArn(cfn, name, outputs), ctx.host);
       if (stack.StackStatus === 'DELETE_FAILED') {
         // A previous delete got stuck: explain it, then delete again (the typed confirmation covers it).
         await explainFailedStack(cfn, name, stack.StackStatus, ctx.host);
         await deleteStackAndWait(cfn, name, wait);
       } else {
         const assembly = await cache.get(ctx.host, identityOf(ctx));
-        if (assembly.stacks.some((s) => s.name === name)) await assembly.destroyStack(name, { host: ctx.host, approved: true });
+        if (assembly.stacks.some((s) => s.name === name))
+          await assembly.destroyStack(name, { host: ctx.host, approved: true });
         else await deleteStackAndWait(cfn, name, wait);
       }
       if (kind !== 'data') return { stackName: name, deleted: true };
-      const snapshot = await finalSnapshot(services.rds, { cluster: outputs[OUTPUT_KEYS.data.clusterIdentifier], instance: outputs[OUTPUT_KEYS.data.instanceIdentifier] });
+      const snapshot = await finalSnapshot(services.rds, {
+        cluster: outputs[OUTPUT_KEYS.data.clusterIdentifier],
+        instance: outputs[OUTPUT_KEYS.data.instanceIdentifier],
+      });
       ctx.host.emit({
         level: snapshot ? 'info' : 'warn',
         code: 'DAY0_DB_SNAPSHOT',
@@ -233,14 +376,22 @@ function destroyStep(kind: StackKind, name: string, dependsOn: string[], cache: 
           : 'No final database snapshot was found; check RDS snapshots in the console before deleting anything else.',
         ...(snapshot ? { data: snapshot } : {}),
       });
-      return { stackName: name, deleted: true, snapshotIdentifier: snapshot?.identifier ?? null, snapshotArn: snapshot?.arn ?? null };
+      return {
+        stackName: name,
+        deleted: true,
+        snapshotIdentifier: snapshot?.identifier ?? null,
+        snapshotArn: snapshot?.arn ?? null,
+      };
     },
   };
 }
 
 export function day0DestroyPhase(config: CoderPlatformConfig, cache: AssemblyCache): Phase<Day0DestroyServices> {
   const name = config.deployment.name;
-  const regions = [config.aws.region, ...(hasDrStack(config) && config.database.crossRegionCopyRegion ? [config.database.crossRegionCopyRegion] : [])];
+  const regions = [
+    config.aws.region,
+    ...(hasDrStack(config) && config.database.crossRegionCopyRegion ? [config.database.crossRegionCopyRegion] : []),
+  ];
   const steps: Step<Day0DestroyServices>[] = [
     {
       id: 'identity',
@@ -270,8 +421,14 @@ export function day0DestroyPhase(config: CoderPlatformConfig, cache: AssemblyCac
         const kept = found.filter((arn) => /:(cluster-)?snapshot:|:backup-vault:|:recovery-point:/.test(arn));
         const others = found.filter((arn) => !kept.includes(arn));
         for (const arn of kept) ctx.host.emit({ level: 'info', code: 'DAY0_KEPT', message: `Kept on purpose: ${arn}` });
-        for (const arn of others) ctx.host.emit({ level: 'warn', code: 'DAY0_LEFTOVER', message: `Still exists: ${arn}` });
-        if (hasDrStack(config)) ctx.host.emit({ level: 'info', code: 'DAY0_KEPT', message: `Kept on purpose: the backup vault stack ${drStackName(config)} in ${config.database.crossRegionCopyRegion} (it holds the backup copies).` });
+        for (const arn of others)
+          ctx.host.emit({ level: 'warn', code: 'DAY0_LEFTOVER', message: `Still exists: ${arn}` });
+        if (hasDrStack(config))
+          ctx.host.emit({
+            level: 'info',
+            code: 'DAY0_KEPT',
+            message: `Kept on purpose: the backup vault stack ${drStackName(config)} in ${config.database.crossRegionCopyRegion} (it holds the backup copies).`,
+          });
         return { kept, leftovers: others };
       },
     },

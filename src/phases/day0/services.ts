@@ -28,7 +28,9 @@ export interface Day0CommonOptions {
 }
 
 /** The production collaborators both phases use, and the client cache a phase builds its other clients from. */
-export async function createDay0CommonServices(options: Day0CommonOptions): Promise<{ common: Day0CommonServices; clients: AwsClients }> {
+export async function createDay0CommonServices(
+  options: Day0CommonOptions,
+): Promise<{ common: Day0CommonServices; clients: AwsClients }> {
   const { AwsClients } = await import('../../aws/clients.js');
   const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
   const { STSClient } = await import('@aws-sdk/client-sts');

@@ -52,7 +52,8 @@ const CROSS_DEPENDENCIES: Record<string, string[]> = {
 
 export function day1Phase(config: CoderPlatformConfig): Phase<Day1Services> {
   const byId = new Map<string, Step<Day1Services>>();
-  for (const step of [...clusterSteps(config), ...(coderSteps(config) as Step<Day1Services>[])]) byId.set(step.id, step);
+  for (const step of [...clusterSteps(config), ...(coderSteps(config) as Step<Day1Services>[])])
+    byId.set(step.id, step);
   const steps = DAY1_STEP_ORDER.map((id) => {
     const step = byId.get(id);
     if (!step) throw new BugError(`The day1 phase lists step "${id}" but no step set defines it.`);

@@ -33,13 +33,18 @@ export interface Day2Context {
   databaseCredentials(): Promise<{ username: string; password: string }>;
 }
 
-export function createDay2Context(o: { config: CoderPlatformConfig; stateDir: string; awsProfile: string | undefined }): Day2Context {
+export function createDay2Context(o: {
+  config: CoderPlatformConfig;
+  stateDir: string;
+  awsProfile: string | undefined;
+}): Day2Context {
   const memo = <T>(f: () => Promise<T>): (() => Promise<T>) => {
     let p: Promise<T> | undefined;
-    return () => (p ??= f().catch((error: unknown) => {
-      p = undefined;
-      throw error;
-    }));
+    return () =>
+      (p ??= f().catch((error: unknown) => {
+        p = undefined;
+        throw error;
+      }));
   };
   const aws = memo(async () => {
     const { AwsClients } = await import('../../aws/clients.js');
@@ -59,7 +64,11 @@ export function createDay2Context(o: { config: CoderPlatformConfig; stateDir: st
     const { writeKubeconfig } = await import('../../k8s/kubeconfig.js');
     const out = await outputs();
     const written = await writeKubeconfig(o.stateDir, {
-      cluster: { name: out.cluster.name, endpoint: out.cluster.endpoint, certificateAuthority: out.cluster.certificateAuthority },
+      cluster: {
+        name: out.cluster.name,
+        endpoint: out.cluster.endpoint,
+        certificateAuthority: out.cluster.certificateAuthority,
+      },
       region: o.config.aws.region,
       authMethod: o.config.cluster.authMethod,
       ...(o.awsProfile ? { awsProfile: o.awsProfile } : {}),
@@ -105,7 +114,12 @@ export function createDay2Context(o: { config: CoderPlatformConfig; stateDir: st
         }
       })();
       if (typeof parsed.username !== 'string' || typeof parsed.password !== 'string') {
-        throw new ExternalError('aws', 'secretsmanager:GetSecretValue', 'the database secret has no username/password JSON', { resource: arn });
+        throw new ExternalError(
+          'aws',
+          'secretsmanager:GetSecretValue',
+          'the database secret has no username/password JSON',
+          { resource: arn },
+        );
       }
       return { username: parsed.username, password: parsed.password };
     },
@@ -113,20 +127,38 @@ export function createDay2Context(o: { config: CoderPlatformConfig; stateDir: st
 }
 
 /** Where in-cluster day-2 Jobs run: the control group (it reaches the database like coderd does). */
-export async function controlPlacement(config: CoderPlatformConfig): Promise<{ nodeSelector: Record<string, string>; tolerations: { key: string; value: string; effect: string; operator: 'Equal' }[] }> {
+export async function controlPlacement(config: CoderPlatformConfig): Promise<{
+  nodeSelector: Record<string, string>;
+  tolerations: { key: string; value: string; effect: string; operator: 'Equal' }[];
+}> {
   const { NODE_LABEL_KEY } = await import('../../config/profiles.js');
   const control = Object.values(config.cluster.nodeGroups).find((g) => g.role === 'control');
   return {
     nodeSelector: { [NODE_LABEL_KEY]: 'control' },
-    tolerations: (control?.taints ?? []).map((t) => ({ key: t.key, value: t.value, effect: t.effect, operator: 'Equal' as const })),
+    tolerations: (control?.taints ?? []).map((t) => ({
+      key: t.key,
+      value: t.value,
+      effect: t.effect,
+      operator: 'Equal' as const,
+    })),
   };
 }
 
 /** Redeploy only the schedule stack from a (changed) configuration, through the CDK toolkit adapter. */
-export async function deployScheduleStack(o: { config: CoderPlatformConfig; stateDir: string; awsProfile: string | undefined; host: EventHost }): Promise<void> {
+export async function deployScheduleStack(o: {
+  config: CoderPlatformConfig;
+  stateDir: string;
+  awsProfile: string | undefined;
+  host: EventHost;
+}): Promise<void> {
   const { toolkitLibAdapter, assemblyDirectory } = await import('../../cdk/toolkit.js');
   const { stackName } = await import('../../deployment/outputs.js');
-  const assembly = await toolkitLibAdapter.synthesize({ config: o.config, outdir: assemblyDirectory(o.stateDir), host: o.host, aws: { region: o.config.aws.region, profile: o.awsProfile } });
+  const assembly = await toolkitLibAdapter.synthesize({
+    config: o.config,
+    outdir: assemblyDirectory(o.stateDir),
+    host: o.host,
+    aws: { region: o.config.aws.region, profile: o.awsProfile },
+  });
   try {
     await assembly.deployStack(stackName(o.config.deployment.name, 'schedule'), { host: o.host });
   } finally {
@@ -140,10 +172,26 @@ export async function scheduleTargetFor(ctx: Day2Context, configPath: string): P
 }
 
 /** The schedule's AWS names from these outputs (read, or offline placeholders on a dry run). */
-export async function scheduleTargetFrom(config: CoderPlatformConfig, out: DeploymentOutputs, configPath: string, stateDir: string): Promise<ScheduleTarget> {
+export async function scheduleTargetFrom(
+  config: CoderPlatformConfig,
+  out: DeploymentOutputs,
+  configPath: string,
+  stateDir: string,
+): Promise<ScheduleTarget> {
   if (out.schedule === undefined) {
     const { UserError } = await import('../../errors.js');
-    throw new UserError('The schedule stack has no outputs: it was never deployed (schedule.enabled false at Day 0?).', { nextSteps: ['Set schedule.enabled: true and run `coder-platform day0 deploy`.'] });
+    throw new UserError(
+      'The schedule stack has no outputs: it was never deployed (schedule.enabled false at Day 0?).',
+      { nextSteps: ['Set schedule.enabled: true and run `coder-platform day0 deploy`.'] },
+    );
   }
-  return { deployment: config.deployment.name, configPath, stateDir, scheduleGroupName: out.schedule.scheduleGroupName, clusterName: out.cluster.name, nodeGroupNames: out.cluster.nodeGroupNames, config };
+  return {
+    deployment: config.deployment.name,
+    configPath,
+    stateDir,
+    scheduleGroupName: out.schedule.scheduleGroupName,
+    clusterName: out.cluster.name,
+    nodeGroupNames: out.cluster.nodeGroupNames,
+    config,
+  };
 }

@@ -24,7 +24,8 @@ export async function previousRun(stateDir: string, phaseName: string): Promise<
   const record = journal?.phases[phaseName];
   if (record === undefined) return undefined;
   const outputs: Record<string, Record<string, unknown>> = {};
-  for (const [id, step] of Object.entries(record.steps)) if (step.status === 'done' && step.outputs) outputs[id] = step.outputs;
+  for (const [id, step] of Object.entries(record.steps))
+    if (step.status === 'done' && step.outputs) outputs[id] = step.outputs;
   return { status: record.status, outputs };
 }
 
@@ -47,6 +48,14 @@ export function executeRunner(o: {
   return async (phase, services, overrides) => {
     const { executePhase } = await import('../../engine/execute.js');
     const chosen = o.flags.from !== undefined || o.flags.only !== undefined;
-    return executePhase(phase, services, { deployment: o.deployment, command: o.command, globals: o.globals, host: o.host(), probe: o.probe?.() === true, flags: { ...o.flags, restart: o.flags.restart || (overrides.restart && !chosen) }, remote: o.remote });
+    return executePhase(phase, services, {
+      deployment: o.deployment,
+      command: o.command,
+      globals: o.globals,
+      host: o.host(),
+      probe: o.probe?.() === true,
+      flags: { ...o.flags, restart: o.flags.restart || (overrides.restart && !chosen) },
+      remote: o.remote,
+    });
   };
 }

@@ -36,7 +36,10 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Call `probe` until it returns `{ done: true, value }`. `probe` may throw to stop early (e.g. a resource
  * entered a failed state). The last observed state goes into the timeout error.
  */
-export async function pollUntil<T>(probe: () => Promise<{ done: true; value: T } | { done: false; state: string }>, options: PollOptions): Promise<T> {
+export async function pollUntil<T>(
+  probe: () => Promise<{ done: true; value: T } | { done: false; state: string }>,
+  options: PollOptions,
+): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   let last = 'unknown';
   for (;;) {
@@ -45,10 +48,15 @@ export async function pollUntil<T>(probe: () => Promise<{ done: true; value: T }
     if (result.done) return result.value;
     last = result.state;
     if (Date.now() >= deadline) {
-      throw new ExternalError('aws', options.operation, `timed out after ${Math.round(options.timeoutMs / 60000)} min waiting for ${options.what} (last state: ${last})`, {
-        ...(options.resource ? { resource: options.resource } : {}),
-        nextSteps: ['Check the resource in the AWS console, then re-run the same command to resume.'],
-      });
+      throw new ExternalError(
+        'aws',
+        options.operation,
+        `timed out after ${Math.round(options.timeoutMs / 60000)} min waiting for ${options.what} (last state: ${last})`,
+        {
+          ...(options.resource ? { resource: options.resource } : {}),
+          nextSteps: ['Check the resource in the AWS console, then re-run the same command to resume.'],
+        },
+      );
     }
     await sleep(options.intervalMs ?? 15000, options.signal);
   }

@@ -73,7 +73,12 @@ export async function day2Command(
   const { createDay2Context } = await import('./context.js');
   const { executeRunner } = await import('./phase-runner.js');
   const { phaseFlagValues } = await import('../../phase-flags.js');
-  const stateDir = await openStateDir({ override: globals.stateDir, configPath: path, config, write: o.dryRun !== true });
+  const stateDir = await openStateDir({
+    override: globals.stateDir,
+    configPath: path,
+    config,
+    write: o.dryRun !== true,
+  });
   // s3 backend: the shared state is pulled before the operation reads the journal (previous runs).
   const { openStateStore } = await import('../../aws/s3-object-store.js');
   const remote = await openStateStore(config, globals.awsProfile, stateDir);
@@ -88,7 +93,16 @@ export async function day2Command(
     awsProfile: globals.awsProfile,
     ctx,
     host,
-    runner: (command, ro = {}) => executeRunner({ deployment: config.deployment.name, command, globals, flags: ro.flags ?? phaseFlagValues({}), host: () => ro.host ?? host(), probe: () => c.probe, remote }),
+    runner: (command, ro = {}) =>
+      executeRunner({
+        deployment: config.deployment.name,
+        command,
+        globals,
+        flags: ro.flags ?? phaseFlagValues({}),
+        host: () => ro.host ?? host(),
+        probe: () => c.probe,
+        remote,
+      }),
     dryRun,
     probe: dryRun && (await credentialsAvailable({ region: config.aws.region, profile: globals.awsProfile })),
     async outputs() {
@@ -99,7 +113,10 @@ export async function day2Command(
       } catch (error) {
         if (!dryRun) throw error;
         c.probe = false;
-        await notice(host, `Day 0's outputs could not be read (${error instanceof Error ? error.message : String(error)}); planning from the configuration alone.`);
+        await notice(
+          host,
+          `Day 0's outputs could not be read (${error instanceof Error ? error.message : String(error)}); planning from the configuration alone.`,
+        );
         return offlineOutputs(config);
       }
     },
@@ -111,12 +128,16 @@ export async function day2Command(
       } catch (error) {
         if (!dryRun) throw error;
         c.probe = false;
-        await notice(host, `${command}: the live services could not be set up (${error instanceof Error ? error.message : String(error)}); planning from the configuration alone.`);
+        await notice(
+          host,
+          `${command}: the live services could not be set up (${error instanceof Error ? error.message : String(error)}); planning from the configuration alone.`,
+        );
         return offlineServices(command, local);
       }
     },
   };
-  if (dryRun && !c.probe) await notice(host, 'No AWS credentials: working from the configuration alone; nothing live is read.');
+  if (dryRun && !c.probe)
+    await notice(host, 'No AWS credentials: working from the configuration alone; nothing live is read.');
   return c;
 }
 
@@ -125,17 +146,36 @@ export async function day2Command(
  * toolkit); with `coder`, the Coder API too when a session token is stored (best effort: without it the rest
  * still works).
  */
-export async function createScheduleServices(c: Day2Command, o: { coder?: boolean } = {}): Promise<{ target: ScheduleTarget; services: ScheduleServices & Pick<ScheduleSetServices, 'deploy'> }> {
+export async function createScheduleServices(
+  c: Day2Command,
+  o: { coder?: boolean } = {},
+): Promise<{ target: ScheduleTarget; services: ScheduleServices & Pick<ScheduleSetServices, 'deploy'> }> {
   const { scheduleTargetFrom } = await import('./context.js');
   const target = await scheduleTargetFrom(c.config, await c.outputs(), c.configPath, c.stateDir);
-  const services = await c.live('day2 scale-schedule', async () => {
-    const aws = await c.ctx.aws();
-    const { SchedulerClient } = await import('@aws-sdk/client-scheduler');
-    const { EKSClient } = await import('@aws-sdk/client-eks');
-    const coder = o.coder ? await c.ctx.coder().catch(() => undefined) : undefined;
-    const deploy: ScheduleSetServices['deploy'] = async (config, host) => (await import('./context.js')).deployScheduleStack({ config, stateDir: c.stateDir, awsProfile: c.awsProfile, host });
-    return { scheduler: aws.get(SchedulerClient), eks: aws.get(EKSClient), now: () => new Date(), deploy, ...(coder ? { coder } : {}) };
-  }, { now: () => new Date(), coder: undefined });
+  const services = await c.live(
+    'day2 scale-schedule',
+    async () => {
+      const aws = await c.ctx.aws();
+      const { SchedulerClient } = await import('@aws-sdk/client-scheduler');
+      const { EKSClient } = await import('@aws-sdk/client-eks');
+      const coder = o.coder ? await c.ctx.coder().catch(() => undefined) : undefined;
+      const deploy: ScheduleSetServices['deploy'] = async (config, host) =>
+        (await import('./context.js')).deployScheduleStack({
+          config,
+          stateDir: c.stateDir,
+          awsProfile: c.awsProfile,
+          host,
+        });
+      return {
+        scheduler: aws.get(SchedulerClient),
+        eks: aws.get(EKSClient),
+        now: () => new Date(),
+        deploy,
+        ...(coder ? { coder } : {}),
+      };
+    },
+    { now: () => new Date(), coder: undefined },
+  );
   return { target, services };
 }
 
@@ -152,7 +192,10 @@ export interface UpgradeRequest {
 }
 
 /** The upgrade's options (from the config and Day 0's outputs) and its collaborators. */
-export async function createUpgradeServices(c: Day2Command, request: UpgradeRequest): Promise<{ options: UpgradeOptions; services: UpgradeServices }> {
+export async function createUpgradeServices(
+  c: Day2Command,
+  request: UpgradeRequest,
+): Promise<{ options: UpgradeOptions; services: UpgradeServices }> {
   const { config, ctx } = c;
   const { chartSource } = await import('../../k8s/helm.js');
   const { NAMESPACES } = await import('../../config/profiles.js');
@@ -160,23 +203,50 @@ export async function createUpgradeServices(c: Day2Command, request: UpgradeRequ
   const roleOrder = { control: 0, provisioner: 1, workspace: 2 } as const;
   const nodeGroups = Object.entries(config.cluster.nodeGroups)
     .sort(([, a], [, b]) => roleOrder[a.role] - roleOrder[b.role])
-    .flatMap(([configName]) => (out.cluster.nodeGroupNames[configName] ? [{ configName, eksName: out.cluster.nodeGroupNames[configName] }] : []));
+    .flatMap(([configName]) =>
+      out.cluster.nodeGroupNames[configName] ? [{ configName, eksName: out.cluster.nodeGroupNames[configName] }] : [],
+    );
   const archiveDir = request.chartArchive ?? config.coder.chart.archiveDir;
   const options: UpgradeOptions = {
-    deployment: config.deployment.name, configPath: c.configPath, stateDir: c.stateDir, restart: request.restart,
-    coderVersion: request.coderVersion, kubernetesVersion: request.kubernetesVersion,
-    chartSource: (chart, version) => chartSource({ name: chart, version, repository: config.coder.chart.repository, archiveDir }),
-    releases: [{ release: 'coder', namespace: NAMESPACES.coder, chart: 'coder' }, { release: 'coder-provisioner', namespace: NAMESPACES.provisioners, chart: 'coder-provisioner' }],
-    database: { engine: out.database.engine, clusterIdentifier: out.database.clusterIdentifier, instanceIdentifier: out.database.instanceIdentifier, subnetGroupName: out.database.subnetGroupName, securityGroupId: out.database.securityGroupId },
+    deployment: config.deployment.name,
+    configPath: c.configPath,
+    stateDir: c.stateDir,
+    restart: request.restart,
+    coderVersion: request.coderVersion,
+    kubernetesVersion: request.kubernetesVersion,
+    chartSource: (chart, version) =>
+      chartSource({ name: chart, version, repository: config.coder.chart.repository, archiveDir }),
+    releases: [
+      { release: 'coder', namespace: NAMESPACES.coder, chart: 'coder' },
+      { release: 'coder-provisioner', namespace: NAMESPACES.provisioners, chart: 'coder-provisioner' },
+    ],
+    database: {
+      engine: out.database.engine,
+      clusterIdentifier: out.database.clusterIdentifier,
+      instanceIdentifier: out.database.instanceIdentifier,
+      subnetGroupName: out.database.subnetGroupName,
+      securityGroupId: out.database.securityGroupId,
+    },
     clusterName: out.cluster.name,
     nodeGroups,
   };
-  const services = await c.live<UpgradeServices>('day2 upgrade', async () => {
-    const aws = await ctx.aws();
-    const { EKSClient } = await import('@aws-sdk/client-eks');
-    const { RDSClient } = await import('@aws-sdk/client-rds');
-    return { eks: aws.get(EKSClient), rds: aws.get(RDSClient), helm: await ctx.helm(), kubectl: await ctx.kubectl(), coder: await ctx.coderAnonymous(), now: () => new Date() };
-  }, { now: () => new Date() });
+  const services = await c.live<UpgradeServices>(
+    'day2 upgrade',
+    async () => {
+      const aws = await ctx.aws();
+      const { EKSClient } = await import('@aws-sdk/client-eks');
+      const { RDSClient } = await import('@aws-sdk/client-rds');
+      return {
+        eks: aws.get(EKSClient),
+        rds: aws.get(RDSClient),
+        helm: await ctx.helm(),
+        kubectl: await ctx.kubectl(),
+        coder: await ctx.coderAnonymous(),
+        now: () => new Date(),
+      };
+    },
+    { now: () => new Date() },
+  );
   return { options, services };
 }
 
@@ -197,14 +267,27 @@ export interface RestoreTestRequest {
 }
 
 /** The restore test's options (from the config and Day 0's outputs) and its collaborators. */
-export async function createRestoreTestServices(c: Day2Command, request: RestoreTestRequest): Promise<{ options: RestoreTestOptions; deps: RestoreTestDeps }> {
+export async function createRestoreTestServices(
+  c: Day2Command,
+  request: RestoreTestRequest,
+): Promise<{ options: RestoreTestOptions; deps: RestoreTestDeps }> {
   const { config, ctx } = c;
   const { controlPlacement } = await import('./context.js');
   const { DEFAULT_PSQL_IMAGE } = await import('./restore-test/validation-job.js');
   const out = await c.outputs();
   const db = out.database;
   const options: RestoreTestOptions = {
-    source: { deployment: config.deployment.name, engine: db.engine, clusterIdentifier: db.clusterIdentifier, instanceIdentifier: db.instanceIdentifier, subnetGroupName: db.subnetGroupName, securityGroupId: db.securityGroupId, kmsKeyArn: db.kmsKeyArn, minAcu: config.database.minAcu ?? 0.5, maxAcu: config.database.maxAcu ?? 16 },
+    source: {
+      deployment: config.deployment.name,
+      engine: db.engine,
+      clusterIdentifier: db.clusterIdentifier,
+      instanceIdentifier: db.instanceIdentifier,
+      subnetGroupName: db.subnetGroupName,
+      securityGroupId: db.securityGroupId,
+      kmsKeyArn: db.kmsKeyArn,
+      minAcu: config.database.minAcu ?? 0.5,
+      maxAcu: config.database.maxAcu ?? 16,
+    },
     live: { host: db.writerEndpoint, port: db.port, database: config.database.databaseName },
     mode: request.mode,
     time: request.time,
@@ -216,12 +299,23 @@ export async function createRestoreTestServices(c: Day2Command, request: Restore
     targets: { rtoMinutes: config.backup.rtoMinutes, rpoMinutes: config.backup.rpoMinutes },
     upload: request.upload,
   };
-  const deps = await c.live<RestoreTestDeps>('day2 restore-test', async () => {
-    const { RDSClient } = await import('@aws-sdk/client-rds');
-    const { S3Client } = await import('@aws-sdk/client-s3');
-    const aws = await ctx.aws();
-    const coderVersion = async (): Promise<string> => (await (await ctx.coderAnonymous()).buildInfo()).version;
-    return { rds: aws.get(RDSClient), kubectl: await ctx.kubectl(), databaseCredentials: () => ctx.databaseCredentials(), now: () => new Date(), s3: async () => aws.get(S3Client), coderVersion };
-  }, { now: () => new Date(), coderVersion: undefined, s3: undefined });
+  const deps = await c.live<RestoreTestDeps>(
+    'day2 restore-test',
+    async () => {
+      const { RDSClient } = await import('@aws-sdk/client-rds');
+      const { S3Client } = await import('@aws-sdk/client-s3');
+      const aws = await ctx.aws();
+      const coderVersion = async (): Promise<string> => (await (await ctx.coderAnonymous()).buildInfo()).version;
+      return {
+        rds: aws.get(RDSClient),
+        kubectl: await ctx.kubectl(),
+        databaseCredentials: () => ctx.databaseCredentials(),
+        now: () => new Date(),
+        s3: async () => aws.get(S3Client),
+        coderVersion,
+      };
+    },
+    { now: () => new Date(), coderVersion: undefined, s3: undefined },
+  );
   return { options, deps };
 }

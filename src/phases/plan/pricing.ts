@@ -23,7 +23,13 @@ export interface PriceTable {
   publicIpv4Hourly: number;
   interfaceEndpointHourlyPerAz: number;
   networkLoadBalancer: { hourly: number; lcuHourly: number; baselineLcu: number; note: string };
-  auroraServerlessV2: { acuHourly: number; storageGbMonth: number; assumedStorageGb: number; peakAcuFraction: number; note: string };
+  auroraServerlessV2: {
+    acuHourly: number;
+    storageGbMonth: number;
+    assumedStorageGb: number;
+    peakAcuFraction: number;
+    note: string;
+  };
   rdsPostgresHourly: Record<string, number>;
   rdsGp3GbMonth: number;
   ebsGp3GbMonth: number;
@@ -45,7 +51,11 @@ export async function loadPriceTable(region: string, host: EventHost): Promise<P
   const dir = pricingDirectory();
   const file = join(dir, `${region}.json`);
   if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as PriceTable;
-  host.emit({ level: 'warn', code: 'PLAN_PRICES_OTHER_REGION', message: `No bundled price table for ${region}; estimating with us-east-1 prices (use --pricing live for EC2 prices of ${region}).` });
+  host.emit({
+    level: 'warn',
+    code: 'PLAN_PRICES_OTHER_REGION',
+    message: `No bundled price table for ${region}; estimating with us-east-1 prices (use --pricing live for EC2 prices of ${region}).`,
+  });
   return JSON.parse(await readFile(join(dir, 'us-east-1.json'), 'utf8')) as PriceTable;
 }
 
@@ -58,7 +68,13 @@ export interface PriceListClient {
  * EC2 On-Demand Linux prices from the AWS Price List API (GetProducts, served from us-east-1). Types the API
  * does not answer for keep the table's price; any failure falls back to the table with a warning.
  */
-export async function livePrices(table: PriceTable, instanceTypes: string[], region: string, client: PriceListClient, host: EventHost): Promise<PriceTable> {
+export async function livePrices(
+  table: PriceTable,
+  instanceTypes: string[],
+  region: string,
+  client: PriceListClient,
+  host: EventHost,
+): Promise<PriceTable> {
   const { GetProductsCommand } = await import('@aws-sdk/client-pricing');
   const prices = { ...table.ec2OnDemandHourly };
   const missing: string[] = [];
@@ -90,14 +106,31 @@ export async function livePrices(table: PriceTable, instanceTypes: string[], reg
     });
     return table;
   }
-  if (missing.length > 0) host.emit({ level: 'warn', code: 'PLAN_PRICES_LIVE_MISSING', message: `No live price for ${missing.join(', ')}; using the bundled prices of ${table.date} for them.` });
-  return { ...table, ec2OnDemandHourly: prices, date: new Date().toISOString().slice(0, 10), source: `AWS Price List API (EC2 instances) on ${new Date().toISOString().slice(0, 10)}; other prices: ${table.source}` };
+  if (missing.length > 0)
+    host.emit({
+      level: 'warn',
+      code: 'PLAN_PRICES_LIVE_MISSING',
+      message: `No live price for ${missing.join(', ')}; using the bundled prices of ${table.date} for them.`,
+    });
+  return {
+    ...table,
+    ec2OnDemandHourly: prices,
+    date: new Date().toISOString().slice(0, 10),
+    source: `AWS Price List API (EC2 instances) on ${new Date().toISOString().slice(0, 10)}; other prices: ${table.source}`,
+  };
 }
 
 /** The hourly USD price of the first On-Demand term in a GetProducts answer. */
 export function onDemandUsd(priceList: (string | unknown)[]): number | undefined {
   for (const entry of priceList) {
-    const product = (typeof entry === 'string' ? JSON.parse(entry) : entry) as { terms?: { OnDemand?: Record<string, { priceDimensions?: Record<string, { unit?: string; pricePerUnit?: { USD?: string } }> }> } };
+    const product = (typeof entry === 'string' ? JSON.parse(entry) : entry) as {
+      terms?: {
+        OnDemand?: Record<
+          string,
+          { priceDimensions?: Record<string, { unit?: string; pricePerUnit?: { USD?: string } }> }
+        >;
+      };
+    };
     for (const term of Object.values(product.terms?.OnDemand ?? {})) {
       for (const dimension of Object.values(term.priceDimensions ?? {})) {
         const usd = Number(dimension.pricePerUnit?.USD);

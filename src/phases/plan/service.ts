@@ -10,7 +10,13 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { awsCall } from '../../aws/clients.js';
 import { deployedTemplate, describeStack } from '../../cdk/stack-state.js';
-import { assemblyDirectory, toolkitLibAdapter, type AwsTarget, type CdkToolkit, type StackDiffSummary } from '../../cdk/toolkit.js';
+import {
+  assemblyDirectory,
+  toolkitLibAdapter,
+  type AwsTarget,
+  type CdkToolkit,
+  type StackDiffSummary,
+} from '../../cdk/toolkit.js';
 import { endpointExposure } from '../../config/endpoint-access.js';
 import type { CoderPlatformConfig } from '../../config/schema.js';
 import type { EventHost } from '../../engine/host.js';
@@ -18,7 +24,6 @@ import { principalArnOf, withAccount } from '../day0/service.js';
 import { estimateCost, type CostEstimate } from './cost.js';
 import { architectureDiagram, diagramSummary } from './diagram.js';
 import { livePrices, loadPriceTable, type PriceListClient } from './pricing.js';
-
 
 /** toolkit-lib's synthesis-time message (io-bridge.ts TOOLKIT_CODES.synthTime). */
 const SYNTH_TIME_CODE = 'CDK_TOOLKIT_I1000';
@@ -61,12 +66,21 @@ export function planNotes(config: CoderPlatformConfig): PlanNote[] {
   const exposure = endpointExposure(config);
   const notes: PlanNote[] = [];
   if (exposure.kind === 'world') notes.push({ level: 'warn', message: `${exposure.summary}. ${exposure.advice}` });
-  else if (exposure.kind === 'private') notes.push({ level: 'info', message: `${exposure.summary}: ${exposure.advice}` });
+  else if (exposure.kind === 'private')
+    notes.push({ level: 'info', message: `${exposure.summary}: ${exposure.advice}` });
   else notes.push({ level: 'info', message: `${exposure.summary}: run day1 from there.` });
   notes.push(
     config.audit.cloudTrail === 'create'
-      ? { level: 'info', message: 'CloudTrail: a multi-Region trail of management events is created (KMS-encrypted, log file validation); preflight warns if an organization or multi-Region trail already covers the account.' }
-      : { level: 'info', message: 'CloudTrail: none is created (audit.cloudTrail: existing); preflight fails unless an organization or multi-Region trail is logging for the account.' },
+      ? {
+          level: 'info',
+          message:
+            'CloudTrail: a multi-Region trail of management events is created (KMS-encrypted, log file validation); preflight warns if an organization or multi-Region trail already covers the account.',
+        }
+      : {
+          level: 'info',
+          message:
+            'CloudTrail: none is created (audit.cloudTrail: existing); preflight fails unless an organization or multi-Region trail is logging for the account.',
+        },
   );
   return notes;
 }
@@ -102,7 +116,9 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     try {
       const sts = options.clients?.sts ?? (await defaultClient('sts', options.aws));
       const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-      const caller = await awsCall('sts:GetCallerIdentity', () => (sts as STSClient).send(new GetCallerIdentityCommand({})));
+      const caller = await awsCall('sts:GetCallerIdentity', () =>
+        (sts as STSClient).send(new GetCallerIdentityCommand({})),
+      );
       identity = { account: caller.Account ?? '', principalArn: principalArnOf(caller.Arn ?? '') };
     } catch (error) {
       diffNote = `No diff: AWS credentials do not work (${error instanceof Error ? error.message.split('\n')[0] : String(error)}). The plan itself needs none.`;
@@ -114,11 +130,19 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     config: identity ? withAccount(config, identity.account) : config,
     outdir: assemblyDirectory(options.stateDir),
     // The plan is the result; the toolkit's "Synthesis time" line is only for --verbose here.
-    host: { emit: (e) => host.emit(e.code === SYNTH_TIME_CODE ? { ...e, level: 'debug' } : e), confirm: (r) => host.confirm(r) },
+    host: {
+      emit: (e) => host.emit(e.code === SYNTH_TIME_CODE ? { ...e, level: 'debug' } : e),
+      confirm: (r) => host.confirm(r),
+    },
     ...(identity ? { adminPrincipalArn: identity.principalArn, aws: options.aws } : {}),
   });
   try {
-    const stacks = assembly.stacks.map((s) => ({ name: s.name, region: s.region, resources: s.resources, resourceTypes: s.resourceTypes }));
+    const stacks = assembly.stacks.map((s) => ({
+      name: s.name,
+      region: s.region,
+      resources: s.resources,
+      resourceTypes: s.resourceTypes,
+    }));
 
     const pricing = options.pricing ?? 'table';
     const bundled = await loadPriceTable(config.aws.region, host);
@@ -129,7 +153,11 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
       table = await livePrices(table, types.filter(Boolean), config.aws.region, client, host);
     }
     // `live` only when live prices were really used: a failed Price List call falls back to the bundled table.
-    const cost = { ...estimateCost(config, table), pricing: table === bundled ? ('table' as const) : ('live' as const), pricingRequested: pricing };
+    const cost = {
+      ...estimateCost(config, table),
+      pricing: table === bundled ? ('table' as const) : ('live' as const),
+      pricingRequested: pricing,
+    };
 
     const diagramPath = join(options.stateDir, 'architecture.mmd');
     await writeFile(diagramPath, architectureDiagram(config), 'utf8');
@@ -146,7 +174,12 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
       diagramSummary: diagramSummary(config),
       notes: planNotes(config),
     };
-    for (const note of result.notes) host.emit({ level: note.level, code: note.level === 'warn' ? 'PLAN_EXPOSURE_WARNING' : 'PLAN_NOTE', message: note.message });
+    for (const note of result.notes)
+      host.emit({
+        level: note.level,
+        code: note.level === 'warn' ? 'PLAN_EXPOSURE_WARNING' : 'PLAN_NOTE',
+        message: note.message,
+      });
 
     if (options.diff) {
       if (!identity) {
@@ -156,7 +189,9 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
         const deployedDir = join(options.stateDir, 'deployed');
         await mkdir(deployedDir, { recursive: true });
         for (const stack of assembly.stacks) {
-          const cfn = options.clients?.cloudFormation?.(stack.region) ?? ((await defaultClient('cloudformation', { ...options.aws, region: stack.region })) as CloudFormationClient);
+          const cfn =
+            options.clients?.cloudFormation?.(stack.region) ??
+            ((await defaultClient('cloudformation', { ...options.aws, region: stack.region })) as CloudFormationClient);
           if (!(await describeStack(cfn, stack.name))) {
             diffStacks.push({ stack: stack.name, deployed: false });
             continue;
@@ -178,6 +213,7 @@ async function defaultClient(kind: 'sts' | 'pricing' | 'cloudformation', aws: Aw
   const { createAwsClient } = await import('../../aws/clients.js');
   if (kind === 'sts') return createAwsClient((await import('@aws-sdk/client-sts')).STSClient, aws);
   // The Price List API is served from us-east-1 (and a few others) whatever the deployment region.
-  if (kind === 'pricing') return createAwsClient((await import('@aws-sdk/client-pricing')).PricingClient, { ...aws, region: 'us-east-1' });
+  if (kind === 'pricing')
+    return createAwsClient((await import('@aws-sdk/client-pricing')).PricingClient, { ...aws, region: 'us-east-1' });
   return createAwsClient((await import('@aws-sdk/client-cloudformation')).CloudFormationClient, aws);
 }

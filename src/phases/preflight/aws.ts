@@ -42,7 +42,11 @@ export class PreflightAws {
 
   constructor(private readonly options: PreflightAwsOptions) {
     this.region = options.region;
-    this.clients = new AwsClients({ region: options.region, ...(options.profile ? { profile: options.profile } : {}), ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) });
+    this.clients = new AwsClients({
+      region: options.region,
+      ...(options.profile ? { profile: options.profile } : {}),
+      ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    });
     this.sleep = options.sleep ?? realSleep;
   }
 
@@ -73,7 +77,13 @@ export class PreflightAws {
   }
 
   /** Follow a paginated listing to its end (AWS warns pages can be short while more exist). */
-  async paginate<P, T>(operation: string, page: (token: string | undefined) => Promise<P>, items: (page: P) => T[] | undefined, next: (page: P) => string | undefined, resource?: string): Promise<T[]> {
+  async paginate<P, T>(
+    operation: string,
+    page: (token: string | undefined) => Promise<P>,
+    items: (page: P) => T[] | undefined,
+    next: (page: P) => string | undefined,
+    resource?: string,
+  ): Promise<T[]> {
     const all: T[] = [];
     let token: string | undefined;
     do {

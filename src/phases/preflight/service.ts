@@ -13,10 +13,25 @@ import type { Phase, PhaseResult, Step, StepOutputs } from '../../engine/types.j
 import { PREFLIGHT_CHECKS, runCheck } from './checks/index.js';
 import { readJournal } from '../../engine/journal.js';
 import { latestQuotaRequests, requestQuotaIncreases, trackQuotaRequests } from './increases.js';
-import { summarize, type CheckResult, type IncreaseOutcome, type PreflightReport, type PreflightServices, type ShortQuota } from './types.js';
+import {
+  summarize,
+  type CheckResult,
+  type IncreaseOutcome,
+  type PreflightReport,
+  type PreflightServices,
+  type ShortQuota,
+} from './types.js';
 
 export { createPreflightServices, type CreatePreflightServicesOptions } from './services.js';
-export { CHECK_AREAS, type CheckResult, type CheckStatus, type IncreaseOutcome, type PreflightReport, type PreflightServices, type PreflightSummary } from './types.js';
+export {
+  CHECK_AREAS,
+  type CheckResult,
+  type CheckStatus,
+  type IncreaseOutcome,
+  type PreflightReport,
+  type PreflightServices,
+  type PreflightSummary,
+} from './types.js';
 
 export const PREFLIGHT_PHASE_NAME = 'preflight';
 export const REQUEST_INCREASES_STEP = 'request-increases';
@@ -42,18 +57,29 @@ export function buildPreflightPhase(options: PreflightPhaseOptions): Phase<Prefl
   }));
   steps.push({
     id: REQUEST_INCREASES_STEP,
-    title: options.requestIncreases ? 'Request quota increases for short, adjustable quotas' : 'Status of quota increase requests',
+    title: options.requestIncreases
+      ? 'Request quota increases for short, adjustable quotas'
+      : 'Status of quota increase requests',
     dependsOn: ['quotas'],
     // Every run reports where earlier requests stand; only --request-increases files new ones.
     run: async (ctx) => {
       const short = parseJson<ShortQuota[]>(ctx.outputs.quotas?.short) ?? [];
       const { aws } = ctx.services;
       const tracked = await trackQuotaRequests(previous, aws);
-      const isTracked = (o: IncreaseOutcome): boolean => tracked.some((t) => t.serviceCode === o.serviceCode && t.quotaCode === o.quotaCode);
-      const current = options.requestIncreases ? await requestQuotaIncreases(short, aws, ctx.host, tracked) : await latestQuotaRequests(short, aws);
+      const isTracked = (o: IncreaseOutcome): boolean =>
+        tracked.some((t) => t.serviceCode === o.serviceCode && t.quotaCode === o.quotaCode);
+      const current = options.requestIncreases
+        ? await requestQuotaIncreases(short, aws, ctx.host, tracked)
+        : await latestQuotaRequests(short, aws);
       // A quota tracked by its journaled id is reported once, by that id, unless a new request was filed for it.
       const outcomes = [...tracked, ...current.filter((o) => o.action === 'filed' || !isTracked(o))];
-      for (const o of tracked) ctx.host.emit({ level: o.action === 'refused' || o.action === 'failed' ? 'warn' : 'info', code: 'PREFLIGHT_QUOTA_REQUEST_STATUS', message: o.message, data: { requestId: o.requestId, caseId: o.caseId, status: o.status } });
+      for (const o of tracked)
+        ctx.host.emit({
+          level: o.action === 'refused' || o.action === 'failed' ? 'warn' : 'info',
+          code: 'PREFLIGHT_QUOTA_REQUEST_STATUS',
+          message: o.message,
+          data: { requestId: o.requestId, caseId: o.caseId, status: o.status },
+        });
       return {
         requests: JSON.stringify(outcomes),
         requestIds: outcomes.flatMap((o) => (o.requestId ? [`${o.serviceCode}/${o.quotaCode}=${o.requestId}`] : [])),
@@ -66,7 +92,9 @@ export function buildPreflightPhase(options: PreflightPhaseOptions): Phase<Prefl
 
 /** The report of a preflight phase run, from its step outputs, in check order. */
 export function reportFromPhase(result: PhaseResult): PreflightReport {
-  const checks: CheckResult[] = PREFLIGHT_CHECKS.flatMap((c) => parseJson<CheckResult[]>(result.outputs[c.id]?.results) ?? []);
+  const checks: CheckResult[] = PREFLIGHT_CHECKS.flatMap(
+    (c) => parseJson<CheckResult[]>(result.outputs[c.id]?.results) ?? [],
+  );
   const increases = parseJson<IncreaseOutcome[]>(result.outputs[REQUEST_INCREASES_STEP]?.requests) ?? [];
   return { checks, summary: summarize(checks), increases };
 }
@@ -75,12 +103,17 @@ export function reportFromPhase(result: PhaseResult): PreflightReport {
  * Every check at once, no journal. With services.options.requestIncreases the short quotas are then
  * requested (after host.confirm). Throws ExternalError (exit 3) when the credentials are missing or expired.
  */
-export async function runPreflightChecks(config: CoderPlatformConfig, services: PreflightServices, host: EventHost): Promise<PreflightReport> {
+export async function runPreflightChecks(
+  config: CoderPlatformConfig,
+  services: PreflightServices,
+  host: EventHost,
+): Promise<PreflightReport> {
   const scoped: PreflightServices = services.config === config ? services : { ...services, config };
   const outcomes = await Promise.all(PREFLIGHT_CHECKS.map((check) => runCheck(check, scoped, host)));
   const checks = outcomes.flatMap((o) => o.results);
   const short = outcomes.flatMap((o) => o.short ?? []);
-  const increases = scoped.options.requestIncreases && short.length > 0 ? await requestQuotaIncreases(short, scoped.aws, host) : [];
+  const increases =
+    scoped.options.requestIncreases && short.length > 0 ? await requestQuotaIncreases(short, scoped.aws, host) : [];
   return { checks, summary: summarize(checks), increases };
 }
 

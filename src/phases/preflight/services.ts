@@ -12,14 +12,25 @@ export interface CreatePreflightServicesOptions extends Partial<PreflightOptions
   aws?: Omit<PreflightAwsOptions, 'region' | 'profile'>;
 }
 
-export function createPreflightServices(config: CoderPlatformConfig, options: CreatePreflightServicesOptions = {}): PreflightServices {
-  const aws = new PreflightAws({ region: config.aws.region, ...(options.awsProfile ? { profile: options.awsProfile } : {}), ...options.aws });
+export function createPreflightServices(
+  config: CoderPlatformConfig,
+  options: CreatePreflightServicesOptions = {},
+): PreflightServices {
+  const aws = new PreflightAws({
+    region: config.aws.region,
+    ...(options.awsProfile ? { profile: options.awsProfile } : {}),
+    ...options.aws,
+  });
   let identity: Promise<Identity> | undefined;
   return {
     config,
     aws,
     runner: options.runner ?? execaRunner,
-    options: { requestIncreases: options.requestIncreases ?? false, buffer: options.buffer ?? 0.2, minBootstrapVersion: options.minBootstrapVersion ?? MIN_BOOTSTRAP_VERSION },
+    options: {
+      requestIncreases: options.requestIncreases ?? false,
+      buffer: options.buffer ?? 0.2,
+      minBootstrapVersion: options.minBootstrapVersion ?? MIN_BOOTSTRAP_VERSION,
+    },
     identity: () => {
       identity ??= getCallerIdentity(aws);
       return identity;

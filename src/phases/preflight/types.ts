@@ -8,7 +8,19 @@ import type { PreflightAws } from './aws.js';
 import type { CommandRunner } from './runner.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
-export const CHECK_AREAS = ['tools', 'identity', 'region', 'network', 'dns', 'cdk', 'eks', 'audit', 'quotas', 'capacity', 'state'] as const;
+export const CHECK_AREAS = [
+  'tools',
+  'identity',
+  'region',
+  'network',
+  'dns',
+  'cdk',
+  'eks',
+  'audit',
+  'quotas',
+  'capacity',
+  'state',
+] as const;
 export type CheckArea = (typeof CHECK_AREAS)[number];
 
 export interface CheckResult {
@@ -119,5 +131,12 @@ export function summarize(checks: CheckResult[]): PreflightSummary {
   const count = (s: CheckStatus): number => checks.filter((c) => c.status === s).length;
   const criticalFailures = checks.filter((c) => c.status === 'fail' && c.critical && !c.unchecked).length;
   const unchecked = checks.filter((c) => c.unchecked).length;
-  return { pass: count('pass'), warn: count('warn'), fail: count('fail'), criticalFailures, unchecked, exitCode: criticalFailures > 0 ? 1 : unchecked > 0 ? 3 : 0 };
+  return {
+    pass: count('pass'),
+    warn: count('warn'),
+    fail: count('fail'),
+    criticalFailures,
+    unchecked,
+    exitCode: criticalFailures > 0 ? 1 : unchecked > 0 ? 3 : 0,
+  };
 }

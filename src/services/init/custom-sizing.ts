@@ -19,7 +19,10 @@ export function baseProfileFor(concurrent: number): ProfileName {
 /** `s=25,m=60,l=15` → { s: 25, m: 60, l: 15 }; throws a message when malformed. */
 export function parseMix(text: string, sizeNames: string[]): Record<string, number> | string {
   const mix: Record<string, number> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^([a-z0-9-]+)\s*=\s*(\d+(\.\d+)?)%?$/.exec(part);
     if (!match) return `"${part}" is not NAME=PERCENT`;
     const name = match[1]!;
@@ -32,7 +35,9 @@ export function parseMix(text: string, sizeNames: string[]): Record<string, numb
 }
 
 export function formatMix(sizes: Record<string, Pick<WorkspaceSizeConfig, 'share'>>): string {
-  return Object.entries(sizes).map(([name, size]) => `${name}=${size.share}`).join(',');
+  return Object.entries(sizes)
+    .map(([name, size]) => `${name}=${size.share}`)
+    .join(',');
 }
 
 export interface NodeGroupSuggestion {
@@ -50,9 +55,18 @@ export interface NodeGroupSuggestion {
 }
 
 /** Suggested workspace node-group sizes for `concurrent` workspaces in the given mix, on the base profile. */
-export function suggestWorkspaceNodes(base: ProfileName, concurrent: number, mix: Record<string, number>): NodeGroupSuggestion {
-  const profile = profileDefaults(base) as { cluster: { nodeGroups: Record<string, NodeGroupConfig> }; workspaces: { sizes: Record<string, WorkspaceSizeConfig>; requestsToLimits: { cpu: number; memory: number } } };
-  const [group, config] = Object.entries(profile.cluster.nodeGroups).find(([, g]) => g.role === 'workspace' && g.fallbackFor === undefined)!;
+export function suggestWorkspaceNodes(
+  base: ProfileName,
+  concurrent: number,
+  mix: Record<string, number>,
+): NodeGroupSuggestion {
+  const profile = profileDefaults(base) as {
+    cluster: { nodeGroups: Record<string, NodeGroupConfig> };
+    workspaces: { sizes: Record<string, WorkspaceSizeConfig>; requestsToLimits: { cpu: number; memory: number } };
+  };
+  const [group, config] = Object.entries(profile.cluster.nodeGroups).find(
+    ([, g]) => g.role === 'workspace' && g.fallbackFor === undefined,
+  )!;
   const instanceType = config.instanceTypes[0]!;
   const facts = lookupInstanceType(instanceType)!;
   const node = allocatable(facts);
@@ -67,9 +81,18 @@ export function suggestWorkspaceNodes(base: ProfileName, concurrent: number, mix
     pods += count;
   }
   const need = { cpu: cpuMillis / node.cpuMillis, memory: memoryMiB / node.memoryMiB, pods: pods / node.pods };
-  const boundBy = (Object.entries(need) as [NodeGroupSuggestion['boundBy'], number][]).sort((a, b) => b[1] - a[1])[0]![0];
+  const boundBy = (Object.entries(need) as [NodeGroupSuggestion['boundBy'], number][]).sort(
+    (a, b) => b[1] - a[1],
+  )[0]![0];
   const maxSize = Math.max(2, Math.ceil(need[boundBy]));
-  return { group, instanceType, maxSize, peak: Math.ceil(maxSize / 2), offHours: Math.min(Math.ceil(maxSize / 2), Math.max(1, Math.ceil(maxSize / 10))), boundBy };
+  return {
+    group,
+    instanceType,
+    maxSize,
+    peak: Math.ceil(maxSize / 2),
+    offHours: Math.min(Math.ceil(maxSize / 2), Math.max(1, Math.ceil(maxSize / 10))),
+    boundBy,
+  };
 }
 
 /**
@@ -79,11 +102,15 @@ export function suggestWorkspaceNodes(base: ProfileName, concurrent: number, mix
 export function maxWorkspaceNodesThatFit(base: ProfileName): number {
   const fits = (maxSize: number) => {
     const { group } = suggestWorkspaceNodes(base, 1, {});
-    const merged = deepMerge(profileDefaults(base), { cluster: { nodeGroups: { [group]: { minSize: 0, desiredSize: 0, maxSize } } } });
+    const merged = deepMerge(profileDefaults(base), {
+      cluster: { nodeGroups: { [group]: { minSize: 0, desiredSize: 0, maxSize } } },
+    });
     const parsed = configSchema.shape.cluster.safeParse(merged.cluster);
     const network = configSchema.shape.network.parse(merged.network);
     if (!parsed.success) return false;
-    return !validateSections({ network, cluster: parsed.data }).some((issue) => issue.path.startsWith('network.subnets.') && issue.message.startsWith('too small'));
+    return !validateSections({ network, cluster: parsed.data }).some(
+      (issue) => issue.path.startsWith('network.subnets.') && issue.message.startsWith('too small'),
+    );
   };
   let low = 1;
   let high = 1000;
@@ -97,7 +124,12 @@ export function maxWorkspaceNodesThatFit(base: ProfileName): number {
 }
 
 /** The config layer a custom shape adds over its base profile. */
-export function customLayer(base: ProfileName, concurrent: number, mix: Record<string, number>, workspaceMaxNodes?: number): ConfigLayer {
+export function customLayer(
+  base: ProfileName,
+  concurrent: number,
+  mix: Record<string, number>,
+  workspaceMaxNodes?: number,
+): ConfigLayer {
   const suggestion = suggestWorkspaceNodes(base, concurrent, mix);
   const maxSize = workspaceMaxNodes ?? Math.min(suggestion.maxSize, maxWorkspaceNodesThatFit(base));
   // Morning floor half the maximum (as both profiles do); outside business hours a tenth, at least one node.
@@ -106,7 +138,10 @@ export function customLayer(base: ProfileName, concurrent: number, mix: Record<s
   const profileSizes = (profileDefaults(base) as { workspaces: { sizes: Record<string, unknown> } }).workspaces.sizes;
   return {
     cluster: { nodeGroups: { [suggestion.group]: { minSize: offHours, desiredSize: offHours, maxSize } } },
-    workspaces: { concurrent, sizes: Object.fromEntries(Object.keys(profileSizes).map((name) => [name, { share: mix[name] ?? 0 }])) },
+    workspaces: {
+      concurrent,
+      sizes: Object.fromEntries(Object.keys(profileSizes).map((name) => [name, { share: mix[name] ?? 0 }])),
+    },
     schedule: { nodeGroups: { [suggestion.group]: { peak, offHours } } },
   };
 }

@@ -4,7 +4,13 @@ import type { ConfigLayer } from '../../config/profiles.js';
 import { SECTION_DOCS } from '../../config/sections.js';
 
 /** Keys written even when they equal the profile: they identify the deployment. */
-export const ALWAYS_WRITTEN = [['apiVersion'], ['profile'], ['deployment', 'name'], ['dns', 'domain'], ['coder', 'admin', 'email']] as const;
+export const ALWAYS_WRITTEN = [
+  ['apiVersion'],
+  ['profile'],
+  ['deployment', 'name'],
+  ['dns', 'domain'],
+  ['coder', 'admin', 'email'],
+] as const;
 
 /** What `layer` sets that `base` does not already have (objects compared key by key, arrays and scalars as a whole). */
 export function diffLayer(layer: ConfigLayer, base: ConfigLayer): ConfigLayer {
@@ -66,7 +72,16 @@ export function renderConfigFile(layer: ConfigLayer, options: RenderOptions): st
     '',
   ];
   const unchanged = Object.keys(SECTION_DOCS).filter((key) => !(key in layer));
-  const trailer = unchanged.length === 0 ? [] : ['', `# Sections taken unchanged from the ${options.profile} profile (add one above to override any of its keys):`, ...unchanged.flatMap((key) => wrap(`${key}: ${SECTION_DOCS[key]}`, 96).map((line, i) => `#${i === 0 ? '   ' : '     '}${line}`))];
+  const trailer =
+    unchanged.length === 0
+      ? []
+      : [
+          '',
+          `# Sections taken unchanged from the ${options.profile} profile (add one above to override any of its keys):`,
+          ...unchanged.flatMap((key) =>
+            wrap(`${key}: ${SECTION_DOCS[key]}`, 96).map((line, i) => `#${i === 0 ? '   ' : '     '}${line}`),
+          ),
+        ];
   return `${header.join('\n')}${doc.toString({ lineWidth: 0 })}${trailer.length > 0 ? `${trailer.join('\n')}\n` : ''}`;
 }
 

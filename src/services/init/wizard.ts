@@ -11,10 +11,25 @@ import { BugError, CancelledError, UserError } from '../../errors.js';
 import { parseConfigText } from '../../config/load.js';
 import { profileDefaults, type ConfigLayer } from '../../config/profiles.js';
 import { API_VERSION, coderHost, type CoderPlatformConfig, type ProfileName } from '../../config/schema.js';
-import { baseProfileFor, customLayer, formatMix, maxWorkspaceNodesThatFit, parseMix, suggestWorkspaceNodes } from './custom-sizing.js';
+import {
+  baseProfileFor,
+  customLayer,
+  formatMix,
+  maxWorkspaceNodesThatFit,
+  parseMix,
+  suggestWorkspaceNodes,
+} from './custom-sizing.js';
 import type { Prompter, SummaryLine } from './prompter.js';
 import { endpointExposure } from '../../config/endpoint-access.js';
-import { coerceAnswer, QUESTIONS, splitCidrs, type AnswerId, type AnswerValue, type InitAnswers, type Question } from './questions.js';
+import {
+  coerceAnswer,
+  QUESTIONS,
+  splitCidrs,
+  type AnswerId,
+  type AnswerValue,
+  type InitAnswers,
+  type Question,
+} from './questions.js';
 import { fileLayer, renderConfigFile } from './render.js';
 
 export interface InitOptions {
@@ -63,7 +78,9 @@ export const WALK_COMMANDS = ['preflight', 'plan', 'day0 deploy', 'day1'] as con
 export async function runInit(options: InitOptions): Promise<InitResult> {
   const path = resolve(options.path);
   if (!options.force && (await exists(path))) {
-    throw new UserError(`${options.path} already exists.`, { nextSteps: ['Pass --force to replace it, or --config to write somewhere else.'] });
+    throw new UserError(`${options.path} already exists.`, {
+      nextSteps: ['Pass --force to replace it, or --config to write somewhere else.'],
+    });
   }
   const answers = await collectAnswers(options.given, options.prompter);
   const { layer, profile } = buildLayer(answers);
@@ -80,7 +97,10 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
   }
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, text, { flag: options.force ? 'w' : 'wx' });
-  const configFlag = options.path === './coder-platform.yaml' || options.path === 'coder-platform.yaml' ? '' : ` --config ${options.path}`;
+  const configFlag =
+    options.path === './coder-platform.yaml' || options.path === 'coder-platform.yaml'
+      ? ''
+      : ` --config ${options.path}`;
   return {
     path: options.path,
     deployment: loaded.deployment.name,
@@ -97,7 +117,10 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
  * Given answers win; missing ones are asked (interactive) or defaulted. Without a prompter every required
  * answer that is missing is named at once, each with its flag, variable and answers-file key.
  */
-export async function collectAnswers(given: Partial<Record<AnswerId, unknown>>, prompter?: Prompter): Promise<InitAnswers> {
+export async function collectAnswers(
+  given: Partial<Record<AnswerId, unknown>>,
+  prompter?: Prompter,
+): Promise<InitAnswers> {
   const answers: Partial<Record<AnswerId, AnswerValue>> = {};
   const view = answers as Partial<InitAnswers>;
   const givenView: Partial<Record<AnswerId, AnswerValue>> = {};
@@ -113,7 +136,8 @@ export async function collectAnswers(given: Partial<Record<AnswerId, unknown>>, 
     if (raw !== undefined && raw !== null) {
       const coerced = coerceAnswer(question, raw);
       const verdict = coerced.ok ? (question.validate?.(coerced.value, view) ?? true) : coerced.reason;
-      if (verdict !== true || !coerced.ok) throw invalidAnswer(question, String(raw), verdict === true ? 'invalid' : verdict);
+      if (verdict !== true || !coerced.ok)
+        throw invalidAnswer(question, String(raw), verdict === true ? 'invalid' : verdict);
       answers[question.id] = coerced.value;
       continue;
     }
@@ -144,21 +168,29 @@ function missingAnswers(missing: Question[]): UserError {
   const where = (q: Question): string => `--${q.flag} (or ${q.env}, or \`${q.id}:\` in the --answers file)`;
   if (missing.length === 1) {
     const [q] = missing as [Question];
-    return new UserError(`Missing answer to "${q.message}": pass ${where(q)}.`, { nextSteps: [q.help, 'Run `coder-platform init --help` for every flag.'] });
+    return new UserError(`Missing answer to "${q.message}": pass ${where(q)}.`, {
+      nextSteps: [q.help, 'Run `coder-platform init --help` for every flag.'],
+    });
   }
   return new UserError(`Missing ${missing.length} answers: ${missing.map((q) => `--${q.flag}`).join(', ')}.`, {
-    nextSteps: [...missing.map((q) => `${q.message}: pass ${where(q)}. ${q.help}`), 'Run `coder-platform init --help` for every flag.'],
+    nextSteps: [
+      ...missing.map((q) => `${q.message}: pass ${where(q)}. ${q.help}`),
+      'Run `coder-platform init --help` for every flag.',
+    ],
   });
 }
 
 function invalidAnswer(question: Question, raw: string, reason: string): UserError {
   const shown = question.kind === 'secret-ref' ? '(value hidden)' : JSON.stringify(raw);
-  return new UserError(`--${question.flag} ${shown} is not a valid answer to "${question.message}": ${reason}.`, { nextSteps: [question.help] });
+  return new UserError(`--${question.flag} ${shown} is not a valid answer to "${question.message}": ${reason}.`, {
+    nextSteps: [question.help],
+  });
 }
 
 function customWarnings(answers: InitAnswers, profile: ProfileName): string[] {
   if (answers.shape !== 'custom') return [];
-  const sizes = (profileDefaults(profile) as { workspaces: { sizes: Record<string, { share: number }> } }).workspaces.sizes;
+  const sizes = (profileDefaults(profile) as { workspaces: { sizes: Record<string, { share: number }> } }).workspaces
+    .sizes;
   const mix = parseMix(answers.mix ?? formatMix(sizes), Object.keys(sizes));
   if (typeof mix === 'string') return [];
   const suggestion = suggestWorkspaceNodes(profile, answers.concurrent ?? 500, mix);
@@ -177,21 +209,49 @@ export function buildLayer(answers: InitAnswers): { layer: ConfigLayer; profile:
     profile,
     deployment: { name: answers.name },
     aws: { region: answers.region, ...(answers.awsProfile ? { profile: answers.awsProfile } : {}) },
-    dns: { domain: answers.domain, subdomain: answers.subdomain, ...(answers.certificate === 'existing' && answers.certificateArn ? { certificateArn: answers.certificateArn } : {}) },
+    dns: {
+      domain: answers.domain,
+      subdomain: answers.subdomain,
+      ...(answers.certificate === 'existing' && answers.certificateArn
+        ? { certificateArn: answers.certificateArn }
+        : {}),
+    },
     coder: {
       version: answers.coderVersion,
       admin: { email: answers.adminEmail },
-      oidc: answers.oidc === 'configure' ? { issuerUrl: answers.oidcIssuer, clientId: answers.oidcClientId, clientSecret: answers.oidcClientSecretRef } : null,
+      oidc:
+        answers.oidc === 'configure'
+          ? { issuerUrl: answers.oidcIssuer, clientId: answers.oidcClientId, clientSecret: answers.oidcClientSecretRef }
+          : null,
     },
-    cluster: { endpointAccess: splitCidrs(answers.apiCidrs ?? '').length > 0 ? { mode: 'public-and-private', publicCidrs: splitCidrs(answers.apiCidrs) } : { mode: 'private', publicCidrs: [] } },
+    cluster: {
+      endpointAccess:
+        splitCidrs(answers.apiCidrs ?? '').length > 0
+          ? { mode: 'public-and-private', publicCidrs: splitCidrs(answers.apiCidrs) }
+          : { mode: 'private', publicCidrs: [] },
+    },
     workspaces: { templates: answers.templates },
-    schedule: answers.schedule ? { enabled: true, timezone: answers.timezone, scaleUp: answers.scaleUp, scaleDown: answers.scaleDown } : { enabled: false },
+    schedule: answers.schedule
+      ? { enabled: true, timezone: answers.timezone, scaleUp: answers.scaleUp, scaleDown: answers.scaleDown }
+      : { enabled: false },
     audit: { cloudTrail: answers.cloudTrail ?? 'create' },
-    backup: { rtoMinutes: answers.rtoMinutes, rpoMinutes: answers.rpoMinutes, restoreTestCadence: answers.restoreTestCadence },
+    backup: {
+      rtoMinutes: answers.rtoMinutes,
+      rpoMinutes: answers.rpoMinutes,
+      restoreTestCadence: answers.restoreTestCadence,
+    },
   };
   if (answers.shape !== 'custom') return { layer, profile };
-  const sizes = Object.keys((profileDefaults(profile) as { workspaces: { sizes: Record<string, unknown> } }).workspaces.sizes);
-  const mix = parseMix(answers.mix ?? formatMix((profileDefaults(profile) as { workspaces: { sizes: Record<string, { share: number }>} }).workspaces.sizes), sizes);
+  const sizes = Object.keys(
+    (profileDefaults(profile) as { workspaces: { sizes: Record<string, unknown> } }).workspaces.sizes,
+  );
+  const mix = parseMix(
+    answers.mix ??
+      formatMix(
+        (profileDefaults(profile) as { workspaces: { sizes: Record<string, { share: number }> } }).workspaces.sizes,
+      ),
+    sizes,
+  );
   if (typeof mix === 'string') throw new UserError(`--mix: ${mix}.`);
   const custom = customLayer(profile, answers.concurrent ?? 500, mix, answers.workspaceMaxNodes);
   return { layer: mergeLayers(layer, custom), profile };
@@ -207,21 +267,49 @@ function mergeLayers(a: ConfigLayer, b: ConfigLayer): ConfigLayer {
 }
 
 function summarize(answers: InitAnswers, config: CoderPlatformConfig): SummaryLine[] {
-  const ws = Object.values(config.cluster.nodeGroups).filter((g) => g.role === 'workspace' && g.fallbackFor === undefined);
+  const ws = Object.values(config.cluster.nodeGroups).filter(
+    (g) => g.role === 'workspace' && g.fallbackFor === undefined,
+  );
   return [
     { label: 'Deployment', value: `${config.deployment.name} (${answers.shape}, profile ${config.profile})` },
-    { label: 'AWS', value: `${config.aws.region}${config.aws.profile ? `, profile ${config.aws.profile}` : ', default credentials'}` },
-    { label: 'Network', value: `${config.network.vpcCidr}, ${config.network.azCount} AZs, ${config.network.natGateways} NAT` },
-    { label: 'Workspaces', value: `${config.workspaces.concurrent} concurrent; workspace nodes ${ws.map((g) => `${g.instanceTypes[0]} ${g.minSize}–${g.maxSize}`).join(', ')}` },
+    {
+      label: 'AWS',
+      value: `${config.aws.region}${config.aws.profile ? `, profile ${config.aws.profile}` : ', default credentials'}`,
+    },
+    {
+      label: 'Network',
+      value: `${config.network.vpcCidr}, ${config.network.azCount} AZs, ${config.network.natGateways} NAT`,
+    },
+    {
+      label: 'Workspaces',
+      value: `${config.workspaces.concurrent} concurrent; workspace nodes ${ws.map((g) => `${g.instanceTypes[0]} ${g.minSize}–${g.maxSize}`).join(', ')}`,
+    },
     { label: 'URL', value: `https://${coderHost(config)}` },
     { label: 'Certificate', value: config.dns.certificateArn ?? 'new ACM certificate' },
     { label: 'Kubernetes API', value: endpointExposure(config).summary },
-    { label: 'CloudTrail', value: config.audit.cloudTrail === 'create' ? 'new multi-Region trail' : 'existing organization or multi-Region trail' },
-    { label: 'OIDC', value: config.coder.oidc ? `${config.coder.oidc.issuerUrl} (client ${config.coder.oidc.clientId}, secret from ${config.coder.oidc.clientSecret})` : 'skipped' },
+    {
+      label: 'CloudTrail',
+      value:
+        config.audit.cloudTrail === 'create' ? 'new multi-Region trail' : 'existing organization or multi-Region trail',
+    },
+    {
+      label: 'OIDC',
+      value: config.coder.oidc
+        ? `${config.coder.oidc.issuerUrl} (client ${config.coder.oidc.clientId}, secret from ${config.coder.oidc.clientSecret})`
+        : 'skipped',
+    },
     { label: 'Coder', value: `${config.coder.version}, admin ${config.coder.admin.email}` },
     { label: 'Templates', value: config.workspaces.templates.join(', ') },
-    { label: 'Schedule', value: config.schedule.enabled ? `${config.schedule.scaleUp}–${config.schedule.scaleDown} ${config.schedule.timezone}, ${config.schedule.weekdays.join(' ')}` : 'off' },
-    { label: 'Backup', value: `RTO ${config.backup.rtoMinutes} min, RPO ${config.backup.rpoMinutes} min, restore test ${config.backup.restoreTestCadence}` },
+    {
+      label: 'Schedule',
+      value: config.schedule.enabled
+        ? `${config.schedule.scaleUp}–${config.schedule.scaleDown} ${config.schedule.timezone}, ${config.schedule.weekdays.join(' ')}`
+        : 'off',
+    },
+    {
+      label: 'Backup',
+      value: `RTO ${config.backup.rtoMinutes} min, RPO ${config.backup.rpoMinutes} min, restore test ${config.backup.restoreTestCadence}`,
+    },
   ];
 }
 
@@ -239,4 +327,3 @@ function toPosix(path: string): string {
 function isObject(value: unknown): value is ConfigLayer {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-

@@ -11,8 +11,12 @@ export function renderInitDone(result: InitResult, commandExists: (id: string) =
     lines.push(`Next: ${s.bold(available[0]!)}`);
     if (available.length > 1) lines.push(`Then: ${available.slice(1).join(' → ')}`);
   } else {
-    lines.push(`Check it: ${s.bold(`coder-platform config validate${result.path === './coder-platform.yaml' ? '' : ` --config ${result.path}`}`)}`);
-    lines.push(`Next, once available in this version: ${next ?? ''}${later.length > 0 ? ` → ${later.join(' → ')}` : ''}`);
+    lines.push(
+      `Check it: ${s.bold(`coder-platform config validate${result.path === './coder-platform.yaml' ? '' : ` --config ${result.path}`}`)}`,
+    );
+    lines.push(
+      `Next, once available in this version: ${next ?? ''}${later.length > 0 ? ` → ${later.join(' → ')}` : ''}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

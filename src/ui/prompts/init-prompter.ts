@@ -26,7 +26,11 @@ export function createTerminalPrompter(options: TerminalPrompterOptions = {}): P
       switch (request.kind) {
         case 'select':
           return prompts.select(
-            { message: request.message, choices: request.choices ?? [], ...(typeof request.default === 'string' ? { default: request.default } : {}) },
+            {
+              message: request.message,
+              choices: request.choices ?? [],
+              ...(typeof request.default === 'string' ? { default: request.default } : {}),
+            },
             context,
           );
         case 'checkbox': {
@@ -59,7 +63,12 @@ export function createTerminalPrompter(options: TerminalPrompterOptions = {}): P
         default:
           return prompts.input(
             // An empty default means "may be left empty" (the AWS profile: use the default credential chain).
-            { message: request.message, required: request.default !== '', ...(typeof request.default === 'string' && request.default !== '' ? { default: request.default } : {}), validate: validateText(request) },
+            {
+              message: request.message,
+              required: request.default !== '',
+              ...(typeof request.default === 'string' && request.default !== '' ? { default: request.default } : {}),
+              validate: validateText(request),
+            },
             context,
           );
       }
@@ -67,7 +76,9 @@ export function createTerminalPrompter(options: TerminalPrompterOptions = {}): P
 
     async confirmWrite(summary: SummaryLine[], path: string): Promise<boolean> {
       const width = Math.max(...summary.map((l) => l.label.length));
-      output.write(`\n${s.bold('Summary')}\n${summary.map((l) => `  ${l.label.padEnd(width)}  ${l.value}`).join('\n')}\n\n`);
+      output.write(
+        `\n${s.bold('Summary')}\n${summary.map((l) => `  ${l.label.padEnd(width)}  ${l.value}`).join('\n')}\n\n`,
+      );
       return askYesNo(`Write ${path}?`, true, context);
     },
   };

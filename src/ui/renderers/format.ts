@@ -20,7 +20,9 @@ export function formatProgress(elapsedMs: number, expectedSeconds: number | unde
   const elapsed = `elapsed ${formatDuration(elapsedMs)}`;
   if (expectedSeconds === undefined || expectedSeconds <= 0) return elapsed;
   const left = expectedSeconds * 1000 - elapsedMs;
-  return left > 0 ? `${elapsed}, ETA ~${formatDuration(left)}` : `${elapsed}, taking longer than the expected ${formatDuration(expectedSeconds * 1000)}`;
+  return left > 0
+    ? `${elapsed}, ETA ~${formatDuration(left)}`
+    : `${elapsed}, taking longer than the expected ${formatDuration(expectedSeconds * 1000)}`;
 }
 
 const MARK: Record<EngineStepInfo['plan'], string> = { run: 'run ', wait: 'wait', skip: 'skip' };
@@ -37,6 +39,8 @@ export function formatPlan(phase: string, deployment: string, steps: EngineStepI
     lines.push(`  ${'  '.repeat(d)}[${MARK[step.plan]}] ${step.id}: ${step.title}${eta}${needs} — ${step.reason}`);
   }
   const count = (p: EngineStepInfo['plan']): number => steps.filter((s) => s.plan === p).length;
-  lines.push(`${count('run')} would start now, ${count('wait')} would wait for dependencies, ${count('skip')} would be skipped.`);
+  lines.push(
+    `${count('run')} would start now, ${count('wait')} would wait for dependencies, ${count('skip')} would be skipped.`,
+  );
   return `${lines.join('\n')}\n`;
 }

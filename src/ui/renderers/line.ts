@@ -22,11 +22,14 @@ export function describeEvent(event: PlatformEvent, verbose: boolean): string[] 
   const title = typeof d.title === 'string' ? d.title : (event.stepId ?? '');
   switch (event.code) {
     case ENGINE_EVENTS.plan:
-      return formatPlan(String(d.phase), String(d.deployment), d.steps as EngineStepInfo[]).trimEnd().split('\n');
+      return formatPlan(String(d.phase), String(d.deployment), d.steps as EngineStepInfo[])
+        .trimEnd()
+        .split('\n');
     case ENGINE_EVENTS.phaseStart:
       return [event.message];
     case ENGINE_EVENTS.stepStart: {
-      const expected = typeof d.expectedSeconds === 'number' ? `, expected ~${formatDuration(d.expectedSeconds * 1000)}` : '';
+      const expected =
+        typeof d.expectedSeconds === 'number' ? `, expected ~${formatDuration(d.expectedSeconds * 1000)}` : '';
       const attempt = typeof d.attempt === 'number' && d.attempt > 1 ? `, attempt ${d.attempt}` : '';
       return [`> ${title} [${event.stepId}]${attempt}${expected}`];
     }
@@ -35,11 +38,20 @@ export function describeEvent(event: PlatformEvent, verbose: boolean): string[] 
       if (d.status === 'done' && d.reason === 'run') return [`ok ${title}${took}`];
       if (d.status === 'failed') return [`FAILED ${title}${took}: ${String(d.error ?? '')}`];
       if (d.status === 'interrupted') return [`INTERRUPTED ${title}: ${String(d.error ?? '')}`];
-      const why = d.reason === 'journal' ? 'already done (journal)' : d.reason === 'probe' ? 'already done (probed)' : d.reason === 'disabled' ? 'disabled' : `not selected (${String(d.status)})`;
+      const why =
+        d.reason === 'journal'
+          ? 'already done (journal)'
+          : d.reason === 'probe'
+            ? 'already done (probed)'
+            : d.reason === 'disabled'
+              ? 'disabled'
+              : `not selected (${String(d.status)})`;
       return [`- ${title}: ${why}`];
     }
     case ENGINE_EVENTS.phaseEnd:
-      return [typeof d.resumeCommand === 'string' ? `${event.message}; resume with: ${d.resumeCommand}` : event.message];
+      return [
+        typeof d.resumeCommand === 'string' ? `${event.message}; resume with: ${d.resumeCommand}` : event.message,
+      ];
     default:
       if (event.level === 'debug' && !verbose) return [];
       return [`${event.stepId === undefined ? '' : `[${event.stepId}] `}${event.message}`];
@@ -63,7 +75,14 @@ export class LineHost implements EventHost {
     this.track(full);
     const lines = describeEvent(full, this.options.verbose);
     if (lines.length === 0) return;
-    const level = full.level === 'error' ? this.style.red('ERROR') : full.level === 'warn' ? this.style.yellow('WARN ') : full.level === 'debug' ? this.style.dim('DEBUG') : 'INFO ';
+    const level =
+      full.level === 'error'
+        ? this.style.red('ERROR')
+        : full.level === 'warn'
+          ? this.style.yellow('WARN ')
+          : full.level === 'debug'
+            ? this.style.dim('DEBUG')
+            : 'INFO ';
     this.stream.write(lines.map((line) => `${full.time} ${level} ${line}\n`).join(''));
   }
 
@@ -77,12 +96,19 @@ export class LineHost implements EventHost {
   private track(event: PlatformEvent): void {
     const d = (event.data ?? {}) as Record<string, unknown>;
     if (event.code === ENGINE_EVENTS.stepStart && event.stepId !== undefined) {
-      this.running.set(event.stepId, { title: String(d.title ?? event.stepId), since: Date.now(), expectedSeconds: typeof d.expectedSeconds === 'number' ? d.expectedSeconds : undefined });
+      this.running.set(event.stepId, {
+        title: String(d.title ?? event.stepId),
+        since: Date.now(),
+        expectedSeconds: typeof d.expectedSeconds === 'number' ? d.expectedSeconds : undefined,
+      });
       if (this.heartbeat === undefined) {
         this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs ?? 30_000);
         this.heartbeat.unref();
       }
-    } else if ((event.code === ENGINE_EVENTS.stepEnd && event.stepId !== undefined) || event.code === ENGINE_EVENTS.phaseEnd) {
+    } else if (
+      (event.code === ENGINE_EVENTS.stepEnd && event.stepId !== undefined) ||
+      event.code === ENGINE_EVENTS.phaseEnd
+    ) {
       if (event.code === ENGINE_EVENTS.phaseEnd) this.running.clear();
       else this.running.delete(event.stepId as string);
       if (this.running.size === 0) this.stopHeartbeat();
@@ -91,7 +117,10 @@ export class LineHost implements EventHost {
 
   private beat(): void {
     const time = new Date().toISOString();
-    for (const [id, r] of this.running) this.stream.write(`${time} INFO  ... ${r.title} [${id}] still running (${formatProgress(Date.now() - r.since, r.expectedSeconds)})\n`);
+    for (const [id, r] of this.running)
+      this.stream.write(
+        `${time} INFO  ... ${r.title} [${id}] still running (${formatProgress(Date.now() - r.since, r.expectedSeconds)})\n`,
+      );
   }
 
   private stopHeartbeat(): void {

@@ -56,7 +56,10 @@ export interface ListrHostOptions extends PromptPolicy {
   stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 }
 
-export function isPlainTerminal(env: NodeJS.ProcessEnv = process.env, stderrIsTTY = process.stderr.isTTY === true): boolean {
+export function isPlainTerminal(
+  env: NodeJS.ProcessEnv = process.env,
+  stderrIsTTY = process.stderr.isTTY === true,
+): boolean {
   return !stderrIsTTY || env.CI === 'true' || env.CI === '1' || env.TERM === 'dumb';
 }
 
@@ -94,10 +97,17 @@ export class ListrHost implements EventHost {
         if (event.code === ENGINE_EVENTS.plan) {
           const d = (event.data ?? {}) as Record<string, unknown>;
           const columns = (stream as { columns?: number }).columns ?? process.stdout.columns;
-          stream.write(renderPlanTree(String(d.phase), String(d.deployment), d.steps as EngineStepInfo[], { width: columns ?? 0, style, probed: d.probed === true }));
+          stream.write(
+            renderPlanTree(String(d.phase), String(d.deployment), d.steps as EngineStepInfo[], {
+              width: columns ?? 0,
+              style,
+              probed: d.probed === true,
+            }),
+          );
           return;
         }
-        const mark = event.level === 'error' ? `${style.red('✖')} ` : event.level === 'warn' ? `${style.yellow('⚠')} ` : '';
+        const mark =
+          event.level === 'error' ? `${style.red('✖')} ` : event.level === 'warn' ? `${style.yellow('⚠')} ` : '';
         const text = describeEvent(event, options.verbose);
         if (text.length > 0) stream.write(text.map((l) => `${mark}${l}\n`).join(''));
       },
@@ -106,9 +116,11 @@ export class ListrHost implements EventHost {
 
   emit(event: Omit<PlatformEvent, 'time'> & { time?: string }): void {
     const full: PlatformEvent = { ...event, time: event.time ?? new Date().toISOString() };
-    this.chain = this.chain.then(() => this.handle(full)).catch((error: unknown) => {
-      writeSync(2, `renderer error: ${error instanceof Error ? error.message : String(error)}\n`);
-    });
+    this.chain = this.chain
+      .then(() => this.handle(full))
+      .catch((error: unknown) => {
+        writeSync(2, `renderer error: ${error instanceof Error ? error.message : String(error)}\n`);
+      });
   }
 
   private async handle(event: PlatformEvent): Promise<void> {
@@ -130,7 +142,11 @@ export class ListrHost implements EventHost {
     } else if (event.code === ENGINE_EVENTS.stepEnd && state !== undefined) {
       state.running = false;
       state.ended = true;
-      state.markEnded({ status: String(d.status), ...(typeof d.reason === 'string' ? { reason: d.reason } : {}), ...(typeof d.error === 'string' ? { error: d.error } : {}) });
+      state.markEnded({
+        status: String(d.status),
+        ...(typeof d.reason === 'string' ? { reason: d.reason } : {}),
+        ...(typeof d.error === 'string' ? { error: d.error } : {}),
+      });
     } else if (event.code === ENGINE_EVENTS.phaseEnd) {
       for (const s of active.states.values()) if (!s.ended) s.markEnded({ status: 'pending' });
       await active.run;
@@ -154,7 +170,18 @@ export class ListrHost implements EventHost {
       const start = deferred<void>();
       const end = deferred<StepEnd>();
       const ready = deferred<void>();
-      states.set(info.id, { info, ready: ready.promise, markReady: () => ready.resolve(), start: start.promise, markStarted: () => start.resolve(), end: end.promise, markEnded: (e) => end.resolve(e), ended: false, running: false, lines: [] });
+      states.set(info.id, {
+        info,
+        ready: ready.promise,
+        markReady: () => ready.resolve(),
+        start: start.promise,
+        markStarted: () => start.resolve(),
+        end: end.promise,
+        markEnded: (e) => end.resolve(e),
+        ended: false,
+        running: false,
+        lines: [],
+      });
     }
     const tasks = steps.map((info) => ({
       title: info.title,
@@ -170,7 +197,8 @@ export class ListrHost implements EventHost {
         }
         task.title = `${info.title} (waiting)`;
         const tick = setInterval(() => {
-          if (st.startedAt !== undefined && !st.ended) task.title = `${info.title} (${formatProgress(Date.now() - st.startedAt, info.expectedSeconds)})`;
+          if (st.startedAt !== undefined && !st.ended)
+            task.title = `${info.title} (${formatProgress(Date.now() - st.startedAt, info.expectedSeconds)})`;
         }, 1000);
         let end: StepEnd;
         try {
@@ -191,16 +219,19 @@ export class ListrHost implements EventHost {
       },
       rendererOptions: { outputBar: 3, persistentOutput: false },
     }));
-    const listr = new mod.Listr(tasks as never, {
-      concurrent: true,
-      exitOnError: false,
-      collectErrors: 'minimal',
-      registerSignalListeners: false,
-      forceTTY: true,
-      fallbackRendererCondition: () => isPlainTerminal(),
-      rendererOptions: { logger, timer: mod.PRESET_TIMER, collapseErrors: false, showErrorMessage: true },
-      fallbackRendererOptions: { logger, timer: mod.PRESET_TIMER },
-    } as never) as unknown as { run(): Promise<unknown>; errors: unknown[] };
+    const listr = new mod.Listr(
+      tasks as never,
+      {
+        concurrent: true,
+        exitOnError: false,
+        collectErrors: 'minimal',
+        registerSignalListeners: false,
+        forceTTY: true,
+        fallbackRendererCondition: () => isPlainTerminal(),
+        rendererOptions: { logger, timer: mod.PRESET_TIMER, collapseErrors: false, showErrorMessage: true },
+        fallbackRendererOptions: { logger, timer: mod.PRESET_TIMER },
+      } as never,
+    ) as unknown as { run(): Promise<unknown>; errors: unknown[] };
     const run = listr.run().then(
       () => undefined,
       () => undefined,

@@ -37,13 +37,23 @@ export interface TerminalStreams {
 export async function askOnTerminal(request: ConfirmRequest, streams: TerminalStreams = {}): Promise<boolean> {
   const { input } = await import('@inquirer/prompts');
   const { askYesNo } = await import('../prompts/yes-no.js');
-  const context = { output: streams.output ?? process.stderr, ...(streams.input === undefined ? {} : { input: streams.input }), clearPromptOnDone: false };
+  const context = {
+    output: streams.output ?? process.stderr,
+    ...(streams.input === undefined ? {} : { input: streams.input }),
+    clearPromptOnDone: false,
+  };
   try {
     if (request.typeToConfirm !== undefined) {
-      const answer = await input({ message: `${request.message}\n  Type "${request.typeToConfirm}" to confirm:` }, context);
+      const answer = await input(
+        { message: `${request.message}\n  Type "${request.typeToConfirm}" to confirm:` },
+        context,
+      );
       return answer.trim() === request.typeToConfirm;
     }
-    return await askYesNo(request.message, false, { output: context.output, ...(streams.input === undefined ? {} : { input: streams.input }) });
+    return await askYesNo(request.message, false, {
+      output: context.output,
+      ...(streams.input === undefined ? {} : { input: streams.input }),
+    });
   } catch (error) {
     if (isPromptExit(error)) throw new CancelledError('Cancelled at a prompt.');
     throw error;

@@ -44,7 +44,11 @@ export interface FirstAdminResult {
 }
 
 /** Is the stored session token valid for an owner? Returns the default organization id when so. */
-export async function ownerSession(anonymous: CoderClient, secrets: SecretStore, deployment: string): Promise<{ client: CoderClient; organizationId: string } | undefined> {
+export async function ownerSession(
+  anonymous: CoderClient,
+  secrets: SecretStore,
+  deployment: string,
+): Promise<{ client: CoderClient; organizationId: string } | undefined> {
   const token = await secrets.get(secretNames(deployment).sessionToken);
   if (!token) return undefined;
   const client = anonymous.withToken(token);
@@ -75,20 +79,34 @@ export async function ensureFirstAdmin(anonymous: CoderClient, options: FirstAdm
         ...(options.kmsKeyId ? { kmsKeyId: options.kmsKeyId } : {}),
       });
     }
-    const created = await anonymous.createFirstUser({ email: options.email, username: options.username, password, name: 'Coder platform owner', trial: false });
+    const created = await anonymous.createFirstUser({
+      email: options.email,
+      username: options.username,
+      password,
+      name: 'Coder platform owner',
+      trial: false,
+    });
     if (created) {
       owner = 'created';
-      options.host.emit({ level: 'info', code: 'CODER_OWNER_CREATED', message: `Created the Coder owner ${options.username}; its password is in Secrets Manager (${names.adminPassword}).`, data: { username: options.username, secret: names.adminPassword } });
+      options.host.emit({
+        level: 'info',
+        code: 'CODER_OWNER_CREATED',
+        message: `Created the Coder owner ${options.username}; its password is in Secrets Manager (${names.adminPassword}).`,
+        data: { username: options.username, secret: names.adminPassword },
+      });
     }
   }
 
   if (!password) {
-    throw new UserError(`Coder already has an owner, and there is no password for it in Secrets Manager (${names.adminPassword}).`, {
-      nextSteps: [
-        `Store the owner password: aws secretsmanager create-secret --name ${names.adminPassword} --secret-string file://password.txt`,
-        `Or store an owner session token under ${names.sessionToken} (coder tokens create --lifetime 2160h), then re-run.`,
-      ],
-    });
+    throw new UserError(
+      `Coder already has an owner, and there is no password for it in Secrets Manager (${names.adminPassword}).`,
+      {
+        nextSteps: [
+          `Store the owner password: aws secretsmanager create-secret --name ${names.adminPassword} --secret-string file://password.txt`,
+          `Or store an owner session token under ${names.sessionToken} (coder tokens create --lifetime 2160h), then re-run.`,
+        ],
+      },
+    );
   }
 
   let session: string;
@@ -96,16 +114,31 @@ export async function ensureFirstAdmin(anonymous: CoderClient, options: FirstAdm
     session = await anonymous.login(options.email, password);
   } catch (error) {
     if (error instanceof CoderApiError && error.status === 401) {
-      throw new UserError(`Logging in as ${options.email} failed: the password in ${names.adminPassword} is not the owner's current password.`, {
-        nextSteps: [`Update ${names.adminPassword} with the current password (or store an owner token under ${names.sessionToken}) and re-run.`],
-      });
+      throw new UserError(
+        `Logging in as ${options.email} failed: the password in ${names.adminPassword} is not the owner's current password.`,
+        {
+          nextSteps: [
+            `Update ${names.adminPassword} with the current password (or store an owner token under ${names.sessionToken}) and re-run.`,
+          ],
+        },
+      );
     }
     throw error;
   }
   const token = await longLivedToken(anonymous, session, options.host);
-  await options.secrets.put(names.sessionToken, token, { description: `Coder owner session token for ${options.deployment} (coder-platform)`, tags, ...(options.kmsKeyId ? { kmsKeyId: options.kmsKeyId } : {}) });
+  await options.secrets.put(names.sessionToken, token, {
+    description: `Coder owner session token for ${options.deployment} (coder-platform)`,
+    tags,
+    ...(options.kmsKeyId ? { kmsKeyId: options.kmsKeyId } : {}),
+  });
   const organization = await anonymous.withToken(token).organization('default');
-  return { owner, organizationId: organization.id, username: options.username, passwordSecret: names.adminPassword, sessionTokenSecret: names.sessionToken };
+  return {
+    owner,
+    organizationId: organization.id,
+    username: options.username,
+    passwordSecret: names.adminPassword,
+    sessionTokenSecret: names.sessionToken,
+  };
 }
 
 /** 90 days (coder-api.md §2), within Coder's default maximum token lifetime. */
@@ -139,7 +172,9 @@ export function licenseClaims(jwt: string): Record<string, unknown> | undefined 
   if (!payload) return undefined;
   try {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
-    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : undefined;
+    return typeof claims === 'object' && claims !== null && !Array.isArray(claims)
+      ? (claims as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -155,7 +190,10 @@ export function licenseId(jwt: string): string | undefined {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -210,13 +248,21 @@ export interface LicenseOptions {
  * Add the license once, then check entitlements. More than one coderd replica without the
  * high_availability entitlement fails the step: replicas would not mesh and workspace connections break.
  */
-export async function ensureLicense(client: CoderClient, options: LicenseOptions): Promise<EntitlementReport & { licenseAdded: boolean }> {
+export async function ensureLicense(
+  client: CoderClient,
+  options: LicenseOptions,
+): Promise<EntitlementReport & { licenseAdded: boolean }> {
   let licenseAdded = false;
   if (options.license !== undefined) {
     if (!isInstalledLicense(options.license, await client.listLicenses())) {
       const added = await client.addLicense(options.license);
       licenseAdded = true;
-      options.host.emit({ level: 'info', code: 'CODER_LICENSE_ADDED', message: `License ${added.uuid} added.`, data: { uuid: added.uuid } });
+      options.host.emit({
+        level: 'info',
+        code: 'CODER_LICENSE_ADDED',
+        message: `License ${added.uuid} added.`,
+        data: { uuid: added.uuid },
+      });
     }
   }
   const report = entitlementReport(await client.entitlements());
@@ -225,7 +271,9 @@ export async function ensureLicense(client: CoderClient, options: LicenseOptions
     const message = `coder.replicas is ${options.replicas}, but the Coder deployment has no high_availability entitlement${report.hasLicense ? ' in its license' : ' (no license is installed)'}: the replicas will not mesh and workspace connections will fail.`;
     options.host.emit({ level: 'warn', code: 'CODER_HA_NOT_ENTITLED', message, data: { replicas: options.replicas } });
     throw new CheckFailedError(message, {
-      nextSteps: ['Configure coder.license with a license that includes high availability and re-run, or set coder.replicas: 1 and re-run day1.'],
+      nextSteps: [
+        'Configure coder.license with a license that includes high availability and re-run, or set coder.replicas: 1 and re-run day1.',
+      ],
     });
   }
   return { ...report, licenseAdded };
@@ -244,7 +292,10 @@ export interface ProvisionerKeyOptions {
 }
 
 /** Is the key in Coder AND its secret in Secrets Manager? */
-export async function provisionerKeyReady(client: CoderClient, options: Pick<ProvisionerKeyOptions, 'deployment' | 'organizationId' | 'keyName' | 'tags' | 'secrets'>): Promise<boolean> {
+export async function provisionerKeyReady(
+  client: CoderClient,
+  options: Pick<ProvisionerKeyOptions, 'deployment' | 'organizationId' | 'keyName' | 'tags' | 'secrets'>,
+): Promise<boolean> {
   const keys = await client.listProvisionerKeys(options.organizationId);
   const key = keys.find((k) => k.name === options.keyName);
   if (!key || !sameTags(key.tags ?? {}, options.tags)) return false;
@@ -261,18 +312,25 @@ function sameTags(a: Record<string, string>, b: Record<string, string>): boolean
  * Create the key once. The key's secret is shown only at creation, so when the key exists but its
  * secret is not in Secrets Manager (or its tags changed), the key is deleted and created again.
  */
-export async function ensureProvisionerKey(client: CoderClient, options: ProvisionerKeyOptions): Promise<{ keyName: string; secretName: string; action: 'created' | 'recreated' | 'existing' }> {
+export async function ensureProvisionerKey(
+  client: CoderClient,
+  options: ProvisionerKeyOptions,
+): Promise<{ keyName: string; secretName: string; action: 'created' | 'recreated' | 'existing' }> {
   const secretName = secretNames(options.deployment).provisionerKey;
   if (!isEntitled(await client.entitlements(), 'external_provisioner_daemons')) {
     // coderd runs no built-in provisioners (CODER_PROVISIONER_DAEMONS=0): without external ones nothing builds.
-    throw new CheckFailedError('External provisioners need the external_provisioner_daemons entitlement, and this Coder deployment does not have it; no template or workspace could be built.', {
-      nextSteps: ['Configure coder.license with a Premium license (coder-platform.yaml), then re-run day1.'],
-    });
+    throw new CheckFailedError(
+      'External provisioners need the external_provisioner_daemons entitlement, and this Coder deployment does not have it; no template or workspace could be built.',
+      {
+        nextSteps: ['Configure coder.license with a Premium license (coder-platform.yaml), then re-run day1.'],
+      },
+    );
   }
   const keys = await client.listProvisionerKeys(options.organizationId);
   const existing = keys.find((k) => k.name === options.keyName);
   const stored = await options.secrets.get(secretName);
-  if (existing && stored !== undefined && sameTags(existing.tags ?? {}, options.tags)) return { keyName: options.keyName, secretName, action: 'existing' };
+  if (existing && stored !== undefined && sameTags(existing.tags ?? {}, options.tags))
+    return { keyName: options.keyName, secretName, action: 'existing' };
   if (existing) {
     await client.deleteProvisionerKey(options.organizationId, options.keyName);
     options.host.emit({
@@ -288,7 +346,12 @@ export async function ensureProvisionerKey(client: CoderClient, options: Provisi
     tags: { 'coder-platform/deployment': options.deployment },
     ...(options.kmsKeyId ? { kmsKeyId: options.kmsKeyId } : {}),
   });
-  options.host.emit({ level: 'info', code: 'PROVISIONER_KEY_CREATED', message: `Provisioner key ${options.keyName} created; its secret is in Secrets Manager (${secretName}).`, data: { keyName: options.keyName, tags: options.tags } });
+  options.host.emit({
+    level: 'info',
+    code: 'PROVISIONER_KEY_CREATED',
+    message: `Provisioner key ${options.keyName} created; its secret is in Secrets Manager (${secretName}).`,
+    data: { keyName: options.keyName, tags: options.tags },
+  });
   return { keyName: options.keyName, secretName, action: existing ? 'recreated' : 'created' };
 }
 
@@ -302,9 +365,16 @@ export interface DaemonStatus {
 }
 
 /** Connected daemons authenticated with the key, and those not on coderd's version (coder-api.md §4). */
-export async function provisionerDaemonStatus(client: CoderClient, organizationId: string, keyName: string): Promise<DaemonStatus> {
+export async function provisionerDaemonStatus(
+  client: CoderClient,
+  organizationId: string,
+  keyName: string,
+): Promise<DaemonStatus> {
   const [daemons, build] = await Promise.all([client.listProvisionerDaemons(organizationId), client.buildInfo()]);
   const semver = (v: string | undefined): string => (v ?? '').replace(/^v/, '').split('+')[0] ?? '';
   const connected = daemons.filter((d) => d.key_name === keyName && (d.status === 'idle' || d.status === 'busy'));
-  return { connected: connected.length, versionMismatch: connected.filter((d) => semver(d.version) !== semver(build.version)).map((d) => d.name) };
+  return {
+    connected: connected.length,
+    versionMismatch: connected.filter((d) => semver(d.version) !== semver(build.version)).map((d) => d.name),
+  };
 }

@@ -14,7 +14,13 @@ import type { Template, TemplateSettings, TemplateVersion, Weekday } from '../..
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const WEEKDAY_NAMES: Record<TemplateSettingsConfig['autostopDays'][number], Weekday> = {
-  MON: 'monday', TUE: 'tuesday', WED: 'wednesday', THU: 'thursday', FRI: 'friday', SAT: 'saturday', SUN: 'sunday',
+  MON: 'monday',
+  TUE: 'tuesday',
+  WED: 'wednesday',
+  THU: 'thursday',
+  FRI: 'friday',
+  SAT: 'saturday',
+  SUN: 'sunday',
 };
 
 /** workspaces.templateSettings of the config in the API's names and units (coder-api.md §5 settings table). */
@@ -26,7 +32,12 @@ export function scheduleSettings(config: TemplateSettingsConfig): TemplateSettin
     time_til_dormant_ms: Math.round(config.dormancyDays * DAY_MS),
     time_til_dormant_autodelete_ms: Math.round(config.autoDeleteDays * DAY_MS),
     // in Coder's week order, as the API returns it
-    autostop_requirement: { days_of_week: (Object.keys(WEEKDAY_NAMES) as (keyof typeof WEEKDAY_NAMES)[]).filter((d) => config.autostopDays.includes(d)).map((d) => WEEKDAY_NAMES[d]), weeks: 1 },
+    autostop_requirement: {
+      days_of_week: (Object.keys(WEEKDAY_NAMES) as (keyof typeof WEEKDAY_NAMES)[])
+        .filter((d) => config.autostopDays.includes(d))
+        .map((d) => WEEKDAY_NAMES[d]),
+      weeks: 1,
+    },
     allow_user_autostart: true,
     allow_user_autostop: true,
   };
@@ -74,19 +85,39 @@ function settingsDiffer(template: Template, desired: TemplateSettings): boolean 
   for (const [key, value] of Object.entries(desired)) {
     if (key === 'autostop_requirement') {
       const current = template.autostop_requirement;
-      if (!current || current.weeks !== desired.autostop_requirement.weeks || current.days_of_week.join() !== desired.autostop_requirement.days_of_week.join()) return true;
+      if (
+        !current ||
+        current.weeks !== desired.autostop_requirement.weeks ||
+        current.days_of_week.join() !== desired.autostop_requirement.days_of_week.join()
+      )
+        return true;
     } else if (t[key] !== value) return true;
   }
   return false;
 }
 
 /** Desired settings for a composed template. */
-export function templateSettings(composed: ComposedTemplate, schedule: TemplateSettingsConfig, manageAcl: boolean): TemplateSettings {
-  return { ...scheduleSettings(schedule), display_name: composed.displayName, description: composed.description, ...(manageAcl ? { disable_everyone_group_access: true } : {}) };
+export function templateSettings(
+  composed: ComposedTemplate,
+  schedule: TemplateSettingsConfig,
+  manageAcl: boolean,
+): TemplateSettings {
+  return {
+    ...scheduleSettings(schedule),
+    display_name: composed.displayName,
+    description: composed.description,
+    ...(manageAcl ? { disable_everyone_group_access: true } : {}),
+  };
 }
 
 /** True when the template exists, its active version is this content, and its settings match. */
-export async function templateUpToDate(client: CoderClient, organizationId: string, composed: ComposedTemplate, schedule: TemplateSettingsConfig, manageAcl: boolean): Promise<{ templateId: string; versionId: string } | undefined> {
+export async function templateUpToDate(
+  client: CoderClient,
+  organizationId: string,
+  composed: ComposedTemplate,
+  schedule: TemplateSettingsConfig,
+  manageAcl: boolean,
+): Promise<{ templateId: string; versionId: string } | undefined> {
   const template = await client.templateByName(organizationId, composed.name);
   if (!template) return undefined;
   const active = await client.getTemplateVersion(template.active_version_id);
@@ -98,15 +129,28 @@ export async function templateUpToDate(client: CoderClient, organizationId: stri
 }
 
 /** The template's group roles are exactly the pairing's ACL (and the Everyone group has none). */
-export async function aclMatches(client: CoderClient, organizationId: string, templateId: string, composed: ComposedTemplate): Promise<boolean> {
+export async function aclMatches(
+  client: CoderClient,
+  organizationId: string,
+  templateId: string,
+  composed: ComposedTemplate,
+): Promise<boolean> {
   const acl = await client.templateACL(templateId);
-  const current = Object.fromEntries(acl.group.filter((g) => g.id !== organizationId || g.role !== '').map((g) => [g.id === organizationId ? '(everyone)' : g.name, g.role]));
+  const current = Object.fromEntries(
+    acl.group
+      .filter((g) => g.id !== organizationId || g.role !== '')
+      .map((g) => [g.id === organizationId ? '(everyone)' : g.name, g.role]),
+  );
   const desired = Object.fromEntries(Object.entries(composed.acl));
   const keys = new Set([...Object.keys(current), ...Object.keys(desired)]);
   return [...keys].every((k) => current[k] === desired[k]);
 }
 
-export async function pushTemplate(client: CoderClient, composed: ComposedTemplate, options: PushOptions): Promise<PushResult> {
+export async function pushTemplate(
+  client: CoderClient,
+  composed: ComposedTemplate,
+  options: PushOptions,
+): Promise<PushResult> {
   const { host, organizationId } = options;
   const manageAcl = options.templateRbac && Object.keys(composed.acl).length > 0;
   let template = await client.templateByName(organizationId, composed.name);
@@ -118,7 +162,14 @@ export async function pushTemplate(client: CoderClient, composed: ComposedTempla
     for (const name of versionNames(composed.versionName)) {
       const existing = await client.templateVersionByName(template.id, name);
       if (!existing) {
-        version = await createVersion(client, composed, name, template.id, await uploadArchive(client, composed, options), options);
+        version = await createVersion(
+          client,
+          composed,
+          name,
+          template.id,
+          await uploadArchive(client, composed, options),
+          options,
+        );
         break;
       }
       if (existing.job.status === 'failed' || existing.job.status === 'canceled') continue; // an earlier attempt failed: try again under the next name
@@ -130,15 +181,22 @@ export async function pushTemplate(client: CoderClient, composed: ComposedTempla
     // (creation does not wait for the build). A run that died between the two left that version behind
     // with no template to find it by: look it up through the jobs we started before creating another.
     const fileId = await uploadArchive(client, composed, options);
-    version = (await orphanVersion(client, organizationId, composed, fileId, options.tags)) ?? (await createVersion(client, composed, composed.versionName, undefined, fileId, options));
+    version =
+      (await orphanVersion(client, organizationId, composed, fileId, options.tags)) ??
+      (await createVersion(client, composed, composed.versionName, undefined, fileId, options));
     template = await createTemplateFor(client, composed, version.id, options, manageAcl);
     action = 'created';
   }
   if (!version || !template) {
-    throw new ExternalError('coder', 'template push', `every one of ${MAX_ATTEMPT_SUFFIX} attempts to build ${composed.name} ${composed.versionName} failed`, {
-      resource: composed.name,
-      nextSteps: ['Read the job logs in the Coder dashboard (Templates → Versions), fix the cause, and re-run.'],
-    });
+    throw new ExternalError(
+      'coder',
+      'template push',
+      `every one of ${MAX_ATTEMPT_SUFFIX} attempts to build ${composed.name} ${composed.versionName} failed`,
+      {
+        resource: composed.name,
+        nextSteps: ['Read the job logs in the Coder dashboard (Templates → Versions), fix the cause, and re-run.'],
+      },
+    );
   }
 
   // 2. Wait for the build.
@@ -147,23 +205,39 @@ export async function pushTemplate(client: CoderClient, composed: ComposedTempla
   // 3. Promote the version (a new template already has it active).
   const settings = templateSettings(composed, options.schedule, manageAcl);
   if (action === 'created') {
-    host.emit({ level: 'info', code: 'TEMPLATE_CREATED', message: `Template ${composed.name} created with version ${version.name}.`, data: { template: composed.name, version: version.name } });
+    host.emit({
+      level: 'info',
+      code: 'TEMPLATE_CREATED',
+      message: `Template ${composed.name} created with version ${version.name}.`,
+      data: { template: composed.name, version: version.name },
+    });
   } else if (template.active_version_id !== version.id) {
     await client.promoteVersion(template.id, version.id);
     action = 'promoted';
-    host.emit({ level: 'info', code: 'TEMPLATE_PROMOTED', message: `Template ${composed.name}: version ${version.name} is now active.`, data: { template: composed.name, version: version.name } });
+    host.emit({
+      level: 'info',
+      code: 'TEMPLATE_PROMOTED',
+      message: `Template ${composed.name}: version ${version.name} is now active.`,
+      data: { template: composed.name, version: version.name },
+    });
   }
 
   // 4. Settings (PATCH names differ from create names; only when something differs).
   if (action !== 'created' && settingsDiffer(template, settings)) {
     template = await client.updateTemplateSettings(template.id, settings);
-    host.emit({ level: 'info', code: 'TEMPLATE_SETTINGS_UPDATED', message: `Template ${composed.name}: schedule settings updated.`, data: { template: composed.name } });
+    host.emit({
+      level: 'info',
+      code: 'TEMPLATE_SETTINGS_UPDATED',
+      message: `Template ${composed.name}: schedule settings updated.`,
+      data: { template: composed.name },
+    });
   }
 
   // 5. Group ACLs.
   let aclApplied = false;
   if (manageAcl) {
-    if (!(await aclMatches(client, organizationId, template.id, composed))) await applyAcl(client, organizationId, template.id, composed, host);
+    if (!(await aclMatches(client, organizationId, template.id, composed)))
+      await applyAcl(client, organizationId, template.id, composed, host);
     aclApplied = true;
   } else if (Object.keys(composed.acl).length > 0) {
     host.emit({
@@ -173,10 +247,23 @@ export async function pushTemplate(client: CoderClient, composed: ComposedTempla
       data: { template: composed.name },
     });
   }
-  return { template: composed.name, templateId: template.id, versionId: version.id, versionName: version.name, action, aclApplied };
+  return {
+    template: composed.name,
+    templateId: template.id,
+    versionId: version.id,
+    versionName: version.name,
+    action,
+    aclApplied,
+  };
 }
 
-async function createTemplateFor(client: CoderClient, composed: ComposedTemplate, versionId: string, options: PushOptions, manageAcl: boolean): Promise<Template> {
+async function createTemplateFor(
+  client: CoderClient,
+  composed: ComposedTemplate,
+  versionId: string,
+  options: PushOptions,
+  manageAcl: boolean,
+): Promise<Template> {
   const settings = templateSettings(composed, options.schedule, manageAcl);
   return client.createTemplate(options.organizationId, {
     name: composed.name,
@@ -216,12 +303,24 @@ export const ORPHAN_SEARCH_LIMIT = 100;
  * the provisioner jobs the owner started (newest first): a template-version import job names its
  * version and, once the version belongs to a template, that template — so no template id means orphan.
  */
-export async function orphanVersion(client: CoderClient, organizationId: string, composed: ComposedTemplate, fileId: string, tags: Record<string, string>): Promise<TemplateVersion | undefined> {
+export async function orphanVersion(
+  client: CoderClient,
+  organizationId: string,
+  composed: ComposedTemplate,
+  fileId: string,
+  tags: Record<string, string>,
+): Promise<TemplateVersion | undefined> {
   const me = await client.me();
   const jobs = await client.listProvisionerJobs(organizationId, { initiator: me.id, limit: ORPHAN_SEARCH_LIMIT });
   for (const job of jobs) {
-    if (job.type !== 'template_version_import' || job.metadata?.template_id || job.metadata?.template_version_name !== composed.versionName) continue;
-    if (job.file_id !== fileId || job.status === 'failed' || job.status === 'canceled' || job.status === 'canceling') continue;
+    if (
+      job.type !== 'template_version_import' ||
+      job.metadata?.template_id ||
+      job.metadata?.template_version_name !== composed.versionName
+    )
+      continue;
+    if (job.file_id !== fileId || job.status === 'failed' || job.status === 'canceled' || job.status === 'canceling')
+      continue;
     if (Object.entries(tags).some(([key, value]) => job.tags?.[key] !== value)) continue;
     const id = job.input?.template_version_id;
     if (!id) continue;
@@ -231,7 +330,14 @@ export async function orphanVersion(client: CoderClient, organizationId: string,
   return undefined;
 }
 
-async function createVersion(client: CoderClient, composed: ComposedTemplate, name: string, templateId: string | undefined, fileId: string, options: PushOptions): Promise<TemplateVersion> {
+async function createVersion(
+  client: CoderClient,
+  composed: ComposedTemplate,
+  name: string,
+  templateId: string | undefined,
+  fileId: string,
+  options: PushOptions,
+): Promise<TemplateVersion> {
   try {
     return await client.createTemplateVersion(options.organizationId, {
       storage_method: 'file',
@@ -252,12 +358,18 @@ async function createVersion(client: CoderClient, composed: ComposedTemplate, na
   }
 }
 
-async function waitForJob(client: CoderClient, initial: TemplateVersion, composed: ComposedTemplate, options: PushOptions): Promise<TemplateVersion> {
+async function waitForJob(
+  client: CoderClient,
+  initial: TemplateVersion,
+  composed: ComposedTemplate,
+  options: PushOptions,
+): Promise<TemplateVersion> {
   const interval = options.pollIntervalMs ?? 2000;
   const deadline = Date.now() + (options.jobTimeoutMs ?? 900_000);
   let version = initial;
   for (;;) {
-    if (options.signal?.aborted) throw new CancelledError(`Interrupted while ${composed.name} ${version.name} was building; re-run to resume.`);
+    if (options.signal?.aborted)
+      throw new CancelledError(`Interrupted while ${composed.name} ${version.name} was building; re-run to resume.`);
     const status = version.job.status;
     if (status === 'succeeded') return version;
     if (status === 'failed' || status === 'canceled' || status === 'canceling') {
@@ -266,29 +378,46 @@ async function waitForJob(client: CoderClient, initial: TemplateVersion, compose
         .slice(-20)
         .map((l) => l.output)
         .join('\n');
-      throw new ExternalError('coder', 'template version build', `${composed.name} ${version.name} ${status}: ${version.job.error ?? 'no error message'}${tail ? `\n--- last job logs ---\n${tail}` : ''}`, {
-        resource: composed.name,
-        nextSteps: ['Fix the template (or the provisioner) and re-run; the next attempt builds a new version of the same content.'],
-      });
+      throw new ExternalError(
+        'coder',
+        'template version build',
+        `${composed.name} ${version.name} ${status}: ${version.job.error ?? 'no error message'}${tail ? `\n--- last job logs ---\n${tail}` : ''}`,
+        {
+          resource: composed.name,
+          nextSteps: [
+            'Fix the template (or the provisioner) and re-run; the next attempt builds a new version of the same content.',
+          ],
+        },
+      );
     }
     if (status === 'pending' && version.matched_provisioners && version.matched_provisioners.count === 0) {
       await client.cancelTemplateVersion(version.id);
       const tags = Object.entries(version.job.tags ?? options.tags)
         .map(([k, v]) => `${k}=${v}`)
         .join(', ');
-      throw new ExternalError('coder', 'template version build', `no provisioner daemon matches the job's tags {${tags}}; the job would stay pending forever, so it was canceled`, {
-        resource: composed.name,
-        nextSteps: [
-          'Check that the coder-provisioner pods are running and connected: `kubectl -n coder-prov get pods`.',
-          'Make coder.provisioners.tags in coder-platform.yaml equal the tags of the provisioner key, then re-run.',
-        ],
-      });
+      throw new ExternalError(
+        'coder',
+        'template version build',
+        `no provisioner daemon matches the job's tags {${tags}}; the job would stay pending forever, so it was canceled`,
+        {
+          resource: composed.name,
+          nextSteps: [
+            'Check that the coder-provisioner pods are running and connected: `kubectl -n coder-prov get pods`.',
+            'Make coder.provisioners.tags in coder-platform.yaml equal the tags of the provisioner key, then re-run.',
+          ],
+        },
+      );
     }
     if (Date.now() > deadline) {
-      throw new ExternalError('coder', 'template version build', `${composed.name} ${version.name} still ${status} after ${Math.round((options.jobTimeoutMs ?? 900_000) / 1000)} s`, {
-        resource: composed.name,
-        nextSteps: ['Check the provisioner queue (`coder provisioner jobs list`) and re-run; the version is reused.'],
-      });
+      throw new ExternalError(
+        'coder',
+        'template version build',
+        `${composed.name} ${version.name} still ${status} after ${Math.round((options.jobTimeoutMs ?? 900_000) / 1000)} s`,
+        {
+          resource: composed.name,
+          nextSteps: ['Check the provisioner queue (`coder provisioner jobs list`) and re-run; the version is reused.'],
+        },
+      );
     }
     await sleep(interval, options.signal);
     version = await client.getTemplateVersion(version.id);
@@ -296,7 +425,13 @@ async function waitForJob(client: CoderClient, initial: TemplateVersion, compose
 }
 
 /** Resolve ACL group names (creating missing groups empty; users.yaml fills them) and apply group_perms. */
-async function applyAcl(client: CoderClient, organizationId: string, templateId: string, composed: ComposedTemplate, host: EventHost): Promise<void> {
+async function applyAcl(
+  client: CoderClient,
+  organizationId: string,
+  templateId: string,
+  composed: ComposedTemplate,
+  host: EventHost,
+): Promise<void> {
   const groups = await client.listGroups(organizationId);
   const byName = new Map(groups.map((g) => [g.name, g]));
   const groupPerms: Record<string, 'use' | 'admin' | ''> = {};
@@ -305,7 +440,12 @@ async function applyAcl(client: CoderClient, organizationId: string, templateId:
     if (!group) {
       group = await client.createGroup(organizationId, { name });
       byName.set(name, group);
-      host.emit({ level: 'info', code: 'GROUP_CREATED', message: `Group ${name} created for the ACL of ${composed.name} (members come from users.yaml).`, data: { group: name } });
+      host.emit({
+        level: 'info',
+        code: 'GROUP_CREATED',
+        message: `Group ${name} created for the ACL of ${composed.name} (members come from users.yaml).`,
+        data: { group: name },
+      });
     }
     groupPerms[group.id] = role;
   }

@@ -49,7 +49,10 @@ export async function loadAddonCharts(file = addonsFile()): Promise<Record<Addon
   return result;
 }
 
-export function loadBalancerControllerValues(config: CoderPlatformConfig, outputs: Pick<DeploymentOutputs, 'vpcId' | 'cluster'>): Record<string, unknown> {
+export function loadBalancerControllerValues(
+  config: CoderPlatformConfig,
+  outputs: Pick<DeploymentOutputs, 'vpcId' | 'cluster'>,
+): Record<string, unknown> {
   return {
     clusterName: outputs.cluster.name,
     region: config.aws.region,
@@ -68,7 +71,10 @@ export function loadBalancerControllerValues(config: CoderPlatformConfig, output
  * managed node groups (`eks-<nodegroup>-<uuid>`): a Spot group above the on-demand group that stands in
  * for it, every other group at the floor.
  */
-export function expanderPriorities(config: CoderPlatformConfig, outputs: Pick<DeploymentOutputs, 'cluster'>): Record<string, string[]> {
+export function expanderPriorities(
+  config: CoderPlatformConfig,
+  outputs: Pick<DeploymentOutputs, 'cluster'>,
+): Record<string, string[]> {
   const tiers: Record<string, string[]> = { '1': ['.*'] };
   const add = (priority: number, groupName: string) => {
     const eksName = outputs.cluster.nodeGroupNames[groupName] ?? groupName;
@@ -84,7 +90,10 @@ export function expanderPriorities(config: CoderPlatformConfig, outputs: Pick<De
   return tiers;
 }
 
-export function clusterAutoscalerValues(config: CoderPlatformConfig, outputs: Pick<DeploymentOutputs, 'cluster'>): Record<string, unknown> {
+export function clusterAutoscalerValues(
+  config: CoderPlatformConfig,
+  outputs: Pick<DeploymentOutputs, 'cluster'>,
+): Record<string, unknown> {
   return {
     cloudProvider: 'aws',
     awsRegion: config.aws.region,
@@ -108,6 +117,12 @@ export function clusterAutoscalerValues(config: CoderPlatformConfig, outputs: Pi
   };
 }
 
-export function addonValues(name: AddonName, config: CoderPlatformConfig, outputs: Pick<DeploymentOutputs, 'vpcId' | 'cluster'>): Record<string, unknown> {
-  return name === 'aws-load-balancer-controller' ? loadBalancerControllerValues(config, outputs) : clusterAutoscalerValues(config, outputs);
+export function addonValues(
+  name: AddonName,
+  config: CoderPlatformConfig,
+  outputs: Pick<DeploymentOutputs, 'vpcId' | 'cluster'>,
+): Record<string, unknown> {
+  return name === 'aws-load-balancer-controller'
+    ? loadBalancerControllerValues(config, outputs)
+    : clusterAutoscalerValues(config, outputs);
 }

@@ -22,7 +22,8 @@ import {
   zoneAntiAffinity,
 } from './common.js';
 
-export type EnvVar = { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
+export type EnvVar =
+  { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
 
 export const PROMETHEUS_ADDRESS = '0.0.0.0:2112';
 export const HSTS_MAX_AGE_SECONDS = 31_536_000;
@@ -80,7 +81,12 @@ export function coderPdbTemplate(replicas: number): string {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
     metadata: { name: 'coder', namespace: '{{ .Release.Namespace }}' },
-    spec: { ...budget, selector: { matchLabels: { 'app.kubernetes.io/name': 'coder', 'app.kubernetes.io/instance': '{{ .Release.Name }}' } } },
+    spec: {
+      ...budget,
+      selector: {
+        matchLabels: { 'app.kubernetes.io/name': 'coder', 'app.kubernetes.io/instance': '{{ .Release.Name }}' },
+      },
+    },
   });
 }
 
@@ -88,11 +94,17 @@ export function coderPdbTemplate(replicas: number): string {
  * The values for `helm upgrade --install coder`. `outputs` is accepted so that values that depend on
  * Day 0 (e.g. a different access URL published by the edge stack) are checked here.
  */
-export function buildCoderValues(config: CoderPlatformConfig, outputs?: Pick<DeploymentOutputs, 'edge'>): Record<string, unknown> {
+export function buildCoderValues(
+  config: CoderPlatformConfig,
+  outputs?: Pick<DeploymentOutputs, 'edge'>,
+): Record<string, unknown> {
   if (outputs?.edge.accessUrl && outputs.edge.accessUrl.replace(/\/+$/, '') !== accessUrl(config)) {
-    throw new UserError(`The deployed edge stack serves ${outputs.edge.accessUrl}, but the configuration asks for ${accessUrl(config)}.`, {
-      nextSteps: ['Run `coder-platform day0` with this configuration first, or fix dns.subdomain / dns.domain.'],
-    });
+    throw new UserError(
+      `The deployed edge stack serves ${outputs.edge.accessUrl}, but the configuration asks for ${accessUrl(config)}.`,
+      {
+        nextSteps: ['Run `coder-platform day0` with this configuration first, or fix dns.subdomain / dns.domain.'],
+      },
+    );
   }
   const { requests, limits } = config.coder.resources;
   return {
@@ -100,7 +112,10 @@ export function buildCoderValues(config: CoderPlatformConfig, outputs?: Pick<Dep
       image: { repo: 'ghcr.io/coder/coder', tag: imageTag(config.coder.version), pullPolicy: 'IfNotPresent' },
       env: coderEnv(config),
       replicaCount: config.coder.replicas,
-      resources: { requests: { cpu: requests.cpu, memory: requests.memory }, limits: { cpu: limits.cpu, memory: limits.memory } },
+      resources: {
+        requests: { cpu: requests.cpu, memory: requests.memory },
+        limits: { cpu: limits.cpu, memory: limits.memory },
+      },
       nodeSelector: nodeSelectorFor(config, 'control'),
       tolerations: tolerationsFor(config, 'control'),
       affinity: zoneAntiAffinity(RELEASES.coder),
@@ -135,7 +150,9 @@ export function buildCoderValues(config: CoderPlatformConfig, outputs?: Pick<Dep
 export function validateCoderValues(values: Record<string, unknown>): void {
   const coder = (values.coder ?? {}) as { image?: { tag?: unknown } };
   if (typeof coder.image?.tag !== 'string' || coder.image.tag === '') {
-    throw new UserError("You must specify the coder.image.tag value if you're installing the Helm chart directly from Git.");
+    throw new UserError(
+      "You must specify the coder.image.tag value if you're installing the Helm chart directly from Git.",
+    );
   }
 }
 
@@ -144,7 +161,11 @@ export function coderTargetGroupBinding(outputs: Pick<DeploymentOutputs, 'edge'>
   return {
     apiVersion: 'elbv2.k8s.aws/v1beta1',
     kind: 'TargetGroupBinding',
-    metadata: { name: 'coder', namespace: NAMESPACES.coder, labels: { 'app.kubernetes.io/managed-by': 'coder-platform' } },
+    metadata: {
+      name: 'coder',
+      namespace: NAMESPACES.coder,
+      labels: { 'app.kubernetes.io/managed-by': 'coder-platform' },
+    },
     // Service `coder` port 80 → container port 8080 (`http`); the target group is IP-type on 8080
     spec: { serviceRef: { name: 'coder', port: 80 }, targetGroupARN: outputs.edge.targetGroupArn, targetType: 'ip' },
   };

@@ -48,7 +48,8 @@ export function groupsWithRole(config: CoderPlatformConfig, role: NodeRole): [st
 export function tolerationsFor(config: CoderPlatformConfig, role: NodeRole): Toleration[] {
   const seen = new Map<string, Toleration>();
   for (const [, group] of groupsWithRole(config, role)) {
-    for (const t of group.taints) seen.set(`${t.key}=${t.value}:${t.effect}`, { key: t.key, operator: 'Equal', value: t.value, effect: t.effect });
+    for (const t of group.taints)
+      seen.set(`${t.key}=${t.value}:${t.effect}`, { key: t.key, operator: 'Equal', value: t.value, effect: t.effect });
   }
   return [...seen.values()];
 }
@@ -57,13 +58,21 @@ export function tolerationsFor(config: CoderPlatformConfig, role: NodeRole): Tol
 export function nodeSelectorFor(config: CoderPlatformConfig, role: NodeRole): Record<string, string> {
   const groups = groupsWithRole(config, role);
   if (groups.length === 0) {
-    throw new ConfigError(undefined, [{ path: 'cluster.nodeGroups', message: `no node group has role "${role}", so nothing can schedule the ${role} pods` }]);
+    throw new ConfigError(undefined, [
+      {
+        path: 'cluster.nodeGroups',
+        message: `no node group has role "${role}", so nothing can schedule the ${role} pods`,
+      },
+    ]);
   }
   const missing = groups.filter(([, g]) => g.labels[NODE_LABEL_KEY] !== role).map(([name]) => name);
   if (missing.length > 0) {
     throw new ConfigError(
       undefined,
-      missing.map((name) => ({ path: `cluster.nodeGroups.${name}.labels`, message: `must carry the label ${NODE_LABEL_KEY}: ${role} so the ${role} pods can select it` })),
+      missing.map((name) => ({
+        path: `cluster.nodeGroups.${name}.labels`,
+        message: `must carry the label ${NODE_LABEL_KEY}: ${role} so the ${role} pods can select it`,
+      })),
     );
   }
   return { [NODE_LABEL_KEY]: role };

@@ -7,7 +7,17 @@ import { NAMESPACES } from '../../../config/profiles.js';
 import type { CoderPlatformConfig } from '../../../config/schema.js';
 import { UserError } from '../../../errors.js';
 import type { PolicyRule } from '../workspace-rbac.js';
-import { K8S_SECRETS, RELEASES, SERVICE_ACCOUNTS, imageTag, internalCoderUrl, nodeSelectorFor, restrictedSecurityContext, tolerationsFor, zoneAntiAffinity } from './common.js';
+import {
+  K8S_SECRETS,
+  RELEASES,
+  SERVICE_ACCOUNTS,
+  imageTag,
+  internalCoderUrl,
+  nodeSelectorFor,
+  restrictedSecurityContext,
+  tolerationsFor,
+  zoneAntiAffinity,
+} from './common.js';
 
 /** SIGTERM lets the current build finish; this must exceed the longest build (seed-facts §10). */
 export const PROVISIONER_GRACE_SECONDS = 600;
@@ -15,7 +25,10 @@ export const PROVISIONER_GRACE_SECONDS = 600;
 export const CHART_DEFAULT_PSK_SECRET = 'coder-provisioner-psk';
 
 /** Per-pod resources: Coder's validated 1 vCPU / 1 GiB floor, with the scale design's headroom for Terraform. */
-export function provisionerResources(config: CoderPlatformConfig): { requests: Record<string, string>; limits: Record<string, string> } {
+export function provisionerResources(config: CoderPlatformConfig): {
+  requests: Record<string, string>;
+  limits: Record<string, string>;
+} {
   return config.profile === 'scale-3000'
     ? { requests: { cpu: '1000m', memory: '2Gi' }, limits: { cpu: '4000m', memory: '8Gi' } }
     : { requests: { cpu: '1000m', memory: '1Gi' }, limits: { cpu: '2000m', memory: '4Gi' } };
@@ -68,17 +81,27 @@ export function buildProvisionerValues(config: CoderPlatformConfig): Record<stri
 export function validateProvisionerValues(values: Record<string, unknown>): void {
   const coder = (values.coder ?? {}) as { image?: { tag?: unknown } };
   if (typeof coder.image?.tag !== 'string' || coder.image.tag === '') {
-    throw new UserError("You must specify the coder.image.tag value if you're installing the Helm chart directly from Git.");
+    throw new UserError(
+      "You must specify the coder.image.tag value if you're installing the Helm chart directly from Git.",
+    );
   }
-  const daemon = (values.provisionerDaemon ?? {}) as { pskSecretName?: unknown; keySecretName?: unknown; tags?: unknown };
+  const daemon = (values.provisionerDaemon ?? {}) as {
+    pskSecretName?: unknown;
+    keySecretName?: unknown;
+    tags?: unknown;
+  };
   const psk = typeof daemon.pskSecretName === 'string' ? daemon.pskSecretName : CHART_DEFAULT_PSK_SECRET;
   const key = typeof daemon.keySecretName === 'string' ? daemon.keySecretName : '';
   const tags = daemon.tags && typeof daemon.tags === 'object' ? Object.keys(daemon.tags) : [];
-  if (psk === '' && key === '') throw new UserError('Either provisionerDaemon.pskSecretName or provisionerDaemon.keySecretName must be specified.');
+  if (psk === '' && key === '')
+    throw new UserError('Either provisionerDaemon.pskSecretName or provisionerDaemon.keySecretName must be specified.');
   if (psk !== '' && key !== '' && psk !== CHART_DEFAULT_PSK_SECRET) {
-    throw new UserError('Either provisionerDaemon.pskSecretName or provisionerDaemon.keySecretName must be specified, but not both.');
+    throw new UserError(
+      'Either provisionerDaemon.pskSecretName or provisionerDaemon.keySecretName must be specified, but not both.',
+    );
   }
-  if (key !== '' && tags.length > 0) throw new UserError('provisionerDaemon.tags may not be specified with provisionerDaemon.keySecretName.');
+  if (key !== '' && tags.length > 0)
+    throw new UserError('provisionerDaemon.tags may not be specified with provisionerDaemon.keySecretName.');
 }
 
 /**
@@ -101,7 +124,13 @@ export function provisionerWorkspaceRbac(rules: PolicyRule[]): Record<string, un
       kind: 'RoleBinding',
       metadata: { name, namespace },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name: SERVICE_ACCOUNTS.provisioner.name, namespace: SERVICE_ACCOUNTS.provisioner.namespace }],
+      subjects: [
+        {
+          kind: 'ServiceAccount',
+          name: SERVICE_ACCOUNTS.provisioner.name,
+          namespace: SERVICE_ACCOUNTS.provisioner.namespace,
+        },
+      ],
     },
   ];
 }

@@ -18,7 +18,9 @@ export function templatesRoot(): string {
     if (existsSync(path.join(candidate, 'contract', 'capabilities.yaml'))) return candidate;
     dir = path.dirname(dir);
   }
-  throw new ConfigError(undefined, [{ path: 'assets/templates', message: 'the template assets were not found next to coder-platform' }]);
+  throw new ConfigError(undefined, [
+    { path: 'assets/templates', message: 'the template assets were not found next to coder-platform' },
+  ]);
 }
 
 const capabilityDef = z.union([
@@ -93,7 +95,11 @@ export const baseSchema = z.strictObject({
    * and the files they read with templatefile() / file() (.tftpl templates, .sh scripts).
    */
   sharedModule: z
-    .array(z.string().regex(/^shared\/[a-z0-9/_.-]+\.(tf|tftpl|sh)$/, { message: 'must be a .tf, .tftpl or .sh file under shared/' }))
+    .array(
+      z.string().regex(/^shared\/[a-z0-9/_.-]+\.(tf|tftpl|sh)$/, {
+        message: 'must be a .tf, .tftpl or .sh file under shared/',
+      }),
+    )
     .default([]),
 });
 export type Base = z.infer<typeof baseSchema>;
@@ -138,7 +144,9 @@ async function loadYaml<T>(file: string, schema: z.ZodType<T>): Promise<T> {
     throw new ConfigError(
       file,
       parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
-      { nextSteps: ['The template assets of this installation are damaged; reinstall coder-platform or fix the file.'] },
+      {
+        nextSteps: ['The template assets of this installation are damaged; reinstall coder-platform or fix the file.'],
+      },
     );
   }
   return parsed.data;
@@ -148,7 +156,8 @@ async function loadDir<T>(dir: string, manifest: string, schema: z.ZodType<T>): 
   const out: Record<string, T> = {};
   for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.isDirectory()) out[entry.name] = await loadYaml(path.join(dir, entry.name, manifest), schema);
-    else if (manifest === '' && entry.name.endsWith('.yaml')) out[entry.name.replace(/\.yaml$/, '')] = await loadYaml(path.join(dir, entry.name), schema);
+    else if (manifest === '' && entry.name.endsWith('.yaml'))
+      out[entry.name.replace(/\.yaml$/, '')] = await loadYaml(path.join(dir, entry.name), schema);
   }
   return out;
 }

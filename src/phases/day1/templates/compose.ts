@@ -35,9 +35,22 @@ export interface ComposedTemplate {
   versionName: string;
 }
 
-const GPU_TYPES: Record<string, ComputeProfile['gpu_type']> = { g4dn: 'nvidia-t4', g5: 'a10g', p3: 'v100', p4d: 'a100' };
+const GPU_TYPES: Record<string, ComputeProfile['gpu_type']> = {
+  g4dn: 'nvidia-t4',
+  g5: 'a10g',
+  p3: 'v100',
+  p4d: 'a100',
+};
 const GPU_COUNTS: Record<string, number> = {
-  'p3.8xlarge': 4, 'p3.16xlarge': 8, 'p3dn.24xlarge': 8, 'p4d.24xlarge': 8, 'g4dn.12xlarge': 4, 'g4dn.metal': 8, 'g5.12xlarge': 4, 'g5.24xlarge': 4, 'g5.48xlarge': 8,
+  'p3.8xlarge': 4,
+  'p3.16xlarge': 8,
+  'p3dn.24xlarge': 8,
+  'p4d.24xlarge': 8,
+  'g4dn.12xlarge': 4,
+  'g4dn.metal': 8,
+  'g5.12xlarge': 4,
+  'g5.24xlarge': 4,
+  'g5.48xlarge': 8,
 };
 
 /** The ranges EKS assigns Service ClusterIPs from when the cluster sets no serviceIpv4Cidr (the cluster stack sets none). */
@@ -48,7 +61,11 @@ function quantityFromGiB(gib: number): string {
 }
 
 /** Compute profiles of a template: the config's workspace sizes for it, or the pairing's own when none. */
-export function computeProfiles(config: ComposeConfig, pairing: Pairing, platform: string): Record<string, ComputeProfile> {
+export function computeProfiles(
+  config: ComposeConfig,
+  pairing: Pairing,
+  platform: string,
+): Record<string, ComputeProfile> {
   const sizes = Object.entries(config.workspaces.sizes)
     .filter(([, size]) => size.template === pairing.name)
     .sort(([a], [b]) => a.localeCompare(b));
@@ -67,13 +84,25 @@ export function computeProfiles(config: ComposeConfig, pairing: Pairing, platfor
       instance_type: size.instanceType ?? '',
     };
     if (platform.startsWith('ec2') && candidate.instance_type === '') {
-      issues.push({ path: `workspaces.sizes.${name}.instanceType`, message: `template ${pairing.name} runs on EC2 and needs an instance type for this size` });
+      issues.push({
+        path: `workspaces.sizes.${name}.instanceType`,
+        message: `template ${pairing.name} runs on EC2 and needs an instance type for this size`,
+      });
     }
     if (platform === 'ec2-gpu' && gpuType === '') {
-      issues.push({ path: `workspaces.sizes.${name}.instanceType`, message: `template ${pairing.name} needs a GPU instance type (g4dn, g5, p3, p4d), got ${size.instanceType ?? 'none'}` });
+      issues.push({
+        path: `workspaces.sizes.${name}.instanceType`,
+        message: `template ${pairing.name} needs a GPU instance type (g4dn, g5, p3, p4d), got ${size.instanceType ?? 'none'}`,
+      });
     }
     const parsed = computeProfileSchema.safeParse(candidate);
-    if (!parsed.success) issues.push(...parsed.error.issues.map((i) => ({ path: `workspaces.sizes.${name}`, message: `compute profile ${i.path.join('.')}: ${i.message}` })));
+    if (!parsed.success)
+      issues.push(
+        ...parsed.error.issues.map((i) => ({
+          path: `workspaces.sizes.${name}`,
+          message: `compute profile ${i.path.join('.')}: ${i.message}`,
+        })),
+      );
     else profiles[name] = parsed.data;
   }
   if (issues.length > 0) throw new ConfigError(undefined, issues);
@@ -94,7 +123,13 @@ async function moduleFiles(dir: string, prefix: string): Promise<ArchiveFile[]> 
   const files: ArchiveFile[] = [];
   for (const entry of entries) {
     // Hidden files, state and tfvars never go into a template archive (coder-api.md §5 "Archive").
-    if (!entry.isFile() || entry.name.startsWith('.') || entry.name.includes('.tfstate') || /\.tfvars(\.json)?$/.test(entry.name)) continue;
+    if (
+      !entry.isFile() ||
+      entry.name.startsWith('.') ||
+      entry.name.includes('.tfstate') ||
+      /\.tfvars(\.json)?$/.test(entry.name)
+    )
+      continue;
     files.push({ path: `${prefix}${entry.name}`, content: await readFile(path.join(dir, entry.name), 'utf8') });
   }
   return files;
@@ -111,7 +146,10 @@ export async function baseModuleFiles(assets: Pick<TemplateAssets, 'root'>, base
     const target = `base/${path.posix.basename(shared)}`;
     if (files.some((f) => f.path === target)) {
       throw new ConfigError(path.join(assets.root, 'bases', base.name, 'base.yaml'), [
-        { path: 'sharedModule', message: `${shared} would overwrite ${target}; shared and own module files need distinct names` },
+        {
+          path: 'sharedModule',
+          message: `${shared} would overwrite ${target}; shared and own module files need distinct names`,
+        },
       ]);
     }
     files.push({ path: target, content: await readFile(path.join(assets.root, shared), 'utf8') });
@@ -125,10 +163,19 @@ export async function baseModuleFiles(assets: Pick<TemplateAssets, 'root'>, base
  */
 export async function pairingTerraformFiles(assets: TemplateAssets, pairing: Pairing): Promise<ArchiveFile[]> {
   const base = assets.bases[pairing.base];
-  if (!base) throw new ConfigError(undefined, [{ path: `pairings.${pairing.name}.base`, message: `unknown base "${pairing.base}"` }]);
+  if (!base)
+    throw new ConfigError(undefined, [
+      { path: `pairings.${pairing.name}.base`, message: `unknown base "${pairing.base}"` },
+    ]);
   return [
     { path: 'main.tf', content: await readFile(path.join(assets.root, 'root', 'main.tf'), 'utf8') },
-    { path: 'providers.tf', content: await readFile(path.join(assets.root, base.providers ?? path.join('bases', base.name, 'providers.tf')), 'utf8') },
+    {
+      path: 'providers.tf',
+      content: await readFile(
+        path.join(assets.root, base.providers ?? path.join('bases', base.name, 'providers.tf')),
+        'utf8',
+      ),
+    },
     ...(await moduleFiles(path.join(assets.root, 'toolchains', pairing.toolchain, 'module'), 'toolchain/')),
     ...(await baseModuleFiles(assets, base)),
   ];
@@ -137,13 +184,21 @@ export async function pairingTerraformFiles(assets: TemplateAssets, pairing: Pai
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
 
 /** Compose one template; the capability contract is checked first (UserError naming what is missing). */
-export async function composeTemplate(assets: TemplateAssets, config: ComposeConfig, name: string): Promise<ComposedTemplate> {
+export async function composeTemplate(
+  assets: TemplateAssets,
+  config: ComposeConfig,
+  name: string,
+): Promise<ComposedTemplate> {
   assertPairings(assets, [name]);
   const pairing = assets.pairings[name]!;
   const toolchain = assets.toolchains[pairing.toolchain]!;
@@ -154,7 +209,9 @@ export async function composeTemplate(assets: TemplateAssets, config: ComposeCon
   const largestShare = Object.entries(config.workspaces.sizes)
     .filter(([n, s]) => s.template === name && profiles[n])
     .sort(([a, x], [b, y]) => y.share - x.share || a.localeCompare(b))[0]?.[0];
-  const defaultProfile = profiles[pairing.defaultProfile] ? pairing.defaultProfile : (largestShare ?? profileNames.sort()[0] ?? '');
+  const defaultProfile = profiles[pairing.defaultProfile]
+    ? pairing.defaultProfile
+    : (largestShare ?? profileNames.sort()[0] ?? '');
 
   const settings: Record<string, string> =
     base.platform === 'kubernetes'
@@ -177,7 +234,14 @@ export async function composeTemplate(assets: TemplateAssets, config: ComposeCon
         template: pairing.name,
         contract: assets.contract.contract,
         toolchain: { name: toolchain.name, version: toolchain.version, source: toolchain.source },
-        base: { name: base.name, version: base.version, source: base.source, platform: base.platform, os: base.platform === 'ec2-windows' ? 'windows' : 'linux', arch: 'amd64' },
+        base: {
+          name: base.name,
+          version: base.version,
+          source: base.source,
+          platform: base.platform,
+          os: base.platform === 'ec2-windows' ? 'windows' : 'linux',
+          arch: 'amd64',
+        },
         capabilities,
         profiles,
         default_profile: defaultProfile,
@@ -185,7 +249,12 @@ export async function composeTemplate(assets: TemplateAssets, config: ComposeCon
         env: pairing.overrides.env ?? {},
         labels: pairing.overrides.labels ?? {},
         settings,
-        provenance: { composed_by: 'coder-platform', compute_profiles: profileNames, capabilities, validation_passed: true },
+        provenance: {
+          composed_by: 'coder-platform',
+          compute_profiles: profileNames,
+          capabilities,
+          validation_passed: true,
+        },
       },
     },
   };
@@ -217,8 +286,16 @@ export async function composeTemplate(assets: TemplateAssets, config: ComposeCon
   };
 }
 
-function readme(pairing: Pairing, toolchainVersion: string, baseVersion: string, profiles: Record<string, ComputeProfile>, capabilities: CapabilityValues): string {
-  const rows = Object.entries(profiles).map(([n, p]) => `| ${n} | ${p.cpu} | ${p.memory} | ${p.storage} | ${p.instance_type || '-'} |`);
+function readme(
+  pairing: Pairing,
+  toolchainVersion: string,
+  baseVersion: string,
+  profiles: Record<string, ComputeProfile>,
+  capabilities: CapabilityValues,
+): string {
+  const rows = Object.entries(profiles).map(
+    ([n, p]) => `| ${n} | ${p.cpu} | ${p.memory} | ${p.storage} | ${p.instance_type || '-'} |`,
+  );
   const caps = Object.entries(capabilities).map(([k, v]) => `- ${k}: ${v}`);
   return [
     `# ${pairing.displayName}`,

@@ -21,14 +21,19 @@ export function missingCapabilities(contract: Contract, toolchain: Toolchain, ba
 }
 
 /** Every problem of a pairing; empty when it can be composed. */
-export function pairingProblems(assets: Pick<TemplateAssets, 'contract' | 'toolchains' | 'bases'>, pairing: Pairing): string[] {
+export function pairingProblems(
+  assets: Pick<TemplateAssets, 'contract' | 'toolchains' | 'bases'>,
+  pairing: Pairing,
+): string[] {
   const { contract } = assets;
   const problems: string[] = [];
   const toolchain = assets.toolchains[pairing.toolchain];
   const base = assets.bases[pairing.base];
-  if (!toolchain) problems.push(`unknown toolchain "${pairing.toolchain}" (known: ${Object.keys(assets.toolchains).join(', ')})`);
+  if (!toolchain)
+    problems.push(`unknown toolchain "${pairing.toolchain}" (known: ${Object.keys(assets.toolchains).join(', ')})`);
   if (!base) problems.push(`unknown base "${pairing.base}" (known: ${Object.keys(assets.bases).join(', ')})`);
-  else if (!contract.platforms[base.platform]) problems.push(`base ${base.name} names an unknown platform "${base.platform}"`);
+  else if (!contract.platforms[base.platform])
+    problems.push(`base ${base.name} names an unknown platform "${base.platform}"`);
 
   const known = new Set(Object.keys(contract.capabilities));
   const unknown = (names: string[], where: string): void => {
@@ -39,7 +44,9 @@ export function pairingProblems(assets: Pick<TemplateAssets, 'contract' | 'toolc
     unknown(toolchain.optional, `toolchain ${toolchain.name} (optional)`);
     for (const item of toolchain.installs) {
       if (item.when !== undefined && ![...toolchain.requires, ...toolchain.optional].includes(item.when)) {
-        problems.push(`toolchain ${toolchain.name}: installs entry "${item.name}" depends on ${item.when}, which the toolchain neither requires nor lists as optional`);
+        problems.push(
+          `toolchain ${toolchain.name}: installs entry "${item.name}" depends on ${item.when}, which the toolchain neither requires nor lists as optional`,
+        );
       }
     }
   }
@@ -48,14 +55,19 @@ export function pairingProblems(assets: Pick<TemplateAssets, 'contract' | 'toolc
   if (toolchain && base && contract.platforms[base.platform]) {
     const missing = missingCapabilities(contract, toolchain, base).filter((c) => known.has(c));
     if (missing.length > 0) {
-      problems.push(`toolchain ${toolchain.name} requires ${missing.join(', ')}, which base ${base.name} (platform ${base.platform}) does not support`);
+      problems.push(
+        `toolchain ${toolchain.name} requires ${missing.join(', ')}, which base ${base.name} (platform ${base.platform}) does not support`,
+      );
     }
     const supported = new Set(supportedCapabilities(contract, base.platform));
     for (const [name, value] of Object.entries(pairing.capabilities)) {
       const def = contract.capabilities[name];
       if (!def) continue;
       const enabled = def.type === 'bool' ? value === true : true;
-      if (enabled && !supported.has(name)) problems.push(`pairing ${pairing.name} turns on ${name}, which base ${base.name} (platform ${base.platform}) does not support`);
+      if (enabled && !supported.has(name))
+        problems.push(
+          `pairing ${pairing.name} turns on ${name}, which base ${base.name} (platform ${base.platform}) does not support`,
+        );
     }
   }
 
@@ -64,14 +76,21 @@ export function pairingProblems(assets: Pick<TemplateAssets, 'contract' | 'toolc
   // A pod's agent reaches coderd through the access URL (HTTPS to the internet-facing NLB, outside the VPC);
   // the workspace NetworkPolicy of network-egress none would leave it nothing to connect to.
   if (base?.platform === 'kubernetes' && values['network-egress'] === 'none') {
-    problems.push(`pairing ${pairing.name}: network-egress none leaves the workspace agent no way to coderd's access URL (HTTPS through the load balancer); a pod template needs https-only or unrestricted`);
+    problems.push(
+      `pairing ${pairing.name}: network-egress none leaves the workspace agent no way to coderd's access URL (HTTPS through the load balancer); a pod template needs https-only or unrestricted`,
+    );
   }
   problems.push(...overrideProblems(contract, pairing));
   return problems;
 }
 
 /** Vocabulary values with defaults filled in, as strings (Terraform map(string)). */
-export function resolveCapabilities(contract: Contract, given: Record<string, boolean | string>, problems: string[] = [], where = 'capabilities'): CapabilityValues {
+export function resolveCapabilities(
+  contract: Contract,
+  given: Record<string, boolean | string>,
+  problems: string[] = [],
+  where = 'capabilities',
+): CapabilityValues {
   const out: CapabilityValues = {};
   for (const [name, def] of Object.entries(contract.capabilities)) {
     const value = given[name];
@@ -80,10 +99,12 @@ export function resolveCapabilities(contract: Contract, given: Record<string, bo
       continue;
     }
     if (def.type === 'bool') {
-      if (typeof value !== 'boolean') problems.push(`${where}: ${name} must be true or false, got ${JSON.stringify(value)}`);
+      if (typeof value !== 'boolean')
+        problems.push(`${where}: ${name} must be true or false, got ${JSON.stringify(value)}`);
       out[name] = String(value);
     } else {
-      if (typeof value !== 'string' || !def.values.includes(value)) problems.push(`${where}: ${name} must be one of ${def.values.join(', ')}, got ${JSON.stringify(value)}`);
+      if (typeof value !== 'string' || !def.values.includes(value))
+        problems.push(`${where}: ${name} must be one of ${def.values.join(', ')}, got ${JSON.stringify(value)}`);
       out[name] = String(value);
     }
   }
@@ -99,7 +120,9 @@ export function constraintProblems(contract: Contract, values: CapabilityValues)
     } else if (values[constraint.when.capability] === String(constraint.when.equals)) {
       const actual = values[constraint.then.capability];
       if (actual === undefined || !constraint.then.in.includes(actual)) {
-        problems.push(`${constraint.when.capability}=${String(constraint.when.equals)} requires ${constraint.then.capability} to be one of ${constraint.then.in.join(', ')} (is ${actual ?? 'unset'})`);
+        problems.push(
+          `${constraint.when.capability}=${String(constraint.when.equals)} requires ${constraint.then.capability} to be one of ${constraint.then.in.join(', ')} (is ${actual ?? 'unset'})`,
+        );
       }
     }
   }
@@ -110,13 +133,16 @@ function overrideProblems(contract: Contract, pairing: Pairing): string[] {
   const problems: string[] = [];
   for (const [area, entries] of Object.entries(pairing.overrides)) {
     if (contract.overrides.denied.includes(area) || !contract.overrides.allowed.includes(area)) {
-      problems.push(`pairing ${pairing.name}: overriding ${area} is not allowed (allowed: ${contract.overrides.allowed.join(', ')})`);
+      problems.push(
+        `pairing ${pairing.name}: overriding ${area} is not allowed (allowed: ${contract.overrides.allowed.join(', ')})`,
+      );
       continue;
     }
     if (area === 'env') {
       for (const key of Object.keys(entries)) {
         const prefix = contract.overrides.blockedEnvPrefixes.find((p) => key.startsWith(p));
-        if (prefix) problems.push(`pairing ${pairing.name}: environment variable ${key} uses the blocked prefix ${prefix}`);
+        if (prefix)
+          problems.push(`pairing ${pairing.name}: environment variable ${key} uses the blocked prefix ${prefix}`);
       }
     }
     if (area === 'labels' || area === 'annotations') {
@@ -138,8 +164,13 @@ export function assertPairings(assets: TemplateAssets, names: readonly string[])
     else problems.push(...pairingProblems(assets, pairing));
   }
   if (problems.length > 0) {
-    throw new UserError(`The template contract check failed; nothing was pushed:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
-      nextSteps: ['Pair the toolchain with a base whose platform supports its required capabilities (assets/templates/contract/capabilities.yaml).'],
-    });
+    throw new UserError(
+      `The template contract check failed; nothing was pushed:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      {
+        nextSteps: [
+          'Pair the toolchain with a base whose platform supports its required capabilities (assets/templates/contract/capabilities.yaml).',
+        ],
+      },
+    );
   }
 }

@@ -17,7 +17,8 @@ export const FIXED_MTIME = new Date(Date.UTC(2020, 0, 1));
 export async function deterministicTar(files: readonly ArchiveFile[]): Promise<Buffer> {
   const seen = new Set<string>();
   for (const file of files) {
-    if (file.path.startsWith('/') || file.path.split('/').includes('..')) throw new Error(`archive path must be relative: ${file.path}`);
+    if (file.path.startsWith('/') || file.path.split('/').includes('..'))
+      throw new Error(`archive path must be relative: ${file.path}`);
     if (seen.has(file.path)) throw new Error(`duplicate archive path: ${file.path}`);
     seen.add(file.path);
   }

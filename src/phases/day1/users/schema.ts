@@ -21,7 +21,9 @@ export const ORG_ROLES = [
 const coderName = /^[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*$/;
 
 export const userSchema = z.strictObject({
-  username: z.string().max(32).regex(coderName, { message: 'must be a Coder username: letters, digits and single hyphens, at most 32 characters' }),
+  username: z.string().max(32).regex(coderName, {
+    message: 'must be a Coder username: letters, digits and single hyphens, at most 32 characters',
+  }),
   email: z.email({ message: 'must be an e-mail address' }),
   name: z.string().max(128).optional(),
   /**
@@ -66,20 +68,26 @@ export function crossReferenceIssues(raw: unknown): { path: (string | number)[];
   const doc = (typeof raw === 'object' && raw !== null ? raw : {}) as { users?: unknown; groups?: unknown };
   const users = Array.isArray(doc.users) ? (doc.users as unknown[]) : [];
   const groups = Array.isArray(doc.groups) ? (doc.groups as unknown[]) : [];
-  const field = (o: unknown, k: string): unknown => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined);
+  const field = (o: unknown, k: string): unknown =>
+    typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined;
   const usernames = new Map<string, number>();
   const emails = new Map<string, number>();
   users.forEach((u, i) => {
     const username = field(u, 'username');
     if (typeof username === 'string') {
       const key = username.toLowerCase();
-      if (usernames.has(key)) issues.push({ path: ['users', i, 'username'], message: `duplicate username (also users[${usernames.get(key)}])` });
+      if (usernames.has(key))
+        issues.push({
+          path: ['users', i, 'username'],
+          message: `duplicate username (also users[${usernames.get(key)}])`,
+        });
       else usernames.set(key, i);
     }
     const email = field(u, 'email');
     if (typeof email === 'string') {
       const key = email.toLowerCase();
-      if (emails.has(key)) issues.push({ path: ['users', i, 'email'], message: `duplicate e-mail (also users[${emails.get(key)}])` });
+      if (emails.has(key))
+        issues.push({ path: ['users', i, 'email'], message: `duplicate e-mail (also users[${emails.get(key)}])` });
       else emails.set(key, i);
     }
   });
@@ -93,7 +101,8 @@ export function crossReferenceIssues(raw: unknown): { path: (string | number)[];
     const members = field(g, 'members');
     if (Array.isArray(members)) {
       members.forEach((m, j) => {
-        if (typeof m === 'string' && !usernames.has(m.toLowerCase())) issues.push({ path: ['groups', i, 'members', j], message: `${m} is not listed under users` });
+        if (typeof m === 'string' && !usernames.has(m.toLowerCase()))
+          issues.push({ path: ['groups', i, 'members', j], message: `${m} is not listed under users` });
       });
     }
   });
@@ -109,20 +118,35 @@ export function parseUsersFile(text: string, file: string | undefined): UsersFil
       file,
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return { path: '(yaml)', message: e.message.split('\n')[0] ?? e.message, ...(pos ? { line: pos.line, column: pos.col } : {}) };
+        return {
+          path: '(yaml)',
+          message: e.message.split('\n')[0] ?? e.message,
+          ...(pos ? { line: pos.line, column: pos.col } : {}),
+        };
       }),
     );
   }
   const raw: unknown = doc.toJS();
   const parsed = usersFileSchema.safeParse(raw);
-  const problems = [...(parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path as (string | number)[], message: i.message }))), ...crossReferenceIssues(raw)];
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((i) => ({ path: i.path as (string | number)[], message: i.message }))),
+    ...crossReferenceIssues(raw),
+  ];
   if (parsed.success && problems.length === 0) return parsed.data;
   const issues: ConfigIssue[] = problems.map((issue) => {
     const node = nodeAt(doc.contents, issue.path);
     const pos = node?.range ? lineCounter.linePos(node.range[0]) : undefined;
-    return { path: formatPath(issue.path), message: issue.message, ...(pos ? { line: pos.line, column: pos.col } : {}) };
+    return {
+      path: formatPath(issue.path),
+      message: issue.message,
+      ...(pos ? { line: pos.line, column: pos.col } : {}),
+    };
   });
-  throw new ConfigError(file, issues, { nextSteps: ['Fix users.yaml (its JSON Schema is schema/users.schema.json), then re-run.'] });
+  throw new ConfigError(file, issues, {
+    nextSteps: ['Fix users.yaml (its JSON Schema is schema/users.schema.json), then re-run.'],
+  });
 }
 
 export async function loadUsersFile(file: string): Promise<UsersFile> {
@@ -146,12 +170,17 @@ function nodeAt(node: unknown, path: (string | number)[]): YamlNode | undefined 
 }
 
 function formatPath(path: (string | number)[]): string {
-  return path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '') || '(root)';
+  return (
+    path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '') || '(root)'
+  );
 }
 
 /** The JSON Schema of users.yaml (schema/users.schema.json), rendered from the zod schema. */
 export function renderUsersJsonSchema(): string {
-  const schema = z.toJSONSchema(usersFileSchema, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(usersFileSchema, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   const document = {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://unpkg.com/coder-platform/schema/users.schema.json',

@@ -48,7 +48,14 @@ export interface RestoreTestReport {
   /** The step that failed (or `interrupted`), when the run did not finish. */
   failure: { stepId: string; title: string; error: string } | null;
   restorePoint: { mode: string | null; time: string | null; snapshotIdentifier: string | null };
-  versions: { engine: string | null; coder: string | null; migrationRestored: number | null; migrationLive: number | null; serverRestored: string | null; serverLive: string | null };
+  versions: {
+    engine: string | null;
+    coder: string | null;
+    migrationRestored: number | null;
+    migrationLive: number | null;
+    serverRestored: string | null;
+    serverLive: string | null;
+  };
   timings: RestoreTimings & { restoreMinutes: number | null; validationMinutes: number | null };
   /** Every step with its timings, as far as the run got. */
   steps: ReportStep[];
@@ -59,11 +66,16 @@ export interface RestoreTestReport {
   kept: boolean;
 }
 
-const minutes = (fromIso: string, toIso: string): number => Math.round(((Date.parse(toIso) - Date.parse(fromIso)) / 60000) * 10) / 10;
-const span = (fromIso: string | null, toIso: string | null): number | null => (fromIso === null || toIso === null ? null : minutes(fromIso, toIso));
+const minutes = (fromIso: string, toIso: string): number =>
+  Math.round(((Date.parse(toIso) - Date.parse(fromIso)) / 60000) * 10) / 10;
+const span = (fromIso: string | null, toIso: string | null): number | null =>
+  fromIso === null || toIso === null ? null : minutes(fromIso, toIso);
 
 /** RTO and RPO against their targets; an objective the run stopped before is not achieved. */
-export function computeObjectives(t: { startedAt: string; validatedAt: string | null; restoreStartedAt: string | null; restorePoint: string | null }, targets: { rtoMinutes: number; rpoMinutes: number }): { rto: Objective; rpo: Objective } {
+export function computeObjectives(
+  t: { startedAt: string; validatedAt: string | null; restoreStartedAt: string | null; restorePoint: string | null },
+  targets: { rtoMinutes: number; rpoMinutes: number },
+): { rto: Objective; rpo: Objective } {
   const rto = span(t.startedAt, t.validatedAt);
   const rpoSpan = span(t.restorePoint, t.restoreStartedAt);
   const rpo = rpoSpan === null ? null : Math.max(0, rpoSpan);
@@ -97,11 +109,27 @@ export function buildReport(input: BuildReportInput): RestoreTestReport {
     deployment: input.deployment,
     engine: input.engine,
     restoreId: input.restoreId,
-    passed: input.failure === null && objectives.rto.passed && objectives.rpo.passed && input.checks.length > 0 && input.checks.every((c) => c.passed),
+    passed:
+      input.failure === null &&
+      objectives.rto.passed &&
+      objectives.rpo.passed &&
+      input.checks.length > 0 &&
+      input.checks.every((c) => c.passed),
     failure: input.failure,
     restorePoint: input.restorePoint,
-    versions: { engine: input.engineVersion, coder: input.coderVersion, migrationRestored: input.migration.restored, migrationLive: input.migration.live, serverRestored: input.serverVersion.restored, serverLive: input.serverVersion.live },
-    timings: { ...input.timings, restoreMinutes: span(input.timings.restoreStartedAt, input.timings.availableAt), validationMinutes: span(input.timings.availableAt, input.timings.validatedAt) },
+    versions: {
+      engine: input.engineVersion,
+      coder: input.coderVersion,
+      migrationRestored: input.migration.restored,
+      migrationLive: input.migration.live,
+      serverRestored: input.serverVersion.restored,
+      serverLive: input.serverVersion.live,
+    },
+    timings: {
+      ...input.timings,
+      restoreMinutes: span(input.timings.restoreStartedAt, input.timings.availableAt),
+      validationMinutes: span(input.timings.availableAt, input.timings.validatedAt),
+    },
     steps: input.steps,
     objectives,
     dataAgeMinutes: span(input.newestAuditLogAt, input.restorePoint.time),
@@ -118,7 +146,12 @@ export function renderReportMarkdown(r: RestoreTestReport): string {
   const lines = [
     `# Restore test: ${r.deployment} — ${r.passed ? 'PASSED' : 'FAILED'}`,
     '',
-    ...(r.failure === null ? [] : [`**The run stopped at step \`${r.failure.stepId}\` (${cell(r.failure.title)}):** ${cell(r.failure.error)}`, '']),
+    ...(r.failure === null
+      ? []
+      : [
+          `**The run stopped at step \`${r.failure.stepId}\` (${cell(r.failure.title)}):** ${cell(r.failure.error)}`,
+          '',
+        ]),
     `| Item | Value |`,
     `|---|---|`,
     `| Restore point | ${r.restorePoint.time ?? 'not chosen'}${r.restorePoint.mode ? ` (${r.restorePoint.mode}${r.restorePoint.snapshotIdentifier ? `, snapshot ${r.restorePoint.snapshotIdentifier}` : ''})` : ''} |`,
@@ -150,18 +183,30 @@ export function renderReportMarkdown(r: RestoreTestReport): string {
     '',
     '| Step | Status | Started | Ended | Error |',
     '|---|---|---|---|---|',
-    ...r.steps.map((st) => `| ${st.id} | ${st.status} | ${st.startedAt ?? '-'} | ${st.endedAt ?? '-'} | ${st.error === null ? '' : cell(st.error)} |`),
+    ...r.steps.map(
+      (st) =>
+        `| ${st.id} | ${st.status} | ${st.startedAt ?? '-'} | ${st.endedAt ?? '-'} | ${st.error === null ? '' : cell(st.error)} |`,
+    ),
     '',
     '## Checks',
     '',
-    ...(r.checks.length === 0 ? ['No checks ran.'] : ['| Check | Result | Detail |', '|---|---|---|', ...r.checks.map((c) => `| ${c.title} | ${mark(c.passed)} | ${cell(c.detail)} |`)]),
+    ...(r.checks.length === 0
+      ? ['No checks ran.']
+      : [
+          '| Check | Result | Detail |',
+          '|---|---|---|',
+          ...r.checks.map((c) => `| ${c.title} | ${mark(c.passed)} | ${cell(c.detail)} |`),
+        ]),
     '',
   ];
   return lines.join('\n');
 }
 
 /** Write `<stateDir>/reports/<restoreId>.{json,md}`. */
-export async function writeReport(stateDir: string, report: RestoreTestReport): Promise<{ json: string; markdown: string }> {
+export async function writeReport(
+  stateDir: string,
+  report: RestoreTestReport,
+): Promise<{ json: string; markdown: string }> {
   const dir = path.join(stateDir, 'reports');
   await mkdir(dir, { recursive: true });
   const json = path.join(dir, `${report.restoreId}.json`);
@@ -174,19 +219,43 @@ export async function writeReport(stateDir: string, report: RestoreTestReport): 
 /** `s3://bucket/prefix` → parts; UserError otherwise. */
 export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri);
-  if (!match) throw new UserError(`--upload ${uri} is not an S3 URI.`, { nextSteps: ['Pass e.g. --upload s3://my-bucket/restore-tests/'] });
+  if (!match)
+    throw new UserError(`--upload ${uri} is not an S3 URI.`, {
+      nextSteps: ['Pass e.g. --upload s3://my-bucket/restore-tests/'],
+    });
   const prefix = (match[2] ?? '').replace(/^\/+/, '');
   return { bucket: match[1] as string, prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` };
 }
 
 /** Upload both report files; returns their S3 URIs. */
-export async function uploadReport(s3: S3Client, uri: string, files: { json: string; markdown: string }, bodies: { json: string; markdown: string }): Promise<string[]> {
+export async function uploadReport(
+  s3: S3Client,
+  uri: string,
+  files: { json: string; markdown: string },
+  bodies: { json: string; markdown: string },
+): Promise<string[]> {
   const { PutObjectCommand } = await import('@aws-sdk/client-s3');
   const { bucket, prefix } = parseS3Uri(uri);
   const out: string[] = [];
-  for (const [file, body, type] of [[files.json, bodies.json, 'application/json'], [files.markdown, bodies.markdown, 'text/markdown; charset=utf-8']] as const) {
+  for (const [file, body, type] of [
+    [files.json, bodies.json, 'application/json'],
+    [files.markdown, bodies.markdown, 'text/markdown; charset=utf-8'],
+  ] as const) {
     const key = `${prefix}${path.basename(file)}`;
-    await awsCall('s3:PutObject', () => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: type, ServerSideEncryption: 'AES256' })), `s3://${bucket}/${key}`);
+    await awsCall(
+      's3:PutObject',
+      () =>
+        s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            ContentType: type,
+            ServerSideEncryption: 'AES256',
+          }),
+        ),
+      `s3://${bucket}/${key}`,
+    );
     out.push(`s3://${bucket}/${key}`);
   }
   return out;

@@ -9,9 +9,21 @@ import type { Phase, PhaseResult, StepOutputs } from '../../../engine/types.js';
 import { readJournal, type PhaseRecord } from '../../../engine/journal.js';
 import { CoderPlatformError } from '../../../errors.js';
 import { restoreIdentifier } from './restore-db.js';
-import { checksOf, restoreTestPhase, RESTORE_TEST_PHASE, type RestoreTestPhaseOptions, type RestoreTestServices } from './phase.js';
+import {
+  checksOf,
+  restoreTestPhase,
+  RESTORE_TEST_PHASE,
+  type RestoreTestPhaseOptions,
+  type RestoreTestServices,
+} from './phase.js';
 import { previousRun, type PhaseRunner } from '../phase-runner.js';
-import { buildReport, renderReportMarkdown, uploadReport, writeReport, type RestoreTestReport } from './restore-report.js';
+import {
+  buildReport,
+  renderReportMarkdown,
+  uploadReport,
+  writeReport,
+  type RestoreTestReport,
+} from './restore-report.js';
 
 export { parseS3Uri } from './restore-report.js';
 export type { RestoreTestReport } from './restore-report.js';
@@ -64,18 +76,29 @@ function observed(phase: Phase<RestoreTestServices>, seen: Record<string, StepOu
           keep(st.id, o);
           return o;
         },
-        ...(isDone === undefined ? {} : { isDone: async (ctx: Parameters<typeof isDone>[0]) => {
-          const o = await isDone(ctx);
-          keep(st.id, o);
-          return o;
-        } }),
+        ...(isDone === undefined
+          ? {}
+          : {
+              isDone: async (ctx: Parameters<typeof isDone>[0]) => {
+                const o = await isDone(ctx);
+                keep(st.id, o);
+                return o;
+              },
+            }),
       };
     }),
   };
 }
 
 /** The report of the run the journal records: complete after a success, as far as it got after a failure. */
-function reportFromJournal(options: RestoreTestOptions, record: PhaseRecord, seen: Record<string, StepOutputs>, phase: Phase<RestoreTestServices>, coderVersion: string | null, now: Date): RestoreTestReport {
+function reportFromJournal(
+  options: RestoreTestOptions,
+  record: PhaseRecord,
+  seen: Record<string, StepOutputs>,
+  phase: Phase<RestoreTestServices>,
+  coderVersion: string | null,
+  now: Date,
+): RestoreTestReport {
   const out = (id: string): StepOutputs => seen[id] ?? record.steps[id]?.outputs ?? {};
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
   const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
@@ -84,15 +107,38 @@ function reportFromJournal(options: RestoreTestOptions, record: PhaseRecord, see
   const validated = out('validate');
   const steps = phase.steps.map((st) => {
     const r = record.steps[st.id];
-    return { id: st.id, title: st.title, status: r?.status ?? 'pending', startedAt: r?.startedAt ?? null, endedAt: r?.endedAt ?? null, durationMs: r?.durationMs ?? null, error: r?.error ?? null };
+    return {
+      id: st.id,
+      title: st.title,
+      status: r?.status ?? 'pending',
+      startedAt: r?.startedAt ?? null,
+      endedAt: r?.endedAt ?? null,
+      durationMs: r?.durationMs ?? null,
+      error: r?.error ?? null,
+    };
   });
-  const failed = steps.find((st) => st.status === 'failed') ?? (record.status === 'succeeded' ? undefined : steps.find((st) => st.status === 'interrupted' || st.status === 'running'));
-  const failure = record.status === 'succeeded' ? null : { stepId: failed?.id ?? '', title: failed?.title ?? '', error: failed?.error ?? `the run was ${record.status}` };
+  const failed =
+    steps.find((st) => st.status === 'failed') ??
+    (record.status === 'succeeded'
+      ? undefined
+      : steps.find((st) => st.status === 'interrupted' || st.status === 'running'));
+  const failure =
+    record.status === 'succeeded'
+      ? null
+      : {
+          stepId: failed?.id ?? '',
+          title: failed?.title ?? '',
+          error: failed?.error ?? `the run was ${record.status}`,
+        };
   return buildReport({
     deployment: options.source.deployment,
     engine: options.source.engine,
     restoreId: str(point.restoreId) ?? restoreIdentifier(options.source.deployment, now),
-    restorePoint: { mode: str(point.mode), time: str(point.restorePoint), snapshotIdentifier: str(point.snapshotIdentifier) },
+    restorePoint: {
+      mode: str(point.mode),
+      time: str(point.restorePoint),
+      snapshotIdentifier: str(point.snapshotIdentifier),
+    },
     engineVersion: str(point.engineVersion),
     coderVersion,
     timings: {
@@ -118,12 +164,18 @@ function reportFromJournal(options: RestoreTestOptions, record: PhaseRecord, see
  * every timing and check so far), then hand the failure on: a failed result is returned as it came, a
  * thrown one (executePhase) is re-thrown with the report's path added to its next steps.
  */
-export async function runRestoreTest(options: RestoreTestOptions, deps: RestoreTestDeps, run: PhaseRunner): Promise<RestoreTestOutcome> {
+export async function runRestoreTest(
+  options: RestoreTestOptions,
+  deps: RestoreTestDeps,
+  run: PhaseRunner,
+): Promise<RestoreTestOutcome> {
   const previous = await previousRun(options.stateDir, RESTORE_TEST_PHASE);
   // A finished test is history. A failed or interrupted one already deleted its copy in cleanup (unless
   // --keep), so it starts over with a fresh clock; a crashed one (still `running`) resumes without a
   // second restore, as does a failed one whose copy was kept.
-  const restart = previous !== undefined && (previous.status === 'succeeded' || (['failed', 'interrupted'].includes(previous.status) && !options.keep));
+  const restart =
+    previous !== undefined &&
+    (previous.status === 'succeeded' || (['failed', 'interrupted'].includes(previous.status) && !options.keep));
   // the version that wrote the data being restored (best effort: a down Coder is no reason to skip the test)
   const coderVersion = deps.coderVersion === undefined ? null : await deps.coderVersion().catch(() => null);
   const phaseDef = restoreTestPhase(options);
@@ -146,11 +198,16 @@ export async function runRestoreTest(options: RestoreTestOptions, deps: RestoreT
   }
   const report = reportFromJournal(options, record, seen, phaseDef, coderVersion, deps.now());
   const files = await writeReport(options.stateDir, report);
-  const uploaded = options.upload !== undefined && deps.s3 !== undefined
-    ? await uploadReport(await deps.s3(), options.upload, files, { json: `${JSON.stringify(report, null, 2)}\n`, markdown: renderReportMarkdown(report) })
-    : [];
+  const uploaded =
+    options.upload !== undefined && deps.s3 !== undefined
+      ? await uploadReport(await deps.s3(), options.upload, files, {
+          json: `${JSON.stringify(report, null, 2)}\n`,
+          markdown: renderReportMarkdown(report),
+        })
+      : [];
   if (thrown !== undefined) {
-    if (CoderPlatformError.is(thrown)) thrown.nextSteps.push(`Read the report: ${files.markdown}`, ...uploaded.map((u) => `Uploaded: ${u}`));
+    if (CoderPlatformError.is(thrown))
+      thrown.nextSteps.push(`Read the report: ${files.markdown}`, ...uploaded.map((u) => `Uploaded: ${u}`));
     throw thrown;
   }
   return { phase: phase as PhaseResult, report, files, uploaded };

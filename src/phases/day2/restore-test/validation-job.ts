@@ -14,10 +14,20 @@ export const DEFAULT_PSQL_IMAGE = 'postgres:16.6-alpine3.21';
 /** The kubectl operations the Job needs (src/k8s/kubectl.ts Kubectl satisfies it). */
 export interface JobKubectl {
   apply(manifests: object[]): Promise<void>;
-  createSecret(name: string, namespace: string, data: Record<string, string>, labels?: Record<string, string>): Promise<void>;
+  createSecret(
+    name: string,
+    namespace: string,
+    data: Record<string, string>,
+    labels?: Record<string, string>,
+  ): Promise<void>;
   waitForJob(name: string, namespace: string, timeoutSeconds: number): Promise<'complete' | 'failed'>;
   logs(jobName: string, namespace: string): Promise<string>;
-  delete(kind: string, name: string, namespace?: string, options?: { wait?: boolean; timeoutSeconds?: number }): Promise<void>;
+  delete(
+    kind: string,
+    name: string,
+    namespace?: string,
+    options?: { wait?: boolean; timeoutSeconds?: number },
+  ): Promise<void>;
 }
 
 export interface DatabaseTarget {
@@ -70,10 +80,18 @@ export function validationManifests(options: ValidationJobOptions): object[] {
     { name: `${side}_PGPORT`, value: String(t.port) },
     { name: `${side}_PGDATABASE`, value: t.database },
     { name: `${side}_PGUSER`, valueFrom: { secretKeyRef: { name: secretName(jobName), key: `${side}_PGUSER` } } },
-    { name: `${side}_PGPASSWORD`, valueFrom: { secretKeyRef: { name: secretName(jobName), key: `${side}_PGPASSWORD` } } },
+    {
+      name: `${side}_PGPASSWORD`,
+      valueFrom: { secretKeyRef: { name: secretName(jobName), key: `${side}_PGPASSWORD` } },
+    },
   ];
   return [
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: configMapName(jobName), namespace, labels: LABELS }, data: { 'validate.sql': options.sql } },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: configMapName(jobName), namespace, labels: LABELS },
+      data: { 'validate.sql': options.sql },
+    },
     {
       apiVersion: 'batch/v1',
       kind: 'Job',
@@ -87,7 +105,12 @@ export function validationManifests(options: ValidationJobOptions): object[] {
           spec: {
             restartPolicy: 'Never',
             automountServiceAccountToken: false,
-            securityContext: { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 70,
+              runAsGroup: 70,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
             ...(options.nodeSelector ? { nodeSelector: options.nodeSelector } : {}),
             ...(options.tolerations ? { tolerations: options.tolerations } : {}),
             containers: [
@@ -105,7 +128,11 @@ export function validationManifests(options: ValidationJobOptions): object[] {
                 ],
                 volumeMounts: [{ name: 'sql', mountPath: '/sql', readOnly: true }],
                 resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'] },
+                },
               },
             ],
             volumes: [{ name: 'sql', configMap: { name: configMapName(jobName) } }],
@@ -120,7 +147,8 @@ export function validationManifests(options: ValidationJobOptions): object[] {
 export function parseJobLog(log: string): { restored: ValidationSnapshot; live: ValidationSnapshot } {
   const find = (mark: string): ValidationSnapshot => {
     const line = log.split('\n').find((l) => l.startsWith(mark));
-    if (line === undefined) throw new ExternalError('kubectl', 'logs', `the validation job printed no ${mark.trim()} line`);
+    if (line === undefined)
+      throw new ExternalError('kubectl', 'logs', `the validation job printed no ${mark.trim()} line`);
     return parseValidationSnapshot(line.slice(mark.length));
   };
   return { restored: find(MARK.restored), live: find(MARK.live) };
@@ -134,24 +162,38 @@ export async function deleteValidationJob(kubectl: JobKubectl, jobName: string, 
 }
 
 /** Create the Job's secret and objects, wait, read the result, and always delete the Job's objects. */
-export async function runValidationJob(kubectl: JobKubectl, options: ValidationJobOptions): Promise<{ restored: ValidationSnapshot; live: ValidationSnapshot }> {
+export async function runValidationJob(
+  kubectl: JobKubectl,
+  options: ValidationJobOptions,
+): Promise<{ restored: ValidationSnapshot; live: ValidationSnapshot }> {
   const { jobName, namespace } = options;
   await deleteValidationJob(kubectl, jobName, namespace);
   try {
-    await kubectl.createSecret(secretName(jobName), namespace, {
-      RESTORED_PGUSER: options.restored.username,
-      RESTORED_PGPASSWORD: options.restored.password,
-      LIVE_PGUSER: options.live.username,
-      LIVE_PGPASSWORD: options.live.password,
-    }, LABELS);
+    await kubectl.createSecret(
+      secretName(jobName),
+      namespace,
+      {
+        RESTORED_PGUSER: options.restored.username,
+        RESTORED_PGPASSWORD: options.restored.password,
+        LIVE_PGUSER: options.live.username,
+        LIVE_PGPASSWORD: options.live.password,
+      },
+      LABELS,
+    );
     await kubectl.apply(validationManifests(options));
     const outcome = await kubectl.waitForJob(jobName, namespace, (options.timeoutSeconds ?? 900) + 60);
     const log = await kubectl.logs(jobName, namespace);
     if (outcome === 'failed') {
-      const tail = log.split('\n').filter((l) => !l.startsWith('CODER_PLATFORM_')).slice(-10).join('\n');
+      const tail = log
+        .split('\n')
+        .filter((l) => !l.startsWith('CODER_PLATFORM_'))
+        .slice(-10)
+        .join('\n');
       throw new ExternalError('kubectl', `job/${jobName}`, `the validation job failed: ${tail || 'no output'}`, {
         resource: `${namespace}/${jobName}`,
-        nextSteps: ['Check that the image can be pulled (--psql-image for a private registry) and that the database security group admits the control nodes.'],
+        nextSteps: [
+          'Check that the image can be pulled (--psql-image for a private registry) and that the database security group admits the control nodes.',
+        ],
       });
     }
     return parseJobLog(log);

@@ -7,9 +7,24 @@
 
 /** Tables whose presence proves a usable Coder database (coder-db.md §3). */
 export const EXPECTED_TABLES = [
-  'api_keys', 'audit_logs', 'files', 'group_members', 'groups', 'licenses', 'organization_members', 'organizations',
-  'provisioner_jobs', 'provisioner_keys', 'schema_migrations', 'template_versions', 'templates', 'users',
-  'workspace_agents', 'workspace_builds', 'workspace_resources', 'workspaces',
+  'api_keys',
+  'audit_logs',
+  'files',
+  'group_members',
+  'groups',
+  'licenses',
+  'organization_members',
+  'organizations',
+  'provisioner_jobs',
+  'provisioner_keys',
+  'schema_migrations',
+  'template_versions',
+  'templates',
+  'users',
+  'workspace_agents',
+  'workspace_builds',
+  'workspace_resources',
+  'workspaces',
 ] as const;
 
 /** Counted tables; `createdColumn` lets the live side discount rows created after the restore point. */
@@ -27,7 +42,8 @@ export const COUNTED_TABLES = [
 export type CountedTable = (typeof COUNTED_TABLES)[number]['table'];
 
 /** Session settings for the validation connection: it must not change the copy or hang on it. */
-export const VALIDATION_PGOPTIONS = '-c default_transaction_read_only=on -c statement_timeout=60000 -c lock_timeout=5000';
+export const VALIDATION_PGOPTIONS =
+  '-c default_transaction_read_only=on -c statement_timeout=60000 -c lock_timeout=5000';
 
 export interface TableCount {
   /** null when the table does not exist. */
@@ -70,16 +86,26 @@ function xmlText(xml: string, field: string): string {
  * the restore point only matters for the live side's "created after" counts.
  */
 export function validationSql(restorePoint: string): string {
-  if (!ISO_UTC.test(restorePoint)) throw new TypeError(`restore point must be an ISO-8601 UTC time, got ${restorePoint}`);
+  if (!ISO_UTC.test(restorePoint))
+    throw new TypeError(`restore point must be an ISO-8601 UTC time, got ${restorePoint}`);
   const rp = `'${restorePoint}'::timestamptz`;
   const counts = COUNTED_TABLES.map(({ table, createdColumn }) => {
     const after = createdColumn === undefined ? 'NULL::bigint' : `count(*) FILTER (WHERE ${createdColumn} > ${rp})`;
     const xml = guarded(table, `SELECT count(*) AS total, ${after} AS after FROM public.${table}`);
     return `'${table}', (SELECT json_build_object('total', ${xmlBigint('x', 'total')}, 'createdAfterRestorePoint', ${xmlBigint('x', 'after')}) FROM (SELECT ${xml} AS x) s)`;
   }).join(',\n    ');
-  const migration = guarded('schema_migrations', 'SELECT version, dirty FROM public.schema_migrations ORDER BY version DESC LIMIT 1');
-  const owners = guarded('users', "SELECT count(*) AS n FROM public.users WHERE deleted = false AND is_system = false AND 'owner' = ANY(rbac_roles)");
-  const defaultOrgs = guarded('organizations', 'SELECT count(*) AS n FROM public.organizations WHERE deleted = false AND is_default');
+  const migration = guarded(
+    'schema_migrations',
+    'SELECT version, dirty FROM public.schema_migrations ORDER BY version DESC LIMIT 1',
+  );
+  const owners = guarded(
+    'users',
+    "SELECT count(*) AS n FROM public.users WHERE deleted = false AND is_system = false AND 'owner' = ANY(rbac_roles)",
+  );
+  const defaultOrgs = guarded(
+    'organizations',
+    'SELECT count(*) AS n FROM public.organizations WHERE deleted = false AND is_default',
+  );
   const utc = (column: string): string => `to_char(max(${column}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
   const newestBuild = guarded('workspace_builds', `SELECT ${utc('created_at')} AS t FROM public.workspace_builds`);
   const newestAudit = guarded('audit_logs', `SELECT ${utc('"time"')} AS t FROM public.audit_logs`);
@@ -104,7 +130,13 @@ SELECT json_build_object(
 /** Parse the JSON line the SQL printed (psql -At) into a snapshot; throws on anything else. */
 export function parseValidationSnapshot(text: string): ValidationSnapshot {
   const value = JSON.parse(text) as Partial<ValidationSnapshot>;
-  if (typeof value !== 'object' || value === null || !Array.isArray(value.tablesPresent) || typeof value.counts !== 'object' || value.counts === null) {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    !Array.isArray(value.tablesPresent) ||
+    typeof value.counts !== 'object' ||
+    value.counts === null
+  ) {
     throw new TypeError('not a validation result');
   }
   return value as ValidationSnapshot;
@@ -128,7 +160,11 @@ export interface CompareOptions {
 }
 
 /** Every check of a restored copy against the live database (coder-db.md §2–§4). */
-export function compareValidation(restored: ValidationSnapshot, live: ValidationSnapshot, options: CompareOptions): ValidationCheck[] {
+export function compareValidation(
+  restored: ValidationSnapshot,
+  live: ValidationSnapshot,
+  options: CompareOptions,
+): ValidationCheck[] {
   const checks: ValidationCheck[] = [];
   const rm = restored.migration;
   const lm = live.migration;
@@ -136,14 +172,24 @@ export function compareValidation(restored: ValidationSnapshot, live: Validation
     id: 'migration-clean',
     title: 'schema_migrations present and not dirty',
     passed: rm !== null && !rm.dirty,
-    detail: rm === null ? 'schema_migrations is missing or empty in the copy' : rm.dirty ? `migration ${rm.version} is dirty: a migration stopped halfway, the copy is not usable as-is` : `version ${rm.version}, clean`,
+    detail:
+      rm === null
+        ? 'schema_migrations is missing or empty in the copy'
+        : rm.dirty
+          ? `migration ${rm.version} is dirty: a migration stopped halfway, the copy is not usable as-is`
+          : `version ${rm.version}, clean`,
     restored: rm,
   });
   checks.push({
     id: 'migration-version',
     title: 'schema_migrations version equals the live database',
     passed: rm !== null && lm !== null && rm.version === lm.version,
-    detail: rm === null || lm === null ? 'a schema_migrations version is missing' : rm.version === lm.version ? `both at ${rm.version}` : `copy at ${rm.version}, live at ${lm.version}`,
+    detail:
+      rm === null || lm === null
+        ? 'a schema_migrations version is missing'
+        : rm.version === lm.version
+          ? `both at ${rm.version}`
+          : `copy at ${rm.version}, live at ${lm.version}`,
     restored: rm?.version ?? null,
     live: lm?.version ?? null,
   });
@@ -153,26 +199,40 @@ export function compareValidation(restored: ValidationSnapshot, live: Validation
     id: 'expected-tables',
     title: 'expected Coder tables present',
     passed: missingExpected.length === 0,
-    detail: missingExpected.length === 0 ? `${EXPECTED_TABLES.length} expected tables present` : `missing: ${missingExpected.join(', ')}`,
+    detail:
+      missingExpected.length === 0
+        ? `${EXPECTED_TABLES.length} expected tables present`
+        : `missing: ${missingExpected.join(', ')}`,
   });
   const missingLive = live.tablesPresent.filter((t) => !present.has(t));
   checks.push({
     id: 'tables-match-live',
     title: 'every live table exists in the copy',
     passed: missingLive.length === 0,
-    detail: missingLive.length === 0 ? `${restored.tablesPresent.length} tables in the copy, ${live.tablesPresent.length} live` : `missing in the copy: ${missingLive.join(', ')}`,
+    detail:
+      missingLive.length === 0
+        ? `${restored.tablesPresent.length} tables in the copy, ${live.tablesPresent.length} live`
+        : `missing in the copy: ${missingLive.join(', ')}`,
   });
   for (const { table } of COUNTED_TABLES) {
     const r = restored.counts[table];
     const l = live.counts[table];
     const expected = l.total === null ? null : l.total - (l.createdAfterRestorePoint ?? 0);
     const passed = r.total !== null && expected !== null && r.total === expected;
-    const afterNote = l.createdAfterRestorePoint === null ? 'compared exactly (no creation time)' : `${l.createdAfterRestorePoint} created live after the restore point`;
+    const afterNote =
+      l.createdAfterRestorePoint === null
+        ? 'compared exactly (no creation time)'
+        : `${l.createdAfterRestorePoint} created live after the restore point`;
     checks.push({
       id: `count-${table.replaceAll('_', '-')}`,
       title: `${table} count`,
       passed,
-      detail: r.total === null ? `${table} is missing in the copy` : expected === null ? `${table} is missing in the live database` : `copy ${r.total}, live ${l.total} (${afterNote}); expected ${expected}`,
+      detail:
+        r.total === null
+          ? `${table} is missing in the copy`
+          : expected === null
+            ? `${table} is missing in the live database`
+            : `copy ${r.total}, live ${l.total} (${afterNote}); expected ${expected}`,
       restored: r.total,
       live: l.total,
     });

@@ -57,12 +57,20 @@ export function scheduleSetPhase(target: SchedulePhaseTarget, changes: ScheduleC
         expectedSeconds: 90,
         async isDone({ services }) {
           const config = await readConfigFile(target.configPath);
-          return scheduleDifferences(await listSchedules(services.scheduler, target.scheduleGroupName), config).length === 0 ? { deployed: false } : undefined;
+          return scheduleDifferences(await listSchedules(services.scheduler, target.scheduleGroupName), config)
+            .length === 0
+            ? { deployed: false }
+            : undefined;
         },
         async run({ services, host }) {
           const config = await readConfigFile(target.configPath);
           const diffs = scheduleDifferences(await listSchedules(services.scheduler, target.scheduleGroupName), config);
-          if (diffs.length > 0) host.emit({ level: 'info', code: 'SCHEDULE_DRIFT', message: `The live schedules differ from the configuration: ${diffs.join('; ')}.` });
+          if (diffs.length > 0)
+            host.emit({
+              level: 'info',
+              code: 'SCHEDULE_DRIFT',
+              message: `The live schedules differ from the configuration: ${diffs.join('; ')}.`,
+            });
           await services.deploy(config, host);
           return { deployed: true };
         },
@@ -81,36 +89,65 @@ export interface ScheduleStateServices {
  * deploy keeps the state), then the live schedules. `expired` names the date of a suspension being resumed
  * because it passed.
  */
-export function scheduleStatePhase(target: SchedulePhaseTarget, state: 'ENABLED' | 'DISABLED', until: string | null, o: { expired?: string } = {}): Phase<ScheduleStateServices> {
+export function scheduleStatePhase(
+  target: SchedulePhaseTarget,
+  state: 'ENABLED' | 'DISABLED',
+  until: string | null,
+  o: { expired?: string } = {},
+): Phase<ScheduleStateServices> {
   const matches = (config: CoderPlatformConfig): boolean =>
-    state === 'ENABLED' ? config.schedule.enabled && config.schedule.suspension === undefined : !config.schedule.enabled && config.schedule.suspension?.until === until;
+    state === 'ENABLED'
+      ? config.schedule.enabled && config.schedule.suspension === undefined
+      : !config.schedule.enabled && config.schedule.suspension?.until === until;
   return {
     name: SCHEDULE_STATE_PHASE,
     version: 2,
     steps: [
       {
         id: 'write-config',
-        title: state === 'DISABLED' ? `Record the suspension in ${target.configPath}` : `Record the resumption in ${target.configPath}`,
+        title:
+          state === 'DISABLED'
+            ? `Record the suspension in ${target.configPath}`
+            : `Record the resumption in ${target.configPath}`,
         expectedSeconds: 1,
         async isDone() {
           return matches(await readConfigFile(target.configPath)) ? { changed: [] } : undefined;
         },
         async run({ services, host }) {
-          if (o.expired) host.emit({ level: 'warn', code: 'SCHEDULE_AUTO_RESUMED', message: `The schedules were suspended until ${o.expired}; that date has passed, so they are resumed.` });
-          const edits: ConfigEdit[] = state === 'DISABLED'
-            ? [{ path: ['schedule', 'enabled'], value: false }, { path: ['schedule', 'suspension'], value: { since: services.now().toISOString(), until } }]
-            : [{ path: ['schedule', 'enabled'], value: true }, { path: ['schedule', 'suspension'], value: undefined }];
+          if (o.expired)
+            host.emit({
+              level: 'warn',
+              code: 'SCHEDULE_AUTO_RESUMED',
+              message: `The schedules were suspended until ${o.expired}; that date has passed, so they are resumed.`,
+            });
+          const edits: ConfigEdit[] =
+            state === 'DISABLED'
+              ? [
+                  { path: ['schedule', 'enabled'], value: false },
+                  { path: ['schedule', 'suspension'], value: { since: services.now().toISOString(), until } },
+                ]
+              : [
+                  { path: ['schedule', 'enabled'], value: true },
+                  { path: ['schedule', 'suspension'], value: undefined },
+                ];
           return { changed: (await editConfigFile(target.configPath, edits)).changed };
         },
       },
       {
         id: 'set-state',
-        title: state === 'DISABLED' ? `Suspend the scale schedules${until ? ` until ${until}` : ''}` : o.expired ? `Resume the scale schedules (suspended until ${o.expired})` : 'Resume the scale schedules',
+        title:
+          state === 'DISABLED'
+            ? `Suspend the scale schedules${until ? ` until ${until}` : ''}`
+            : o.expired
+              ? `Resume the scale schedules (suspended until ${o.expired})`
+              : 'Resume the scale schedules',
         dependsOn: ['write-config'],
         expectedSeconds: 5,
         async isDone({ services }) {
           const all = await listSchedules(services.scheduler, target.scheduleGroupName);
-          return all.length > 0 && all.every((s) => s.State === state) ? { state, until, changedAt: services.now().toISOString(), changed: [] } : undefined;
+          return all.length > 0 && all.every((s) => s.State === state)
+            ? { state, until, changedAt: services.now().toISOString(), changed: [] }
+            : undefined;
         },
         async run({ services }) {
           const changed = await setState(services.scheduler, target.scheduleGroupName, state);

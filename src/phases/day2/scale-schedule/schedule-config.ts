@@ -32,16 +32,26 @@ export function scheduleEdits(config: CoderPlatformConfig, file: string, changes
   if (changes.scaleUp !== undefined) edits.push({ path: ['schedule', 'scaleUp'], value: changes.scaleUp });
   if (changes.scaleDown !== undefined) edits.push({ path: ['schedule', 'scaleDown'], value: changes.scaleDown });
   if (changes.timezone !== undefined) edits.push({ path: ['schedule', 'timezone'], value: changes.timezone });
-  if (changes.weekdays !== undefined) edits.push({ path: ['schedule', 'weekdays'], value: changes.weekdays.map((d) => d.toUpperCase()), flow: true });
+  if (changes.weekdays !== undefined)
+    edits.push({ path: ['schedule', 'weekdays'], value: changes.weekdays.map((d) => d.toUpperCase()), flow: true });
   for (const [group, sizes] of Object.entries(changes.nodeGroups ?? {})) {
     if (!(group in config.cluster.nodeGroups)) {
-      throw new ConfigError(file, [{ path: `schedule.nodeGroups.${group}`, message: `no node group named ${group} in cluster.nodeGroups`, example: Object.keys(config.cluster.nodeGroups).join(', ') }]);
+      throw new ConfigError(file, [
+        {
+          path: `schedule.nodeGroups.${group}`,
+          message: `no node group named ${group} in cluster.nodeGroups`,
+          example: Object.keys(config.cluster.nodeGroups).join(', '),
+        },
+      ]);
     }
     if (config.schedule.nodeGroups[group] === undefined && (sizes.peak === undefined || sizes.offHours === undefined)) {
-      throw new UserError(`${group} is not scheduled yet: give both its peak and off-hours sizes.`, { nextSteps: [`e.g. --peak ${group}=5 --off-hours ${group}=1`] });
+      throw new UserError(`${group} is not scheduled yet: give both its peak and off-hours sizes.`, {
+        nextSteps: [`e.g. --peak ${group}=5 --off-hours ${group}=1`],
+      });
     }
     if (sizes.peak !== undefined) edits.push({ path: ['schedule', 'nodeGroups', group, 'peak'], value: sizes.peak });
-    if (sizes.offHours !== undefined) edits.push({ path: ['schedule', 'nodeGroups', group, 'offHours'], value: sizes.offHours });
+    if (sizes.offHours !== undefined)
+      edits.push({ path: ['schedule', 'nodeGroups', group, 'offHours'], value: sizes.offHours });
   }
   return edits;
 }

@@ -79,7 +79,10 @@ export function parseCronExpression(expression: string): { time: string; weekday
     } else if ((WEEKDAYS as readonly string[]).includes(part)) weekdays.add(part as Weekday);
     else return undefined;
   }
-  return { time: `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`, weekdays: WEEKDAYS.filter((d) => weekdays.has(d)) };
+  return {
+    time: `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`,
+    weekdays: WEEKDAYS.filter((d) => weekdays.has(d)),
+  };
 }
 
 function zoned(instant: DateTime, zone: string): ZonedTime {
@@ -87,7 +90,10 @@ function zoned(instant: DateTime, zone: string): ZonedTime {
   const hours = t.offset / 60;
   const sign = hours < 0 ? '-' : '+';
   const abs = Math.abs(hours);
-  const offset = t.offset === 0 ? 'UTC' : `UTC${sign}${Number.isInteger(abs) ? abs : `${Math.floor(abs)}:${String(Math.round((abs % 1) * 60)).padStart(2, '0')}`}`;
+  const offset =
+    t.offset === 0
+      ? 'UTC'
+      : `UTC${sign}${Number.isInteger(abs) ? abs : `${Math.floor(abs)}:${String(Math.round((abs % 1) * 60)).padStart(2, '0')}`}`;
   return { zone, local: t.toFormat('ccc yyyy-LL-dd HH:mm'), offset };
 }
 
@@ -99,14 +105,22 @@ function zoned(instant: DateTime, zone: string): ZonedTime {
  * (https://repost.aws/knowledge-center/eventbridge-scheduler-adjust-dst). AWS does not say which of the two
  * instants of a repeated time it uses; we show the first (the earlier offset) and mark it `repeatedHour`.
  */
-function scheduledInstant(date: DateTime, hour: number, minute: number, zone: string): { at: DateTime; repeatedHour: boolean } | undefined {
+function scheduledInstant(
+  date: DateTime,
+  hour: number,
+  minute: number,
+  zone: string,
+): { at: DateTime; repeatedHour: boolean } | undefined {
   const wall = { year: date.year, month: date.month, day: date.day, hour, minute };
   const asUtc = DateTime.fromObject(wall, { zone: 'utc' });
   // The wall time under each offset the zone uses that day and the next (a change moves it by 30 min to 2 h).
   const offsets = new Set([-1, 0, 1].map((d) => asUtc.plus({ days: d }).setZone(zone).offset));
   const runs = [...offsets]
     .map((offset) => asUtc.minus({ minutes: offset }).setZone(zone))
-    .filter((t) => t.year === wall.year && t.month === wall.month && t.day === wall.day && t.hour === hour && t.minute === minute)
+    .filter(
+      (t) =>
+        t.year === wall.year && t.month === wall.month && t.day === wall.day && t.hour === hour && t.minute === minute,
+    )
     .sort((a, b) => a.toMillis() - b.toMillis());
   const first = runs[0];
   if (first === undefined) return undefined; // skipped by the spring-forward change
@@ -117,7 +131,12 @@ function scheduledInstant(date: DateTime, hour: number, minute: number, zone: st
  * The next `count` transitions strictly after `from`, as EventBridge Scheduler runs them: a local time the
  * spring-forward change skips does not run that day; a time repeated by the fall-back change runs once.
  */
-export function nextTransitions(schedule: ScheduleTimes, from: Date, count = 5, userZone = Intl.DateTimeFormat().resolvedOptions().timeZone): Transition[] {
+export function nextTransitions(
+  schedule: ScheduleTimes,
+  from: Date,
+  count = 5,
+  userZone = Intl.DateTimeFormat().resolvedOptions().timeZone,
+): Transition[] {
   const start = DateTime.fromJSDate(from, { zone: schedule.timezone });
   if (!start.isValid) throw new TypeError(`invalid time zone ${schedule.timezone}`);
   const times: [TransitionKind, { hour: number; minute: number }][] = [
@@ -138,7 +157,13 @@ export function nextTransitions(schedule: ScheduleTimes, from: Date, count = 5, 
       .sort((a, b) => a.at.toMillis() - b.at.toMillis());
     for (const t of today) {
       if (out.length === count) break;
-      out.push({ kind: t.kind, at: t.at.toUTC().toISO({ suppressMilliseconds: true }) as string, schedule: zoned(t.at, schedule.timezone), user: zoned(t.at, userZone), ...(t.repeatedHour ? { repeatedHour: true } : {}) });
+      out.push({
+        kind: t.kind,
+        at: t.at.toUTC().toISO({ suppressMilliseconds: true }) as string,
+        schedule: zoned(t.at, schedule.timezone),
+        user: zoned(t.at, userZone),
+        ...(t.repeatedHour ? { repeatedHour: true } : {}),
+      });
     }
   }
   return out;

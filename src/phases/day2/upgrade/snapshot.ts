@@ -25,24 +25,59 @@ export async function snapshotStatus(rds: RDSClient, db: SnapshotTarget, id: str
   const sdk = await import('@aws-sdk/client-rds');
   try {
     if (db.engine === 'aurora-serverless-v2') {
-      return (await rds.send(new sdk.DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id }))).DBClusterSnapshots?.[0]?.Status;
+      return (await rds.send(new sdk.DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id })))
+        .DBClusterSnapshots?.[0]?.Status;
     }
     return (await rds.send(new sdk.DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }))).DBSnapshots?.[0]?.Status;
   } catch (error) {
     if (classifyAwsError(error) === 'not-found') return undefined;
-    return awsCall(db.engine === 'aurora-serverless-v2' ? 'rds:DescribeDBClusterSnapshots' : 'rds:DescribeDBSnapshots', () => Promise.reject(error), id);
+    return awsCall(
+      db.engine === 'aurora-serverless-v2' ? 'rds:DescribeDBClusterSnapshots' : 'rds:DescribeDBSnapshots',
+      () => Promise.reject(error),
+      id,
+    );
   }
 }
 
-const TAGS = (deployment: string) => [{ Key: 'coder-platform:deployment', Value: deployment }, { Key: 'coder-platform:purpose', Value: 'pre-upgrade' }];
+const TAGS = (deployment: string) => [
+  { Key: 'coder-platform:deployment', Value: deployment },
+  { Key: 'coder-platform:purpose', Value: 'pre-upgrade' },
+];
 
 /** Cluster snapshot for Aurora, instance snapshot for RDS. */
-export async function createSnapshot(rds: RDSClient, db: SnapshotTarget, id: string, deployment: string): Promise<void> {
+export async function createSnapshot(
+  rds: RDSClient,
+  db: SnapshotTarget,
+  id: string,
+  deployment: string,
+): Promise<void> {
   const sdk = await import('@aws-sdk/client-rds');
   if (db.engine === 'aurora-serverless-v2') {
-    await awsCall('rds:CreateDBClusterSnapshot', () => rds.send(new sdk.CreateDBClusterSnapshotCommand({ DBClusterIdentifier: db.clusterIdentifier as string, DBClusterSnapshotIdentifier: id, Tags: TAGS(deployment) })), id);
+    await awsCall(
+      'rds:CreateDBClusterSnapshot',
+      () =>
+        rds.send(
+          new sdk.CreateDBClusterSnapshotCommand({
+            DBClusterIdentifier: db.clusterIdentifier as string,
+            DBClusterSnapshotIdentifier: id,
+            Tags: TAGS(deployment),
+          }),
+        ),
+      id,
+    );
   } else {
-    await awsCall('rds:CreateDBSnapshot', () => rds.send(new sdk.CreateDBSnapshotCommand({ DBInstanceIdentifier: db.instanceIdentifier, DBSnapshotIdentifier: id, Tags: TAGS(deployment) })), id);
+    await awsCall(
+      'rds:CreateDBSnapshot',
+      () =>
+        rds.send(
+          new sdk.CreateDBSnapshotCommand({
+            DBInstanceIdentifier: db.instanceIdentifier,
+            DBSnapshotIdentifier: id,
+            Tags: TAGS(deployment),
+          }),
+        ),
+      id,
+    );
   }
 }
 

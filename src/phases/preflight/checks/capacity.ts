@@ -4,5 +4,16 @@ import type { CheckOutcome, PreflightServices } from '../types.js';
 
 export async function checkCapacity(services: PreflightServices): Promise<CheckOutcome> {
   const fit = computeCapacityFit(services.config);
-  return { results: fit.findings.map((f) => ({ id: f.id, area: 'capacity' as const, status: f.status, critical: f.critical, required: f.required, current: f.current, message: f.message, fix: f.fix })) };
+  return {
+    results: fit.findings.map((f) => ({
+      id: f.id,
+      area: 'capacity' as const,
+      status: f.status,
+      critical: f.critical,
+      required: f.required,
+      current: f.current,
+      message: f.message,
+      fix: f.fix,
+    })),
+  };
 }

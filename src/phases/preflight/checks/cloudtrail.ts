@@ -13,31 +13,85 @@ async function coveringTrails(services: PreflightServices): Promise<Trail[]> {
   const { aws } = services;
   const ct = await import('@aws-sdk/client-cloudtrail');
   const client = aws.client(ct.CloudTrailClient);
-  const trails = (await aws.call('cloudtrail:DescribeTrails', () => client.send(new ct.DescribeTrailsCommand({ includeShadowTrails: true })))).trailList ?? [];
+  const trails =
+    (
+      await aws.call('cloudtrail:DescribeTrails', () =>
+        client.send(new ct.DescribeTrailsCommand({ includeShadowTrails: true })),
+      )
+    ).trailList ?? [];
   const covering: Trail[] = [];
   for (const trail of trails.filter((t) => t.IsOrganizationTrail === true || t.IsMultiRegionTrail === true)) {
     const arn = trail.TrailARN ?? trail.Name ?? '';
-    const status = await aws.call('cloudtrail:GetTrailStatus', () => client.send(new ct.GetTrailStatusCommand({ Name: arn })), arn);
+    const status = await aws.call(
+      'cloudtrail:GetTrailStatus',
+      () => client.send(new ct.GetTrailStatusCommand({ Name: arn })),
+      arn,
+    );
     if (status.IsLogging === true) covering.push(trail);
   }
   return covering;
 }
 
-const describe = (t: Trail): string => `${t.Name ?? t.TrailARN} (${t.IsOrganizationTrail ? 'organization' : 'multi-Region'} trail, home ${t.HomeRegion ?? '?'})`;
+const describe = (t: Trail): string =>
+  `${t.Name ?? t.TrailARN} (${t.IsOrganizationTrail ? 'organization' : 'multi-Region'} trail, home ${t.HomeRegion ?? '?'})`;
 
 export async function checkCloudTrail(services: PreflightServices): Promise<CheckOutcome> {
   const choice = services.config.audit.cloudTrail;
   const covering = await coveringTrails(services);
-  const current = covering.length === 0 ? 'no organization or multi-Region trail logging' : covering.map(describe).join(', ');
-  const base = { id: 'cloudtrail', area: 'audit' as const, required: 'one trail recording management events in every Region', current };
+  const current =
+    covering.length === 0 ? 'no organization or multi-Region trail logging' : covering.map(describe).join(', ');
+  const base = {
+    id: 'cloudtrail',
+    area: 'audit' as const,
+    required: 'one trail recording management events in every Region',
+    current,
+  };
   if (choice === 'create') {
-    if (covering.length === 0) return { results: [{ ...base, status: 'pass', critical: false, message: 'No trail covers the account yet: the deployment creates a multi-Region trail', fix: '' }] };
+    if (covering.length === 0)
+      return {
+        results: [
+          {
+            ...base,
+            status: 'pass',
+            critical: false,
+            message: 'No trail covers the account yet: the deployment creates a multi-Region trail',
+            fix: '',
+          },
+        ],
+      };
     return {
-      results: [{ ...base, status: 'warn', critical: false, message: `${describe(covering[0] as Trail)} already records this account: the deployment would add a second trail (a paid second copy of management events)`, fix: 'Set audit.cloudTrail: existing to create none.' }],
+      results: [
+        {
+          ...base,
+          status: 'warn',
+          critical: false,
+          message: `${describe(covering[0] as Trail)} already records this account: the deployment would add a second trail (a paid second copy of management events)`,
+          fix: 'Set audit.cloudTrail: existing to create none.',
+        },
+      ],
     };
   }
-  if (covering.length > 0) return { results: [{ ...base, status: 'pass', critical: false, message: `${describe(covering[0] as Trail)} records this account: no trail is created (audit.cloudTrail: existing)`, fix: '' }] };
+  if (covering.length > 0)
+    return {
+      results: [
+        {
+          ...base,
+          status: 'pass',
+          critical: false,
+          message: `${describe(covering[0] as Trail)} records this account: no trail is created (audit.cloudTrail: existing)`,
+          fix: '',
+        },
+      ],
+    };
   return {
-    results: [{ ...base, status: 'fail', critical: true, message: 'audit.cloudTrail is existing, but no organization or multi-Region trail is logging for this account', fix: 'Set audit.cloudTrail: create, or start logging on the organization trail first.' }],
+    results: [
+      {
+        ...base,
+        status: 'fail',
+        critical: true,
+        message: 'audit.cloudTrail is existing, but no organization or multi-Region trail is logging for this account',
+        fix: 'Set audit.cloudTrail: create, or start logging on the organization trail first.',
+      },
+    ],
   };
 }

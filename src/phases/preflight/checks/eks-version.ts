@@ -21,20 +21,54 @@ export async function checkEksVersion(services: PreflightServices): Promise<Chec
   const wanted = config.cluster.kubernetesVersion;
   const versions = await aws.paginate(
     'eks:DescribeClusterVersions',
-    (token) => client.send(new eks.DescribeClusterVersionsCommand({ includeAll: true, ...(token ? { nextToken: token } : {}) })),
+    (token) =>
+      client.send(new eks.DescribeClusterVersionsCommand({ includeAll: true, ...(token ? { nextToken: token } : {}) })),
     (p) => p.clusterVersions,
     (p) => p.nextToken,
   );
   const normalise = (s: string | undefined): string => (s ?? '').toUpperCase().replace(/-/g, '_');
-  const supported = versions.filter((v) => normalise(v.versionStatus ?? v.status) !== 'UNSUPPORTED').map((v) => v.clusterVersion ?? '').sort(compareKubernetesVersions);
+  const supported = versions
+    .filter((v) => normalise(v.versionStatus ?? v.status) !== 'UNSUPPORTED')
+    .map((v) => v.clusterVersion ?? '')
+    .sort(compareKubernetesVersions);
   const found = versions.find((v) => v.clusterVersion === wanted);
   const status = normalise(found?.versionStatus ?? found?.status);
   const base = { id: 'eks-version', area: 'eks' as const, critical: true, required: `Kubernetes ${wanted} supported` };
   if (!found || status === 'UNSUPPORTED' || status === '') {
-    return { results: [{ ...base, status: 'fail', current: found ? 'unsupported' : 'not offered', message: `EKS does not offer Kubernetes ${wanted} in ${config.aws.region}`, fix: `Set cluster.kubernetesVersion to one of: ${supported.join(', ') || 'none listed'}.` }] };
+    return {
+      results: [
+        {
+          ...base,
+          status: 'fail',
+          current: found ? 'unsupported' : 'not offered',
+          message: `EKS does not offer Kubernetes ${wanted} in ${config.aws.region}`,
+          fix: `Set cluster.kubernetesVersion to one of: ${supported.join(', ') || 'none listed'}.`,
+        },
+      ],
+    };
   }
   if (status === 'EXTENDED_SUPPORT') {
-    return { results: [{ ...base, status: 'warn', current: `extended support until ${day(found.endOfExtendedSupportDate)}`, message: `Kubernetes ${wanted} is in extended support (extra hourly cost) until ${day(found.endOfExtendedSupportDate)}`, fix: `Plan an upgrade; standard-support versions: ${supported.filter((v) => compareKubernetesVersions(v, wanted) > 0).join(', ') || 'see the EKS calendar'}.` }] };
+    return {
+      results: [
+        {
+          ...base,
+          status: 'warn',
+          current: `extended support until ${day(found.endOfExtendedSupportDate)}`,
+          message: `Kubernetes ${wanted} is in extended support (extra hourly cost) until ${day(found.endOfExtendedSupportDate)}`,
+          fix: `Plan an upgrade; standard-support versions: ${supported.filter((v) => compareKubernetesVersions(v, wanted) > 0).join(', ') || 'see the EKS calendar'}.`,
+        },
+      ],
+    };
   }
-  return { results: [{ ...base, status: 'pass', current: `standard support until ${day(found.endOfStandardSupportDate)}`, message: `Kubernetes ${wanted} is in standard support until ${day(found.endOfStandardSupportDate)}`, fix: '' }] };
+  return {
+    results: [
+      {
+        ...base,
+        status: 'pass',
+        current: `standard support until ${day(found.endOfStandardSupportDate)}`,
+        message: `Kubernetes ${wanted} is in standard support until ${day(found.endOfStandardSupportDate)}`,
+        fix: '',
+      },
+    ],
+  };
 }

@@ -33,7 +33,12 @@ export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
   { id: 'eks-endpoint', title: 'EKS API endpoint exposure', area: 'eks', run: checkEndpointAccess },
   { id: 'tools', title: 'Local tools and versions', area: 'tools', run: checkTools },
   { id: 'capacity', title: 'Workspace capacity fit', area: 'capacity', run: checkCapacity },
-  { id: 'state-bucket', title: 'State bucket and permissions (s3 state backend)', area: 'state', run: checkStateBucket },
+  {
+    id: 'state-bucket',
+    title: 'State bucket and permissions (s3 state backend)',
+    area: 'state',
+    run: checkStateBucket,
+  },
 ];
 
 /**
@@ -42,7 +47,11 @@ export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
  * outlived every retry) becomes a failed, unchecked result with the error's next step, so the other
  * checks still report.
  */
-export async function runCheck(check: PreflightCheck, services: PreflightServices, host: EventHost): Promise<CheckOutcome> {
+export async function runCheck(
+  check: PreflightCheck,
+  services: PreflightServices,
+  host: EventHost,
+): Promise<CheckOutcome> {
   let outcome: CheckOutcome;
   try {
     outcome = await check.run(services, host);
@@ -50,14 +59,41 @@ export async function runCheck(check: PreflightCheck, services: PreflightService
     const wrapped = toCoderPlatformError(error);
     if (wrapped instanceof ExternalError && classifyAwsError(wrapped.cause) === 'credentials') throw wrapped;
     if (wrapped.kind === 'bug') throw wrapped;
-    outcome = { results: [{ id: check.id, area: check.area, status: 'fail', critical: true, unchecked: true, current: 'could not check', message: wrapped.message.split('\n')[0] ?? wrapped.message, fix: wrapped.nextSteps.join(' ') || 'Re-run with --verbose for the cause.' }] };
+    outcome = {
+      results: [
+        {
+          id: check.id,
+          area: check.area,
+          status: 'fail',
+          critical: true,
+          unchecked: true,
+          current: 'could not check',
+          message: wrapped.message.split('\n')[0] ?? wrapped.message,
+          fix: wrapped.nextSteps.join(' ') || 'Re-run with --verbose for the cause.',
+        },
+      ],
+    };
   }
   for (const r of outcome.results) {
     host.emit({
       level: r.status === 'fail' ? 'error' : r.status === 'warn' ? 'warn' : 'info',
-      code: r.unchecked ? 'PREFLIGHT_UNCHECKED' : r.status === 'pass' ? 'PREFLIGHT_PASS' : r.area === 'quotas' ? 'PREFLIGHT_QUOTA_SHORT' : r.status === 'warn' ? 'PREFLIGHT_WARN' : 'PREFLIGHT_FAIL',
+      code: r.unchecked
+        ? 'PREFLIGHT_UNCHECKED'
+        : r.status === 'pass'
+          ? 'PREFLIGHT_PASS'
+          : r.area === 'quotas'
+            ? 'PREFLIGHT_QUOTA_SHORT'
+            : r.status === 'warn'
+              ? 'PREFLIGHT_WARN'
+              : 'PREFLIGHT_FAIL',
       message: `${r.id}: ${r.message}`,
-      data: { id: r.id, area: r.area, status: r.status, critical: r.critical, ...(r.quotaCode ? { quotaCode: r.quotaCode } : {}) },
+      data: {
+        id: r.id,
+        area: r.area,
+        status: r.status,
+        critical: r.critical,
+        ...(r.quotaCode ? { quotaCode: r.quotaCode } : {}),
+      },
     });
   }
   return outcome;

@@ -24,11 +24,22 @@ export function listVpcs(aws: PreflightAws): Promise<ExistingVpc[]> {
 async function describeVpcs(aws: PreflightAws): Promise<ExistingVpc[]> {
   const ec2 = await import('@aws-sdk/client-ec2');
   const client = aws.client(ec2.EC2Client);
-  const vpcs = await aws.paginate('ec2:DescribeVpcs', (token) => client.send(new ec2.DescribeVpcsCommand({ MaxResults: 1000, ...(token ? { NextToken: token } : {}) })), (p) => p.Vpcs, (p) => p.NextToken);
+  const vpcs = await aws.paginate(
+    'ec2:DescribeVpcs',
+    (token) => client.send(new ec2.DescribeVpcsCommand({ MaxResults: 1000, ...(token ? { NextToken: token } : {}) })),
+    (p) => p.Vpcs,
+    (p) => p.NextToken,
+  );
   return vpcs.map((v) => {
-    const associated = (v.CidrBlockAssociationSet ?? []).filter((a) => a.CidrBlockState?.State === 'associated').map((a) => a.CidrBlock ?? '');
+    const associated = (v.CidrBlockAssociationSet ?? [])
+      .filter((a) => a.CidrBlockState?.State === 'associated')
+      .map((a) => a.CidrBlock ?? '');
     const name = v.Tags?.find((t) => t.Key === 'Name')?.Value;
-    return { id: v.VpcId ?? '', cidrs: associated.length > 0 ? associated : [v.CidrBlock ?? ''], ...(name ? { name } : {}) };
+    return {
+      id: v.VpcId ?? '',
+      cidrs: associated.length > 0 ? associated : [v.CidrBlock ?? ''],
+      ...(name ? { name } : {}),
+    };
   });
 }
 
@@ -39,10 +50,36 @@ export async function checkNetwork(services: PreflightServices): Promise<CheckOu
   for (const vpc of vpcs) {
     for (const cidr of vpc.cidrs) {
       const other = parseCidr(cidr);
-      if (own.ok && other.ok && overlaps(own.cidr, other.cidr)) clashes.push(`${vpc.id}${vpc.name ? ` (${vpc.name})` : ''} ${cidr}`);
+      if (own.ok && other.ok && overlaps(own.cidr, other.cidr))
+        clashes.push(`${vpc.id}${vpc.name ? ` (${vpc.name})` : ''} ${cidr}`);
     }
   }
-  const base = { id: 'network-vpc-cidr', area: 'network' as const, critical: false, required: `${services.config.network.vpcCidr} free`, current: `${vpcs.length} VPC${vpcs.length === 1 ? '' : 's'} in the region` };
-  if (clashes.length === 0) return { results: [{ ...base, status: 'pass', message: `${services.config.network.vpcCidr} overlaps no VPC in ${services.config.aws.region}`, fix: '' }] };
-  return { results: [{ ...base, status: 'warn', message: `${services.config.network.vpcCidr} overlaps ${clashes.join(', ')}`, fix: 'Pick a non-overlapping network.vpcCidr (and subnets) if these VPCs will ever be peered or share a VPN/Transit Gateway.' }] };
+  const base = {
+    id: 'network-vpc-cidr',
+    area: 'network' as const,
+    critical: false,
+    required: `${services.config.network.vpcCidr} free`,
+    current: `${vpcs.length} VPC${vpcs.length === 1 ? '' : 's'} in the region`,
+  };
+  if (clashes.length === 0)
+    return {
+      results: [
+        {
+          ...base,
+          status: 'pass',
+          message: `${services.config.network.vpcCidr} overlaps no VPC in ${services.config.aws.region}`,
+          fix: '',
+        },
+      ],
+    };
+  return {
+    results: [
+      {
+        ...base,
+        status: 'warn',
+        message: `${services.config.network.vpcCidr} overlaps ${clashes.join(', ')}`,
+        fix: 'Pick a non-overlapping network.vpcCidr (and subnets) if these VPCs will ever be peered or share a VPN/Transit Gateway.',
+      },
+    ],
+  };
 }

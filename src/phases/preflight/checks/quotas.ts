@@ -31,7 +31,13 @@ const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDi
 /** Scope qualifiers AWS adds to some names and not others ("Secrets" vs "Secrets per Region"). */
 const QUALIFIERS = /\b(?:per (?:region|account)|in (?:this|the) (?:region|account))\b/g;
 /** Lower-case words, punctuation dropped (some tools strip the EC2 commas), scope qualifiers removed. */
-const nameWords = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, ' ').replace(QUALIFIERS, ' ').replace(/\s+/g, ' ').trim();
+const nameWords = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .replace(QUALIFIERS, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 /**
  * Names match ignoring case, punctuation and a "per Region" / "per account" qualifier, and nothing else:
  * every remaining word must match, in order, on both sides ("DB instance snapshots" is not "DB instances",
@@ -53,33 +59,56 @@ export async function checkQuotas(services: PreflightServices): Promise<CheckOut
   // soon as its listing arrives; direct usage counts run beside them.
   const metricUsage = new Map<string, number>();
   const [values, counted] = await Promise.all([
-    Promise.all([...byService].map(async ([serviceCode, lines]) => {
-      const quotas = await readQuotas(aws, serviceCode, lines, quotaRegion(aws, lines));
-      for (const [code, used] of await readUsageMetrics(aws, lines, quotas)) metricUsage.set(code, used);
-      return [serviceCode, quotas] as const;
-    })).then((e) => new Map(e)),
+    Promise.all(
+      [...byService].map(async ([serviceCode, lines]) => {
+        const quotas = await readQuotas(aws, serviceCode, lines, quotaRegion(aws, lines));
+        for (const [code, used] of await readUsageMetrics(aws, lines, quotas)) metricUsage.set(code, used);
+        return [serviceCode, quotas] as const;
+      }),
+    ).then((e) => new Map(e)),
     countUsage(services),
   ]);
   // Quotas whose usage AWS publishes no UsageMetric for here: count the resources instead.
-  for (const [code, used] of await countWithoutMetric(services, bill.lines, values, metricUsage)) counted.set(code, used);
+  for (const [code, used] of await countWithoutMetric(services, bill.lines, values, metricUsage))
+    counted.set(code, used);
 
   const results: CheckResult[] = [];
   const short: ShortQuota[] = [];
   for (const line of bill.lines) {
     const code = `${line.serviceCode}/${line.quotaCode}`;
     const q = values.get(line.serviceCode)?.get(line.quotaCode);
-    const base = { id: `quota-${line.id}`, area: 'quotas' as const, critical: line.critical, quotaCode: code, required: `${fmt(line.required)}${line.unit === 'count' ? '' : ` ${line.unit}`}${line.perAz ? ' per AZ' : ''}` };
+    const base = {
+      id: `quota-${line.id}`,
+      area: 'quotas' as const,
+      critical: line.critical,
+      quotaCode: code,
+      required: `${fmt(line.required)}${line.unit === 'count' ? '' : ` ${line.unit}`}${line.perAz ? ' per AZ' : ''}`,
+    };
     if (!q) {
       // UNKNOWN, never a pass: a warning, and for a critical quota also "could not check" (exit 3), since
       // nothing then says Day 0 fits.
-      results.push({ ...base, status: 'warn', current: 'unknown', ...(line.critical ? { unchecked: true } : {}), message: `${line.name}: Service Quotas returned neither an applied nor a default value`, fix: `Check ${code} in the Service Quotas console (${quotaRegion(aws, [line])}).` });
+      results.push({
+        ...base,
+        status: 'warn',
+        current: 'unknown',
+        ...(line.critical ? { unchecked: true } : {}),
+        message: `${line.name}: Service Quotas returned neither an applied nor a default value`,
+        fix: `Check ${code} in the Service Quotas console (${quotaRegion(aws, [line])}).`,
+      });
       continue;
     }
     if (!sameQuota(q.name, line.name)) {
-      results.push({ ...base, status: 'fail', critical: true, current: `"${q.name}"`, message: `quota code ${code} is "${q.name}", expected "${line.name}": the code table is wrong`, fix: 'This is a bug in coder-platform\'s quota table; report it with this line.' });
+      results.push({
+        ...base,
+        status: 'fail',
+        critical: true,
+        current: `"${q.name}"`,
+        message: `quota code ${code} is "${q.name}", expected "${line.name}": the code table is wrong`,
+        fix: "This is a bug in coder-platform's quota table; report it with this line.",
+      });
       continue;
     }
-    const usage = line.perAz ? counted.get(code) : metricUsage.get(code) ?? counted.get(code);
+    const usage = line.perAz ? counted.get(code) : (metricUsage.get(code) ?? counted.get(code));
     const inUse = usage ?? 0;
     const available = q.value - inUse;
     const fits = line.required <= available;
@@ -91,9 +120,21 @@ export async function checkQuotas(services: PreflightServices): Promise<CheckOut
     }
     const desired = Math.ceil(line.required + inUse);
     const region = quotaRegion(aws, [line]);
-    short.push({ serviceCode: line.serviceCode, quotaCode: line.quotaCode, name: line.name, region, adjustable: q.adjustable, value: q.value, desired, critical: line.critical });
+    short.push({
+      serviceCode: line.serviceCode,
+      quotaCode: line.quotaCode,
+      name: line.name,
+      region,
+      adjustable: q.adjustable,
+      value: q.value,
+      desired,
+      critical: line.critical,
+    });
     results.push({
-      ...base, status: line.critical ? 'fail' : 'warn', current, message,
+      ...base,
+      status: line.critical ? 'fail' : 'warn',
+      current,
+      message,
       fix: q.adjustable
         ? `Request ${code} ≥ ${fmt(desired)} in ${region}: re-run with --request-increases, or aws service-quotas request-service-quota-increase --service-code ${line.serviceCode} --quota-code ${line.quotaCode} --desired-value ${desired} --region ${region}`
         : `${code} is not adjustable through Service Quotas: open a support case (${SUPPORT_CASE_URL}), or reduce what the config needs.`,
@@ -102,8 +143,13 @@ export async function checkQuotas(services: PreflightServices): Promise<CheckOut
   // An enabled EC2 template with no size is a vCPU demand the bill cannot size: say so rather than pass it silently.
   for (const template of bill.unbilledTemplates) {
     results.push({
-      id: `quota-unbilled-template-${template}`, area: 'quotas', status: 'warn', critical: false, quotaCode: `${QUOTAS.odStandard.serviceCode}/${QUOTAS.odStandard.quotaCode}`,
-      required: 'unknown', current: 'not billed',
+      id: `quota-unbilled-template-${template}`,
+      area: 'quotas',
+      status: 'warn',
+      critical: false,
+      quotaCode: `${QUOTAS.odStandard.serviceCode}/${QUOTAS.odStandard.quotaCode}`,
+      required: 'unknown',
+      current: 'not billed',
       message: `template ${template} is enabled but no workspaces.sizes entry uses it, so its EC2 instances are not counted in the vCPU, ENI or gp3 quotas`,
       fix: `Add a workspaces.sizes entry with template: ${template}, its instanceType and its share of the concurrent workspaces, or disable the template.`,
     });
@@ -118,16 +164,35 @@ function quotaRegion(aws: PreflightAws, lines: QuotaLine[]): string {
 /** vCPUs of instance types missing from the offline table (confirmed types), from ec2:DescribeInstanceTypes. */
 async function instanceVcpus(services: PreflightServices): Promise<Record<string, number>> {
   const { config, aws } = services;
-  const types = new Set([...Object.values(config.cluster.nodeGroups).flatMap((g) => g.instanceTypes), ...Object.values(config.workspaces.sizes).flatMap((s) => (s.instanceType ? [s.instanceType] : []))]);
+  const types = new Set([
+    ...Object.values(config.cluster.nodeGroups).flatMap((g) => g.instanceTypes),
+    ...Object.values(config.workspaces.sizes).flatMap((s) => (s.instanceType ? [s.instanceType] : [])),
+  ]);
   const unknown = [...types].filter((t) => !lookupInstanceType(t));
   if (unknown.length === 0) return {};
   const ec2 = await import('@aws-sdk/client-ec2');
-  const found = await aws.paginate('ec2:DescribeInstanceTypes', (token) => aws.client(ec2.EC2Client).send(new ec2.DescribeInstanceTypesCommand({ InstanceTypes: unknown as _InstanceType[], ...(token ? { NextToken: token } : {}) })), (p) => p.InstanceTypes, (p) => p.NextToken);
+  const found = await aws.paginate(
+    'ec2:DescribeInstanceTypes',
+    (token) =>
+      aws.client(ec2.EC2Client).send(
+        new ec2.DescribeInstanceTypesCommand({
+          InstanceTypes: unknown as _InstanceType[],
+          ...(token ? { NextToken: token } : {}),
+        }),
+      ),
+    (p) => p.InstanceTypes,
+    (p) => p.NextToken,
+  );
   return Object.fromEntries(found.map((t) => [String(t.InstanceType), t.VCpuInfo?.DefaultVCpus ?? 0]));
 }
 
 /** Applied values for a service code, with defaults for the codes AWS has no applied value for. */
-async function readQuotas(aws: PreflightAws, serviceCode: string, lines: QuotaLine[], region: string): Promise<Map<string, QuotaValue>> {
+async function readQuotas(
+  aws: PreflightAws,
+  serviceCode: string,
+  lines: QuotaLine[],
+  region: string,
+): Promise<Map<string, QuotaValue>> {
   const sq = await import('@aws-sdk/client-service-quotas');
   const client = aws.client(sq.ServiceQuotasClient, region);
   const wanted = new Set(lines.map((l) => l.quotaCode));
@@ -141,16 +206,34 @@ async function readQuotas(aws: PreflightAws, serviceCode: string, lines: QuotaLi
         continue;
       }
       const note = source === 'default' ? reasons.get(q.QuotaCode) : undefined;
-      result.set(q.QuotaCode, { value: q.Value, source, adjustable: q.Adjustable === true, name: q.QuotaName ?? '', ...(q.UsageMetric ? { usageMetric: q.UsageMetric } : {}), ...(note ? { note } : {}) });
+      result.set(q.QuotaCode, {
+        value: q.Value,
+        source,
+        adjustable: q.Adjustable === true,
+        name: q.QuotaName ?? '',
+        ...(q.UsageMetric ? { usageMetric: q.UsageMetric } : {}),
+        ...(note ? { note } : {}),
+      });
     }
   };
   const listing = async (operation: 'ListServiceQuotas' | 'ListAWSDefaultServiceQuotas'): Promise<ServiceQuota[]> => {
     try {
       return await aws.paginate(
         `servicequotas:${operation}`,
-        (token) => client.send(operation === 'ListServiceQuotas'
-          ? new sq.ListServiceQuotasCommand({ ServiceCode: serviceCode, MaxResults: 100, ...(token ? { NextToken: token } : {}) })
-          : new sq.ListAWSDefaultServiceQuotasCommand({ ServiceCode: serviceCode, MaxResults: 100, ...(token ? { NextToken: token } : {}) })),
+        (token) =>
+          client.send(
+            operation === 'ListServiceQuotas'
+              ? new sq.ListServiceQuotasCommand({
+                  ServiceCode: serviceCode,
+                  MaxResults: 100,
+                  ...(token ? { NextToken: token } : {}),
+                })
+              : new sq.ListAWSDefaultServiceQuotasCommand({
+                  ServiceCode: serviceCode,
+                  MaxResults: 100,
+                  ...(token ? { NextToken: token } : {}),
+                }),
+          ),
         (p) => p.Quotas,
         (p) => p.NextToken,
         serviceCode,
@@ -167,7 +250,11 @@ async function readQuotas(aws: PreflightAws, serviceCode: string, lines: QuotaLi
 }
 
 /** Usage from the quotas' own UsageMetric (CloudWatch AWS/Usage), one batched GetMetricData call per service code. */
-async function readUsageMetrics(aws: PreflightAws, lines: QuotaLine[], values: Map<string, QuotaValue>): Promise<Map<string, number>> {
+async function readUsageMetrics(
+  aws: PreflightAws,
+  lines: QuotaLine[],
+  values: Map<string, QuotaValue>,
+): Promise<Map<string, number>> {
   const queries: { id: string; code: string; metric: NonNullable<QuotaValue['usageMetric']> }[] = [];
   for (const line of lines) {
     const metric = values.get(line.quotaCode)?.usageMetric;
@@ -181,18 +268,28 @@ async function readUsageMetrics(aws: PreflightAws, lines: QuotaLine[], values: M
   const start = new Date(end.getTime() - 3 * 3600_000);
   const data = await aws.paginate(
     'cloudwatch:GetMetricData',
-    (token) => aws.client(cw.CloudWatchClient).send(new cw.GetMetricDataCommand({
-      StartTime: start, EndTime: end, ScanBy: 'TimestampDescending',
-      MetricDataQueries: queries.map((q) => ({
-        Id: q.id, ReturnData: true,
-        MetricStat: {
-          Metric: { Namespace: q.metric.MetricNamespace, MetricName: q.metric.MetricName, Dimensions: Object.entries(q.metric.MetricDimensions ?? {}).map(([Name, Value]) => ({ Name, Value })) },
-          Period: 300,
-          Stat: q.metric.MetricStatisticRecommendation ?? 'Maximum',
-        },
-      })),
-      ...(token ? { NextToken: token } : {}),
-    })),
+    (token) =>
+      aws.client(cw.CloudWatchClient).send(
+        new cw.GetMetricDataCommand({
+          StartTime: start,
+          EndTime: end,
+          ScanBy: 'TimestampDescending',
+          MetricDataQueries: queries.map((q) => ({
+            Id: q.id,
+            ReturnData: true,
+            MetricStat: {
+              Metric: {
+                Namespace: q.metric.MetricNamespace,
+                MetricName: q.metric.MetricName,
+                Dimensions: Object.entries(q.metric.MetricDimensions ?? {}).map(([Name, Value]) => ({ Name, Value })),
+              },
+              Period: 300,
+              Stat: q.metric.MetricStatisticRecommendation ?? 'Maximum',
+            },
+          })),
+          ...(token ? { NextToken: token } : {}),
+        }),
+      ),
     (p) => p.MetricDataResults,
     (p) => p.NextToken,
   );
@@ -212,16 +309,38 @@ async function countUsage(services: PreflightServices): Promise<Map<string, numb
   const code = (q: { serviceCode: string; quotaCode: string }): string => `${q.serviceCode}/${q.quotaCode}`;
   const [vpcs, igws, addresses, clusters, natPerAz] = await Promise.all([
     listVpcs(aws),
-    aws.paginate('ec2:DescribeInternetGateways', (token) => client.send(new ec2.DescribeInternetGatewaysCommand({ MaxResults: 1000, ...(token ? { NextToken: token } : {}) })), (p) => p.InternetGateways, (p) => p.NextToken),
-    aws.call('ec2:DescribeAddresses', () => client.send(new ec2.DescribeAddressesCommand({}))).then((o) => o.Addresses ?? []),
-    aws.paginate('eks:ListClusters', (token) => aws.client(eks.EKSClient).send(new eks.ListClustersCommand({ maxResults: 100, ...(token ? { nextToken: token } : {}) })), (p) => p.clusters, (p) => p.nextToken),
+    aws.paginate(
+      'ec2:DescribeInternetGateways',
+      (token) =>
+        client.send(
+          new ec2.DescribeInternetGatewaysCommand({ MaxResults: 1000, ...(token ? { NextToken: token } : {}) }),
+        ),
+      (p) => p.InternetGateways,
+      (p) => p.NextToken,
+    ),
+    aws
+      .call('ec2:DescribeAddresses', () => client.send(new ec2.DescribeAddressesCommand({})))
+      .then((o) => o.Addresses ?? []),
+    aws.paginate(
+      'eks:ListClusters',
+      (token) =>
+        aws
+          .client(eks.EKSClient)
+          .send(new eks.ListClustersCommand({ maxResults: 100, ...(token ? { nextToken: token } : {}) })),
+      (p) => p.clusters,
+      (p) => p.nextToken,
+    ),
     natGatewaysInBusiestAz(services),
   ]);
   return new Map([
     [code(QUOTAS.vpcs), vpcs.length],
     [code(QUOTAS.igws), igws.length],
     // BYOIP addresses do not count against the Elastic IP quota.
-    [code(QUOTAS.eips), addresses.filter((a) => a.Domain === 'vpc' && (a.PublicIpv4Pool === undefined || a.PublicIpv4Pool === 'amazon')).length],
+    [
+      code(QUOTAS.eips),
+      addresses.filter((a) => a.Domain === 'vpc' && (a.PublicIpv4Pool === undefined || a.PublicIpv4Pool === 'amazon'))
+        .length,
+    ],
     [code(QUOTAS.eksClusters), clusters.length],
     [code(QUOTAS.natPerAz), natPerAz],
   ]);
@@ -233,37 +352,95 @@ const usageCode = (q: { serviceCode: string; quotaCode: string }): string => `${
 const METRICLESS_COUNTERS: Record<string, (aws: PreflightAws) => Promise<number>> = {
   [usageCode(QUOTAS.nlbs)]: async (aws) => {
     const elb = await import('@aws-sdk/client-elastic-load-balancing-v2');
-    const lbs = await aws.paginate('elasticloadbalancing:DescribeLoadBalancers', (token) => aws.client(elb.ElasticLoadBalancingV2Client).send(new elb.DescribeLoadBalancersCommand({ PageSize: 400, ...(token ? { Marker: token } : {}) })), (p) => p.LoadBalancers, (p) => p.NextMarker);
+    const lbs = await aws.paginate(
+      'elasticloadbalancing:DescribeLoadBalancers',
+      (token) =>
+        aws
+          .client(elb.ElasticLoadBalancingV2Client)
+          .send(new elb.DescribeLoadBalancersCommand({ PageSize: 400, ...(token ? { Marker: token } : {}) })),
+      (p) => p.LoadBalancers,
+      (p) => p.NextMarker,
+    );
     return lbs.filter((lb) => lb.Type === 'network').length;
   },
   [usageCode(QUOTAS.targetGroups)]: async (aws) => {
     const elb = await import('@aws-sdk/client-elastic-load-balancing-v2');
-    const groups = await aws.paginate('elasticloadbalancing:DescribeTargetGroups', (token) => aws.client(elb.ElasticLoadBalancingV2Client).send(new elb.DescribeTargetGroupsCommand({ PageSize: 400, ...(token ? { Marker: token } : {}) })), (p) => p.TargetGroups, (p) => p.NextMarker);
+    const groups = await aws.paginate(
+      'elasticloadbalancing:DescribeTargetGroups',
+      (token) =>
+        aws
+          .client(elb.ElasticLoadBalancingV2Client)
+          .send(new elb.DescribeTargetGroupsCommand({ PageSize: 400, ...(token ? { Marker: token } : {}) })),
+      (p) => p.TargetGroups,
+      (p) => p.NextMarker,
+    );
     return groups.length;
   },
   // gp3 TiB in use: the size of every gp3 volume in the region, attached or not.
   [usageCode(QUOTAS.gp3)]: async (aws) => {
     const ec2 = await import('@aws-sdk/client-ec2');
-    const volumes = await aws.paginate('ec2:DescribeVolumes', (token) => aws.client(ec2.EC2Client).send(new ec2.DescribeVolumesCommand({ Filters: [{ Name: 'volume-type', Values: ['gp3'] }], MaxResults: 500, ...(token ? { NextToken: token } : {}) })), (p) => p.Volumes, (p) => p.NextToken);
+    const volumes = await aws.paginate(
+      'ec2:DescribeVolumes',
+      (token) =>
+        aws.client(ec2.EC2Client).send(
+          new ec2.DescribeVolumesCommand({
+            Filters: [{ Name: 'volume-type', Values: ['gp3'] }],
+            MaxResults: 500,
+            ...(token ? { NextToken: token } : {}),
+          }),
+        ),
+      (p) => p.Volumes,
+      (p) => p.NextToken,
+    );
     return Math.round((volumes.reduce((n, v) => n + (v.Size ?? 0), 0) / 1024) * 100) / 100;
   },
   [usageCode(QUOTAS.dbClusters)]: async (aws) => {
     const rds = await import('@aws-sdk/client-rds');
-    const clusters = await aws.paginate('rds:DescribeDBClusters', (token) => aws.client(rds.RDSClient).send(new rds.DescribeDBClustersCommand({ MaxRecords: 100, ...(token ? { Marker: token } : {}) })), (p) => p.DBClusters, (p) => p.Marker);
+    const clusters = await aws.paginate(
+      'rds:DescribeDBClusters',
+      (token) =>
+        aws
+          .client(rds.RDSClient)
+          .send(new rds.DescribeDBClustersCommand({ MaxRecords: 100, ...(token ? { Marker: token } : {}) })),
+      (p) => p.DBClusters,
+      (p) => p.Marker,
+    );
     return clusters.length;
   },
   // DB instances counts RDS and Aurora instances alike (aws-quotas.md §1).
   [usageCode(QUOTAS.dbInstances)]: async (aws) => {
     const rds = await import('@aws-sdk/client-rds');
-    const instances = await aws.paginate('rds:DescribeDBInstances', (token) => aws.client(rds.RDSClient).send(new rds.DescribeDBInstancesCommand({ MaxRecords: 100, ...(token ? { Marker: token } : {}) })), (p) => p.DBInstances, (p) => p.Marker);
+    const instances = await aws.paginate(
+      'rds:DescribeDBInstances',
+      (token) =>
+        aws
+          .client(rds.RDSClient)
+          .send(new rds.DescribeDBInstancesCommand({ MaxRecords: 100, ...(token ? { Marker: token } : {}) })),
+      (p) => p.DBInstances,
+      (p) => p.Marker,
+    );
     return instances.length;
   },
 };
 
 /** Usage by counting, for the billed quotas that have a counter, a value, and no UsageMetric reading. */
-async function countWithoutMetric(services: PreflightServices, lines: QuotaLine[], values: Map<string, Map<string, QuotaValue>>, metricUsage: Map<string, number>): Promise<Map<string, number>> {
-  const wanted = lines.map(usageCode).filter((code) => METRICLESS_COUNTERS[code] && !metricUsage.has(code) && values.get(code.split('/')[0]!)?.has(code.split('/')[1]!));
-  return new Map(await Promise.all(wanted.map(async (code) => [code, await METRICLESS_COUNTERS[code]!(services.aws)] as const)));
+async function countWithoutMetric(
+  services: PreflightServices,
+  lines: QuotaLine[],
+  values: Map<string, Map<string, QuotaValue>>,
+  metricUsage: Map<string, number>,
+): Promise<Map<string, number>> {
+  const wanted = lines
+    .map(usageCode)
+    .filter(
+      (code) =>
+        METRICLESS_COUNTERS[code] &&
+        !metricUsage.has(code) &&
+        values.get(code.split('/')[0]!)?.has(code.split('/')[1]!),
+    );
+  return new Map(
+    await Promise.all(wanted.map(async (code) => [code, await METRICLESS_COUNTERS[code]!(services.aws)] as const)),
+  );
 }
 
 /** NAT gateways already in the busiest of the chosen AZs (ec2:DescribeNatGateways, then their subnets' AZs). */
@@ -271,10 +448,28 @@ async function natGatewaysInBusiestAz(services: PreflightServices): Promise<numb
   const { aws, config } = services;
   const ec2 = await import('@aws-sdk/client-ec2');
   const client = aws.client(ec2.EC2Client);
-  const nats = await aws.paginate('ec2:DescribeNatGateways', (token) => client.send(new ec2.DescribeNatGatewaysCommand({ Filter: [{ Name: 'state', Values: ['pending', 'available'] }], MaxResults: 1000, ...(token ? { NextToken: token } : {}) })), (p) => p.NatGateways, (p) => p.NextToken);
+  const nats = await aws.paginate(
+    'ec2:DescribeNatGateways',
+    (token) =>
+      client.send(
+        new ec2.DescribeNatGatewaysCommand({
+          Filter: [{ Name: 'state', Values: ['pending', 'available'] }],
+          MaxResults: 1000,
+          ...(token ? { NextToken: token } : {}),
+        }),
+      ),
+    (p) => p.NatGateways,
+    (p) => p.NextToken,
+  );
   const subnetIds = [...new Set(nats.map((n) => n.SubnetId ?? '').filter(Boolean))];
   if (subnetIds.length === 0) return 0;
-  const subnets = await aws.paginate('ec2:DescribeSubnets', (token) => client.send(new ec2.DescribeSubnetsCommand({ SubnetIds: subnetIds, ...(token ? { NextToken: token } : {}) })), (p) => p.Subnets, (p) => p.NextToken);
+  const subnets = await aws.paginate(
+    'ec2:DescribeSubnets',
+    (token) =>
+      client.send(new ec2.DescribeSubnetsCommand({ SubnetIds: subnetIds, ...(token ? { NextToken: token } : {}) })),
+    (p) => p.Subnets,
+    (p) => p.NextToken,
+  );
   const azOf = new Map(subnets.map((sn) => [sn.SubnetId ?? '', sn.AvailabilityZone ?? '']));
   const perAz = new Map<string, number>();
   for (const n of nats) {
