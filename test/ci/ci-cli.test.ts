@@ -19,7 +19,7 @@ describe('coder-platform ci init (built CLI)', () => {
   it('writes the workflow (--json result), then refuses to overwrite it with exit 2 until --force', async () => {
     const first = cli(['ci', 'init', '--json'], {
       cwd: dir,
-      env: { CODER_PLATFORM_CI_PROVIDER: 'github', CODER_PLATFORM_CI_STATE_BUCKET: 'acme-state' },
+      env: { CODER_PLATFORM_CI_PROVIDER: 'github', CODER_PLATFORM_STATE_BUCKET: 'acme-state' },
     });
     expect(first.status, first.stderr).toBe(0);
     const result = JSON.parse(first.stdout) as {

@@ -187,7 +187,7 @@ describe('bin/run.js', () => {
     const usage = r.stdout.slice(r.stdout.indexOf('USAGE'), r.stdout.indexOf('FLAGS'));
     expect(usage).not.toMatch(/\|\s*\]|\[\s*\|/); // no empty alternative such as `[--time <value> | ]`
     expect(usage).toMatch(/--from <value>/);
-    expect(usage).toMatch(/--time <value> \|\s+--restore-from\s+pitr\|snapshot/);
+    expect(usage).toMatch(/--time <value>\s+\|\s+--restore-from\s+pitr\|snapshot/);
     expect(r.stdout).not.toMatch(/--from=<option>|--from-step/);
   });
 

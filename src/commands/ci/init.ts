@@ -38,19 +38,6 @@ export default class CiInit extends BaseCommand<typeof CiInit> {
       default: 'main',
       env: 'CODER_PLATFORM_CI_BRANCH',
     }),
-    'state-bucket': Flags.string({
-      summary: 'S3 bucket of the state backend (default: the CI variable CODER_PLATFORM_STATE_BUCKET).',
-      env: 'CODER_PLATFORM_CI_STATE_BUCKET',
-    }),
-    'state-prefix': Flags.string({
-      summary: 'Key prefix in the state bucket.',
-      default: 'coder-platform',
-      env: 'CODER_PLATFORM_CI_STATE_PREFIX',
-    }),
-    'state-region': Flags.string({
-      summary: 'Region of the state bucket (default: aws.region).',
-      env: 'CODER_PLATFORM_CI_STATE_REGION',
-    }),
     'cli-package': Flags.string({
       summary:
         'npm spec the jobs run with npx when package.json does not list coder-platform ' +
@@ -82,9 +69,10 @@ export default class CiInit extends BaseCommand<typeof CiInit> {
       output: f.output,
       branch: f.branch,
       cliSpec: f['cli-package'] ?? `coder-platform@${this.config.version}`,
-      stateBucket: f['state-bucket'],
-      statePrefix: f['state-prefix'],
-      stateRegion: f['state-region'],
+      // The deployment's state backend settings (config `state:`, or the global --state-* flags).
+      stateBucket: config.state.bucket,
+      statePrefix: config.state.prefix,
+      stateRegion: config.state.region,
       force: f.force,
       dryRun: f['dry-run'],
     });

@@ -32,7 +32,7 @@ export interface CiInitOptions {
   repoPackageJson?: string | undefined;
   /** The state bucket; undefined: the CI variable CODER_PLATFORM_STATE_BUCKET supplies it. */
   stateBucket?: string | undefined;
-  /** Key prefix in the state bucket. @default 'coder-platform' */
+  /** Key prefix in the state bucket (ends with '/'). @default 'coder-platform/' */
   statePrefix?: string | undefined;
   /** Region of the state bucket. @default aws.region */
   stateRegion?: string | undefined;
@@ -107,10 +107,10 @@ export function pipelineInput(options: CiInitOptions): PipelineInput {
     throw new UserError(`--cli-package "${options.cliSpec}" is not an npm package spec.`, {
       nextSteps: ['For example: --cli-package coder-platform@0.1.0'],
     });
-  const prefix = options.statePrefix ?? 'coder-platform';
+  const prefix = options.statePrefix ?? 'coder-platform/';
   if (!PREFIX.test(prefix))
     throw new UserError(`--state-prefix "${prefix}" has characters S3 keys should not use.`, {
-      nextSteps: ['For example: --state-prefix coder-platform'],
+      nextSteps: ['For example: --state-prefix coder-platform/'],
     });
   const { config } = options;
   const configRel = repoPath(options.root, options.configPath, '--config');
