@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient, DescribeTrailsCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeAddressesCommand,
@@ -102,6 +103,10 @@ eks.on(DescribeClusterVersionsCommand).callsFake(
     ],
   })),
 );
+// CloudTrail: no trail yet, so the deployment creates one (the check passes after one call).
+mockClient(CloudTrailClient)
+  .on(DescribeTrailsCommand)
+  .callsFake(slow(() => ({ trailList: [] })));
 mockClient(Route53Client)
   .on(ListHostedZonesByNameCommand)
   .callsFake(slow(() => ({ HostedZones: [{ Id: '/hostedzone/Z1', Name: 'example.com.', CallerReference: 'x' }] })));

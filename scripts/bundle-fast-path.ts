@@ -22,7 +22,14 @@ const common = {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
 } as const;
-await build({ ...common, entryPoints: ['src/cli/fast-path.ts'], outfile: 'dist/fast-path.js' });
+// The AWS SDK is only ever imported dynamically (status with the s3 state backend): left to node_modules, it is
+// read only by the runs that need it instead of being parsed at every start.
+await build({
+  ...common,
+  entryPoints: ['src/cli/fast-path.ts'],
+  outfile: 'dist/fast-path.js',
+  external: ['@aws-sdk/*', '@smithy/*'],
+});
 // oclif loads TypeScript support only for development trees; leave those to node_modules.
 await build({
   ...common,
