@@ -129,7 +129,7 @@ describe('config validate on broken files (built CLI)', () => {
 const SENTINELS: Record<string, string> = {
   password: 'Sentinel-Pa55word!-7f3a9c',
   'AWS secret access key': 'qS3nTiNeL9/K7MDENG/bPxRfiCYZ1x2Y3w4V5u6T',
-  'AWS access key id': 'AKIASENTINEL7EXAMPL3',
+  'AWS access key id': 'AKIASENTINELEXAMPLE3',
   'license JWT': 'eyJhbGciOiJFZERTQSJ9.eyJzZW50aW5lbCI6ImxpY2Vuc2UtNzc3In0.U2VudGluZWxTaWduYXR1cmU',
   'PEM private key': '-----BEGIN PRIVATE KEY-----\nMIIEvSENTINELQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----',
   'GitHub token': 'ghp_SeNtInEl0123456789abcdefABCDEF012345',
