@@ -70,8 +70,6 @@ export function phaseFlagValues(flags: Record<string, unknown>): PhaseFlagValues
   };
 }
 
-export { shellQuote };
-
 /**
  * The command plus the flags of its own that decide what a run does (`--prune`, `--users-file F`), so the
  * resume command printed after a failure repeats them. true → `--name`; a string → `--name value`; a list

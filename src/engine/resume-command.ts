@@ -1,11 +1,9 @@
 /**
- * The resume command line and shell quoting, apart from the engine and the oclif flag definitions so that
+ * The resume command line, apart from the engine and the oclif flag definitions so that
  * `status` (which prints the next command) loads neither.
  */
 import type { GlobalOptions } from '../globals.js';
 import { shellQuote } from '../shell-quote.js';
-
-export { shellQuote };
 
 /** The exact command that resumes the phase: the command plus the globals that select the deployment. */
 export function resumeCommandFor(
