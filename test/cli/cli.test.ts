@@ -16,7 +16,8 @@ beforeAll(() => {
   expect(existsSync(join(root, 'dist/src/commands/init.js'))).toBe(true);
   mkdirSync(work, { recursive: true });
 });
-afterAll(() => rmSync(join(root, 'test', '.tmp-cli'), { recursive: true, force: true }));
+// Only this file's own directory: test/cli/broken-configs.test.ts works beside it under .tmp-cli at the same time.
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('bin/run.js', () => {
   it('--help lists init and the config topic', () => {
